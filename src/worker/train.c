@@ -1,0 +1,339 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
+#define STREAM_WEIGHTS 0
+#define STREAM_EPOCH_BASE 1
+
+const char *run_status_name(run_status s)
+{
+    switch (s) {
+    case RUN_RUNNING: return "running";
+    case RUN_OK: return "ok";
+    case RUN_DIVERGED: return "diverged";
+    case RUN_FAILED: return "failed";
+    case RUN_INTERRUPTED: return "interrupted";
+    }
+    return "unknown";
+}
+
+void train_config_defaults(train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->model.n_layer = 2;
+    c->model.d_model = 128;
+    c->model.n_head = 4;
+    c->model.n_ctx = 128;
+    c->batch = 16;
+    c->tokens = 2000000;
+    c->unique_tokens = 0;
+    c->lr = 1e-3f;
+    c->final_lr_ratio = 0.1f;
+    c->warmup_steps = -1;
+    c->weight_decay = 0.1f;
+    c->beta1 = 0.9f;
+    c->beta2 = 0.95f;
+    c->eps = 1e-8f;
+    c->grad_clip = 1.0f;
+    c->eval_interval = 0;
+    c->eval_tokens = 65536;
+    c->patience = 0;
+    c->seed = 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *train_config_error(const train_config *c, const corpus *data)
+{
+    const char *model_error = model_config_error(&c->model);
+    if (model_error)
+        return model_error;
+    if (c->batch < 1)
+        return "batch must be at least 1";
+    if (c->tokens < 1)
+        return "tokens must be positive";
+    if (c->unique_tokens < 0)
+        return "unique_tokens must not be negative";
+    if (!(c->lr > 0.0f) || !isfinite(c->lr))
+        return "lr must be positive";
+    if (!(c->final_lr_ratio >= 0.0f && c->final_lr_ratio <= 1.0f))
+        return "final_lr_ratio must lie in [0, 1]";
+    if (c->warmup_steps < -1)
+        return "warmup_steps must be -1 (automatic) or at least 0";
+    if (!(c->weight_decay >= 0.0f))
+        return "weight_decay must not be negative";
+    if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f))
+        return "beta1 and beta2 must lie in [0, 1)";
+    if (!(c->eps > 0.0f))
+        return "eps must be positive";
+    if (!(c->grad_clip >= 0.0f))
+        return "grad_clip must not be negative";
+    if (c->eval_interval < 0)
+        return "eval_interval must not be negative";
+    if (c->patience < 0)
+        return "patience must not be negative";
+    if (data) {
+        int64_t T = c->model.n_ctx;
+        int64_t pool = c->unique_tokens > 0 ? c->unique_tokens : data->train_size;
+        if (pool > data->train_size)
+            return "unique_tokens is larger than the training text";
+        if (pool < T + 1)
+            return "the training text (or unique_tokens) is shorter than one n_ctx window";
+        int64_t eval = c->eval_tokens < data->test_size - 1 ? c->eval_tokens : data->test_size - 1;
+        if (eval < T)
+            return "eval_tokens (or the held-out text) is shorter than one n_ctx window";
+    }
+    return NULL;
+}
+
+void train_run_shuffle_epoch(train_run *run)
+{
+    rng_state rng;
+    rng_seed(&rng, run->config.seed, STREAM_EPOCH_BASE + (uint64_t)run->epoch);
+    for (int64_t i = 0; i < run->num_windows; i++)
+        run->order[i] = (uint32_t)i;
+    rng_shuffle(&rng, run->order, (uint64_t)run->num_windows);
+}
+
+/* Sets up everything but the weights and the progress state. */
+static int run_setup(train_run *run, const train_config *config, const corpus *data,
+                     char *err, size_t errlen)
+{
+    memset(run, 0, sizeof *run);
+    const char *problem = train_config_error(config, data);
+    if (problem) {
+        snprintf(err, errlen, "%s", problem);
+        return -1;
+    }
+    run->config = *config;
+    run->data = data;
+    const int64_t T = config->model.n_ctx;
+    run->tokens_per_step = (int64_t)config->batch * T;
+    run->total_steps = (int64_t)llround((double)config->tokens / (double)run->tokens_per_step);
+    if (run->total_steps < 1)
+        run->total_steps = 1;
+    run->pool_size = config->unique_tokens > 0 ? config->unique_tokens : data->train_size;
+    run->num_windows = (run->pool_size - 1) / T;
+    int64_t eval = config->eval_tokens < data->test_size - 1 ? config->eval_tokens
+                                                             : data->test_size - 1;
+    run->eval_windows = eval / T;
+    if (run->config.eval_interval == 0) {
+        run->config.eval_interval = run->total_steps / 10;
+        if (run->config.eval_interval < 1)
+            run->config.eval_interval = 1;
+    }
+    if (run->config.warmup_steps < 0)
+        run->config.warmup_steps = (int64_t)llround(0.05 * (double)run->total_steps);
+
+    run->optim.lr = config->lr;
+    run->optim.beta1 = config->beta1;
+    run->optim.beta2 = config->beta2;
+    run->optim.eps = config->eps;
+    run->optim.weight_decay = config->weight_decay;
+    run->optim.grad_clip = config->grad_clip;
+    run->optim.warmup_steps = run->config.warmup_steps;
+    run->optim.total_steps = run->total_steps;
+    run->optim.final_lr_ratio = config->final_lr_ratio;
+
+    if (model_init(&run->model, &config->model, config->batch) != 0) {
+        snprintf(err, errlen, "out of memory for the model");
+        return -1;
+    }
+    run->order = malloc(sizeof(uint32_t) * (size_t)run->num_windows);
+    run->inputs = malloc((size_t)run->tokens_per_step);
+    run->targets = malloc((size_t)run->tokens_per_step);
+    run->curve_cap = 16;
+    run->curve = malloc(sizeof(curve_point) * (size_t)run->curve_cap);
+    if (!run->order || !run->inputs || !run->targets || !run->curve) {
+        train_run_free(run);
+        snprintf(err, errlen, "out of memory for the run");
+        return -1;
+    }
+    run->best_test_loss = INFINITY;
+    run->best_step = -1;
+    run->status = RUN_RUNNING;
+    return 0;
+}
+
+int train_run_init(train_run *run, const train_config *config, const corpus *data,
+                   char *err, size_t errlen)
+{
+    if (run_setup(run, config, data, err, errlen) != 0)
+        return -1;
+    rng_state rng;
+    rng_seed(&rng, config->seed, STREAM_WEIGHTS);
+    model_init_weights(&run->model, &rng);
+    train_run_shuffle_epoch(run);
+    return 0;
+}
+
+void train_run_free(train_run *run)
+{
+    model_free(&run->model);
+    free(run->order);
+    free(run->inputs);
+    free(run->targets);
+    free(run->curve);
+    memset(run, 0, sizeof *run);
+}
+
+/* Copies the next batch of windows into inputs and targets, moving to a freshly
+ * shuffled epoch when this one is used up. */
+static void next_batch(train_run *run)
+{
+    const int64_t T = run->config.model.n_ctx;
+    for (int b = 0; b < run->config.batch; b++) {
+        if (run->window == run->num_windows) {
+            run->epoch++;
+            run->window = 0;
+            train_run_shuffle_epoch(run);
+        }
+        const uint8_t *start = run->data->train + (int64_t)run->order[run->window] * T;
+        memcpy(run->inputs + b * T, start, (size_t)T);
+        memcpy(run->targets + b * T, start + 1, (size_t)T);
+        run->window++;
+    }
+}
+
+double train_run_evaluate(train_run *run)
+{
+    const int64_t T = run->config.model.n_ctx;
+    const int64_t B = run->config.batch;
+    double total = 0.0;
+    for (int64_t w = 0; w < run->eval_windows; w += B) {
+        int b = (int)(run->eval_windows - w < B ? run->eval_windows - w : B);
+        /* consecutive windows of the test text: inputs and targets are views, no copy */
+        const uint8_t *start = run->data->test + w * T;
+        total += model_forward(&run->model, start, start + 1, b) * b;
+    }
+    return total / (double)run->eval_windows;
+}
+
+static void end_run(train_run *run, run_status status, const char *reason)
+{
+    run->status = status;
+    snprintf(run->reason, sizeof run->reason, "%s", reason);
+}
+
+static void add_curve_point(train_run *run, float test_loss, float lr)
+{
+    if (run->curve_len == run->curve_cap) {
+        int64_t cap = run->curve_cap * 2;
+        curve_point *grown = realloc(run->curve, sizeof(curve_point) * (size_t)cap);
+        if (!grown) {
+            end_run(run, RUN_FAILED, "out of memory for the loss curve");
+            return;
+        }
+        run->curve = grown;
+        run->curve_cap = cap;
+    }
+    curve_point *p = &run->curve[run->curve_len++];
+    p->step = run->step;
+    p->tokens = run->step * run->tokens_per_step;
+    p->flops = model_flops_per_token(&run->config.model) * (double)p->tokens;
+    p->train_loss = run->train_loss_count > 0
+                        ? (float)(run->train_loss_sum / (double)run->train_loss_count)
+                        : NAN;
+    p->test_loss = test_loss;
+    p->lr = lr;
+    run->train_loss_sum = 0.0;
+    run->train_loss_count = 0;
+}
+
+run_status train_run_step(train_run *run)
+{
+    if (run->status != RUN_RUNNING)
+        return run->status;
+    double start = now_seconds();
+    model *m = &run->model;
+
+    next_batch(run);
+    double loss = model_forward(m, run->inputs, run->targets, run->config.batch);
+    float lr = optim_lr(&run->optim, run->step);
+    if (!isfinite(loss)) {
+        run->last_train_loss = (float)loss;
+        end_run(run, RUN_DIVERGED, "training loss is not finite");
+        run->seconds += now_seconds() - start;
+        return run->status;
+    }
+    model_zero_grad(m);
+    model_backward(m);
+    double norm = optim_clip_gradients(m, run->optim.grad_clip);
+    if (!isfinite(norm)) {
+        run->last_train_loss = (float)loss;
+        end_run(run, RUN_DIVERGED, "gradient norm is not finite");
+        run->seconds += now_seconds() - start;
+        return run->status;
+    }
+    optim_adamw_update(m, &run->optim, lr, run->step + 1);
+    run->step++;
+    run->last_train_loss = (float)loss;
+    run->train_loss_sum += loss;
+    run->train_loss_count++;
+
+    int last = run->step == run->total_steps;
+    if (last || run->step % run->config.eval_interval == 0) {
+        float test_loss = (float)train_run_evaluate(run);
+        add_curve_point(run, test_loss, lr);
+        if (!isfinite(test_loss)) {
+            end_run(run, RUN_DIVERGED, "test loss is not finite");
+        } else if (test_loss < run->best_test_loss) {
+            run->best_test_loss = test_loss;
+            run->best_step = run->step;
+            run->evals_since_best = 0;
+        } else if (++run->evals_since_best >= run->config.patience && run->config.patience > 0) {
+            run->stopped_early = 1;
+            end_run(run, RUN_OK, "stopped early: test loss stopped improving");
+        }
+    }
+    if (run->status == RUN_RUNNING && last)
+        end_run(run, RUN_OK, "trained to the end");
+    run->seconds += now_seconds() - start;
+    return run->status;
+}
+
+void train_run_interrupt(train_run *run)
+{
+    if (run->status == RUN_RUNNING)
+        end_run(run, RUN_INTERRUPTED, "interrupted");
+}
+
+float train_run_bits_per_byte(float nats)
+{
+    /* one token is one byte: bits per byte = nats per token / ln 2 */
+    return nats / 0.6931471805599453f;
+}
+
+void train_run_result(const train_run *run, train_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const train_config *c = &run->config;
+    r->status = run->status;
+    r->reason = run->reason;
+    r->stopped_early = run->stopped_early;
+    r->n_params = model_count_nonembedding(&c->model);
+    r->n_params_total = model_count_total(&c->model);
+    r->steps = run->step;
+    r->tokens = run->step * run->tokens_per_step;
+    /* every window holds n_ctx distinct target positions of the pool */
+    int64_t pool_tokens = run->num_windows * (int64_t)c->model.n_ctx;
+    r->unique_tokens = r->tokens < pool_tokens ? r->tokens : pool_tokens;
+    r->flops = model_flops_per_token(&c->model) * (double)r->tokens;
+    r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
+    r->final_test_loss = run->curve_len > 0 ? run->curve[run->curve_len - 1].test_loss : NAN;
+    r->best_test_loss = run->best_step >= 0 ? run->best_test_loss : NAN;
+    r->best_step = run->best_step;
+    r->final_train_loss = run->last_train_loss;
+    r->seconds = run->seconds;
+    r->tokens_per_second = run->seconds > 0.0 ? (double)r->tokens / run->seconds : 0.0;
+}

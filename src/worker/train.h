@@ -1,0 +1,134 @@
+/* One training run: a model, its data stream, its schedule, evaluation on held-out
+ * text, early stopping, divergence, and the loss curve. Stepped one optimiser update
+ * at a time, so that a caller (the CLI, a test, an MPI worker) can stream progress,
+ * checkpoint and stop between any two steps. */
+#ifndef SCALESWEEP_TRAIN_H
+#define SCALESWEEP_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corpus.h"
+#include "model.h"
+#include "optim.h"
+
+typedef struct {
+    model_config model;
+    int batch;              /* sequences per step; tokens per step = batch * n_ctx */
+    int64_t tokens;         /* D: tokens to train on, rounded to whole steps (at least one) */
+    int64_t unique_tokens;  /* 0: all training text; otherwise data-limited mode: only the
+                               first unique_tokens bytes of training text, repeated in epochs */
+    float lr;               /* peak learning rate */
+    float final_lr_ratio;   /* cosine decay ends at this fraction of lr (0.1) */
+    int64_t warmup_steps;   /* linear warmup; -1: 5% of the run's steps */
+    float weight_decay;
+    float beta1, beta2, eps;
+    float grad_clip;        /* 0: no clipping */
+    int64_t eval_interval;  /* steps between evaluations; 0: ten per run (and always at the end) */
+    int64_t eval_tokens;    /* tokens of the held-out slice (the start of the test text) */
+    int patience;           /* early stopping: evaluations without improvement; 0: off */
+    uint64_t seed;
+} train_config;
+
+typedef enum {
+    RUN_RUNNING = 0,
+    RUN_OK,          /* trained to the end, or stopped early by patience */
+    RUN_DIVERGED,    /* a loss or gradient became NaN or infinite */
+    RUN_FAILED,      /* could not run (reason says why) */
+    RUN_INTERRUPTED  /* stopped from outside; a checkpoint continues it */
+} run_status;
+
+const char *run_status_name(run_status s);
+
+typedef struct {
+    int64_t step;      /* optimiser updates done */
+    int64_t tokens;    /* tokens trained on so far */
+    double flops;      /* 6 N tokens */
+    float train_loss;  /* mean training loss over the steps since the previous point */
+    float test_loss;   /* held-out loss, nats per token */
+    float lr;          /* learning rate of the last step */
+} curve_point;
+
+typedef struct {
+    train_config config;
+    const corpus *data;
+    model model;
+    optim_config optim;
+    int64_t total_steps;
+    int64_t tokens_per_step;
+    int64_t pool_size;      /* training bytes in use */
+    int64_t num_windows;    /* training windows of n_ctx + 1 bytes, stride n_ctx */
+    uint32_t *order;        /* (num_windows) this epoch's shuffled window order */
+    uint8_t *inputs;        /* (B, T) */
+    uint8_t *targets;       /* (B, T) */
+    int64_t eval_windows;   /* held-out windows scored at each evaluation */
+
+    /* the state a checkpoint keeps; the window order of an epoch is a function of
+     * (seed, epoch), so (epoch, window) is the whole data-stream state */
+    int64_t step;
+    int64_t epoch;
+    int64_t window;
+    double train_loss_sum;  /* since the last curve point */
+    int64_t train_loss_count;
+    float last_train_loss;
+    float best_test_loss;
+    int64_t best_step;
+    int evals_since_best;
+    int stopped_early;
+    run_status status;
+    char reason[160];
+    double seconds;         /* training wall time, summed over restores */
+    curve_point *curve;
+    int64_t curve_len;
+    int64_t curve_cap;
+} train_run;
+
+typedef struct {
+    run_status status;
+    const char *reason;
+    int stopped_early;
+    int64_t n_params;        /* N, non-embedding */
+    int64_t n_params_total;  /* N_total */
+    int64_t steps;
+    int64_t tokens;          /* D: tokens trained on */
+    int64_t unique_tokens;   /* distinct training tokens among them */
+    double flops;            /* C = 6 N D */
+    double flops_attention;  /* (6N + 6 n_layer n_ctx d_model) D */
+    float final_test_loss;
+    float best_test_loss;
+    int64_t best_step;
+    float final_train_loss;
+    double seconds;
+    double tokens_per_second;
+} train_result;
+
+void train_config_defaults(train_config *c);
+/* NULL when the configuration can run on this corpus, else what is wrong. */
+const char *train_config_error(const train_config *c, const corpus *data);
+
+/* Sets up a run and initialises its weights from the seed. Returns 0, or -1 with err. */
+int train_run_init(train_run *run, const train_config *config, const corpus *data,
+                   char *err, size_t errlen);
+void train_run_free(train_run *run);
+/* One optimiser step, plus an evaluation when one is due. Returns the status:
+ * RUN_RUNNING while there is more to do. */
+run_status train_run_step(train_run *run);
+/* Held-out loss of the current weights (nats per token) on the fixed slice. */
+double train_run_evaluate(train_run *run);
+/* Sets the window order of run->epoch: a shuffle seeded by (seed, epoch). */
+void train_run_shuffle_epoch(train_run *run);
+/* Marks a running run as interrupted (a checkpoint lets it continue). */
+void train_run_interrupt(train_run *run);
+void train_run_result(const train_run *run, train_result *result);
+float train_run_bits_per_byte(float nats);
+
+/* Checkpoint of the whole state: configuration, weights, AdamW moments, step, data
+ * position, loss tracking and curve. Written to path.tmp, synced, then renamed, so a
+ * crash leaves either the old or the new checkpoint, never half of one. */
+int train_checkpoint_save(const train_run *run, const char *path, char *err, size_t errlen);
+/* Restores a run from a checkpoint on the same corpus; the run then continues and ends
+ * with the same bits as one never stopped. */
+int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
+                          char *err, size_t errlen);
+
+#endif
