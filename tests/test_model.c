@@ -1,0 +1,92 @@
+/* The whole model: parameter counts, batch independence, and every gradient of the
+ * mean loss against central finite differences. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "model.h"
+#include "rng.h"
+
+static void randomise(model *m, rng_state *rng)
+{
+    /* larger than the GPT-2 init, and gains and biases off their defaults, so that every
+     * gradient is well above the finite-difference noise */
+    for (int t = 0, offset = 0; t < MODEL_NUM_TENSORS; offset += (int)m->param_sizes[t], t++) {
+        const char *name = model_tensor_name(t);
+        int gain = strstr(name, "ln") && name[strlen(name) - 1] == 'w';
+        for (size_t i = 0; i < m->param_sizes[t]; i++)
+            m->params_memory[offset + i] = gain ? 1.0f + 0.2f * rng_normal(rng)
+                                                : 0.3f * rng_normal(rng);
+    }
+}
+
+static void test_counts(void)
+{
+    model_config c = {3, 48, 4, 32};
+    int64_t L = 3, C = 48;
+    check(model_count_nonembedding(&c) == L * (12 * C * C + 13 * C) + 2 * C,
+          "N = L (12 C^2 + 13 C) + 2C, got %lld", (long long)model_count_nonembedding(&c));
+    check(model_count_total(&c) == model_count_nonembedding(&c) + 256 * C + 32 * C,
+          "N_total = N + V C + n_ctx C");
+    check(model_flops_per_token(&c) == 6.0 * model_count_nonembedding(&c), "6N flops per token");
+    check(model_flops_per_token_attention(&c) == 6.0 * model_count_nonembedding(&c) + 6.0 * 3 * 32 * 48,
+          "attention-inclusive flops per token");
+    model_config bad = {2, 30, 4, 16};
+    check(model_config_error(&bad) != NULL, "d_model not divisible by n_head is refused");
+}
+
+int main(void)
+{
+    test_counts();
+
+    model_config config = {2, 16, 2, 8};
+    const int B = 2, T = config.n_ctx;
+    model m;
+    check(model_init(&m, &config, B) == 0, "model_init");
+    rng_state rng;
+    rng_seed(&rng, 99, 0);
+    randomise(&m, &rng);
+    uint8_t inputs[16], targets[16];
+    for (int i = 0; i < B * T; i++) {
+        inputs[i] = (uint8_t)rng_below(&rng, 256);
+        targets[i] = (uint8_t)rng_below(&rng, 256);
+    }
+
+    /* a batch's mean loss is the mean of its sequences' losses */
+    double both = model_forward(&m, inputs, targets, B);
+    double first = model_forward(&m, inputs, targets, 1);
+    double second = model_forward(&m, inputs + T, targets + T, 1);
+    check(close_enough(both, 0.5 * (first + second), 1e-6, 1e-6),
+          "batch independence: %.9g vs %.9g", both, 0.5 * (first + second));
+    check(model_forward(&m, inputs, targets, B) == both, "forward is deterministic");
+
+    model_forward(&m, inputs, targets, B);
+    model_zero_grad(&m);
+    model_backward(&m);
+    float *analytic = malloc(sizeof(float) * m.num_params);
+    float *numeric = malloc(sizeof(float) * m.num_params);
+    memcpy(analytic, m.grads_memory, sizeof(float) * m.num_params);
+    const float h = 1e-2f;
+    for (int64_t i = 0; i < m.num_params; i++) {
+        float saved = m.params_memory[i];
+        m.params_memory[i] = saved + h;
+        float up = m.params_memory[i];
+        double f_up = model_forward(&m, inputs, targets, B);
+        m.params_memory[i] = saved - h;
+        float down = m.params_memory[i];
+        double f_down = model_forward(&m, inputs, targets, B);
+        m.params_memory[i] = saved;
+        numeric[i] = (float)((f_up - f_down) / ((double)up - (double)down));
+    }
+    size_t offset = 0;
+    for (int t = 0; t < MODEL_NUM_TENSORS; t++) {
+        char what[64];
+        snprintf(what, sizeof what, "model d(%s) vs finite differences", model_tensor_name(t));
+        check_arrays(what, analytic + offset, numeric + offset, (long)m.param_sizes[t], 5e-5, 5e-3);
+        offset += m.param_sizes[t];
+    }
+    free(analytic);
+    free(numeric);
+    model_free(&m);
+    return test_report("test_model");
+}
