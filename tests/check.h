@@ -10,7 +10,7 @@
 static int checks_passed = 0;
 static int checks_failed = 0;
 
-static void check(int ok, const char *fmt, ...)
+static inline void check(int ok, const char *fmt, ...)
 {
     if (ok) {
         checks_passed++;
@@ -26,14 +26,14 @@ static void check(int ok, const char *fmt, ...)
 }
 
 /* |got - want| <= atol + rtol * |want|, NaN never close */
-static int close_enough(double got, double want, double atol, double rtol)
+static inline int close_enough(double got, double want, double atol, double rtol)
 {
     return fabs(got - want) <= atol + rtol * fabs(want);
 }
 
 /* Compares two arrays element by element; one check for the whole array, which on
  * failure names the worst element. Returns whether all were close. */
-static int check_arrays(const char *what, const float *got, const float *want, long n,
+static inline int check_arrays(const char *what, const float *got, const float *want, long n,
                         double atol, double rtol)
 {
     long bad = 0, worst = -1;
@@ -55,7 +55,7 @@ static int check_arrays(const char *what, const float *got, const float *want, l
     return bad == 0;
 }
 
-static int test_report(const char *name)
+static inline int test_report(const char *name)
 {
     printf("%s: %d passed, %d failed\n", name, checks_passed, checks_failed);
     return checks_failed == 0 ? 0 : 1;

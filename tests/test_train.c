@@ -1,0 +1,310 @@
+/* Training runs: determinism, checkpoint and restore to the same bits, divergence,
+ * early stopping, the data-limited mode, the schedule and the exact counts. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "optim.h"
+#include "rng.h"
+#include "train.h"
+
+/* Sentences from a small vocabulary: text with structure a tiny model learns quickly. */
+static void make_text(uint8_t *out, int64_t n, uint64_t seed)
+{
+    static const char *words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog",
+                                  "ran", "to", "house", "red", "big", "small", "saw"};
+    rng_state rng;
+    rng_seed(&rng, seed, 7);
+    int64_t i = 0;
+    while (i < n) {
+        const char *w = words[rng_below(&rng, sizeof words / sizeof words[0])];
+        for (const char *c = w; *c && i < n; c++)
+            out[i++] = (uint8_t)*c;
+        if (i < n)
+            out[i++] = rng_below(&rng, 6) == 0 ? '\n' : ' ';
+    }
+}
+
+static corpus make_corpus(uint64_t seed)
+{
+    corpus c;
+    c.train_size = 60000;
+    c.test_size = 6000;
+    c.train = malloc(c.train_size);
+    c.test = malloc(c.test_size);
+    make_text(c.train, c.train_size, seed);
+    make_text(c.test, c.test_size, seed + 1);
+    return c;
+}
+
+static train_config small_config(void)
+{
+    train_config c;
+    train_config_defaults(&c);
+    c.model = (model_config){2, 32, 2, 32};
+    c.batch = 4;
+    c.tokens = 60 * 4 * 32; /* 60 steps */
+    c.lr = 3e-3f;
+    c.eval_interval = 10;
+    c.eval_tokens = 2048;
+    c.seed = 5;
+    return c;
+}
+
+static void run_to_end(train_run *run)
+{
+    while (train_run_step(run) == RUN_RUNNING) {
+    }
+}
+
+static int same_curves(const train_run *a, const train_run *b)
+{
+    if (a->curve_len != b->curve_len)
+        return 0;
+    for (int64_t i = 0; i < a->curve_len; i++) {
+        const curve_point *p = &a->curve[i], *q = &b->curve[i];
+        if (p->step != q->step || p->tokens != q->tokens || p->flops != q->flops ||
+            memcmp(&p->train_loss, &q->train_loss, sizeof(float)) != 0 ||
+            memcmp(&p->test_loss, &q->test_loss, sizeof(float)) != 0 || p->lr != q->lr)
+            return 0;
+    }
+    return 1;
+}
+
+static int same_params(const train_run *a, const train_run *b)
+{
+    size_t bytes = sizeof(float) * (size_t)a->model.num_params;
+    return a->model.num_params == b->model.num_params &&
+           memcmp(a->model.params_memory, b->model.params_memory, bytes) == 0 &&
+           memcmp(a->model.m_memory, b->model.m_memory, bytes) == 0 &&
+           memcmp(a->model.v_memory, b->model.v_memory, bytes) == 0;
+}
+
+static void test_determinism_and_learning(const corpus *data)
+{
+    train_config config = small_config();
+    char err[256];
+    train_run a, b, c;
+    check(train_run_init(&a, &config, data, err, sizeof err) == 0, "init: %s", err);
+    check(train_run_init(&b, &config, data, err, sizeof err) == 0, "init: %s", err);
+    run_to_end(&a);
+    run_to_end(&b);
+    check(a.status == RUN_OK && a.step == 60, "run ends ok after 60 steps (%s, %lld)",
+          run_status_name(a.status), (long long)a.step);
+    check(same_params(&a, &b) && same_curves(&a, &b), "same seed twice gives identical bits");
+
+    config.seed = 6;
+    check(train_run_init(&c, &config, data, err, sizeof err) == 0, "init: %s", err);
+    run_to_end(&c);
+    check(!same_params(&a, &c), "another seed gives other weights");
+
+    /* it learns: from ln 256 = 5.55 nats well down on this easy text */
+    train_result r;
+    train_run_result(&a, &r);
+    check(r.final_test_loss < 3.0f, "test loss falls from 5.55 to %.3f", r.final_test_loss);
+    check(a.curve_len == 6, "an evaluation every 10 steps: %lld points", (long long)a.curve_len);
+    check(r.best_test_loss <= r.final_test_loss, "best <= final");
+
+    /* exact counts */
+    int64_t N = model_count_nonembedding(&config.model);
+    check(r.tokens == 60LL * 4 * 32, "D = steps * batch * n_ctx");
+    check(r.flops == 6.0 * (double)N * (double)r.tokens, "C = 6ND");
+    check(r.flops_attention == (6.0 * N + 6.0 * 2 * 32 * 32) * (double)r.tokens,
+          "C with attention");
+    check(r.unique_tokens == r.tokens, "all tokens unique below one epoch");
+    check(a.curve[2].tokens == 30LL * 4 * 32 && a.curve[2].flops == 6.0 * N * 30 * 4 * 32,
+          "curve tokens and flops");
+    train_run_free(&a);
+    train_run_free(&b);
+    train_run_free(&c);
+}
+
+/* Stops a run at `stop`, saves, frees, restores and finishes it: same bits as `reference`. */
+static void check_restore(const train_config *config, const corpus *data,
+                          const train_run *reference, int64_t stop, const char *path)
+{
+    char err[256];
+    train_run run;
+    train_run_init(&run, config, data, err, sizeof err);
+    while (run.step < stop && train_run_step(&run) == RUN_RUNNING) {
+    }
+    train_run_interrupt(&run);
+    check(train_checkpoint_save(&run, path, err, sizeof err) == 0, "save: %s", err);
+    train_run_free(&run);
+    check(train_checkpoint_load(&run, path, data, err, sizeof err) == 0, "load: %s", err);
+    check(run.step == stop && run.status == RUN_INTERRUPTED, "restored at step %lld",
+          (long long)stop);
+    run.status = RUN_RUNNING;
+    run_to_end(&run);
+    check(same_params(&run, reference) && same_curves(&run, reference) &&
+              run.best_test_loss == reference->best_test_loss,
+          "stopped at step %lld and restored: identical bits to an uninterrupted run",
+          (long long)stop);
+    train_run_free(&run);
+}
+
+static void test_checkpoint(const corpus *data)
+{
+    char path[] = "/tmp/scalesweep_test_ckpt_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    /* data-limited, so the run crosses several epochs (reshuffles) */
+    train_config config = small_config();
+    config.unique_tokens = 2000; /* 62 windows of 32: 15 steps an epoch */
+    char err[256];
+    train_run reference;
+    train_run_init(&reference, &config, data, err, sizeof err);
+    run_to_end(&reference);
+    check(reference.epoch >= 3, "the data-limited run went through %lld epochs",
+          (long long)reference.epoch);
+    train_result r;
+    train_run_result(&reference, &r);
+    check(r.unique_tokens == (1999 / 32) * 32, "unique tokens = pool windows x n_ctx: %lld",
+          (long long)r.unique_tokens);
+    int64_t stops[] = {0, 7, 15, 23, 59};
+    for (int i = 0; i < 5; i++)
+        check_restore(&config, data, &reference, stops[i], path);
+
+    /* a truncated file, a foreign file and another corpus are refused, not half-loaded */
+    train_run run;
+    train_run_init(&run, &config, data, err, sizeof err);
+    train_checkpoint_save(&run, path, err, sizeof err);
+    train_run_free(&run);
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    check(truncate(path, size - 10) == 0, "truncate");
+    check(train_checkpoint_load(&run, path, data, err, sizeof err) != 0 && strstr(err, "corrupt"),
+          "truncated checkpoint refused: %s", err);
+    f = fopen(path, "wb");
+    fputs("not a checkpoint at all", f);
+    fclose(f);
+    check(train_checkpoint_load(&run, path, data, err, sizeof err) != 0 && strstr(err, "not a"),
+          "foreign file refused: %s", err);
+    train_run_init(&run, &config, data, err, sizeof err);
+    train_checkpoint_save(&run, path, err, sizeof err);
+    train_run_free(&run);
+    corpus other = make_corpus(77);
+    check(train_checkpoint_load(&run, path, &other, err, sizeof err) != 0 &&
+              strstr(err, "different corpus"),
+          "checkpoint on another corpus refused: %s", err);
+    corpus_free(&other);
+    train_run_free(&reference);
+    remove(path);
+}
+
+static void test_divergence(const corpus *data)
+{
+    train_config config = small_config();
+    char err[256];
+    train_run run;
+    train_run_init(&run, &config, data, err, sizeof err);
+    for (int i = 0; i < 12; i++)
+        train_run_step(&run);
+    run.model.params.qkvw[3] = NAN; /* as a blown-up update would leave it */
+    run_status s = train_run_step(&run);
+    train_result r;
+    train_run_result(&run, &r);
+    check(s == RUN_DIVERGED && r.status == RUN_DIVERGED, "NaN weights end the run as diverged");
+    check(strstr(r.reason, "not finite") != NULL, "reason says why: %s", r.reason);
+    check(train_run_step(&run) == RUN_DIVERGED && run.step == 12,
+          "a diverged run takes no further steps");
+    check(r.best_test_loss == run.curve[0].test_loss, "the curve before divergence is kept");
+    train_run_free(&run);
+
+    /* an absurd learning rate diverges too, or at worst ends finite: never a crash */
+    config.lr = 1e30f;
+    config.grad_clip = 0.0f;
+    train_run_init(&run, &config, data, err, sizeof err);
+    run_to_end(&run);
+    check(run.status == RUN_DIVERGED, "lr = 1e30 diverges: %s", run_status_name(run.status));
+    train_run_free(&run);
+}
+
+static void test_early_stopping(const corpus *data)
+{
+    /* With lr = 1e-12 no weight moves by a representable amount: the test loss is
+     * constant, so after the first evaluation nothing improves and patience decides. */
+    train_config config = small_config();
+    config.lr = 1e-12f;
+    config.patience = 2;
+    char err[256];
+    train_run run;
+    train_run_init(&run, &config, data, err, sizeof err);
+    run_to_end(&run);
+    check(run.status == RUN_OK && run.stopped_early, "stopped early (%s)", run.reason);
+    check(run.step == 30 && run.curve_len == 3, "after 1 + patience evaluations: step %lld",
+          (long long)run.step);
+    check(run.best_step == 10, "best kept from step 10: %lld", (long long)run.best_step);
+    train_run_free(&run);
+
+    /* A real overfit: 800 unique bytes seen for many epochs. The test loss bottoms out,
+     * rises, and the run stops, keeping the best. */
+    config = small_config();
+    config.unique_tokens = 800;
+    config.tokens = 400 * 4 * 32;
+    config.lr = 1e-2f;
+    config.weight_decay = 0.0f;
+    config.patience = 3;
+    train_run_init(&run, &config, data, err, sizeof err);
+    run_to_end(&run);
+    train_result r;
+    train_run_result(&run, &r);
+    check(r.stopped_early && r.steps < 400, "overfitting run stopped early at step %lld",
+          (long long)r.steps);
+    check(r.best_test_loss < r.final_test_loss, "best %.4f is below final %.4f",
+          r.best_test_loss, r.final_test_loss);
+    train_run_free(&run);
+}
+
+static void test_schedule(void)
+{
+    optim_config c = {0};
+    c.lr = 1.0f;
+    c.warmup_steps = 10;
+    c.total_steps = 110;
+    c.final_lr_ratio = 0.1f;
+    check(close_enough(optim_lr(&c, 0), 0.1, 1e-7, 0), "warmup starts at lr/warmup");
+    check(close_enough(optim_lr(&c, 4), 0.5, 1e-7, 0), "warmup is linear");
+    check(close_enough(optim_lr(&c, 9), 1.0, 1e-7, 0), "warmup reaches the peak");
+    check(close_enough(optim_lr(&c, 60), 0.55, 1e-6, 0), "cosine midpoint is halfway to 10%%");
+    check(close_enough(optim_lr(&c, 110), 0.1, 1e-7, 0), "decay ends at 10%% of the peak");
+    double prev = 2.0;
+    int monotone = 1;
+    for (int s = 10; s < 110; s++) {
+        monotone &= optim_lr(&c, s) <= prev;
+        prev = optim_lr(&c, s);
+    }
+    check(monotone, "decay never rises");
+}
+
+static void test_validation(const corpus *data)
+{
+    train_config c = small_config();
+    c.unique_tokens = data->train_size + 1;
+    check(train_config_error(&c, data) != NULL, "unique_tokens beyond the text refused");
+    c = small_config();
+    c.model.n_ctx = 8000;
+    check(train_config_error(&c, data) != NULL, "a window longer than the held-out slice refused");
+    c = small_config();
+    c.lr = -1.0f;
+    check(train_config_error(&c, data) != NULL, "negative lr refused");
+    c = small_config();
+    check(train_config_error(&c, data) == NULL, "a sane configuration is accepted");
+}
+
+int main(void)
+{
+    corpus data = make_corpus(1);
+    test_determinism_and_learning(&data);
+    test_checkpoint(&data);
+    test_divergence(&data);
+    test_early_stopping(&data);
+    test_schedule();
+    test_validation(&data);
+    corpus_free(&data);
+    return test_report("test_train");
+}
