@@ -83,7 +83,7 @@ typedef struct {
 static void matmul_run(void *p)
 {
     matmul_ctx *m = p;
-    matmul_forward(m->out, m->inp, m->weight, m->bias, m->N, m->C, m->OC, 0);
+    matmul_forward(m->out, m->inp, m->weight, m->bias, NULL, m->N, m->C, m->OC);
 }
 
 static void test_matmul(void)
@@ -96,17 +96,21 @@ static void test_matmul(void)
     matmul_run(&m);
     check_arrays("matmul_forward vs naive oracle", m.out, want, N * OC, 1e-5, 1e-5);
 
-    /* accumulate mode adds onto what is there: out = 1 + naive */
-    for (int i = 0; i < N * OC; i++) {
-        m.out[i] = 1.0f;
-        want[i] += 1.0f;
-    }
-    matmul_forward(m.out, m.inp, m.weight, m.bias, N, C, OC, 1);
-    check_arrays("matmul_forward accumulate", m.out, want, N * OC, 1e-5, 1e-5);
+    /* with a residual: out = residual + naive */
+    float *residual = random_array(N * OC, 1);
+    for (int i = 0; i < N * OC; i++)
+        want[i] += residual[i];
+    matmul_forward(m.out, m.inp, m.weight, m.bias, residual, N, C, OC);
+    check_arrays("matmul_forward with residual", m.out, want, N * OC, 1e-5, 1e-5);
 
     naive_matmul(want, m.inp, m.weight, NULL, N, C, OC);
-    matmul_forward(m.out, m.inp, m.weight, NULL, N, C, OC, 0);
+    matmul_forward(m.out, m.inp, m.weight, NULL, NULL, N, C, OC);
     check_arrays("matmul_forward without bias", m.out, want, N * OC, 1e-5, 1e-5);
+    for (int i = 0; i < N * OC; i++)
+        want[i] += residual[i];
+    matmul_forward(m.out, m.inp, m.weight, NULL, residual, N, C, OC);
+    check_arrays("matmul_forward with residual, without bias", m.out, want, N * OC, 1e-5, 1e-5);
+    free(residual);
 
     float *w = random_array(N * OC, 1);
     float *dinp = zeros(N * C), *dweight = zeros(OC * C), *dbias = zeros(OC);
@@ -196,7 +200,7 @@ static void naive_attention(float *out, const float *inp, int B, int T, int C, i
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
                 const float *q = inp + (b * T + t) * 3 * C + h * hs;
-                double scores[64], mx = -1e300, sum = 0;
+                double scores[128], mx = -1e300, sum = 0;
                 for (int j = 0; j <= t; j++) {
                     const float *k = inp + (b * T + j) * 3 * C + C + h * hs;
                     double s = 0;
@@ -218,15 +222,17 @@ static void naive_attention(float *out, const float *inp, int B, int T, int C, i
             }
 }
 
-static void test_attention(void)
+/* T below and above the causal block size of attention_forward (32), with a partial block */
+static void test_attention(int B, int T, int C, int NH)
 {
-    int B = 2, T = 5, C = 8, NH = 2;
     attention_ctx a = {zeros(B * T * C), zeros(B * NH * T * T), random_array(B * T * 3 * C, 1),
                        B, T, C, NH};
     float *want = zeros(B * T * C);
     attention_run(&a);
     naive_attention(want, a.inp, B, T, C, NH);
-    check_arrays("attention_forward vs naive oracle", a.out, want, B * T * C, 1e-5, 1e-4);
+    char what[96];
+    snprintf(what, sizeof what, "attention_forward vs naive oracle, T=%d", T);
+    check_arrays(what, a.out, want, B * T * C, 1e-5, 1e-4);
 
     /* causality: changing the last position changes no earlier output */
     float *before = malloc(sizeof(float) * B * T * C);
@@ -234,7 +240,8 @@ static void test_attention(void)
     for (int c = 0; c < 3 * C; c++)
         a.inp[(T - 1) * 3 * C + c] += 1.0f;
     attention_run(&a);
-    check(memcmp(before, a.out, sizeof(float) * (T - 1) * C) == 0,
+    check(memcmp(before, a.out, sizeof(float) * (T - 1) * C) == 0 &&
+              memcmp(before + T * C, a.out + T * C, sizeof(float) * (B - 1) * T * C) == 0,
           "attention is causal: future tokens leave the past unchanged");
     int changed = 0;
     for (int c = 0; c < C; c++)
@@ -248,7 +255,8 @@ static void test_attention(void)
     attention_run(&a);
     attention_backward(dinp, w, a.inp, a.att, scratch, B, T, C, NH);
     projection p = {attention_run, &a, a.out, w, B * T * C};
-    check_gradient("attention d(qkv)", a.inp, B * T * 3 * C, dinp, &p, 1e-2f, 2e-4, 2e-3);
+    snprintf(what, sizeof what, "attention d(qkv), T=%d", T);
+    check_gradient(what, a.inp, B * T * 3 * C, dinp, &p, 1e-2f, 2e-4, 2e-3);
     free(w); free(dinp); free(scratch); free(before); free(want);
     free(a.out); free(a.att); free(a.inp);
 }
@@ -407,7 +415,8 @@ int main(void)
     rng_seed(&rng, 1234, 0);
     test_matmul();
     test_layernorm();
-    test_attention();
+    test_attention(2, 5, 8, 2);
+    test_attention(1, 70, 8, 2);
     test_gelu();
     test_crossentropy();
     test_encoder();

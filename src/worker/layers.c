@@ -44,10 +44,12 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
         const float *x = inp + (int64_t)i * C;
         float *o = out + (int64_t)i * C;
         float m = 0.0f;
+        #pragma omp simd reduction(+ : m)
         for (int c = 0; c < C; c++)
             m += x[c];
         m /= (float)C;
         float v = 0.0f;
+        #pragma omp simd reduction(+ : v)
         for (int c = 0; c < C; c++) {
             float d = x[c] - m;
             v += d * d;
@@ -72,6 +74,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
         float m = mean[i], s = rstd[i];
         /* the two reductions of the layernorm gradient */
         float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        #pragma omp simd reduction(+ : dnorm_mean, dnorm_norm_mean)
         for (int c = 0; c < C; c++) {
             float norm = (x[c] - m) * s;
             float dnorm = weight[c] * d[c];
@@ -91,27 +94,28 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 }
 
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
-                    int N, int C, int OC, int accumulate)
+                    const float *residual, int N, int C, int OC)
 {
+    /* one pass sets out to residual + bias, then the product accumulates onto it */
     float beta = 1.0f;
-    if (!accumulate) {
-        if (bias) {
-            for (int i = 0; i < N; i++)
-                memcpy(out + (int64_t)i * OC, bias, sizeof(float) * OC);
-        } else {
-            beta = 0.0f;
+    if (residual && bias) {
+        for (int i = 0; i < N; i++) {
+            float *o = out + (int64_t)i * OC;
+            const float *r = residual + (int64_t)i * OC;
+            for (int j = 0; j < OC; j++)
+                o[j] = r[j] + bias[j];
         }
+    } else if (residual) {
+        memcpy(out, residual, sizeof(float) * (size_t)N * OC);
+    } else if (bias) {
+        for (int i = 0; i < N; i++)
+            memcpy(out + (int64_t)i * OC, bias, sizeof(float) * OC);
+    } else {
+        beta = 0.0f;
     }
     /* out(N,OC) = inp(N,C) * weight(OC,C)^T + beta * out */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C,
                 1.0f, inp, C, weight, C, beta, out, OC);
-    if (accumulate && bias) {
-        for (int i = 0; i < N; i++) {
-            float *o = out + (int64_t)i * OC;
-            for (int j = 0; j < OC; j++)
-                o[j] += bias[j];
-        }
-    }
 }
 
 void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -134,6 +138,11 @@ void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dou
     }
 }
 
+/* Causal attention skips the products above the diagonal: rows are taken in blocks of
+ * ATTENTION_BLOCK, and block [r0, r1) needs keys [0, r1) only. With T = 4 blocks that is
+ * 5/8 of the full square's work. */
+#define ATTENTION_BLOCK 32
+
 void attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
@@ -146,28 +155,33 @@ void attention_forward(float *out, float *att, const float *inp, int B, int T, i
             const float *v = q + 2 * C;
             float *a = att + ((int64_t)b * NH + h) * T * T; /* (T,T) */
             float *o = out + (int64_t)b * T * C + h * hs;   /* (T,hs), row stride C */
-            /* a(T,T) = scale * q(T,hs) * k(T,hs)^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs,
-                        scale, q, C3, k, C3, 0.0f, a, T);
-            for (int t = 0; t < T; t++) {
-                float *row = a + (int64_t)t * T;
-                float mx = row[0];
-                for (int j = 1; j <= t; j++)
-                    mx = row[j] > mx ? row[j] : mx;
-                float sum = 0.0f;
-                for (int j = 0; j <= t; j++) {
-                    row[j] = fast_expf(row[j] - mx);
-                    sum += row[j];
+            for (int r0 = 0; r0 < T; r0 += ATTENTION_BLOCK) {
+                int r1 = r0 + ATTENTION_BLOCK < T ? r0 + ATTENTION_BLOCK : T;
+                /* a[r0:r1, 0:r1] = scale * q[r0:r1] * k[0:r1]^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hs,
+                            scale, q + (int64_t)r0 * C3, C3, k, C3, 0.0f, a + (int64_t)r0 * T, T);
+                for (int t = r0; t < r1; t++) {
+                    float *row = a + (int64_t)t * T;
+                    float mx = row[0];
+                    #pragma omp simd reduction(max : mx)
+                    for (int j = 1; j <= t; j++)
+                        mx = row[j] > mx ? row[j] : mx;
+                    float sum = 0.0f;
+                    #pragma omp simd reduction(+ : sum)
+                    for (int j = 0; j <= t; j++) {
+                        row[j] = fast_expf(row[j] - mx);
+                        sum += row[j];
+                    }
+                    float inv = 1.0f / sum;
+                    for (int j = 0; j <= t; j++)
+                        row[j] *= inv;
+                    for (int j = t + 1; j < T; j++)
+                        row[j] = 0.0f;
                 }
-                float inv = 1.0f / sum;
-                for (int j = 0; j <= t; j++)
-                    row[j] *= inv;
-                for (int j = t + 1; j < T; j++)
-                    row[j] = 0.0f;
+                /* o[r0:r1] = a[r0:r1, 0:r1] * v[0:r1] */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hs, r1,
+                            1.0f, a + (int64_t)r0 * T, T, v, C3, 0.0f, o + (int64_t)r0 * C, C);
             }
-            /* o(T,hs) = a(T,T) * v(T,hs) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T,
-                        1.0f, a, T, v, C3, 0.0f, o, C);
         }
     }
 }
@@ -188,31 +202,36 @@ void attention_backward(float *dinp, const float *dout, const float *inp, const 
             float *dv = dq + 2 * C;
             const float *a = att + ((int64_t)b * NH + h) * T * T;
             const float *d = dout + (int64_t)b * T * C + h * hs;
-            float *ds = scratch; /* (T,T): first d(att), then d(scores) in place */
-            /* ds(T,T) = dout(T,hs) * v(T,hs)^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs,
-                        1.0f, d, C, v, C3, 0.0f, ds, T);
-            /* dv(T,hs) += a(T,T)^T * dout(T,hs) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T,
-                        1.0f, a, T, d, C, 1.0f, dv, C3);
-            /* softmax backward: ds = a * (datt - sum_j a datt), zero above the diagonal */
-            for (int t = 0; t < T; t++) {
-                const float *arow = a + (int64_t)t * T;
-                float *row = ds + (int64_t)t * T;
-                float dot = 0.0f;
-                for (int j = 0; j <= t; j++)
-                    dot += arow[j] * row[j];
-                for (int j = 0; j <= t; j++)
-                    row[j] = arow[j] * (row[j] - dot);
-                for (int j = t + 1; j < T; j++)
-                    row[j] = 0.0f;
+            for (int r0 = 0; r0 < T; r0 += ATTENTION_BLOCK) {
+                int r1 = r0 + ATTENTION_BLOCK < T ? r0 + ATTENTION_BLOCK : T;
+                const float *ab = a + (int64_t)r0 * T;  /* (r1-r0, r1), row stride T */
+                float *ds = scratch + (int64_t)r0 * T;   /* d(att), then d(scores) in place */
+                /* ds(r1-r0, r1) = dout[r0:r1] * v[0:r1]^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hs,
+                            1.0f, d + (int64_t)r0 * C, C, v, C3, 0.0f, ds, T);
+                /* dv[0:r1] += ab^T * dout[r0:r1] */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hs, r1 - r0,
+                            1.0f, ab, T, d + (int64_t)r0 * C, C, 1.0f, dv, C3);
+                /* softmax backward: ds = a * (datt - sum_j a datt), zero above the diagonal */
+                for (int t = r0; t < r1; t++) {
+                    const float *arow = a + (int64_t)t * T;
+                    float *row = scratch + (int64_t)t * T;
+                    float dot = 0.0f;
+                    #pragma omp simd reduction(+ : dot)
+                    for (int j = 0; j <= t; j++)
+                        dot += arow[j] * row[j];
+                    for (int j = 0; j <= t; j++)
+                        row[j] = arow[j] * (row[j] - dot);
+                    for (int j = t + 1; j < r1; j++)
+                        row[j] = 0.0f;
+                }
+                /* dq[r0:r1] += scale * ds * k[0:r1] */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hs, r1,
+                            scale, ds, T, k, C3, 1.0f, dq + (int64_t)r0 * C3, C3);
+                /* dk[0:r1] += scale * ds^T * q[r0:r1] */
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hs, r1 - r0,
+                            scale, ds, T, q + (int64_t)r0 * C3, C3, 1.0f, dk, C3);
             }
-            /* dq(T,hs) += scale * ds(T,T) * k(T,hs) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T,
-                        scale, ds, T, k, C3, 1.0f, dq, C3);
-            /* dk(T,hs) += scale * ds(T,T)^T * q(T,hs) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T,
-                        scale, ds, T, q, C3, 1.0f, dk, C3);
         }
     }
 }
@@ -248,9 +267,11 @@ double crossentropy_forward(float *losses, float *probs, const float *logits,
         const float *l = logits + (int64_t)i * V;
         float *p = probs + (int64_t)i * V;
         float mx = l[0];
+        #pragma omp simd reduction(max : mx)
         for (int j = 1; j < V; j++)
             mx = l[j] > mx ? l[j] : mx;
         float sum = 0.0f;
+        #pragma omp simd reduction(+ : sum)
         for (int j = 0; j < V; j++) {
             p[j] = fast_expf(l[j] - mx);
             sum += p[j];

@@ -28,10 +28,11 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
                         const float *inp, const float *weight, const float *mean,
                         const float *rstd, int N, int C);
 
-/* out(N,OC) = inp(N,C) * weight(OC,C)^T + bias(OC), or out += that when accumulate is set
- * (the residual connections add straight into the residual stream). bias may be NULL. */
+/* out(N,OC) = residual(N,OC) + inp(N,C) * weight(OC,C)^T + bias(OC). The residual
+ * connections add straight into the residual stream this way; bias and residual may be
+ * NULL, and residual may not alias out. */
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
-                    int N, int C, int OC, int accumulate);
+                    const float *residual, int N, int C, int OC);
 /* dinp(N,C) += dout * weight; dweight(OC,C) += dout^T * inp; dbias(OC) += column sums.
  * dinp and dbias may be NULL. */
 void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,

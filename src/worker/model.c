@@ -277,27 +277,23 @@ double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, in
 
         layernorm_forward(ln1, ln1_mean, ln1_rstd, residual, p->ln1w + l * C, p->ln1b + l * C,
                           (int)BT, C);
-        matmul_forward(qkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, p->qkvb + l * 3 * C,
-                       (int)BT, C, 3 * C, 0);
+        matmul_forward(qkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, p->qkvb + l * 3 * C, NULL,
+                       (int)BT, C, 3 * C);
         attention_forward(atty, att, qkv, B, T, C, NH);
-        /* residual2 = residual + atty * attprojw^T + attprojb */
-        memcpy(residual2, residual, sizeof(float) * BT * C);
         matmul_forward(residual2, atty, p->attprojw + (int64_t)l * C * C, p->attprojb + l * C,
-                       (int)BT, C, C, 1);
+                       residual, (int)BT, C, C);
         layernorm_forward(ln2, ln2_mean, ln2_rstd, residual2, p->ln2w + l * C, p->ln2b + l * C,
                           (int)BT, C);
-        matmul_forward(fch, ln2, p->fcw + (int64_t)l * 4 * C * C, p->fcb + l * 4 * C,
-                       (int)BT, C, 4 * C, 0);
+        matmul_forward(fch, ln2, p->fcw + (int64_t)l * 4 * C * C, p->fcb + l * 4 * C, NULL,
+                       (int)BT, C, 4 * C);
         gelu_forward(fch_gelu, fch, BT * 4 * C);
-        /* residual3 = residual2 + fch_gelu * fcprojw^T + fcprojb */
-        memcpy(residual3, residual2, sizeof(float) * BT * C);
         matmul_forward(residual3, fch_gelu, p->fcprojw + (int64_t)l * C * 4 * C,
-                       p->fcprojb + l * C, (int)BT, 4 * C, C, 1);
+                       p->fcprojb + l * C, residual2, (int)BT, 4 * C, C);
     }
     const float *last = a->residual3 + (L - 1) * BT * C;
     layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, last, p->lnfw, p->lnfb, (int)BT, C);
     /* tied head: logits(BT,V) = lnf(BT,C) * wte(V,C)^T */
-    matmul_forward(a->logits, a->lnf, p->wte, NULL, (int)BT, C, V, 0);
+    matmul_forward(a->logits, a->lnf, p->wte, NULL, NULL, (int)BT, C, V);
     if (!targets)
         return 0.0;
     return crossentropy_forward(a->losses, a->probs, a->logits, targets, (int)BT, V);

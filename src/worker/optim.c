@@ -21,6 +21,7 @@ double optim_clip_gradients(model *m, float grad_clip)
 {
     const float *g = m->grads_memory;
     double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
     for (int64_t i = 0; i < m->num_params; i++)
         sum += (double)g[i] * g[i];
     double norm = sqrt(sum);

@@ -1,0 +1,192 @@
+/* Worker speed: training steps per second of the four reference shapes, single thread,
+ * side by side with a 1024^3 sgemm measured in the same run, and peak memory against
+ * what parameters, optimiser state and activations need by count.
+ *
+ *   OPENBLAS_NUM_THREADS=1 build/bench/bench_worker [seconds per config]
+ *
+ * Each configuration runs in a forked child, so that its peak RSS is its own. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rng.h"
+#include "train.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Resident set size now, in bytes, from /proc/self/statm. */
+static double rss_now(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages_total = 0, pages_resident = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2)
+            pages_resident = 0;
+        fclose(f);
+    }
+    return (double)pages_resident * (double)sysconf(_SC_PAGESIZE);
+}
+
+static double rss_peak(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_maxrss * 1024.0;
+}
+
+/* Best of several 1024^3 products, GFLOP/s. */
+static double sgemm_peak(void)
+{
+    const int n = 1024;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n);
+    float *c = malloc(sizeof(float) * n * n);
+    for (int i = 0; i < n * n; i++) {
+        a[i] = (float)(i % 17) * 0.01f;
+        b[i] = (float)(i % 13) * 0.01f;
+    }
+    double best = 0.0;
+    for (int rep = 0; rep < 6; rep++) {
+        double t = now();
+        /* c(n,n) = a(n,n) * b(n,n) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
+                    0.0f, c, n);
+        double gflops = 2.0 * n * n * n / (now() - t) / 1e9;
+        best = gflops > best ? gflops : best;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
+typedef struct {
+    int n_layer, d_model, n_head, n_ctx, batch;
+    double pytorch_fraction; /* PyTorch 1.13's share of the sgemm peak (the figures) */
+    double target;           /* >1: x PyTorch tokens/s; <1: share of the sgemm peak */
+} bench_config;
+
+typedef struct {
+    double tokens_per_second;
+    double peak_rss, baseline_rss, counted_bytes;
+} bench_result;
+
+static void run_config(const bench_config *b, double seconds, bench_result *out)
+{
+    corpus data;
+    data.train_size = 4 << 20;
+    data.test_size = 1 << 16;
+    data.train = malloc((size_t)data.train_size);
+    data.test = malloc((size_t)data.test_size);
+    rng_state rng;
+    rng_seed(&rng, 3, 0);
+    for (int64_t i = 0; i < data.train_size; i++)
+        data.train[i] = (uint8_t)(32 + rng_below(&rng, 90));
+    for (int64_t i = 0; i < data.test_size; i++)
+        data.test[i] = (uint8_t)(32 + rng_below(&rng, 90));
+
+    train_config c;
+    train_config_defaults(&c);
+    c.model = (model_config){b->n_layer, b->d_model, b->n_head, b->n_ctx};
+    c.batch = b->batch;
+    c.tokens = (int64_t)1e12; /* never reaches its end or an evaluation here */
+    c.eval_interval = 1000000000;
+    out->baseline_rss = rss_now();
+    train_run run;
+    char err[256];
+    if (train_run_init(&run, &c, &data, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    out->counted_bytes = 4.0 * (double)model_count_floats(&c.model, c.batch) +
+                         (double)data.train_size + (double)data.test_size +
+                         4.0 * (double)run.num_windows + 2.0 * (double)run.tokens_per_step;
+    for (int i = 0; i < 2; i++)
+        train_run_step(&run); /* warm up: page in every buffer */
+    int64_t steps = 0;
+    double start = now(), elapsed = 0.0;
+    while (elapsed < seconds || steps < 3) {
+        train_run_step(&run);
+        steps++;
+        elapsed = now() - start;
+    }
+    out->tokens_per_second = (double)steps * (double)run.tokens_per_step / elapsed;
+    out->peak_rss = rss_peak();
+    train_run_free(&run);
+    corpus_free(&data);
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 8.0;
+    const bench_config configs[] = {
+        {2, 64, 2, 64, 16, 0.22, 3.0},
+        {4, 128, 4, 128, 16, 0.36, 2.0},
+        {4, 256, 4, 128, 16, 0.53, 0.75},
+        {6, 384, 6, 256, 8, 0.55, 0.75},
+    };
+    const char *threads = getenv("OPENBLAS_NUM_THREADS");
+    if (!threads || strcmp(threads, "1") != 0)
+        fprintf(stderr, "bench: set OPENBLAS_NUM_THREADS=1 for single-thread figures\n");
+    double peak = sgemm_peak();
+    printf("sgemm 1024^3, one thread: %.1f GFLOP/s (the 100%% below)\n\n", peak);
+    printf("%-22s %9s %10s %8s %9s %11s %9s %8s %9s %9s\n", "config (L,C,H,T,B)", "N",
+           "tokens/s", "GFLOP/s", "of sgemm", "x PyTorch*", "target", "met", "peak RSS",
+           "RSS/need");
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+        const bench_config *b = &configs[i];
+        int fds[2];
+        if (pipe(fds) != 0)
+            return 1;
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            bench_result r;
+            run_config(b, seconds, &r);
+            if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
+                _exit(1);
+            _exit(0);
+        }
+        close(fds[1]);
+        bench_result r;
+        ssize_t got = read(fds[0], &r, sizeof r);
+        close(fds[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        if (got != (ssize_t)sizeof r) {
+            fprintf(stderr, "bench: config %zu failed\n", i);
+            return 1;
+        }
+        model_config m = {b->n_layer, b->d_model, b->n_head, b->n_ctx};
+        double flops_per_token = model_flops_per_token_attention(&m);
+        double gflops = r.tokens_per_second * flops_per_token / 1e9;
+        double pytorch_tps = b->pytorch_fraction * peak * 1e9 / flops_per_token;
+        double speedup = r.tokens_per_second / pytorch_tps;
+        int met = b->target > 1.0 ? speedup >= b->target : gflops / peak >= b->target;
+        char name[64], target[32];
+        snprintf(name, sizeof name, "(%d,%d,%d,%d,%d)", b->n_layer, b->d_model, b->n_head,
+                 b->n_ctx, b->batch);
+        if (b->target > 1.0)
+            snprintf(target, sizeof target, "%.0fx PyT", b->target);
+        else
+            snprintf(target, sizeof target, "%.0f%% peak", 100 * b->target);
+        printf("%-22s %9lld %10.0f %8.1f %8.1f%% %10.2fx %9s %8s %7.0fMB %9.2f\n", name,
+               (long long)model_count_nonembedding(&m), r.tokens_per_second, gflops,
+               100.0 * gflops / peak, speedup, target, met ? "yes" : "NO", r.peak_rss / 1e6,
+               (r.peak_rss - r.baseline_rss) / r.counted_bytes);
+    }
+    printf("\nFLOPs/token = 6N + 6 n_layer n_ctx d_model. * PyTorch 1.13 tokens/s taken as its\n"
+           "measured share of the sgemm peak (22%%, 36%%, 53%%, 55%%) times this run's peak.\n"
+           "RSS/need = (peak RSS - RSS before the run) / bytes of parameters, gradients, AdamW\n"
+           "moments, activations, scratch and data by count.\n");
+    return 0;
+}
