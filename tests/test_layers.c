@@ -407,6 +407,7 @@ static void test_fastmath(void)
     check(worst_tanh < 5e-7, "fast_tanhf absolute error %g", worst_tanh);
     check(fast_expf(-1000.0f) < 1e-37f && fast_expf(-1000.0f) >= 0.0f, "fast_expf underflows to ~0");
     check(isfinite(fast_expf(1000.0f)), "fast_expf saturates finitely");
+    check(isnan(fast_expf(NAN)) && isnan(fast_tanhf(NAN)), "NaN propagates (divergence shows)");
     check(fast_tanhf(100.0f) == 1.0f && fast_tanhf(-100.0f) == -1.0f, "fast_tanhf saturates");
 }
 

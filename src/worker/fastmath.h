@@ -12,9 +12,12 @@ static inline float fast_expf(float x)
     /* Clamp so that 2^n stays a normal float; exp(-87.3) ~ 1e-38 stands in for 0. */
     x = x < -87.3f ? -87.3f : x;
     x = x > 88.3f ? 88.3f : x;
-    /* n = round(x / ln 2) by the 1.5 * 2^23 trick (exact for |x / ln 2| < 2^22). */
-    const float shifter = 12582912.0f;
-    float n = (x * 1.44269504088896341f + shifter) - shifter;
+    /* n = round(x / ln 2) by the 1.5 * 2^23 trick (exact for |x / ln 2| < 2^22): the sum's
+     * low mantissa bits hold n, read below without a float-to-int conversion, which would
+     * be undefined for NaN. NaN passes through to the result. */
+    const float shifter = 12582912.0f; /* bits 0x4b400000 */
+    float shifted = x * 1.44269504088896341f + shifter;
+    float n = shifted - shifter;
     /* r = x - n ln 2 in two parts, so r keeps full precision. */
     float r = x - n * 0.693359375f;
     r = r + n * 2.12194440e-4f;
@@ -26,7 +29,9 @@ static inline float fast_expf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits;
+    memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits - 0x4b400000u + 127u) << 23; /* 2^n: unsigned, so wrap-around is defined */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;

