@@ -175,7 +175,8 @@ void attention_forward(float *out, float *att, const float *inp, int B, int T, i
                     float inv = 1.0f / sum;
                     for (int j = 0; j <= t; j++)
                         row[j] *= inv;
-                    for (int j = t + 1; j < T; j++)
+                    /* zero above the diagonal within the block, where the product reads */
+                    for (int j = t + 1; j < r1; j++)
                         row[j] = 0.0f;
                 }
                 /* o[r0:r1] = a[r0:r1, 0:r1] * v[0:r1] */

@@ -40,7 +40,8 @@ void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dou
 
 /* Causal multi-head self-attention.
  * inp(B,T,3C) holds q, k, v side by side; att(B,NH,T,T) keeps the softmax probabilities
- * (zero above the diagonal); out(B,T,C) = concatenated heads of att * v. */
+ * on and below the diagonal (entries above it are unspecified, and never read);
+ * out(B,T,C) = concatenated heads of att * v. */
 void attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH);
 /* dinp(B,T,3C) += ...; scratch holds one (T,T) matrix. */
 void attention_backward(float *dinp, const float *dout, const float *inp, const float *att,
