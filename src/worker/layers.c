@@ -160,24 +160,25 @@ void attention_forward(float *out, float *att, const float *inp, int B, int T, i
                 /* a[r0:r1, 0:r1] = scale * q[r0:r1] * k[0:r1]^T */
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hs,
                             scale, q + (int64_t)r0 * C3, C3, k, C3, 0.0f, a + (int64_t)r0 * T, T);
+                /* Softmax of each row over keys j <= t. The loops run over the whole block
+                 * width r1 with the mask as a select: fixed trip counts vectorise without
+                 * scalar remainders, which cost more than the masked lanes. */
                 for (int t = r0; t < r1; t++) {
                     float *row = a + (int64_t)t * T;
-                    float mx = row[0];
+                    float mx = -INFINITY;
                     #pragma omp simd reduction(max : mx)
-                    for (int j = 1; j <= t; j++)
-                        mx = row[j] > mx ? row[j] : mx;
+                    for (int j = 0; j < r1; j++)
+                        mx = j <= t && row[j] > mx ? row[j] : mx;
                     float sum = 0.0f;
                     #pragma omp simd reduction(+ : sum)
-                    for (int j = 0; j <= t; j++) {
-                        row[j] = fast_expf(row[j] - mx);
+                    for (int j = 0; j < r1; j++) {
+                        row[j] = j <= t ? fast_expf(row[j] - mx) : 0.0f;
                         sum += row[j];
                     }
                     float inv = 1.0f / sum;
-                    for (int j = 0; j <= t; j++)
+                    #pragma omp simd
+                    for (int j = 0; j < r1; j++)
                         row[j] *= inv;
-                    /* zero above the diagonal within the block, where the product reads */
-                    for (int j = t + 1; j < r1; j++)
-                        row[j] = 0.0f;
                 }
                 /* o[r0:r1] = a[r0:r1, 0:r1] * v[0:r1] */
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hs, r1,
@@ -213,18 +214,18 @@ void attention_backward(float *dinp, const float *dout, const float *inp, const 
                 /* dv[0:r1] += ab^T * dout[r0:r1] */
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1, hs, r1 - r0,
                             1.0f, ab, T, d + (int64_t)r0 * C, C, 1.0f, dv, C3);
-                /* softmax backward: ds = a * (datt - sum_j a datt), zero above the diagonal */
+                /* softmax backward: ds = a * (datt - sum_j a datt); a is zero above the
+                 * diagonal, so the whole block width can run unmasked */
                 for (int t = r0; t < r1; t++) {
                     const float *arow = a + (int64_t)t * T;
                     float *row = scratch + (int64_t)t * T;
                     float dot = 0.0f;
                     #pragma omp simd reduction(+ : dot)
-                    for (int j = 0; j <= t; j++)
+                    for (int j = 0; j < r1; j++)
                         dot += arow[j] * row[j];
-                    for (int j = 0; j <= t; j++)
+                    #pragma omp simd
+                    for (int j = 0; j < r1; j++)
                         row[j] = arow[j] * (row[j] - dot);
-                    for (int j = t + 1; j < r1; j++)
-                        row[j] = 0.0f;
                 }
                 /* dq[r0:r1] += scale * ds * k[0:r1] */
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hs, r1,
