@@ -3,11 +3,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sweep.h"
 
 static void print_usage(FILE *out)
 {
     fprintf(out,
             "usage:\n"
+            "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
+            "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
             "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
             "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
             "  scalesweep --help | --version\n");
@@ -32,7 +35,6 @@ int main(int argc, char **argv)
         printf("scalesweep %s\n", SCALESWEEP_VERSION);
         return 0;
     }
-    fprintf(stderr, "scalesweep: unknown command '%s'\n", command);
-    print_usage(stderr);
-    return EXIT_USAGE;
+    /* anything else is a plan and its options */
+    return sweep_main(argc, argv, SCALESWEEP_VERSION);
 }

@@ -1,0 +1,94 @@
+/* plan.ini: parsed with inih, validated, and expanded into the runs of a sweep.
+ * Every error is one line "FILE:LINE: [section] key: what is wrong" (LINE 0 when it
+ * concerns the file as a whole), and no rank trains until the whole plan is valid. */
+#ifndef SCALESWEEP_PLAN_H
+#define SCALESWEEP_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "train.h"
+
+typedef enum { PLAN_GRID, PLAN_ISOFLOP, PLAN_LIST } plan_mode;
+typedef enum { TRAINER_TRANSFORMER, TRAINER_SYNTHETIC } plan_trainer;
+
+/* [fit] laws, as bits of plan.laws. */
+typedef enum {
+    PLAN_LAW_N = 1 << 0,          /* L(N) */
+    PLAN_LAW_D = 1 << 1,          /* L(D) */
+    PLAN_LAW_C = 1 << 2,          /* L(C), the frontier of the training curves */
+    PLAN_LAW_KAPLAN = 1 << 3,     /* Kaplan's joint L(N, D) */
+    PLAN_LAW_CHINCHILLA = 1 << 4, /* Chinchilla's E + A/N^alpha + B/D^beta */
+    PLAN_LAW_ISOFLOP = 1 << 5     /* IsoFLOP parabolas and their minima */
+} plan_law;
+#define PLAN_LAWS_ALL 0x3f
+#define PLAN_LAW_COUNT 6
+
+/* Room for the line of every key of the plan (plan.key_lines); plan.c has the keys. */
+#define PLAN_MAX_KEYS 48
+/* A plan expands into at most this many runs (every rank holds them all: ~13 MB). */
+#define PLAN_MAX_RUNS 100000
+
+/* One run of the sweep: everything a worker needs, and its identity. */
+typedef struct {
+    char run_id[17];     /* 16 hex digits: a stable hash of the run's configuration
+                            (shape, batch, tokens, unique tokens, every optimiser and
+                            evaluation setting, seed, trainer, corpus path) */
+    train_config config; /* the worker's configuration, fully resolved (lr = auto done) */
+    double cost;         /* C = 6 N D in FLOPs, the scheduling weight */
+    int line;            /* the plan line whose value set this run's D: an item of [train]
+                            tokens, unique_tokens, compute or runs (environment errors) */
+} plan_run;
+
+typedef struct {
+    char path[4096];      /* the plan file as given */
+    char *text;           /* its whole text, as stored in the results file */
+    uint64_t hash;        /* FNV-1a (mixed) of the run ids in order: "same plan" for resume */
+    char name[256];       /* [sweep] name */
+    char output[4096];    /* [sweep] output, the HDF5 results file */
+    plan_mode mode;
+    plan_trainer trainer;
+    char corpus[4096];    /* [data] corpus */
+    double test_fraction; /* [data] test_fraction */
+    int allow_epochs;     /* [data] allow_epochs */
+    int64_t checkpoint_seconds; /* [train] checkpoint_seconds (issue 5) */
+    /* [fit] */
+    int64_t bootstrap;
+    uint64_t fit_seed;
+    unsigned laws;        /* [fit] laws: PLAN_LAW_* bits */
+    plan_run *runs;       /* in the order of expansion */
+    int64_t n_runs;
+    uint64_t *seeds;      /* [sweep] seeds or seed_list, in order */
+    int64_t n_seeds;
+    int lr_auto;          /* [train] lr = auto: each run's lr is Kaplan's LR(N) */
+    int64_t max_epochs;   /* [train] max_epochs (data-limited runs) */
+    char *notes;          /* what expansion left out and why, one line each; NULL if nothing */
+    int key_lines[PLAN_MAX_KEYS]; /* line of each key in the file, 0 when not set;
+                                     read it with plan_key_line */
+} plan;
+
+/* Parses and validates plan text (path is used in messages and for the default name;
+ * relative paths in the plan are relative to the current directory), and expands the
+ * runs. Touches no file, so every rank can parse the same text. Returns 0, or -1 with
+ * one "FILE:LINE: ..." line in err and *p left empty. */
+int plan_parse(plan *p, const char *path, const char *text, char *err, size_t errlen);
+/* Reads the file and calls plan_parse. */
+int plan_load(plan *p, const char *path, char *err, size_t errlen);
+/* Checks what lies outside the text: the corpus can be read, D fits in it (unless
+ * allow_epochs), the output can be written. Rank 0 calls this before any rank trains.
+ * The corpus is not looked at for trainer = synthetic; the output is only stat'ed and
+ * access'ed, never created or modified. Returns 0, or -1 with one "FILE:LINE: " line. */
+int plan_check_environment(const plan *p, char *err, size_t errlen);
+void plan_free(plan *p);
+/* `scalesweep plan.ini --dry-run`: every run with N, D, C and its share of the total. */
+void plan_print_runs(const plan *p, FILE *out);
+
+/* The line of [section] key in the plan file; 0 if the plan does not set it. */
+int plan_key_line(const plan *p, const char *section, const char *key);
+/* Names as written in plans: "grid", "transformer", "kaplan", ... */
+const char *plan_mode_name(plan_mode mode);
+const char *plan_trainer_name(plan_trainer trainer);
+const char *plan_law_name(plan_law law);
+
+#endif

@@ -1,0 +1,28 @@
+/* The sweep over MPI. Rank 0 keeps the queue (largest cost 6ND first), hands a run to
+ * whichever worker is free, receives its streamed curve points and its result, and is
+ * the only writer of the results file. Rank 0 never spins: it probes for messages and
+ * sleeps between probes, backing off from 20 us to 2 ms while nothing arrives. With a
+ * single rank, rank 0 trains the runs itself. */
+#ifndef SCALESWEEP_SCHEDULER_H
+#define SCALESWEEP_SCHEDULER_H
+
+#include <mpi.h>
+
+#include "plan.h"
+
+typedef enum { SCHED_QUIET = 0, SCHED_NORMAL = 1, SCHED_VERBOSE = 2 } sched_verbosity;
+
+typedef struct {
+    sched_verbosity verbosity;
+    int force;                /* accept a results file made by another plan */
+    const char *command_line; /* recorded in the results file */
+    const char *version;
+} sched_options;
+
+/* Runs every run of the plan not already in its results file. Collective over comm.
+ * Returns the process exit status: 0 when every run ended (ok or diverged), 1 when a
+ * run failed or the results file could not be written, 2 when the results file was
+ * refused (another plan's, or locked by another sweep) before anything ran. */
+int sched_run(const plan *p, MPI_Comm comm, const sched_options *options);
+
+#endif

@@ -1,0 +1,72 @@
+#include "synthetic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+double synthetic_loss(double n_params, double tokens)
+{
+    return SYNTHETIC_E + SYNTHETIC_A / pow(n_params, SYNTHETIC_ALPHA) +
+           SYNTHETIC_B / pow(tokens, SYNTHETIC_BETA);
+}
+
+int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **points,
+                  int64_t *n_points, train_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
+    int64_t total = (int64_t)llround((double)c->tokens / (double)per_step);
+    total = total < 1 ? 1 : total;
+    int64_t interval = c->eval_interval > 0 ? c->eval_interval : total / 10;
+    interval = interval < 1 ? 1 : interval;
+    int64_t capacity = total / interval + 2;
+    curve_point *p = calloc((size_t)capacity, sizeof *p); /* zeroed padding: curves compare bytewise */
+    if (!p)
+        return -1;
+    const double n = (double)model_count_nonembedding(&c->model);
+    const double flops_per_token = model_flops_per_token(&c->model);
+    rng_state rng;
+    rng_seed(&rng, c->seed, seed_hash);
+    int64_t count = 0, step = 0;
+    r->status = RUN_OK;
+    r->reason = "trained to the end";
+    r->best_test_loss = INFINITY;
+    while (step < total) {
+        step = step + interval < total ? step + interval : total;
+        int64_t tokens = step * per_step;
+        double law = synthetic_loss(n, (double)tokens);
+        curve_point *q = &p[count++];
+        q->step = step;
+        q->tokens = tokens;
+        q->flops = flops_per_token * (double)tokens;
+        q->train_loss = (float)(law + 0.02);
+        q->test_loss = (float)(law * (1.0 + SYNTHETIC_NOISE * rng_normal(&rng)));
+        q->lr = c->lr;
+        if (c->lr >= 1.0f && count == 2) {
+            q->train_loss = NAN;
+            q->test_loss = NAN;
+            r->status = RUN_DIVERGED;
+            r->reason = "training loss is not finite";
+            break;
+        }
+        if (q->test_loss < r->best_test_loss) {
+            r->best_test_loss = q->test_loss;
+            r->best_step = step;
+        }
+    }
+    r->n_params = model_count_nonembedding(&c->model);
+    r->n_params_total = model_count_total(&c->model);
+    r->steps = step;
+    r->tokens = step * per_step;
+    r->unique_tokens = c->unique_tokens > 0 && c->unique_tokens < r->tokens ? c->unique_tokens
+                                                                            : r->tokens;
+    r->flops = flops_per_token * (double)r->tokens;
+    r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
+    r->final_test_loss = p[count - 1].test_loss;
+    r->final_train_loss = p[count - 1].train_loss;
+    *points = p;
+    *n_points = count;
+    return 0;
+}

@@ -1,0 +1,33 @@
+/* The stand-in trainer (`trainer = synthetic`): curves from a known law with seeded
+ * noise, at almost no cost, so that scheduling, storage, resume and the fit can be tested
+ * at scale in seconds. The law is Chinchilla's published fit,
+ *     L(N, D) = E + A / N^alpha + B / D^beta,
+ * E = 1.69, A = 406.4, B = 410.7, alpha = 0.34, beta = 0.28, evaluated at every
+ * evaluation point of the run's real schedule (the same steps, tokens and FLOPs as the
+ * transformer would report), each test loss multiplied by (1 + 0.005 z), z ~ N(0, 1) drawn
+ * from the run's seed and configuration. The training loss is the law at that point
+ * plus 0.02. A run with lr >= 1 "diverges" at its second evaluation, so that the
+ * handling of diverged runs can be tested too. */
+#ifndef SCALESWEEP_SYNTHETIC_H
+#define SCALESWEEP_SYNTHETIC_H
+
+#include <stdint.h>
+
+#include "train.h"
+
+#define SYNTHETIC_E 1.69
+#define SYNTHETIC_A 406.4
+#define SYNTHETIC_B 410.7
+#define SYNTHETIC_ALPHA 0.34
+#define SYNTHETIC_BETA 0.28
+#define SYNTHETIC_NOISE 0.005
+
+/* The law itself, without noise. */
+double synthetic_loss(double n_params, double tokens);
+
+/* Runs the stand-in: fills *points (malloc'd, *n_points of them) and *result, whose
+ * reason points to static text. seed_hash mixes the run's identity into the noise. */
+int synthetic_run(const train_config *config, uint64_t seed_hash, curve_point **points,
+                  int64_t *n_points, train_result *result);
+
+#endif

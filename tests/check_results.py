@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+"""Checks a scalesweep results file (schema 1) the way a user reads it: with h5py, as a
+SWMR reader, so that it also works on a file a sweep is still writing.
+
+    /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
+
+Checks the root attributes, every column of /runs and /curves and its dtype, that run
+ids are unique 16-hex-digit strings, that each row's curve slice holds curve_length
+points of that run with increasing steps, tokens = step * batch * n_ctx and
+flops = 6 N tokens, that statuses are known, and (if pandas is installed) that the
+table loads into a DataFrame. Ends with "check_results: N passed, M failed" and exits
+non-zero on any failure. Needs h5py and NumPy; pandas is optional.
+"""
+import re
+import sys
+
+import h5py
+import numpy as np
+
+SCHEMA_VERSION = 1
+STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
+
+RUN_COLUMNS = [
+    ("run_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
+    ("n_ctx", "<i4"), ("n_params", "<i8"), ("n_params_total", "<i8"), ("tokens", "<i8"),
+    ("unique_tokens", "<i8"), ("seed", "<i8"), ("lr", "<f4"), ("batch", "<i4"),
+    ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
+    ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
+    ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
+    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("host", "S64"),
+    ("curve_offset", "<i8"), ("curve_length", "<i8"),
+]
+CURVE_COLUMNS = [
+    ("run_id", "S17"), ("step", "<i8"), ("tokens", "<i8"), ("flops", "<f8"),
+    ("train_loss", "<f4"), ("test_loss", "<f4"), ("lr", "<f4"),
+]
+ROOT_TEXT = ["scalesweep_version", "plan_text", "plan_hash", "command_line", "created"]
+HEX16 = re.compile(rb"^[0-9a-f]{16}$")
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, message):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL: " + message)
+        return bool(ok)
+
+
+def text(value):
+    """An attribute as str: h5py gives str for variable-length strings, bytes otherwise."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return text(value[()])
+    return str(value)
+
+
+def check_columns(c, dataset, columns):
+    name = dataset.name
+    fields = dataset.dtype.fields or {}
+    for column, want in columns:
+        if c.check(column in fields, f"{name} has no column {column}"):
+            got = fields[column][0]
+            c.check(got == np.dtype(want),
+                    f"{name} column {column} has dtype {got.str}, want {np.dtype(want).str}")
+    for attribute in ("units", "descriptions"):
+        values = dataset.attrs.get(attribute)
+        c.check(values is not None and len(values) == len(dataset.dtype.names or ()),
+                f"{name} attribute {attribute} has one entry per column")
+
+
+def check_file(c, path, expected_runs):
+    with h5py.File(path, "r", libver="latest", swmr=True) as f:
+        c.check(int(f.attrs.get("schema_version", -1)) == SCHEMA_VERSION,
+                f"schema_version is {f.attrs.get('schema_version')}, want {SCHEMA_VERSION}")
+        for key in ROOT_TEXT:
+            c.check(key in f.attrs, f"root attribute {key} missing")
+        c.check(HEX16.match(text(f.attrs.get("plan_hash", "")).encode()) is not None,
+                f"plan_hash {text(f.attrs.get('plan_hash', ''))!r} is not 16 hex digits")
+        c.check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", text(f.attrs.get("created", "")))
+                is not None, f"created {text(f.attrs.get('created', ''))!r} is not ISO 8601 UTC")
+        if not (c.check("runs" in f, "no /runs") and c.check("curves" in f, "no /curves")):
+            return None
+        check_columns(c, f["runs"], RUN_COLUMNS)
+        check_columns(c, f["curves"], CURVE_COLUMNS)
+        if c.failed:
+            return None
+        runs = f["runs"][:]
+        curves = f["curves"][:]
+
+    n = len(runs)
+    if expected_runs is not None:
+        c.check(n == expected_runs, f"/runs has {n} rows, want {expected_runs}")
+    ids = runs["run_id"]
+    bad = [i for i, run_id in enumerate(ids) if not HEX16.match(run_id)]
+    c.check(not bad, f"{len(bad)} run ids are not 16 hex digits, first row {bad[:1]}: "
+            f"{ids[bad[0]] if bad else ''!r}")
+    c.check(len(set(ids.tolist())) == n, f"run ids are not unique: {n - len(set(ids.tolist()))} "
+            "repeats")
+    status = set(runs["status"].tolist())
+    c.check(status <= STATUSES, f"unknown status {sorted(status - STATUSES)}")
+
+    # D and C of each row
+    tokens = runs["steps"] * runs["batch"].astype(np.int64) * runs["n_ctx"].astype(np.int64)
+    wrong = np.flatnonzero(runs["tokens"] != tokens)
+    c.check(wrong.size == 0, f"{wrong.size} rows have tokens != steps * batch * n_ctx, "
+            f"first row {wrong[:1].tolist()}")
+    flops = 6.0 * runs["n_params"].astype(np.float64) * runs["tokens"].astype(np.float64)
+    wrong = np.flatnonzero(np.abs(runs["flops"] - flops) > 1e-12 * np.abs(flops))
+    c.check(wrong.size == 0, f"{wrong.size} rows have flops != 6 N D, first row "
+            f"{wrong[:1].tolist()}")
+
+    # each row's curve slice
+    offsets = runs["curve_offset"]
+    lengths = runs["curve_length"]
+    inside = (offsets >= 0) & (lengths >= 0) & (offsets + lengths <= len(curves))
+    c.check(inside.all(), f"{np.count_nonzero(~inside)} rows point outside /curves "
+            f"({len(curves)} rows), first row {np.flatnonzero(~inside)[:1].tolist()}")
+    if not inside.all():
+        return runs
+    # the store appends each curve right after the previous one
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if n else np.zeros(0, np.int64)
+    wrong = np.flatnonzero(offsets != starts)
+    c.check(wrong.size == 0, f"{wrong.size} curves do not follow the previous one, first row "
+            f"{wrong[:1].tolist()}")
+    total = int(lengths.sum())
+    row_of_point = np.repeat(np.arange(n), lengths)
+    point = np.repeat(offsets - starts, lengths) + np.arange(total)
+    slice_rows = curves[point]
+    wrong = np.flatnonzero(slice_rows["run_id"] != ids[row_of_point])
+    c.check(wrong.size == 0, f"{wrong.size} curve points carry another run's id, first in row "
+            f"{row_of_point[wrong[:1]].tolist()}")
+    same_run = row_of_point[1:] == row_of_point[:-1]
+    wrong = np.flatnonzero(same_run & (np.diff(slice_rows["step"]) <= 0))
+    c.check(wrong.size == 0, f"steps do not increase within {len(set(row_of_point[wrong]))} "
+            f"curves, first in row {row_of_point[wrong[:1]].tolist()}")
+    per_step = (runs["batch"].astype(np.int64) * runs["n_ctx"].astype(np.int64))[row_of_point]
+    wrong = np.flatnonzero(slice_rows["tokens"] != slice_rows["step"] * per_step)
+    c.check(wrong.size == 0, f"{wrong.size} curve points have tokens != step * batch * n_ctx, "
+            f"first in row {row_of_point[wrong[:1]].tolist()}")
+    flops = 6.0 * runs["n_params"].astype(np.float64)[row_of_point] * \
+        slice_rows["tokens"].astype(np.float64)
+    wrong = np.flatnonzero(np.abs(slice_rows["flops"] - flops) > 1e-12 * np.abs(flops))
+    c.check(wrong.size == 0, f"{wrong.size} curve points have flops != 6 N tokens, first in row "
+            f"{row_of_point[wrong[:1]].tolist()}")
+    if len(curves) > total:
+        # a curve whose row is not written yet (the sweep is running) or was never written
+        print(f"note: /curves has {len(curves) - total} rows after the last run's curve")
+    return runs
+
+
+def check_pandas(c, runs):
+    try:
+        import pandas as pd
+    except ImportError:
+        print("note: pandas is not installed; DataFrame check skipped")
+        return
+    frame = pd.DataFrame(runs)
+    for column in ("run_id", "status", "reason", "host"):
+        frame[column] = frame[column].str.decode("utf-8")
+    c.check(len(frame) == len(runs) and list(frame.columns) == list(runs.dtype.names),
+            "pandas DataFrame has every row and column")
+    c.check(bool((frame["run_id"].str.len() == 16).all()), "pandas decodes run ids")
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        print("usage: " + __doc__.strip().splitlines()[3].strip(), file=sys.stderr)
+        return 2
+    expected = int(argv[2]) if len(argv) == 3 else None
+    c = Checks()
+    try:
+        runs = check_file(c, argv[1], expected)
+    except (OSError, KeyError) as error:
+        c.check(False, f"cannot read {argv[1]}: {error}")
+        runs = None
+    if runs is not None and c.failed == 0:
+        check_pandas(c, runs)
+    print(f"check_results: {c.passed} passed, {c.failed} failed")
+    return 0 if c.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,204 @@
+#!/bin/bash
+# The sweep end to end, through real mpirun: the same plan gives the same bits on 2, 3,
+# 8 and 64 ranks (stand-in trainer) and on 1, 2, 3 and 8 ranks (tiny transformers); h5py
+# and h5dump read every file; a SIGKILL of the whole mpirun mid-sweep followed by a
+# restart ends with every run exactly once and results identical to an uninterrupted
+# sweep; another plan is refused, a bad plan leaves the results untouched; a diverged run
+# is recorded and the sweep goes on; rank 0 does not spin.
+#
+#   test_sweep.sh BUILD_DIR DATA_DIR [--quick]     (--quick: no 64-rank run)
+set -u
+build=$(cd "$1" && pwd)
+data=$(cd "$2" && pwd)
+quick=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+bin="$build/scalesweep"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+# shared memory only: tests must not touch any network
+export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+# Under AddressSanitizer, leak checking is off for MPI processes: Open MPI keeps
+# allocations until exit in components it has unloaded by then, which LeakSanitizer can
+# neither name nor suppress. Memory errors and undefined behaviour are still caught here,
+# and the orchestrator's parts are leak-checked by their own tests (plan, store, synthetic).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+passed=0
+failed=0
+check() {
+    local what=$1
+    shift
+    if "$@" > "$tmp/check.log" 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $what"
+        tail -5 "$tmp/check.log" | sed 's/^/    /'
+    fi
+}
+sweep() { # ranks plan [options]: a quiet sweep, its exit status
+    local ranks=$1
+    shift
+    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet
+}
+same() { /usr/bin/python3 "$here/compare_results.py" "$1" "$2"; }
+valid() { /usr/bin/python3 "$here/check_results.py" "$1" "$2"; }
+rows() {
+    /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(len(f['runs']))" "$1" 2>/dev/null || echo 0
+}
+
+# ---- the stand-in trainer at scale ----
+cat > synthetic.ini <<PLAN
+[sweep]
+trainer = synthetic
+seeds = 3
+output = synthetic.h5
+[model]
+params = 1e5, 1e6, 1e7, 1e8, 1e9
+[train]
+tokens = 1e6, 1e7, 1e8, 1e9, 1e10, 1e11
+PLAN
+for n in 3 2 8; do
+    mkdir "r$n"
+    (cd "r$n" && sweep "$n" ../synthetic.ini)
+    check "synthetic sweep on $n ranks exits 0" test $? -eq 0
+    check "synthetic sweep on $n ranks: h5py checks" valid "r$n/synthetic.h5" 90
+done
+check "synthetic: 2 ranks = 3 ranks, bit for bit" same r3/synthetic.h5 r2/synthetic.h5
+check "synthetic: 8 ranks = 3 ranks, bit for bit" same r3/synthetic.h5 r8/synthetic.h5
+if [ "$quick" != --quick ]; then
+    mkdir r64
+    (cd r64 && sweep 64 ../synthetic.ini)
+    check "synthetic sweep on 64 ranks exits 0" test $? -eq 0
+    check "synthetic: 64 ranks = 3 ranks, bit for bit" same r3/synthetic.h5 r64/synthetic.h5
+fi
+check "h5dump reads the results" h5dump -H r3/synthetic.h5
+
+# resume with nothing to do: skips everything, changes no row
+cp r3/synthetic.h5 before.h5
+(cd r3 && sweep 3 ../synthetic.ini)
+check "a finished sweep run again exits 0" test $? -eq 0
+check "a finished sweep run again changes nothing" same before.h5 r3/synthetic.h5
+
+# another plan on the same output is refused, and the file is left as it was
+sed 's/seeds = 3/seeds = 4/' synthetic.ini > other.ini
+sum_before=$(md5sum < r3/synthetic.h5)
+(cd r3 && sweep 2 ../other.ini 2> ../refused.txt)
+check "another plan's file is refused with status 2" test $? -eq 2
+check "the refusal says why" grep -q "plan" refused.txt
+check "the refused file is unchanged" test "$sum_before" = "$(md5sum < r3/synthetic.h5)"
+(cd r3 && sweep 2 ../other.ini --force)
+check "--force extends the sweep" test "$(rows r3/synthetic.h5)" -eq 120
+
+# a bad plan: status 2, one line naming file:line and key, results untouched
+printf '[sweep]\ntrainer = synthetic\noutput = synthetic.h5\n[model]\nshapes = 2x64x3\n[train]\ntokens = 1e6\n' > bad.ini
+(cd r3 && sweep 2 ../bad.ini 2> ../bad.txt)
+check "a bad plan exits 2" test $? -eq 2
+check "the error names file, line and key" grep -q "bad.ini:5: \[model\] shapes" bad.txt
+check "a bad plan leaves the results untouched" test "$(rows r3/synthetic.h5)" -eq 120
+
+# a diverged run is recorded as such and the sweep goes on
+cat > diverge.ini <<PLAN
+[sweep]
+trainer = synthetic
+output = diverge.h5
+mode = list
+[model]
+n_ctx = 64
+[train]
+lr = 1.5
+runs = 2x64x2@1e6, 2x128x2@1e6
+PLAN
+sweep 3 diverge.ini
+check "a sweep with diverging runs exits 0" test $? -eq 0
+check "diverged runs are recorded as diverged" /usr/bin/python3 -c "
+import h5py; r = h5py.File('diverge.h5', 'r', libver='latest', swmr=True)['runs'][:]
+assert len(r) == 2 and all(s == b'diverged' for s in r['status']), r['status']"
+
+# ---- tiny transformers on the Brown corpus ----
+cat > tiny.ini <<PLAN
+[sweep]
+output = tiny.h5
+seeds = 2
+[data]
+corpus = $data/brown
+eval_tokens = 4096
+[model]
+shapes = 1x32x2, 2x32x2, 1x64x2
+n_ctx = 32
+[train]
+batch = 8
+tokens = 8k, 16k
+lr = 3e-3
+PLAN
+for n in 3 1 2 8; do
+    mkdir "t$n"
+    (cd "t$n" && sweep "$n" ../tiny.ini)
+    check "transformer sweep on $n ranks exits 0" test $? -eq 0
+done
+check "transformer sweep: h5py checks" valid t3/tiny.h5 12
+for n in 1 2 8; do
+    check "transformers: $n ranks = 3 ranks, bit for bit" same t3/tiny.h5 "t$n/tiny.h5"
+done
+
+# ---- SIGKILL of the whole mpirun in the middle, then a restart ----
+cat > kill.ini <<PLAN
+[sweep]
+output = kill.h5
+seeds = 3
+[data]
+corpus = $data/brown
+eval_tokens = 4096
+[model]
+shapes = 1x32x2, 2x32x2, 1x64x2, 2x64x2
+n_ctx = 32
+[train]
+batch = 8
+tokens = 24k
+lr = 3e-3
+PLAN
+mkdir whole killed
+(cd whole && sweep 3 ../kill.ini)
+check "the uninterrupted sweep exits 0" test $? -eq 0
+cd killed
+setsid mpirun --oversubscribe -n 3 "$bin" ../kill.ini --quiet > /dev/null 2>&1 &
+leader=$!
+for _ in $(seq 600); do
+    [ "$(rows kill.h5)" -ge 3 ] && break
+    sleep 0.05
+done
+kill -KILL -- "-$leader" 2> /dev/null
+wait "$leader" 2> /dev/null
+sleep 0.5
+done_before=$(rows kill.h5)
+check "the kill came mid-sweep ($done_before of 12 runs done)" test "$done_before" -ge 1 -a "$done_before" -lt 12
+sweep 3 ../kill.ini
+check "the restart exits 0" test $? -eq 0
+cd ..
+check "after kill and restart: every run once, identical to the uninterrupted sweep" same whole/kill.h5 killed/kill.h5
+check "after kill and restart: h5py checks" valid killed/kill.h5 12
+
+# ---- rank 0 waits without spinning ----
+cat > idle.ini <<PLAN
+[sweep]
+output = idle.h5
+[data]
+corpus = $data/brown
+eval_tokens = 4096
+[model]
+shapes = 2x64x2
+n_ctx = 64
+[train]
+batch = 16
+tokens = 150k
+PLAN
+mpirun --oversubscribe -n 2 "$bin" idle.ini 2> idle.txt
+share=$(sed -n 's/.*rank 0 used .*(\([0-9.]*\)% of a core).*/\1/p' idle.txt)
+echo "rank 0 used ${share:-?}% of a core while one worker trained"
+check "rank 0 does not spin while it waits (${share:-?}% of a core)" \
+    awk -v s="${share:-100}" 'BEGIN { exit !(s < 20) }'
+
+echo "test_sweep: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
