@@ -1,6 +1,6 @@
 #!/bin/sh
 # scalesweep set-up on Debian 12, from a clean clone:
-#   ./setup.sh run    install what is missing, build, prepare the corpus, run the default job
+#   ./setup.sh run    install what is missing, build, prepare the corpus, run the quickstart sweep
 #   ./setup.sh test   install what is missing, build, prepare the corpus, run the whole test
 #                     suite, then build with AddressSanitizer + UBSan and run it again
 # Root, or a user with sudo. Network: Debian's packages and the npm registry only.
@@ -55,10 +55,10 @@ export OPENBLAS_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 if [ "$mode" = run ]; then
-    # The default job: one training run on the Brown corpus (the sweep comes with the
-    # orchestrator). About a minute on one core.
-    exec build/scalesweep train --corpus data/brown --n-layer 2 --d-model 128 --n-head 4 \
-        --n-ctx 128 --batch 16 --tokens 2M --lr 2e-3
+    # The quickstart sweep: 8 small transformers on Brown, rank 0 and two workers (rank 0
+    # sleeps while it waits, so three ranks fit two cores). Results: quickstart.h5.
+    # Running it again resumes: runs already in quickstart.h5 are skipped.
+    exec mpirun --oversubscribe -n 3 build/scalesweep jobs/quickstart.ini
 fi
 
 ctest --test-dir build --output-on-failure
