@@ -1,0 +1,266 @@
+/* The fit stage: the scaling laws of a sweep, their bootstrap intervals, and what they
+ * imply (SCIENCE.md is the reference for every formula). A plain C API over data in
+ * memory: no HDF5, no MPI. The caller fills fit_observation rows (one per run) and,
+ * optionally, the training curves; fit_run() fits every law it can and says, law by
+ * law, why it could not fit the others.
+ *
+ *   fit_options opts;  fit_options_defaults(&opts);
+ *   fit_report report;
+ *   fit_run(&input, &opts, &report);       (0, or -1 when no law could be attempted)
+ *   fit_print(stdout, &report);  fit_write_json(file, &report);
+ *   fit_report_free(&report);
+ *
+ * The building blocks (one law on plain arrays) are declared below too, for tests,
+ * benchmarks and callers that want a single law. Every function checks its input:
+ * too few points, all x equal, non-positive or NaN values give a status and a message,
+ * never a crash or a silent nonsense fit. */
+#ifndef SCALESWEEP_FIT_H
+#define SCALESWEEP_FIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- input ---- */
+
+typedef struct {
+    double n_params;       /* N, non-embedding parameters */
+    double tokens;         /* D, tokens trained on */
+    double unique_tokens;  /* distinct tokens among them; 0 (or >= tokens) if not data-limited */
+    double flops;          /* C; <= 0 means 6 N D */
+    double budget;         /* the IsoFLOP budget the run was planned for; 0: group runs by C */
+    double loss;           /* the test loss the laws fit, nats per token (best for early-stopped runs) */
+    uint64_t config_id;    /* equal for runs that differ only in their seed (e.g. a hash of shape and D) */
+    int64_t seed;
+    int64_t run_index;     /* links fit_curve_point rows to this run; -1: no curve */
+    int ok;                /* 1: finished and not diverged; other runs feed no fit */
+} fit_observation;
+
+typedef struct {
+    int64_t run_index;     /* fit_observation.run_index of its run */
+    double tokens;         /* tokens trained so far */
+    double flops;          /* compute so far (6 N tokens) */
+    double loss;           /* test loss at that point */
+} fit_curve_point;
+
+typedef struct {
+    const fit_observation *observations;
+    int64_t n_observations;
+    const fit_curve_point *curve;  /* may be NULL: L(C) then uses the final (C, L) of each run */
+    int64_t n_curve;
+} fit_input;
+
+#define FIT_MAX_TABLE 12
+
+typedef struct {
+    int bootstrap;            /* resamples over configurations; 0: no intervals (default 1000) */
+    uint64_t bootstrap_seed;  /* default 1 */
+    int bootstrap_grid_stride;/* the Chinchilla fit of a resample starts from the full-data
+                                 fit's optima and every k-th grid point (default 30: 150
+                                 starts; 1: the whole grid, about 20 times slower) */
+    int threads;              /* worker threads for the grid and the bootstrap (default 2) */
+    double confidence;        /* of the percentile intervals (default 0.95) */
+    double huber_delta;       /* Chinchilla's Huber delta (default 1e-3) */
+    int grid_stride;          /* 1 (default): every grid start; k: every k-th (tests only) */
+    double epsilon;           /* > 0: use this seed spread for the overfitting bound instead of
+                                 the measured one */
+    double isoflop_tolerance; /* runs whose C differ by less than this fraction share an
+                                 IsoFLOP budget when no budget is given (default 0.05) */
+    int frontier_points;      /* compute values on the L(C) frontier (default 60) */
+    int n_table;              /* budgets of the allocation table; 0: powers of ten from the
+                                 smallest observed C to 1000x the largest */
+    double table[FIT_MAX_TABLE];
+    unsigned laws;            /* which laws to fit: bits (1u << fit_law_id); 0 (default): all.
+                                 A law whose input is not fitted is skipped with a message. */
+    double target_loss;       /* inference-aware choice: target loss (0: skip) */
+    double inference_tokens;  /* ... and tokens to be served over the model's life */
+} fit_options;
+
+void fit_options_defaults(fit_options *options);
+
+/* Reads a CSV of external results: a header naming the columns N, D and loss (any case,
+ * any order), optionally seed, C, budget and unique_tokens; other columns are ignored.
+ * Each row becomes an observation (ok = 1, config_id a hash of N and D, no curve).
+ * Returns 0 with *rows (malloc'd, free() it) and *n, or -1 with a message naming the
+ * line. */
+int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *message,
+                 size_t message_length);
+
+/* ---- results ---- */
+
+typedef enum {
+    FIT_OK = 0,
+    FIT_SKIPPED,     /* not asked for, or the data has nothing for it (message says) */
+    FIT_DEGENERATE,  /* the data cannot determine the law (message says why) */
+    FIT_FAILED       /* the optimiser did not converge */
+} fit_status;
+
+const char *fit_status_name(fit_status status);
+
+#define FIT_MAX_QUANTITIES 64
+#define FIT_NAME_LENGTH 40
+
+typedef struct {
+    char name[FIT_NAME_LENGTH];
+    double value;            /* from all the data; NaN when not defined */
+    double lower, upper;     /* percentile interval over the resamples; NaN without bootstrap */
+    int valid_resamples;     /* resamples in which this quantity was finite */
+} fit_quantity;
+
+typedef enum {
+    FIT_LAW_N = 0,        /* L(N) = (N_c/N)^alpha                     largest-D run of each N */
+    FIT_LAW_N_E,          /* L(N) = E + (N_c/N)^alpha                  */
+    FIT_LAW_D,            /* L(D) = (D_c/D)^alpha                     data-limited runs or best N per D */
+    FIT_LAW_D_E,
+    FIT_LAW_C,            /* L(C) = (C_c/C)^alpha                     frontier of the curves */
+    FIT_LAW_C_E,
+    FIT_LAW_FRONTIER,     /* N_opt(C) = N_0 C^a from the runs on the frontier (Approach 1) */
+    FIT_LAW_KAPLAN,       /* L(N,D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D */
+    FIT_LAW_CHINCHILLA,   /* L(N,D) = E + A/N^alpha + B/D^beta (Huber, grid of starts) */
+    FIT_LAW_ISOFLOP,      /* N_opt(C), D_opt(C) from parabolas at each budget (Approach 2) */
+    FIT_SEEDS,            /* seed variance and epsilon */
+    FIT_OVERFITTING,      /* D_min(N) = k N^p */
+    FIT_ALLOCATION,       /* Chinchilla's compute-optimal allocation and its table */
+    FIT_CONTRADICTION,    /* Kaplan's crossing of L(C) and L(D_opt(C)) */
+    FIT_INFERENCE,        /* inference-aware choice of N and D */
+    FIT_NUM_LAWS
+} fit_law_id;
+
+typedef struct {
+    const char *key;          /* short stable name, e.g. "L_N", the /fits group name */
+    const char *formula;      /* the law as text */
+    fit_status status;
+    char message[320];        /* why it was skipped or failed, or a note on the fit */
+    int n_quantities;
+    fit_quantity quantity[FIT_MAX_QUANTITIES];
+    /* the points used: x (N, D, C or budget), x2 (D for joint laws, else 0), y (loss,
+       or N_opt for allocation laws), predicted; NULL when the law uses none */
+    int64_t n_points;
+    double *x, *x2, *y, *predicted;
+    double rms_log_residual;  /* sqrt(mean (ln predicted - ln y)^2) */
+    double r_squared;         /* of ln y */
+    double objective;         /* what the fit minimised (Huber sum for Chinchilla, SSE else) */
+    int starts;               /* starting points tried (Chinchilla: the grid) */
+    int candidates, candidates_at_best; /* Chinchilla: see fit_chinchilla_result */
+} fit_law;
+
+typedef struct {
+    double budget;            /* C of this profile */
+    int n_points, n_distinct_n;
+    double c0, c1, c2;        /* L = c0 + c1 x + c2 x^2, x = ln N */
+    double n_opt, d_opt, loss_min;
+    fit_status status;
+    char message[160];
+} fit_isoflop_profile;
+
+typedef struct {
+    uint64_t config_id;
+    double n_params, tokens;
+    int seeds;
+    double mean, sd;          /* of the test loss over seeds (sd with n - 1) */
+} fit_seed_group;
+
+typedef struct {
+    fit_law law[FIT_NUM_LAWS];
+    fit_isoflop_profile *profiles;  /* the parabolas of FIT_LAW_ISOFLOP */
+    int n_profiles;
+    fit_seed_group *seed_groups;    /* configurations with two or more seeds */
+    int n_seed_groups;
+    int n_table;
+    double table[FIT_MAX_TABLE];    /* the budgets of the allocation tables */
+    int64_t n_observations, n_used; /* rows given, rows that feed the fits */
+    int64_t n_configurations;
+    int bootstrap;                  /* resamples done */
+    double confidence;
+    double seconds_fit, seconds_bootstrap;
+    char message[320];              /* about the input as a whole */
+} fit_report;
+
+/* Fits everything from the input. Returns 0 when the input could be read (each law then
+ * has its own status), -1 when nothing could be fitted (report->message says why). In
+ * both cases the report must be freed. */
+int fit_run(const fit_input *input, const fit_options *options, fit_report *report);
+void fit_report_free(fit_report *report);
+
+/* A readable table of every law: parameters with intervals, fit quality, points used. */
+void fit_print(FILE *out, const fit_report *report);
+/* The same as one JSON object; NaN and infinities are written as null. Returns 0 or -1
+ * on a write error. */
+int fit_write_json(FILE *out, const fit_report *report);
+
+/* ---- building blocks ---- */
+
+/* L = (x_c/x)^alpha by least squares of ln L on ln x. out = {alpha, x_c}. */
+fit_status fit_power_law(const double *x, const double *loss, int64_t n, double out[2],
+                         char *message, size_t message_length);
+/* L = E + (x_c/x)^alpha, least squares on ln L (GSL multifit_nlinear from several
+ * starts). out = {E, alpha, x_c}. */
+fit_status fit_power_law_e(const double *x, const double *loss, int64_t n, double out[3],
+                           char *message, size_t message_length);
+/* Kaplan's joint law, least squares on ln L. out = {alpha_N, alpha_D, N_c, D_c}. */
+fit_status fit_kaplan(const double *n_params, const double *tokens, const double *loss,
+                      int64_t n, double out[4], char *message, size_t message_length);
+
+typedef struct {
+    double delta;      /* Huber delta (1e-3) */
+    int grid_stride;   /* 1: all 4500 starts */
+    int threads;       /* 1 or more */
+    /* instead of the grid, start only from these (a, b, e, alpha, beta) points */
+    const double *starts;
+    int n_starts;
+    int polish;               /* best distinct end points polished (default 16, at most 16) */
+    double polish_gradient;   /* polish until |gradient| < this times the number of points
+                                 (default 1e-11; the bootstrap uses 1e-9) */
+} fit_chinchilla_options;
+
+#define FIT_CHINCHILLA_MAX_OPTIMA 8
+
+typedef struct {
+    double a, b, e, alpha, beta;  /* the optimum: A = exp(a), B = exp(b), E = exp(e) */
+    double objective;             /* sum of Huber losses at the optimum */
+    int starts;                   /* starting points run */
+    int candidates;               /* best distinct end points of the first pass, polished */
+    int candidates_at_best;       /* of them, those that reached the best (within 1e-8) */
+    long evaluations;             /* of the objective and gradient, over all starts */
+    /* distinct local optima found (best first), as (a, b, e, alpha, beta): the warm
+       starts of the bootstrap */
+    int n_optima;
+    double optima[FIT_CHINCHILLA_MAX_OPTIMA][5];
+} fit_chinchilla_result;
+
+void fit_chinchilla_options_defaults(fit_chinchilla_options *options);
+/* Chinchilla's fit as Hoffmann et al. did it: minimise
+ *   sum_i w_i Huber_delta( LSE(a - alpha ln N_i, b - beta ln D_i, e) - ln L_i )
+ * by L-BFGS (GSL vector_bfgs2) from every point of the grid alpha, beta in {0, 0.5, .., 2},
+ * e in {-1, -0.5, .., 1}, a, b in {0, 5, .., 25}, keeping the best. weight may be NULL
+ * (all 1). */
+fit_status fit_chinchilla(const double *n_params, const double *tokens, const double *loss,
+                          const double *weight, int64_t n, const fit_chinchilla_options *options,
+                          fit_chinchilla_result *result, char *message, size_t message_length);
+/* The objective and its gradient at p = (a, b, e, alpha, beta), for tests. */
+double fit_chinchilla_objective(const double *n_params, const double *tokens,
+                                const double *loss, int64_t n, double delta, const double p[5],
+                                double gradient[5]);
+
+/* Least-squares parabola y = c0 + c1 x + c2 x^2. */
+fit_status fit_parabola(const double *x, const double *y, int64_t n, double c[3],
+                        char *message, size_t message_length);
+
+/* D_min(N) = k N^p = (alpha_D D_c / epsilon) (N / N_c)^(alpha_N / alpha_D). */
+void fit_overfitting_bound(double alpha_n, double alpha_d, double n_c, double d_c,
+                           double epsilon, double *k, double *p);
+/* N_opt = G (C/6)^a, D_opt = (C/6)^b / G, G = (alpha A / (beta B))^(1/(alpha+beta)). */
+void fit_chinchilla_allocation(double a_coef, double b_coef, double alpha, double beta,
+                               double *g, double *a, double *b);
+/* Kaplan's contradiction: where L(C) = (C_c/C)^alpha_C meets L(D) = (D_c/D)^alpha_D taken
+ * along the compute-optimal data D_opt(C) = d0 C^b. Returns FIT_OK and the point, or
+ * FIT_SKIPPED with the reason when the laws do not cross ahead. */
+fit_status fit_contradiction(double alpha_c, double c_c, double alpha_d, double d_c,
+                             double d0, double b, double *c_star, double *d_star,
+                             double *l_star, char *message, size_t message_length);
+/* Inference-aware choice: minimise 6 N D + 2 N D_inference subject to
+ * E + A/N^alpha + B/D^beta = target. out = {N, D}. */
+fit_status fit_inference_optimal(double e, double a_coef, double b_coef, double alpha,
+                                 double beta, double target, double inference_tokens,
+                                 double out[2], char *message, size_t message_length);
+
+#endif

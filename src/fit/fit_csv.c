@@ -1,0 +1,163 @@
+/* External results as CSV: N, D, loss and optional columns, one run per line. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fit_internal.h"
+
+enum { COLUMN_N, COLUMN_D, COLUMN_LOSS, COLUMN_SEED, COLUMN_C, COLUMN_BUDGET, COLUMN_UNIQUE,
+       COLUMNS };
+
+static const char *const column_name[COLUMNS] = {"N", "D", "loss", "seed", "C", "budget",
+                                                 "unique_tokens"};
+
+/* Splits line in place at commas; trims spaces and quotes. Returns the field count. */
+static int split(char *line, char **fields, int capacity)
+{
+    int count = 0;
+    char *p = line;
+    while (count < capacity) {
+        char *end = strchr(p, ',');
+        if (end)
+            *end = '\0';
+        while (isspace((unsigned char)*p) || *p == '"')
+            p++;
+        size_t length = strlen(p);
+        while (length > 0 && (isspace((unsigned char)p[length - 1]) || p[length - 1] == '"'))
+            p[--length] = '\0';
+        fields[count++] = p;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return count;
+}
+
+/* FNV-1a over the bits of N and D: runs that differ only by seed share the id. */
+static uint64_t config_hash(double n, double d)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const double v[2] = {n, d};
+    const unsigned char *bytes = (const unsigned char *)v;
+    for (size_t i = 0; i < sizeof(v); i++) {
+        h ^= bytes[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *message,
+                 size_t message_length)
+{
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fit_message(message, message_length, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    char *fields[64];
+    int where[COLUMNS];
+    for (int c = 0; c < COLUMNS; c++)
+        where[c] = -1;
+    if (!fgets(line, sizeof(line), f)) {
+        fit_message(message, message_length, "%s: empty file", path);
+        fclose(f);
+        return -1;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    const int header_count = split(line, fields, 64);
+    for (int i = 0; i < header_count; i++)
+        for (int c = 0; c < COLUMNS; c++)
+            if (strcasecmp(fields[i], column_name[c]) == 0 && where[c] < 0)
+                where[c] = i;
+    for (int c = COLUMN_N; c <= COLUMN_LOSS; c++)
+        if (where[c] < 0) {
+            fit_message(message, message_length, "%s: the header has no column %s", path,
+                        column_name[c]);
+            fclose(f);
+            return -1;
+        }
+    int64_t capacity = 64, count = 0, line_number = 1;
+    fit_observation *out = malloc((size_t)capacity * sizeof(*out));
+    if (!out) {
+        fit_message(message, message_length, "out of memory");
+        fclose(f);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        line_number++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            fit_message(message, message_length, "%s:%lld: line too long", path,
+                        (long long)line_number);
+            goto fail;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[strspn(line, " \t")] == '\0')
+            continue; /* blank line */
+        const int field_count = split(line, fields, 64);
+        double value[COLUMNS];
+        for (int c = 0; c < COLUMNS; c++) {
+            value[c] = 0.0;
+            if (where[c] < 0)
+                continue;
+            if (where[c] >= field_count) {
+                fit_message(message, message_length, "%s:%lld: no value for %s", path,
+                            (long long)line_number, column_name[c]);
+                goto fail;
+            }
+            char *end;
+            errno = 0;
+            value[c] = strtod(fields[where[c]], &end);
+            if (end == fields[where[c]] || *end != '\0') {
+                /* "nan" parses; an empty or a word does not */
+                fit_message(message, message_length, "%s:%lld: %s is not a number: \"%s\"", path,
+                            (long long)line_number, column_name[c], fields[where[c]]);
+                goto fail;
+            }
+        }
+        if (count == capacity) {
+            fit_observation *grown = realloc(out, (size_t)capacity * 2 * sizeof(*out));
+            if (!grown) {
+                fit_message(message, message_length, "out of memory");
+                goto fail;
+            }
+            out = grown;
+            capacity *= 2;
+        }
+        fit_observation *o = &out[count++];
+        memset(o, 0, sizeof(*o));
+        o->n_params = value[COLUMN_N];
+        o->tokens = value[COLUMN_D];
+        o->loss = value[COLUMN_LOSS];
+        o->seed = (int64_t)value[COLUMN_SEED];
+        o->flops = value[COLUMN_C];
+        o->budget = value[COLUMN_BUDGET];
+        o->unique_tokens = value[COLUMN_UNIQUE];
+        o->config_id = config_hash(o->n_params, o->tokens);
+        o->run_index = -1;
+        o->ok = 1;
+    }
+    if (ferror(f)) {
+        fit_message(message, message_length, "%s: read error", path);
+        goto fail;
+    }
+    fclose(f);
+    if (count == 0) {
+        free(out);
+        fit_message(message, message_length, "%s: no rows after the header", path);
+        return -1;
+    }
+    *rows = out;
+    *n = count;
+    return 0;
+fail:
+    free(out);
+    fclose(f);
+    return -1;
+}

@@ -1,0 +1,157 @@
+/* Small helpers of the fit stage: messages, input checks, seeded random streams, the
+ * quantities and points of a law. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fit_internal.h"
+
+void fit_message(char *message, size_t length, const char *fmt, ...)
+{
+    if (!message || length == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, length, fmt, ap);
+    va_end(ap);
+}
+
+const char *fit_check_positive(const double *values, int64_t n, const char *what)
+{
+    static const char *const nan_text[] = {"a value of N is NaN or infinite",
+                                           "a value of D is NaN or infinite",
+                                           "a loss is NaN or infinite",
+                                           "a value of C is NaN or infinite",
+                                           "a value is NaN or infinite"};
+    static const char *const sign_text[] = {"a value of N is zero or negative",
+                                            "a value of D is zero or negative",
+                                            "a loss is zero or negative",
+                                            "a value of C is zero or negative",
+                                            "a value is zero or negative"};
+    int which = strcmp(what, "N") == 0      ? 0
+                : strcmp(what, "D") == 0    ? 1
+                : strcmp(what, "loss") == 0 ? 2
+                : strcmp(what, "C") == 0    ? 3
+                                            : 4;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(values[i]))
+            return nan_text[which];
+        if (values[i] <= 0)
+            return sign_text[which];
+    }
+    return NULL;
+}
+
+static int compare_doubles(const void *x, const void *y)
+{
+    const double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+int64_t fit_count_distinct(const double *values, int64_t n)
+{
+    if (n <= 0)
+        return 0;
+    double *sorted = malloc((size_t)n * sizeof(double));
+    if (!sorted)
+        return n; /* out of memory: claim all distinct; the fit itself will then fail */
+    memcpy(sorted, values, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), compare_doubles);
+    int64_t distinct = 1;
+    for (int64_t i = 1; i < n; i++)
+        distinct += !(fabs(sorted[i] - sorted[i - 1]) <= 1e-9 * fabs(sorted[i - 1]));
+    free(sorted);
+    return distinct;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void fit_random_seed(fit_random *random, uint64_t seed, uint64_t stream)
+{
+    random->state = mix64(seed ^ 0xf17f17f1ULL) ^ mix64(stream * 0x9e3779b97f4a7c15ULL + 1);
+}
+
+uint64_t fit_random_below(fit_random *random, uint64_t n)
+{
+    /* rejection, so that no value is favoured by the modulo */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+    do {
+        random->state += 0x9e3779b97f4a7c15ULL;
+        x = mix64(random->state);
+    } while (x >= limit);
+    return x % n;
+}
+
+double fit_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int fit_law_add(fit_law *law, const char *name, double value)
+{
+    if (law->n_quantities >= FIT_MAX_QUANTITIES)
+        return -1;
+    fit_quantity *q = &law->quantity[law->n_quantities];
+    snprintf(q->name, sizeof(q->name), "%s", name);
+    q->value = value;
+    q->lower = NAN;
+    q->upper = NAN;
+    q->valid_resamples = 0;
+    return law->n_quantities++;
+}
+
+int fit_law_set_points(fit_law *law, const double *x, const double *x2, const double *y,
+                       const double *predicted, int64_t n)
+{
+    free(law->x);
+    free(law->x2);
+    free(law->y);
+    free(law->predicted);
+    law->x = law->x2 = law->y = law->predicted = NULL;
+    law->n_points = 0;
+    if (n <= 0)
+        return 0;
+    size_t bytes = (size_t)n * sizeof(double);
+    law->x = malloc(bytes);
+    law->x2 = malloc(bytes);
+    law->y = malloc(bytes);
+    law->predicted = malloc(bytes);
+    if (!law->x || !law->x2 || !law->y || !law->predicted) {
+        free(law->x);
+        free(law->x2);
+        free(law->y);
+        free(law->predicted);
+        law->x = law->x2 = law->y = law->predicted = NULL;
+        return -1;
+    }
+    memcpy(law->x, x, bytes);
+    if (x2)
+        memcpy(law->x2, x2, bytes);
+    else
+        memset(law->x2, 0, bytes);
+    memcpy(law->y, y, bytes);
+    memcpy(law->predicted, predicted, bytes);
+    law->n_points = n;
+
+    double mean = 0.0, sse = 0.0, sst = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        mean += log(y[i]);
+    mean /= (double)n;
+    for (int64_t i = 0; i < n; i++) {
+        double r = log(predicted[i]) - log(y[i]);
+        sse += r * r;
+        sst += (log(y[i]) - mean) * (log(y[i]) - mean);
+    }
+    law->rms_log_residual = sqrt(sse / (double)n);
+    law->r_squared = sst > 0 ? 1.0 - sse / sst : NAN;
+    return 0;
+}
