@@ -169,16 +169,86 @@ for _ in $(seq 600); do
     [ "$(rows kill.h5)" -ge 3 ] && break
     sleep 0.05
 done
-kill -KILL -- "-$leader" 2> /dev/null
+# Open MPI gives each rank a process group of its own, but they stay in mpirun's session
+pkill -KILL -s "$leader"
 wait "$leader" 2> /dev/null
-sleep 0.5
+for _ in $(seq 100); do
+    pgrep -s "$leader" > /dev/null || break
+    sleep 0.05
+done
+check "SIGKILL ended every process of the sweep" test -z "$(pgrep -s "$leader")"
 done_before=$(rows kill.h5)
 check "the kill came mid-sweep ($done_before of 12 runs done)" test "$done_before" -ge 1 -a "$done_before" -lt 12
-sweep 3 ../kill.ini
+sweep 3 ../kill.ini 2> restart.txt
 check "the restart exits 0" test $? -eq 0
+check "the restart trained only what was missing" grep -q "$((12 - done_before)) ran now, $done_before were there" restart.txt
 cd ..
 check "after kill and restart: every run once, identical to the uninterrupted sweep" same whole/kill.h5 killed/kill.h5
 check "after kill and restart: h5py checks" valid killed/kill.h5 12
+
+# ---- SIGUSR1 (twice) mid-sweep: checkpoint, exit 75, continue to identical results ----
+sed 's/^output = kill.h5/output = usr1.h5/; s/^lr = 3e-3/lr = 3e-3\ncheckpoint_seconds = 0/' kill.ini > usr1.ini
+mkdir usr1
+cd usr1
+mpirun --oversubscribe -n 3 "$bin" ../usr1.ini --quiet 2> usr1.txt &
+job=$!
+for _ in $(seq 600); do
+    [ "$(rows usr1.h5)" -ge 2 ] && break
+    sleep 0.05
+done
+kill -USR1 "$job"
+sleep 0.05
+kill -USR1 "$job" 2> /dev/null # a second signal during the shutdown is handled too
+wait "$job"
+code=$?
+cd ..
+check "SIGUSR1 mid-sweep exits 75 (interrupted, requeue)" test "$code" -eq 75
+check "the interrupted runs were checkpointed" ls usr1/usr1.h5.checkpoints/*.ckpt
+check "they are reported as interrupted" grep -q "interrupted .* at step" usr1/usr1.txt
+check "the interrupted sweep is incomplete ($(rows usr1/usr1.h5) of 12)" test "$(rows usr1/usr1.h5)" -lt 12
+(cd usr1 && sweep 3 ../usr1.ini)
+check "the continued sweep exits 0" test $? -eq 0
+check "after SIGUSR1 and a restart: identical to the uninterrupted sweep" same whole/kill.h5 usr1/usr1.h5
+check "the checkpoint folder is gone once the sweep is complete" test ! -e usr1/usr1.h5.checkpoints
+
+# ---- a run whose worker crashes twice from the same checkpoint is failed, not retried ----
+cat > crash.ini <<PLAN
+[sweep]
+output = crash.h5
+[data]
+corpus = $data/brown
+eval_tokens = 4096
+[model]
+shapes = 2x128x4
+n_ctx = 64
+[train]
+batch = 16
+tokens = 2M
+checkpoint_seconds = 0
+PLAN
+worker_pid() { # the pid of MPI rank 1 among the sweep's processes
+    for p in $(pgrep -f "$bin crash.ini"); do
+        tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && echo "$p"
+    done
+}
+for attempt in 1 2; do
+    mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet > /dev/null 2>&1 &
+    job=$!
+    victim=""
+    for _ in $(seq 200); do
+        victim=$(worker_pid)
+        [ -n "$victim" ] && break
+        sleep 0.05
+    done
+    sleep 1
+    kill -KILL $victim 2> /dev/null
+    wait "$job"
+    check "crash $attempt: the killed worker ends the job ($?) without a row" test "$(rows crash.h5)" -eq 0
+done
+mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet 2> crash.txt
+check "after two crashes the run is recorded as failed (exit $?)" /usr/bin/python3 -c "
+import h5py; r = h5py.File('crash.h5', 'r', libver='latest', swmr=True)['runs'][:]
+assert len(r) == 1 and r['status'][0] == b'failed' and b'crashed 2 times' in r['reason'][0], r"
 
 # ---- rank 0 waits without spinning ----
 cat > idle.ini <<PLAN

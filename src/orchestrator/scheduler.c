@@ -1,6 +1,7 @@
 #include "scheduler.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,36 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoints.h"
 #include "corpus.h"
 #include "store.h"
 #include "synthetic.h"
 #include "train.h"
 
-enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT };
+enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT, TAG_INTERRUPTED };
+
+/* Set by SIGTERM, SIGUSR1 or SIGINT on any rank: workers checkpoint their run at the
+ * next step boundary and report it; rank 0 hands out nothing more. A second signal
+ * changes nothing: the shutdown already under way goes on. */
+static volatile sig_atomic_t interrupt_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupt_requested = 1;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
 
 /* A curve point on its way to rank 0. */
 typedef struct {
@@ -148,9 +173,19 @@ static uint64_t run_id_value(const char *run_id)
     return strtoull(run_id, NULL, 16);
 }
 
-/* Trains one run (or asks the stand-in), streaming its curve points to the sink. */
-static void execute_run(const plan *p, int64_t index, const corpus *data, int rank,
-                        point_sink *sink, store_row *row)
+static void save_checkpoint(const train_run *tr, const char *path, int rank)
+{
+    char err[512];
+    if (train_checkpoint_save(tr, path, err, sizeof err) != 0)
+        fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
+}
+
+/* Trains one run (or asks the stand-in), streaming its curve points to the sink. A run
+ * with a checkpoint continues from it (its curve so far is sent again: rank 0 keeps
+ * nothing of an unfinished run). Returns 0 with the row filled, or 1 when a signal
+ * stopped it: its checkpoint is then written and *stopped_step says where. */
+static int execute_run(const plan *p, int64_t index, const corpus *data, int rank,
+                       point_sink *sink, store_row *row, int64_t *stopped_step)
 {
     const plan_run *run = &p->runs[index];
     double start = now_seconds();
@@ -160,35 +195,62 @@ static void execute_run(const plan *p, int64_t index, const corpus *data, int ra
         train_result r;
         if (synthetic_run(&run->config, run_id_value(run->run_id), &points, &n, &r) != 0) {
             fail_row(row, run, rank, "out of memory");
-            return;
+            return 0;
         }
         for (int64_t i = 0; i < n; i++)
             sink_add(sink, index, &points[i]);
         free(points);
         r.seconds = now_seconds() - start;
         fill_row(row, run, &r, rank);
-        return;
+        return 0;
     }
     if (!data) {
         fail_row(row, run, rank, "the corpus could not be loaded on this rank");
-        return;
+        return 0;
     }
-    char err[256];
+    char err[512], path[4200];
+    checkpoints_path(p->output, run->run_id, ".ckpt", path, sizeof path);
     train_run tr;
-    if (train_run_init(&tr, &run->config, data, err, sizeof err) != 0) {
-        fail_row(row, run, rank, err);
-        return;
+    int resumed = 0;
+    if (access(path, F_OK) == 0) {
+        resumed = train_checkpoint_load(&tr, path, data, err, sizeof err) == 0;
+        if (!resumed)
+            fprintf(stderr, "scalesweep: rank %d: %s; %s starts afresh\n", rank, err,
+                    run->run_id);
     }
+    if (!resumed && train_run_init(&tr, &run->config, data, err, sizeof err) != 0) {
+        fail_row(row, run, rank, err);
+        return 0;
+    }
+    if (tr.status == RUN_INTERRUPTED)
+        tr.status = RUN_RUNNING;
+    for (int64_t i = 0; i < tr.curve_len; i++)
+        sink_add(sink, index, &tr.curve[i]);
+    double last_save = now_seconds();
     while (tr.status == RUN_RUNNING) {
+        if (interrupt_requested) {
+            train_run_interrupt(&tr);
+            save_checkpoint(&tr, path, rank);
+            *stopped_step = tr.step;
+            train_run_free(&tr);
+            return 1;
+        }
         int64_t before = tr.curve_len;
         train_run_step(&tr);
         for (int64_t i = before; i < tr.curve_len; i++)
             sink_add(sink, index, &tr.curve[i]);
+        /* periodic checkpoints bound what a hard crash loses */
+        if (tr.status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
+            now_seconds() - last_save >= (double)p->checkpoint_seconds) {
+            save_checkpoint(&tr, path, rank);
+            last_save = now_seconds();
+        }
     }
     train_result r;
     train_run_result(&tr, &r);
     fill_row(row, run, &r, rank);
     train_run_free(&tr);
+    return 0;
 }
 
 static int load_corpus(const plan *p, corpus *data, int rank)
@@ -207,6 +269,7 @@ static int load_corpus(const plan *p, corpus *data, int rank)
 
 static int worker_loop(const plan *p, MPI_Comm comm, int rank)
 {
+    int exit_status = 0;
     corpus data;
     int have_data = load_corpus(p, &data, rank) == 0;
     point_sink sink = {comm, 1, NULL, 0, 0};
@@ -221,13 +284,19 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank)
         if (status.MPI_TAG != TAG_TASK)
             break;
         store_row row;
-        execute_run(p, index, have_data ? &data : NULL, rank, &sink, &row);
+        int64_t stopped_step = 0;
+        if (execute_run(p, index, have_data ? &data : NULL, rank, &sink, &row, &stopped_step)) {
+            int64_t message[2] = {index, stopped_step};
+            MPI_Send(message, 2, MPI_INT64_T, 0, TAG_INTERRUPTED, comm);
+            exit_status = SCHED_EXIT_INTERRUPTED;
+            break;
+        }
         /* the result also asks for the next task */
         MPI_Send(&row, sizeof row, MPI_BYTE, 0, TAG_RESULT, comm);
     }
     if (have_data)
         corpus_free(&data);
-    return 0;
+    return exit_status;
 }
 
 /* ---- rank 0 ---- */
@@ -236,7 +305,7 @@ typedef struct {
     int64_t total;     /* runs in the plan */
     int64_t skipped;   /* already in the results file */
     int64_t to_run;
-    int64_t done, failed, diverged, running;
+    int64_t done, failed, diverged, running, interrupted;
     double cost_to_run, cost_done;
     double start;
 } progress;
@@ -318,6 +387,42 @@ static double cpu_seconds(void)
            (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
 }
 
+/* The next run to hand out, or -1. A run that crashed CHECKPOINTS_MAX_CRASHES times in
+ * a row from the same checkpoint is recorded as failed instead of being tried again. */
+static int64_t next_task(const plan *p, const int64_t *queue, int64_t n_queue, int64_t *next,
+                         store *s, progress *g, sched_verbosity verbosity, int *store_failed)
+{
+    while (*next < n_queue) {
+        int64_t index = queue[(*next)++];
+        const plan_run *run = &p->runs[index];
+        int crashes = checkpoints_begin_attempt(p->output, run->run_id);
+        if (crashes < CHECKPOINTS_MAX_CRASHES)
+            return index;
+        char reason[160];
+        snprintf(reason, sizeof reason,
+                 "crashed %d times in a row from the same checkpoint; not retried", crashes);
+        store_row row;
+        fail_row(&row, run, 0, reason);
+        g->running++;
+        if (record(s, g, &row, NULL, 0, p, index, verbosity) != 0)
+            *store_failed = 1;
+        checkpoints_remove(p->output, run->run_id);
+    }
+    return -1;
+}
+
+static void report_interrupted(const plan *p, progress *g, int64_t index, int64_t step)
+{
+    const plan_run *run = &p->runs[index];
+    char path[4200];
+    checkpoints_path(p->output, run->run_id, ".ckpt", path, sizeof path);
+    checkpoints_end_attempt(p->output, run->run_id); /* a clean stop, not a crash */
+    g->running--;
+    g->interrupted++;
+    fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n",
+            run->run_id, (long long)step, path);
+}
+
 static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_options *o)
 {
     double cpu_start = cpu_seconds();
@@ -325,6 +430,11 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
     char err[1024];
     store *s = store_open(p->output, p->text, p->hash, o->command_line, o->version, o->force,
                           err, sizeof err);
+    if (s && p->trainer == TRAINER_TRANSFORMER &&
+        checkpoints_prepare(p->output, err, sizeof err) != 0) {
+        store_close(s);
+        s = NULL;
+    }
     if (!s) {
         fprintf(stderr, "scalesweep: %s\n", err);
         status = 2; /* refused before anything ran, like an invalid plan */
@@ -345,6 +455,9 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
     for (int64_t i = 0; i < p->n_runs; i++) {
         if (store_has_run(s, p->runs[i].run_id)) {
             g.skipped++;
+            /* a crash between the row and the checkpoint's removal leaves one behind */
+            if (p->trainer == TRAINER_TRANSFORMER)
+                checkpoints_remove(p->output, p->runs[i].run_id);
         } else {
             queue[n_queue++] = i;
             g.cost_to_run += p->runs[i].cost;
@@ -358,18 +471,29 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                 (long long)g.to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
 
     int64_t next = 0;
+    int store_failed = 0;
     if (size == 1) {
         /* no workers: rank 0 trains the runs itself */
         corpus data;
         int have_data = load_corpus(p, &data, 0) == 0;
         point_sink sink = {comm, 0, NULL, 0, 0};
-        for (; next < n_queue && status == 0; next++) {
+        while (!store_failed && !interrupt_requested) {
+            int64_t index = next_task(p, queue, n_queue, &next, s, &g, o->verbosity,
+                                      &store_failed);
+            if (index < 0)
+                break;
             store_row row;
+            int64_t stopped_step = 0;
             sink.n_points = 0;
             g.running++;
-            execute_run(p, queue[next], have_data ? &data : NULL, 0, &sink, &row);
-            if (record(s, &g, &row, sink.points, sink.n_points, p, queue[next], o->verbosity) != 0)
-                status = 1;
+            if (execute_run(p, index, have_data ? &data : NULL, 0, &sink, &row, &stopped_step)) {
+                report_interrupted(p, &g, index, stopped_step);
+                break;
+            }
+            if (record(s, &g, &row, sink.points, sink.n_points, p, index, o->verbosity) != 0)
+                store_failed = 1;
+            else if (p->trainer == TRAINER_TRANSFORMER)
+                checkpoints_remove(p->output, p->runs[index].run_id);
         }
         free(sink.points);
         if (have_data)
@@ -379,8 +503,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         int64_t *current = malloc(sizeof *current * (size_t)size);
         for (int w = 0; w < size; w++)
             current[w] = -1;
-        int stopped = 0; /* workers told to stop */
-        int store_failed = 0;
+        int stopped = 0; /* workers told to stop, or stopped by a signal */
         while (stopped < size - 1) {
             MPI_Status st;
             if (wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st) != MPI_SUCCESS) {
@@ -399,6 +522,17 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                             m.point.test_loss, w);
                 continue;
             }
+            if (st.MPI_TAG == TAG_INTERRUPTED) {
+                /* the worker checkpointed its run and has stopped; so does the sweep */
+                int64_t message[2];
+                MPI_Recv(message, 2, MPI_INT64_T, w, TAG_INTERRUPTED, comm, MPI_STATUS_IGNORE);
+                report_interrupted(p, &g, message[0], message[1]);
+                buffers[w].n_points = 0;
+                current[w] = -1;
+                interrupt_requested = 1;
+                stopped++;
+                continue;
+            }
             if (st.MPI_TAG == TAG_RESULT) {
                 store_row row;
                 MPI_Recv(&row, sizeof row, MPI_BYTE, w, TAG_RESULT, comm, MPI_STATUS_IGNORE);
@@ -406,14 +540,20 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                     record(s, &g, &row, buffers[w].points, buffers[w].n_points, p, current[w],
                            o->verbosity) != 0)
                     store_failed = 1;
+                if (!store_failed && p->trainer == TRAINER_TRANSFORMER)
+                    checkpoints_remove(p->output, p->runs[current[w]].run_id);
                 buffers[w].n_points = 0;
                 current[w] = -1;
             } else {
                 MPI_Recv(NULL, 0, MPI_BYTE, w, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
             }
             /* the worker is free: the next run, or stop */
-            if (next < n_queue && !store_failed) {
-                current[w] = queue[next++];
+            int64_t index = store_failed || interrupt_requested
+                                ? -1
+                                : next_task(p, queue, n_queue, &next, s, &g, o->verbosity,
+                                            &store_failed);
+            if (index >= 0) {
+                current[w] = index;
                 g.running++;
                 MPI_Send(&current[w], 1, MPI_INT64_T, w, TAG_TASK, comm);
             } else {
@@ -421,25 +561,32 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                 stopped++;
             }
         }
-        if (store_failed)
-            status = 1;
         for (int w = 0; w < size; w++)
             free(buffers[w].points);
         free(buffers);
         free(current);
     }
-    if (g.failed > 0)
+    if (store_failed || g.failed > 0)
         status = 1;
+    int unfinished = g.done + g.skipped < g.total;
+    if (status == 0 && unfinished && (g.interrupted > 0 || interrupt_requested))
+        status = SCHED_EXIT_INTERRUPTED;
     {
         /* the summary, also with --quiet */
         double elapsed = now_seconds() - g.start;
         char e[32];
         format_duration(e, sizeof e, elapsed);
-        fprintf(stderr, "scalesweep: finished: %lld runs in %s (%lld ran now, %lld were there "
-                        "already; %lld failed, %lld diverged) in %s (%.3f s), %.1f runs/s\n",
-                (long long)(g.done + g.skipped), p->output, (long long)g.done,
-                (long long)g.skipped, (long long)g.failed, (long long)g.diverged, e, elapsed,
+        fprintf(stderr, "scalesweep: %s: %lld of %lld runs in %s (%lld ran now, %lld were there "
+                        "already; %lld failed, %lld diverged, %lld interrupted) in %s (%.3f s), "
+                        "%.1f runs/s\n",
+                status == SCHED_EXIT_INTERRUPTED ? "interrupted" : "finished",
+                (long long)(g.done + g.skipped), (long long)g.total, p->output,
+                (long long)g.done, (long long)g.skipped, (long long)g.failed,
+                (long long)g.diverged, (long long)g.interrupted, e, elapsed,
                 elapsed > 0 ? (double)g.done / elapsed : 0.0);
+        if (status == SCHED_EXIT_INTERRUPTED)
+            fprintf(stderr, "scalesweep: run the same command again to continue (exit status %d)\n",
+                    SCHED_EXIT_INTERRUPTED);
         if (size > 1) {
             /* rank 0 only waits and writes: it should cost next to nothing */
             double cpu = cpu_seconds() - cpu_start;
@@ -448,6 +595,8 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         }
     }
     store_close(s);
+    if (status == 0 && p->trainer == TRAINER_TRANSFORMER)
+        checkpoints_tidy(p->output);
     free(queue);
     return status;
 }
@@ -460,6 +609,7 @@ int sched_run(const plan *p, MPI_Comm comm, const sched_options *options)
     /* Linux lets a 20 us sleep last 70 us (50 us of timer slack); ask for precise wakeups,
      * which the dispatch of short runs depends on. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    install_signal_handlers();
     int status = rank == 0 ? rank0_loop(p, comm, size, options) : worker_loop(p, comm, rank);
     quiet_barrier(comm);
     return status;

@@ -51,8 +51,8 @@ static void get(stream *s, void *data, size_t n)
 
 static void put_i64(stream *s, int64_t v) { put(s, &v, sizeof v); }
 static void put_f64(stream *s, double v) { put(s, &v, sizeof v); }
-static int64_t get_i64(stream *s) { int64_t v; get(s, &v, sizeof v); return v; }
-static double get_f64(stream *s) { double v; get(s, &v, sizeof v); return v; }
+static int64_t get_i64(stream *s) { int64_t v = 0; get(s, &v, sizeof v); return v; }
+static double get_f64(stream *s) { double v = 0; get(s, &v, sizeof v); return v; }
 
 /* A 64-bit FNV-1a of the training text, so a checkpoint is not continued on other data. */
 static uint64_t corpus_fingerprint(const corpus *data)
@@ -153,6 +153,21 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
         return -1;
     }
     return 0;
+}
+
+int train_checkpoint_step(const char *path, int64_t *step)
+{
+    stream s = {fopen(path, "rb"), 0xcbf29ce484222325ULL, 0};
+    if (!s.file)
+        return -1;
+    char head[sizeof magic];
+    get(&s, head, sizeof head);
+    train_config config;
+    get_config(&s, &config);
+    (void)get_i64(&s); /* corpus fingerprint */
+    *step = get_i64(&s);
+    fclose(s.file);
+    return s.failed || memcmp(head, magic, sizeof magic) != 0 ? -1 : 0;
 }
 
 int train_checkpoint_load(train_run *run, const char *path, const corpus *data,

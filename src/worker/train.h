@@ -126,6 +126,9 @@ float train_run_bits_per_byte(float nats);
  * position, loss tracking and curve. Written to path.tmp, synced, then renamed, so a
  * crash leaves either the old or the new checkpoint, never half of one. */
 int train_checkpoint_save(const train_run *run, const char *path, char *err, size_t errlen);
+/* The step a checkpoint was taken at, without loading it. Returns 0, or -1 if the file
+ * is missing or not a checkpoint. */
+int train_checkpoint_step(const char *path, int64_t *step);
 /* Restores a run from a checkpoint on the same corpus; the run then continues and ends
  * with the same bits as one never stopped. */
 int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
