@@ -1,6 +1,8 @@
 #include "checkpoints.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,38 +30,58 @@ int checkpoints_prepare(const char *output, char *err, size_t errlen)
     return 0;
 }
 
-int checkpoints_begin_attempt(const char *output, const char *run_id)
+int checkpoints_crashes(const char *output, const char *run_id)
 {
-    char attempts[4200], checkpoint[4200];
-    checkpoints_path(output, run_id, ".attempts", attempts, sizeof attempts);
-    checkpoints_path(output, run_id, ".ckpt", checkpoint, sizeof checkpoint);
-    int64_t step = 0;
-    train_checkpoint_step(checkpoint, &step); /* stays 0 without a checkpoint */
-    /* The file exists only while a start is unaccounted for, so if it is here the last
-     * start crashed. It holds that start's count and the step it began from: a crash
-     * from the same step as before made no progress. */
-    int crashes = 0;
-    FILE *f = fopen(attempts, "r");
-    if (f) {
-        int count;
-        long long from;
-        if (fscanf(f, "%d %lld", &count, &from) == 2)
-            crashes = from == step ? count + 1 : 0;
-        fclose(f);
-    }
-    f = fopen(attempts, "w");
-    if (f) {
-        fprintf(f, "%d %lld\n", crashes, (long long)step);
-        fclose(f);
-    }
-    return crashes;
+    char path[4200];
+    checkpoints_path(output, run_id, ".crashes", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int lines = 0, c;
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    return lines;
 }
 
-void checkpoints_end_attempt(const char *output, const char *run_id)
+/* The crash file of the run in flight, ready before any crash: a signal handler may
+ * only make async-signal-safe calls (open, write, close, raise). */
+static char crash_path[4200];
+static volatile sig_atomic_t crash_watch = 0;
+
+static void on_crash(int sig)
 {
-    char attempts[4200];
-    checkpoints_path(output, run_id, ".attempts", attempts, sizeof attempts);
-    unlink(attempts);
+    if (crash_watch) {
+        int fd = open(crash_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            static const char line[] = "crashed\n";
+            ssize_t ignored = write(fd, line, sizeof line - 1);
+            (void)ignored;
+            close(fd);
+        }
+    }
+    raise(sig); /* SA_RESETHAND restored the default action: die of the same signal */
+}
+
+void checkpoints_watch_crashes(const char *output, const char *run_id)
+{
+    static int installed = 0;
+    if (!installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_crash;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+            sigaction(fatal[i], &sa, NULL);
+        installed = 1;
+    }
+    crash_watch = 0;
+    if (run_id) {
+        checkpoints_path(output, run_id, ".crashes", crash_path, sizeof crash_path);
+        crash_watch = 1;
+    }
 }
 
 void checkpoints_remove(const char *output, const char *run_id)
@@ -67,7 +89,8 @@ void checkpoints_remove(const char *output, const char *run_id)
     char path[4200];
     checkpoints_path(output, run_id, ".ckpt", path, sizeof path);
     unlink(path);
-    checkpoints_end_attempt(output, run_id);
+    checkpoints_path(output, run_id, ".crashes", path, sizeof path);
+    unlink(path);
 }
 
 void checkpoints_tidy(const char *output)

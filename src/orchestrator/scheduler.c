@@ -226,6 +226,7 @@ static int execute_run(const plan *p, int64_t index, const corpus *data, int ran
         tr.status = RUN_RUNNING;
     for (int64_t i = 0; i < tr.curve_len; i++)
         sink_add(sink, index, &tr.curve[i]);
+    checkpoints_watch_crashes(p->output, run->run_id);
     double last_save = now_seconds();
     while (tr.status == RUN_RUNNING) {
         if (interrupt_requested) {
@@ -233,6 +234,7 @@ static int execute_run(const plan *p, int64_t index, const corpus *data, int ran
             save_checkpoint(&tr, path, rank);
             *stopped_step = tr.step;
             train_run_free(&tr);
+            checkpoints_watch_crashes(p->output, NULL);
             return 1;
         }
         int64_t before = tr.curve_len;
@@ -246,6 +248,7 @@ static int execute_run(const plan *p, int64_t index, const corpus *data, int ran
             last_save = now_seconds();
         }
     }
+    checkpoints_watch_crashes(p->output, NULL);
     train_result r;
     train_run_result(&tr, &r);
     fill_row(row, run, &r, rank);
@@ -387,20 +390,20 @@ static double cpu_seconds(void)
            (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
 }
 
-/* The next run to hand out, or -1. A run that crashed CHECKPOINTS_MAX_CRASHES times in
- * a row from the same checkpoint is recorded as failed instead of being tried again. */
+/* The next run to hand out, or -1. A run that crashed its worker CHECKPOINTS_MAX_CRASHES
+ * times is recorded as failed instead of being tried again. */
 static int64_t next_task(const plan *p, const int64_t *queue, int64_t n_queue, int64_t *next,
                          store *s, progress *g, sched_verbosity verbosity, int *store_failed)
 {
     while (*next < n_queue) {
         int64_t index = queue[(*next)++];
         const plan_run *run = &p->runs[index];
-        int crashes = checkpoints_begin_attempt(p->output, run->run_id);
+        int crashes = p->trainer == TRAINER_TRANSFORMER ? checkpoints_crashes(p->output, run->run_id)
+                                                        : 0;
         if (crashes < CHECKPOINTS_MAX_CRASHES)
             return index;
         char reason[160];
-        snprintf(reason, sizeof reason,
-                 "crashed %d times in a row from the same checkpoint; not retried", crashes);
+        snprintf(reason, sizeof reason, "crashed its worker %d times; not retried", crashes);
         store_row row;
         fail_row(&row, run, 0, reason);
         g->running++;
@@ -416,7 +419,6 @@ static void report_interrupted(const plan *p, progress *g, int64_t index, int64_
     const plan_run *run = &p->runs[index];
     char path[4200];
     checkpoints_path(p->output, run->run_id, ".ckpt", path, sizeof path);
-    checkpoints_end_attempt(p->output, run->run_id); /* a clean stop, not a crash */
     g->running--;
     g->interrupted++;
     fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n",

@@ -684,6 +684,10 @@ static hid_t store_file_access(int clear_flags, const char *path, char *err, siz
     STORE_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
     /* the latest format: SWMR needs its checksummed metadata and chunk indexes */
     STORE_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    /* No HDF5 file lock for the writer: PATH.lock already keeps writers apart, and a
+     * reader watching the file (h5py holds a shared lock while open) must not make a
+     * resumed or requeued sweep fail to open its own results. SWMR keeps the reader safe. */
+    STORE_CHECK(H5Pset_file_locking(fapl, 0, 1));
     if (clear_flags) {
         htri_t exists;
         STORE_CHECK(exists = H5Pexist(fapl, STORE_CLEAR_STATUS_FLAGS));
