@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_results.h"
 #include "sweep.h"
 
 static void print_usage(FILE *out)
@@ -11,6 +12,7 @@ static void print_usage(FILE *out)
             "usage:\n"
             "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
             "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
+            "  scalesweep fit RESULTS.h5 [options] fit the scaling laws again (see fit --help)\n"
             "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
             "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
             "  scalesweep --help | --version\n");
@@ -25,6 +27,8 @@ int main(int argc, char **argv)
     const char *command = argv[1];
     if (strcmp(command, "train") == 0)
         return train_main(argc - 1, argv + 1);
+    if (strcmp(command, "fit") == 0)
+        return fit_main(argc - 1, argv + 1);
     if (strcmp(command, "corpus") == 0)
         return corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {

@@ -136,6 +136,10 @@ typedef struct {
        or N_opt for allocation laws), predicted; NULL when the law uses none */
     int64_t n_points;
     double *x, *x2, *y, *predicted;
+    /* the fit_observation.run_index of the run each point came from (for a point of the
+       L(C) frontier, the run whose curve holds the frontier there); NULL when the points
+       are not runs (IsoFLOP minima) or the law uses none */
+    int64_t *run_index;
     double rms_log_residual;  /* sqrt(mean (ln predicted - ln y)^2) */
     double r_squared;         /* of ln y */
     double objective;         /* what the fit minimised (Huber sum for Chinchilla, SSE else) */
@@ -186,6 +190,10 @@ void fit_print(FILE *out, const fit_report *report);
 /* The same as one JSON object; NaN and infinities are written as null. Returns 0 or -1
  * on a write error. */
 int fit_write_json(FILE *out, const fit_report *report);
+/* The same, and each law's points also name their runs: "run_ids" holds
+ * run_ids[run_index] for each point (null where run_index is -1 or not below n_run_ids). */
+int fit_write_json_runs(FILE *out, const fit_report *report, const char *const *run_ids,
+                        int64_t n_run_ids);
 
 /* ---- building blocks ---- */
 

@@ -115,8 +115,8 @@ static int wanted(const fit_context *ctx, fit_law_id id)
 }
 
 static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law_id with_e,
-                       const char *variable, const double *x, const double *y, int64_t n,
-                       const char *selection, int full)
+                       const char *variable, const double *x, const double *y,
+                       const int64_t *run, int64_t n, const char *selection, int full)
 {
     fit_law *law = &r->law[pure], *law_e = &r->law[with_e];
     double p[2], q[3];
@@ -149,6 +149,7 @@ static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law
             for (int64_t i = 0; i < n; i++)
                 predicted[i] = pass == 0 ? pow(p[1] / x[i], p[0]) : q[0] + pow(q[2] / x[i], q[1]);
             fit_law_set_points(l, x, NULL, y, predicted, n);
+            fit_law_set_runs(l, run);
             l->objective = l->rms_log_residual * l->rms_log_residual * (double)n;
             fit_message(l->message, sizeof(l->message), "%s; %lld points", selection,
                         (long long)n);
@@ -167,17 +168,18 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
     const int64_t cap = (s->n > ctx->options.frontier_points ? s->n : ctx->options.frontier_points) + 1;
     double *c = malloc((size_t)cap * sizeof(double)), *loss = malloc((size_t)cap * sizeof(double));
     double *n = malloc((size_t)cap * sizeof(double)), *d = malloc((size_t)cap * sizeof(double));
+    int64_t *run = full ? malloc((size_t)cap * sizeof(int64_t)) : NULL;
     fit_law *law = &r->law[FIT_LAW_FRONTIER];
-    if (!c || !loss || !n || !d) {
+    if (!c || !loss || !n || !d || (full && !run)) {
         fit_message(law->message, sizeof(law->message), "out of memory");
         law->status = r->law[FIT_LAW_C].status = r->law[FIT_LAW_C_E].status = FIT_FAILED;
         goto done;
     }
     int from_curves;
-    const int64_t count = fit_select_frontier(ctx, s, c, loss, n, d, &from_curves);
+    const int64_t count = fit_select_frontier(ctx, s, c, loss, n, d, run, &from_curves);
     const char *selection = from_curves ? "the frontier of the training curves"
                                         : "the final (C, L) frontier (no curves given)";
-    power_laws(ctx, r, FIT_LAW_C, FIT_LAW_C_E, "C", c, loss, count, selection, full);
+    power_laws(ctx, r, FIT_LAW_C, FIT_LAW_C_E, "C", c, loss, run, count, selection, full);
 
     double a, log_n0, b, log_d0;
     if (!wanted(ctx, FIT_LAW_FRONTIER))
@@ -202,6 +204,7 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
             for (int64_t i = 0; i < count; i++)
                 predicted[i] = exp(log_n0) * pow(c[i], a);
             fit_law_set_points(law, c, d, n, predicted, count);
+            fit_law_set_runs(law, run);
             fit_message(law->message, sizeof(law->message),
                         "N and D of the run on %s at each of %lld compute values; "
                         "x = C, x2 = D, y = N",
@@ -213,6 +216,7 @@ done:
     free(loss);
     free(n);
     free(d);
+    free(run);
 }
 
 static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int full)
@@ -222,8 +226,10 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
     double *d = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     double *y = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     double *predicted = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    /* which run each point is: only the full data's points are kept */
+    int64_t *run = full ? malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t)) : NULL;
     fit_law *kaplan = &r->law[FIT_LAW_KAPLAN], *chin = &r->law[FIT_LAW_CHINCHILLA];
-    if (!np || !d || !y || !predicted) {
+    if (!np || !d || !y || !predicted || (full && !run)) {
         kaplan->status = chin->status = FIT_FAILED;
         fit_message(kaplan->message, sizeof(kaplan->message), "out of memory");
         fit_message(chin->message, sizeof(chin->message), "out of memory");
@@ -233,6 +239,8 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
         np[i] = s->rows[i].o->n_params;
         d[i] = s->rows[i].o->tokens;
         y[i] = s->rows[i].o->loss;
+        if (run)
+            run[i] = s->rows[i].o->run_index;
     }
 
     double k[4];
@@ -248,6 +256,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             for (int64_t i = 0; i < n; i++)
                 predicted[i] = pow(pow(k[2] / np[i], k[0] / k[1]) + k[3] / d[i], k[1]);
             fit_law_set_points(kaplan, np, d, y, predicted, n);
+            fit_law_set_runs(kaplan, run);
             kaplan->objective = kaplan->rms_log_residual * kaplan->rms_log_residual * (double)n;
             fit_message(kaplan->message, sizeof(kaplan->message),
                         "every run (all seeds); least squares on ln L; %lld points", (long long)n);
@@ -313,6 +322,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
                 predicted[i] = exp(result.e) + exp(result.a) * pow(np[i], -result.alpha) +
                                exp(result.b) * pow(d[i], -result.beta);
             fit_law_set_points(chin, np, d, y, predicted, n);
+            fit_law_set_runs(chin, run);
             chin->objective = result.objective;
             chin->starts = result.starts;
             chin->candidates = result.candidates;
@@ -330,6 +340,7 @@ done:
     free(d);
     free(y);
     free(predicted);
+    free(run);
 }
 
 static int compare_budget(const void *x, const void *y)
@@ -760,24 +771,28 @@ void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
     begin_all(ctx, r);
     const int64_t cap = s->n > 0 ? s->n : 1;
     double *x = malloc((size_t)cap * sizeof(double)), *y = malloc((size_t)cap * sizeof(double));
-    if (!x || !y) {
+    /* which run each point is: only the full data's points are kept */
+    int64_t *run = full ? malloc((size_t)cap * sizeof(int64_t)) : NULL;
+    if (!x || !y || (full && !run)) {
         free(x);
         free(y);
+        free(run);
         for (int l = 0; l < FIT_NUM_LAWS; l++)
             r->law[l].status = FIT_FAILED;
         return;
     }
-    int64_t count = fit_select_n(s, x, y);
-    power_laws(ctx, r, FIT_LAW_N, FIT_LAW_N_E, "N", x, y, count < 0 ? 0 : count,
+    int64_t count = fit_select_n(s, x, y, run);
+    power_laws(ctx, r, FIT_LAW_N, FIT_LAW_N_E, "N", x, y, run, count < 0 ? 0 : count,
                "the largest-D runs of each N", full);
     int limited;
-    count = fit_select_d(s, x, y, &limited);
-    power_laws(ctx, r, FIT_LAW_D, FIT_LAW_D_E, "D", x, y, count < 0 ? 0 : count,
+    count = fit_select_d(s, x, y, run, &limited);
+    power_laws(ctx, r, FIT_LAW_D, FIT_LAW_D_E, "D", x, y, run, count < 0 ? 0 : count,
                limited ? "data-limited runs (x = unique tokens), the largest N at each"
                        : "the best N at each D (no data-limited runs)",
                full);
     free(x);
     free(y);
+    free(run);
     if (wanted(ctx, FIT_LAW_C) || wanted(ctx, FIT_LAW_C_E) || wanted(ctx, FIT_LAW_FRONTIER))
         frontier_law(ctx, r, s, full);
     joint_laws(ctx, r, s, full);

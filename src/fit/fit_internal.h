@@ -33,6 +33,9 @@ int fit_law_add(fit_law *law, const char *name, double value);
  * x2 may be NULL. Returns 0 or -1 when out of memory. */
 int fit_law_set_points(fit_law *law, const double *x, const double *x2, const double *y,
                        const double *predicted, int64_t n);
+/* Records the run of each of the law's n_points points (after fit_law_set_points, which
+ * forgets them). Returns 0 or -1 when out of memory. */
+int fit_law_set_runs(fit_law *law, const int64_t *run_index);
 
 /* The laws from a start (their output of the full data, for a resample), falling back
  * on their grid of starts when start is NULL or does not converge. */
@@ -93,11 +96,13 @@ int fit_same_value(double a, double b);
 /* A copy of the sample's rows sorted by compare (NULL when out of memory). */
 fit_row *fit_sorted_rows(const fit_sample *s, int (*compare)(const void *, const void *));
 /* The points of L(N), L(D) and the L(C) frontier (see fit_select.c); each returns the
- * count, or -1 when out of memory. */
-int64_t fit_select_n(const fit_sample *s, double *x, double *y);
-int64_t fit_select_d(const fit_sample *s, double *x, double *y, int *limited);
+ * count, or -1 when out of memory. run (may be NULL) gets the run_index of each point's
+ * run. */
+int64_t fit_select_n(const fit_sample *s, double *x, double *y, int64_t *run);
+int64_t fit_select_d(const fit_sample *s, double *x, double *y, int64_t *run, int *limited);
 int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double *c,
-                            double *loss, double *n_params, double *tokens, int *from_curves);
+                            double *loss, double *n_params, double *tokens, int64_t *run,
+                            int *from_curves);
 /* Every law on one sample; full = 1 for all the data (points, messages, tables), 0 for
  * a resample (values only). */
 void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full);

@@ -148,7 +148,36 @@ static void json_array(FILE *out, const double *v, int64_t n)
     fputc(']', out);
 }
 
+/* A law's runs: their indexes, and their ids when the caller has them. */
+static void json_runs(FILE *out, const fit_law *law, const char *const *run_ids,
+                      int64_t n_run_ids)
+{
+    fputs(",\"run_index\":[", out);
+    for (int64_t i = 0; i < law->n_points; i++)
+        fprintf(out, i ? ",%lld" : "%lld", (long long)law->run_index[i]);
+    fputc(']', out);
+    if (!run_ids)
+        return;
+    fputs(",\"run_ids\":[", out);
+    for (int64_t i = 0; i < law->n_points; i++) {
+        const int64_t run = law->run_index[i];
+        if (i)
+            fputc(',', out);
+        if (run >= 0 && run < n_run_ids && run_ids[run])
+            json_string(out, run_ids[run]);
+        else
+            fputs("null", out);
+    }
+    fputc(']', out);
+}
+
 int fit_write_json(FILE *out, const fit_report *report)
+{
+    return fit_write_json_runs(out, report, NULL, 0);
+}
+
+int fit_write_json_runs(FILE *out, const fit_report *report, const char *const *run_ids,
+                        int64_t n_run_ids)
 {
     fprintf(out, "{\"observations\":%lld,\"used\":%lld,\"configurations\":%lld,",
             (long long)report->n_observations, (long long)report->n_used,
@@ -209,6 +238,8 @@ int fit_write_json(FILE *out, const fit_report *report)
             json_array(out, law->y, law->n_points);
             fputs(",\"predicted\":", out);
             json_array(out, law->predicted, law->n_points);
+            if (law->run_index)
+                json_runs(out, law, run_ids, n_run_ids);
             fputc('}', out);
         }
         fputc('}', out);

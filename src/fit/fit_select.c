@@ -54,7 +54,7 @@ fit_row *fit_sorted_rows(const fit_sample *s, int (*compare)(const void *, const
 
 /* L(N): for each N, the runs at the largest D trained with it (all their seeds).
  * Fills x (N) and y (loss); returns the count, or -1 when out of memory. */
-int64_t fit_select_n(const fit_sample *s, double *x, double *y)
+int64_t fit_select_n(const fit_sample *s, double *x, double *y, int64_t *run)
 {
     fit_row *sorted = fit_sorted_rows(s, compare_n_then_d);
     if (!sorted)
@@ -67,6 +67,8 @@ int64_t fit_select_n(const fit_sample *s, double *x, double *y)
         const double largest = sorted[end - 1].o->tokens;
         for (int64_t j = i; j < end; j++)
             if (fit_same_value(sorted[j].o->tokens, largest)) {
+                if (run)
+                    run[count] = sorted[j].o->run_index;
                 x[count] = sorted[j].o->n_params;
                 y[count++] = sorted[j].o->loss;
             }
@@ -79,7 +81,7 @@ int64_t fit_select_n(const fit_sample *s, double *x, double *y)
 /* L(D): data-limited runs when there are any (x = their unique tokens, the largest model
  * at each), else for each D the runs of the N with the lowest mean loss there.
  * *limited says which. Returns the count, or -1 when out of memory. */
-int64_t fit_select_d(const fit_sample *s, double *x, double *y, int *limited)
+int64_t fit_select_d(const fit_sample *s, double *x, double *y, int64_t *run, int *limited)
 {
     *limited = 0;
     for (int64_t i = 0; i < s->n; i++)
@@ -101,6 +103,8 @@ int64_t fit_select_d(const fit_sample *s, double *x, double *y, int *limited)
             const double largest = sorted[end - 1].o->n_params;
             for (int64_t j = i; j < end; j++)
                 if (fit_same_value(sorted[j].o->n_params, largest)) {
+                    if (run)
+                        run[count] = sorted[j].o->run_index;
                     x[count] = sorted[j].o->unique_tokens;
                     y[count++] = sorted[j].o->loss;
                 }
@@ -133,6 +137,8 @@ int64_t fit_select_d(const fit_sample *s, double *x, double *y, int *limited)
             j = k;
         }
         for (int64_t j = best_begin; j < best_end; j++) {
+            if (run)
+                run[count] = sorted[j].o->run_index;
             x[count] = sorted[j].o->tokens;
             y[count++] = sorted[j].o->loss;
         }
@@ -155,7 +161,8 @@ static int compare_flops(const void *x, const void *y)
  * runs that no run of smaller or equal C beats. Returns the count, or -1 when out of
  * memory; c, loss, n, d hold at least max(frontier_points, s->n) values. */
 int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double *c, double *loss,
-                               double *n_params, double *tokens, int *from_curves)
+                               double *n_params, double *tokens, int64_t *run,
+                               int *from_curves)
 {
     *from_curves = 0;
     for (int64_t i = 0; i < s->n; i++)
@@ -169,6 +176,8 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
         for (int64_t i = 0; i < s->n; i++)
             if (sorted[i].o->loss < lowest) {
                 lowest = sorted[i].o->loss;
+                if (run)
+                    run[count] = sorted[i].o->run_index;
                 c[count] = sorted[i].o->flops;
                 loss[count] = sorted[i].o->loss;
                 n_params[count] = sorted[i].o->n_params;
@@ -190,6 +199,7 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
     for (int k = 0; k < points; k++) {
         const double log_c = log(low) + (log(high) - log(low)) * k / (points - 1);
         double best = INFINITY, best_n = NAN, best_tokens = NAN;
+        int64_t best_run = -1;
         for (int64_t i = 0; i < s->n; i++) {
             const fit_row *r = &s->rows[i];
             if (r->curve_count == 0)
@@ -221,9 +231,12 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
                 best = value;
                 best_n = r->o->n_params;
                 best_tokens = at_tokens;
+                best_run = r->o->run_index;
             }
         }
         if (isfinite(best)) {
+            if (run)
+                run[count] = best_run;
             c[count] = exp(log_c);
             loss[count] = best;
             n_params[count] = best_n;

@@ -116,7 +116,9 @@ int fit_law_set_points(fit_law *law, const double *x, const double *x2, const do
     free(law->x2);
     free(law->y);
     free(law->predicted);
+    free(law->run_index);
     law->x = law->x2 = law->y = law->predicted = NULL;
+    law->run_index = NULL;
     law->n_points = 0;
     if (n <= 0)
         return 0;
@@ -153,5 +155,18 @@ int fit_law_set_points(fit_law *law, const double *x, const double *x2, const do
     }
     law->rms_log_residual = sqrt(sse / (double)n);
     law->r_squared = sst > 0 ? 1.0 - sse / sst : NAN;
+    return 0;
+}
+
+int fit_law_set_runs(fit_law *law, const int64_t *run_index)
+{
+    free(law->run_index);
+    law->run_index = NULL;
+    if (law->n_points <= 0 || !run_index)
+        return 0;
+    law->run_index = malloc((size_t)law->n_points * sizeof(int64_t));
+    if (!law->run_index)
+        return -1;
+    memcpy(law->run_index, run_index, (size_t)law->n_points * sizeof(int64_t));
     return 0;
 }

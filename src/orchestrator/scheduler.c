@@ -12,6 +12,7 @@
 
 #include "checkpoints.h"
 #include "corpus.h"
+#include "fit_results.h"
 #include "store.h"
 #include "synthetic.h"
 #include "train.h"
@@ -425,6 +426,36 @@ static void report_interrupted(const plan *p, progress *g, int64_t index, int64_
             run->run_id, (long long)step, path);
 }
 
+/* The laws of the finished sweep, with the plan's [fit] settings: the table on stdout
+ * and /fits in the results file (after the store has let go of its lock). A fit that
+ * cannot write /fits makes the sweep's status 1; laws the data cannot determine do not. */
+static int fit_after_sweep(const plan *p, const sched_options *o)
+{
+    _Static_assert((int)PLAN_LAW_N == (int)FIT_GROUP_N && (int)PLAN_LAW_D == (int)FIT_GROUP_D &&
+                       (int)PLAN_LAW_C == (int)FIT_GROUP_C &&
+                       (int)PLAN_LAW_KAPLAN == (int)FIT_GROUP_KAPLAN &&
+                       (int)PLAN_LAW_CHINCHILLA == (int)FIT_GROUP_CHINCHILLA &&
+                       (int)PLAN_LAW_ISOFLOP == (int)FIT_GROUP_ISOFLOP,
+                   "plan.h's [fit] law bits and fit_results.h's groups must agree");
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = (int)p->bootstrap;
+    options.bootstrap_seed = p->fit_seed;
+    options.laws = fit_laws_from_groups(p->laws);
+    char err[1024];
+    if (o->verbosity >= SCHED_NORMAL)
+        fprintf(stderr, "scalesweep: fitting the laws (%lld bootstrap resamples)\n",
+                (long long)p->bootstrap);
+    int status = fit_results_file(p->output, &options, stdout, 0, err, sizeof err);
+    if (status == FIT_EXIT_WRITE) {
+        fprintf(stderr, "scalesweep: %s\n", err);
+        return 1;
+    }
+    if (status != FIT_EXIT_OK)
+        fprintf(stderr, "scalesweep: no law could be fitted: %s\n", err);
+    return 0;
+}
+
 static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_options *o)
 {
     double cpu_start = cpu_seconds();
@@ -600,6 +631,8 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
     if (status == 0 && p->trainer == TRAINER_TRANSFORMER)
         checkpoints_tidy(p->output);
     free(queue);
+    if (status == 0 && !o->no_fit)
+        status = fit_after_sweep(p, o);
     return status;
 }
 

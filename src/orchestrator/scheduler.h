@@ -19,6 +19,7 @@ typedef enum { SCHED_QUIET = 0, SCHED_NORMAL = 1, SCHED_VERBOSE = 2 } sched_verb
 typedef struct {
     sched_verbosity verbosity;
     int force;                /* accept a results file made by another plan */
+    int no_fit;               /* do not fit the laws when the sweep is complete */
     const char *command_line; /* recorded in the results file */
     const char *version;
 } sched_options;

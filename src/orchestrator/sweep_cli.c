@@ -17,9 +17,11 @@ static void print_help(FILE *out)
             "usage: mpirun -n RANKS scalesweep PLAN.ini [options]\n"
             "       scalesweep PLAN.ini --dry-run\n"
             "Runs every run of the plan not yet in its results file ([sweep] output), on\n"
-            "RANKS - 1 workers (with one rank, rank 0 trains the runs itself).\n\n"
+            "RANKS - 1 workers (with one rank, rank 0 trains the runs itself); when all have\n"
+            "ended, rank 0 fits the laws (the plan's [fit]): a table on stdout, /fits in the file.\n\n"
             "  --dry-run     list the runs with N, D, C and their share of the cost; start nothing\n"
             "  --force       resume into a results file made by a different plan\n"
+            "  --no-fit      do not fit the laws when the sweep is complete\n"
             "  --quiet       print only errors and the final summary\n"
             "  --verbose     also print every curve point as it arrives\n"
             "  --help        show this help\n\n"
@@ -50,12 +52,13 @@ int sweep_main(int argc, char **argv, const char *version)
 {
     static const struct option longopts[] = {{"dry-run", no_argument, NULL, 'n'},
                                              {"force", no_argument, NULL, 'f'},
+                                             {"no-fit", no_argument, NULL, 'F'},
                                              {"quiet", no_argument, NULL, 'q'},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int dry_run = 0;
-    sched_options options = {SCHED_NORMAL, 0, NULL, version};
+    sched_options options = {SCHED_NORMAL, 0, 0, NULL, version};
     optind = 1;
     opterr = 0;
     int c;
@@ -63,6 +66,7 @@ int sweep_main(int argc, char **argv, const char *version)
         switch (c) {
         case 'n': dry_run = 1; break;
         case 'f': options.force = 1; break;
+        case 'F': options.no_fit = 1; break;
         case 'q': options.verbosity = SCHED_QUIET; break;
         case 'v': options.verbosity = SCHED_VERBOSE; break;
         case 'h': print_help(stdout); return 0;

@@ -1,0 +1,614 @@
+/* `scalesweep fit`: the laws of a results file (or of a CSV of external results) on the
+ * command line, and fit_results_file(), the same for a sweep that has just ended. One
+ * options table drives getopt_long, the value checks and --help. docs/fit.md documents
+ * what it prints and writes. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fit_internal.h"
+#include "fit_results.h"
+
+/* ---- law names ---- */
+
+/* The group names of plan.ini's [fit] laws, in the order of their bits (FIT_GROUP_*). */
+static const char *const group_names[] = {"n", "d", "c", "kaplan", "chinchilla", "isoflop"};
+#define GROUP_COUNT (sizeof(group_names) / sizeof(group_names[0]))
+
+/* fit_law.key of each law, in fit_law_id order (as fit_analysis.c names them). */
+static const char *const law_keys[FIT_NUM_LAWS] = {
+    "L_N", "L_N_E", "L_D", "L_D_E", "L_C", "L_C_E", "frontier", "kaplan", "chinchilla",
+    "isoflop", "seeds", "overfitting", "allocation", "contradiction", "inference"};
+
+#define LAW_BIT(id) (1u << (id))
+
+unsigned fit_laws_from_groups(unsigned groups)
+{
+    if ((groups & FIT_GROUPS_ALL) == 0)
+        return 0; /* as fit_options.laws: every law */
+    /* the seed variance is the noise floor of every comparison, and costs nothing */
+    unsigned laws = LAW_BIT(FIT_SEEDS);
+    if (groups & FIT_GROUP_N)
+        laws |= LAW_BIT(FIT_LAW_N) | LAW_BIT(FIT_LAW_N_E);
+    if (groups & FIT_GROUP_D)
+        laws |= LAW_BIT(FIT_LAW_D) | LAW_BIT(FIT_LAW_D_E);
+    if (groups & FIT_GROUP_C)
+        laws |= LAW_BIT(FIT_LAW_C) | LAW_BIT(FIT_LAW_C_E) | LAW_BIT(FIT_LAW_FRONTIER);
+    if (groups & FIT_GROUP_KAPLAN)
+        laws |= LAW_BIT(FIT_LAW_KAPLAN) | LAW_BIT(FIT_OVERFITTING);
+    if (groups & FIT_GROUP_CHINCHILLA)
+        laws |= LAW_BIT(FIT_LAW_CHINCHILLA) | LAW_BIT(FIT_ALLOCATION) | LAW_BIT(FIT_INFERENCE);
+    if (groups & FIT_GROUP_ISOFLOP)
+        laws |= LAW_BIT(FIT_LAW_ISOFLOP);
+    /* the contradiction needs L(C) and L(D) */
+    if ((groups & FIT_GROUP_C) && (groups & FIT_GROUP_D))
+        laws |= LAW_BIT(FIT_CONTRADICTION);
+    return laws;
+}
+
+int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
+{
+    unsigned groups = 0, single = 0;
+    const char *p = list ? list : "";
+    int items = 0;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        size_t length = strcspn(p, ", \t\r\n");
+        if (length == 0)
+            break;
+        char item[64];
+        if (length >= sizeof(item)) {
+            fit_message(err, errlen, "laws: '%.*s...' is not a law", 20, p);
+            return -1;
+        }
+        memcpy(item, p, length);
+        item[length] = '\0';
+        p += length;
+        items++;
+        int found = 0;
+        if (strcasecmp(item, "all") == 0) {
+            groups |= FIT_GROUPS_ALL;
+            found = 1;
+        }
+        /* a group first: "kaplan" is both, and the group brings its derived law */
+        for (size_t g = 0; g < GROUP_COUNT && !found; g++)
+            if (strcasecmp(item, group_names[g]) == 0) {
+                groups |= 1u << g;
+                found = 1;
+            }
+        for (int l = 0; l < FIT_NUM_LAWS && !found; l++)
+            if (strcasecmp(item, law_keys[l]) == 0) {
+                single |= LAW_BIT(l);
+                found = 1;
+            }
+        if (!found) {
+            fit_message(err, errlen, "laws: '%s' is not a law; give n, d, c, kaplan, "
+                        "chinchilla, isoflop or all, or law keys (L_N, L_N_E, L_D, L_D_E, L_C, "
+                        "L_C_E, frontier, seeds, overfitting, allocation, contradiction, "
+                        "inference)", item);
+            return -1;
+        }
+    }
+    if (items == 0) {
+        fit_message(err, errlen, "laws: empty list");
+        return -1;
+    }
+    *laws = (groups ? fit_laws_from_groups(groups) : 0) | single;
+    if ((groups & FIT_GROUPS_ALL) == FIT_GROUPS_ALL)
+        *laws = 0; /* all of them, the derived ones too */
+    return 0;
+}
+
+/* ---- numbers ---- */
+
+/* A finite real with an optional suffix k, M, G or B, T (as plans write them). */
+static int parse_real(const char *text, double *value)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text)
+        return -1;
+    switch (*end) {
+    case 'k': v *= 1e3; end++; break;
+    case 'M': v *= 1e6; end++; break;
+    case 'G':
+    case 'B': v *= 1e9; end++; break;
+    case 'T': v *= 1e12; end++; break;
+    default: break;
+    }
+    if (*end != '\0' || !isfinite(v))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+/* A whole non-negative count up to 2^53 (exact in a double), with the same suffixes. */
+static int parse_count(const char *text, int64_t *value)
+{
+    double v;
+    if (parse_real(text, &v) != 0 || v < 0 || v != floor(v) || v > 9007199254740992.0)
+        return -1;
+    *value = (int64_t)v;
+    return 0;
+}
+
+/* ---- the plan's [fit] section ---- */
+
+/* Removes a comment: a line starting with ; or #, or ; or # after white space. */
+static void strip_comment(char *line)
+{
+    for (char *c = line; *c; c++)
+        if ((*c == ';' || *c == '#') && (c == line || isspace((unsigned char)c[-1]))) {
+            *c = '\0';
+            return;
+        }
+}
+
+static char *trim(char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    size_t length = strlen(text);
+    while (length > 0 && isspace((unsigned char)text[length - 1]))
+        text[--length] = '\0';
+    return text;
+}
+
+enum { PLAN_BOOTSTRAP = 1, PLAN_SEED = 2, PLAN_LAWS = 4 };
+
+/* The plan was checked by the sweep that stored it (docs/plan.md): this reads only the
+ * three [fit] keys, with the same syntax (comments, "key = value" or "key: value", lists
+ * continued on indented lines). keys says which to apply. */
+static int plan_options(const char *plan_text, unsigned keys, fit_options *options,
+                        char *err, size_t errlen)
+{
+    static const char *const names[] = {"bootstrap", "seed", "laws"};
+    char value[3][1024] = {"", "", ""};
+    int have[3] = {0, 0, 0}, current = -1, in_fit = 0;
+    const char *p = plan_text ? plan_text : "";
+    if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* a UTF-8 byte order mark */
+    while (*p) {
+        size_t length = strcspn(p, "\n");
+        char line[1024]; /* plans hold lines of at most 198 characters (docs/plan.md) */
+        const size_t kept = length < sizeof(line) ? length : sizeof(line) - 1;
+        memcpy(line, p, kept);
+        line[kept] = '\0';
+        p += length + (p[length] == '\n');
+        line[strcspn(line, "\r")] = '\0';
+        const int indented = line[0] == ' ' || line[0] == '\t';
+        char *first = trim(line);
+        if (*first == ';' || *first == '#' || *first == '\0')
+            continue;
+        strip_comment(first);
+        first = trim(first);
+        if (indented && current >= 0) {
+            /* more items of the list above */
+            size_t used = strlen(value[current]);
+            snprintf(value[current] + used, sizeof(value[current]) - used, ",%s", first);
+            continue;
+        }
+        current = -1;
+        if (*first == '[') {
+            char *close = strchr(first, ']');
+            if (close)
+                *close = '\0';
+            in_fit = strcmp(trim(first + 1), "fit") == 0;
+            continue;
+        }
+        if (!in_fit)
+            continue;
+        size_t split = strcspn(first, "=:");
+        if (first[split] == '\0')
+            continue;
+        first[split] = '\0';
+        const char *key = trim(first), *text = trim(first + split + 1);
+        for (int k = 0; k < 3; k++)
+            if (strcmp(key, names[k]) == 0) {
+                snprintf(value[k], sizeof(value[k]), "%s", text);
+                have[k] = 1;
+                current = k;
+            }
+    }
+    fit_options result = *options;
+    int64_t count;
+    if (have[0] && (keys & PLAN_BOOTSTRAP)) {
+        if (parse_count(value[0], &count) != 0 || count > 10000000) {
+            fit_message(err, errlen, "the plan's [fit] bootstrap = %s is not a count", value[0]);
+            return -1;
+        }
+        result.bootstrap = (int)count;
+    }
+    if (have[1] && (keys & PLAN_SEED)) {
+        if (parse_count(value[1], &count) != 0) {
+            fit_message(err, errlen, "the plan's [fit] seed = %s is not a count", value[1]);
+            return -1;
+        }
+        result.bootstrap_seed = (uint64_t)count;
+    }
+    if (have[2] && (keys & PLAN_LAWS) &&
+        fit_laws_parse(value[2], &result.laws, err, errlen) != 0)
+        return -1;
+    *options = result;
+    return 0;
+}
+
+int fit_plan_options(const char *plan_text, fit_options *options, char *err, size_t errlen)
+{
+    return plan_options(plan_text, PLAN_BOOTSTRAP | PLAN_SEED | PLAN_LAWS, options, err, errlen);
+}
+
+/* ---- fitting a file ---- */
+
+/* What to do with a report besides computing it. */
+typedef struct {
+    FILE *out;              /* the table, or the JSON when json is set; NULL: nothing */
+    int json;
+    const char *json_path;  /* also the JSON into this file; NULL: none */
+    int write;              /* write /fits (results files only) */
+    int quiet;              /* no notes on stderr */
+    unsigned from_plan;     /* PLAN_* keys to take from the file's plan */
+} fit_outputs;
+
+static void describe_laws(unsigned laws, char *out, size_t length)
+{
+    if (laws == 0) {
+        snprintf(out, length, "all");
+        return;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (int l = 0; l < FIT_NUM_LAWS; l++)
+        if (laws >> l & 1u) {
+            int written = snprintf(out + used, length - used, used ? ",%s" : "%s", law_keys[l]);
+            if (written < 0 || (size_t)written >= length - used)
+                return;
+            used += (size_t)written;
+        }
+}
+
+/* The JSON into a file of its own. 0, or -1 with err. */
+static int write_json_file(const char *json_path, const fit_report *report,
+                           const char *const *run_ids, int64_t n_run_ids, char *err,
+                           size_t errlen)
+{
+    FILE *file = fopen(json_path, "w");
+    if (!file) {
+        fit_message(err, errlen, "%s: cannot write the JSON: %s", json_path, strerror(errno));
+        return -1;
+    }
+    int failed = fit_write_json_runs(file, report, run_ids, n_run_ids) != 0;
+    failed |= fclose(file) != 0;
+    if (failed) {
+        fit_message(err, errlen, "%s: writing the JSON failed", json_path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prints the report (table or JSON) and writes the JSON file; 0 or -1 with err. */
+static int emit(const char *source, const fit_options *options, const fit_report *report,
+                const char *const *run_ids, int64_t n_run_ids, const fit_outputs *outputs,
+                char *err, size_t errlen)
+{
+    if (outputs->out && outputs->json) {
+        if (fit_write_json_runs(outputs->out, report, run_ids, n_run_ids) != 0 ||
+            fflush(outputs->out) != 0) {
+            fit_message(err, errlen, "writing the JSON failed");
+            return -1;
+        }
+    } else if (outputs->out) {
+        char laws[512];
+        describe_laws(options->laws, laws, sizeof(laws));
+        fprintf(outputs->out, "# %s: bootstrap %d, seed %llu, laws %s\n", source,
+                options->bootstrap, (unsigned long long)options->bootstrap_seed, laws);
+        fit_print(outputs->out, report);
+        fflush(outputs->out);
+    }
+    if (outputs->json_path &&
+        write_json_file(outputs->json_path, report, run_ids, n_run_ids, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* Reads a results file, fits, reports and writes /fits. */
+static int fit_file(const char *path, const fit_options *given, const fit_outputs *outputs,
+                    char *err, size_t errlen)
+{
+    fit_results results;
+    if (fit_results_read(path, &results, err, errlen) != 0)
+        return FIT_EXIT_INPUT;
+    /* a sweep writing the file would refuse /fits only after the whole fit: say it now */
+    if (outputs->write && fit_results_writable(path, err, errlen) != 0) {
+        fit_results_free(&results);
+        return FIT_EXIT_WRITE;
+    }
+    fit_options options = *given;
+    char note[512];
+    if (outputs->from_plan &&
+        plan_options(results.plan_text, outputs->from_plan, &options, note, sizeof(note)) != 0 &&
+        !outputs->quiet)
+        fprintf(stderr, "scalesweep fit: warning: %s; using the defaults\n", note);
+
+    const char **run_ids = malloc((size_t)(results.n_runs > 0 ? results.n_runs : 1) *
+                                  sizeof(*run_ids));
+    if (!run_ids) {
+        fit_message(err, errlen, "%s: out of memory", path);
+        fit_results_free(&results);
+        return FIT_EXIT_INPUT;
+    }
+    for (int64_t i = 0; i < results.n_runs; i++)
+        run_ids[i] = results.run_ids[i];
+
+    fit_input input = {results.observations, results.n_runs, results.curve, results.n_curve};
+    fit_report report;
+    const int fitted = fit_run(&input, &options, &report);
+    int status = FIT_EXIT_OK;
+    if (emit(path, &options, &report, run_ids, results.n_runs, outputs, err, errlen) != 0)
+        status = FIT_EXIT_WRITE;
+    /* Written even when nothing could be fitted: /fits then says why, rather than an
+       older /fits standing for data it no longer describes. */
+    if (status == FIT_EXIT_OK && outputs->write) {
+        if (fit_results_write(path, &report, &results, &options, err, errlen) != 0)
+            status = FIT_EXIT_WRITE;
+        else if (!outputs->quiet)
+            fprintf(stderr, "scalesweep fit: wrote /fits (%d laws) into %s\n", FIT_NUM_LAWS,
+                    path);
+    }
+    if (status == FIT_EXIT_OK && fitted != 0) {
+        fit_message(err, errlen, "%s: %s", path, report.message);
+        status = FIT_EXIT_INPUT;
+    }
+    fit_report_free(&report);
+    free(run_ids);
+    fit_results_free(&results);
+    return status;
+}
+
+int fit_results_file(const char *path, const fit_options *options, FILE *out, int json,
+                     char *err, size_t errlen)
+{
+    fit_options defaults;
+    fit_options_defaults(&defaults);
+    fit_outputs outputs = {.out = out, .json = json, .write = 1,
+                           .from_plan = options ? 0u : PLAN_BOOTSTRAP | PLAN_SEED | PLAN_LAWS};
+    return fit_file(path, options ? options : &defaults, &outputs, err, errlen);
+}
+
+/* A CSV of external results: no file to write, no run ids (run_index is the data row). */
+static int fit_csv(const char *path, const fit_options *options, const fit_outputs *outputs,
+                   char *err, size_t errlen)
+{
+    fit_observation *rows;
+    int64_t n;
+    if (fit_read_csv(path, &rows, &n, err, errlen) != 0)
+        return FIT_EXIT_INPUT;
+    for (int64_t i = 0; i < n; i++)
+        rows[i].run_index = i; /* no curves: only names the row in the JSON */
+    fit_input input = {rows, n, NULL, 0};
+    fit_report report;
+    const int fitted = fit_run(&input, options, &report);
+    int status = FIT_EXIT_OK;
+    if (emit(path, options, &report, NULL, 0, outputs, err, errlen) != 0)
+        status = FIT_EXIT_WRITE;
+    else if (fitted != 0) {
+        fit_message(err, errlen, "%s: %s", path, report.message);
+        status = FIT_EXIT_INPUT;
+    }
+    fit_report_free(&report);
+    free(rows);
+    return status;
+}
+
+/* ---- the command line ---- */
+
+typedef enum { OPT_FLAG, OPT_COUNT, OPT_REAL, OPT_TEXT, OPT_OPTIONAL_TEXT } option_kind;
+
+typedef struct {
+    const char *name;
+    option_kind kind;
+    const char *metavar;
+    const char *help;
+} option_spec;
+
+enum {
+    O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
+    O_INFERENCE_TOKENS, O_EPSILON, O_NO_WRITE, O_QUIET, O_HELP, O_COUNT
+};
+
+static const option_spec specs[O_COUNT] = {
+    [O_CSV] = {"csv", OPT_TEXT, "FILE", "fit a CSV of results instead: a header naming N, D and loss (any order, any case), optionally seed, C, budget, unique_tokens"},
+    [O_JSON] = {"json", OPT_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table"},
+    [O_BOOTSTRAP] = {"bootstrap", OPT_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)"},
+    [O_SEED] = {"seed", OPT_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)"},
+    [O_LAWS] = {"laws", OPT_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)"},
+    [O_THREADS] = {"threads", OPT_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)"},
+    [O_CONFIDENCE] = {"confidence", OPT_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)"},
+    [O_TARGET_LOSS] = {"target-loss", OPT_REAL, "L", "inference-aware choice: the loss the model must reach (off)"},
+    [O_INFERENCE_TOKENS] = {"inference-tokens", OPT_REAL, "D", "... and the tokens it will serve over its life (0)"},
+    [O_EPSILON] = {"epsilon", OPT_REAL, "E", "seed spread for the overfitting bound instead of the measured one"},
+    [O_NO_WRITE] = {"no-write", OPT_FLAG, NULL, "do not write /fits into the results file"},
+    [O_QUIET] = {"quiet", OPT_FLAG, NULL, "no table and no notes (JSON still, if asked)"},
+    [O_HELP] = {"help", OPT_FLAG, NULL, "show this help"},
+};
+
+typedef struct {
+    fit_options fit;
+    const char *results_path;
+    const char *csv_path;
+    const char *json_path;  /* "-": stdout */
+    int no_write, quiet;
+    int set[O_COUNT];
+} fit_command;
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: scalesweep fit RESULTS.h5 [options]\n"
+            "       scalesweep fit --csv FILE [options]\n"
+            "Fits the scaling laws of a sweep's results (L(N), L(D), L(C), Kaplan's and\n"
+            "Chinchilla's joint laws, IsoFLOP profiles, seed variance and what follows from\n"
+            "them) with bootstrap intervals, prints them as a table (or JSON), and writes them\n"
+            "into the results file's /fits, replacing an older /fits. docs/fit.md says what\n"
+            "each figure means. Numbers accept 1e6, 2M, 3k.\n"
+            "Exit status: 0 the fit ran (a law the data cannot determine says so), 1 /fits\n"
+            "or the JSON could not be written, 2 bad options, an unreadable or foreign file,\n"
+            "a bad CSV, or no run that can feed a fit.\n\n");
+    for (int i = 0; i < O_COUNT; i++) {
+        char left[64];
+        if (specs[i].kind == OPT_OPTIONAL_TEXT)
+            snprintf(left, sizeof left, "--%s%s", specs[i].name, specs[i].metavar);
+        else if (specs[i].metavar)
+            snprintf(left, sizeof left, "--%s %s", specs[i].name, specs[i].metavar);
+        else
+            snprintf(left, sizeof left, "--%s", specs[i].name);
+        fprintf(out, "  %-24s %s\n", left, specs[i].help);
+    }
+}
+
+static int bad_value(const char *name, const char *value, const char *expected)
+{
+    fprintf(stderr, "scalesweep fit: --%s %s: expected %s\n", name, value, expected);
+    return -1;
+}
+
+/* Stores one option's value, checked; -1 after saying what is wrong. */
+static int set_option(fit_command *c, int id, const char *value)
+{
+    const option_spec *s = &specs[id];
+    int64_t count = 0;
+    double real = 0.0;
+    char err[512];
+    if (s->kind == OPT_COUNT && parse_count(value, &count) != 0)
+        return bad_value(s->name, value, "a whole non-negative number");
+    if (s->kind == OPT_REAL && parse_real(value, &real) != 0)
+        return bad_value(s->name, value, "a number");
+    c->set[id] = 1;
+    switch (id) {
+    case O_CSV: c->csv_path = value; break;
+    case O_JSON: c->json_path = value ? value : "-"; break;
+    case O_BOOTSTRAP:
+        if (count > 10000000)
+            return bad_value(s->name, value, "at most 1e7 resamples");
+        c->fit.bootstrap = (int)count;
+        break;
+    case O_SEED: c->fit.bootstrap_seed = (uint64_t)count; break;
+    case O_LAWS:
+        if (fit_laws_parse(value, &c->fit.laws, err, sizeof err) != 0) {
+            fprintf(stderr, "scalesweep fit: --%s\n", err);
+            return -1;
+        }
+        break;
+    case O_THREADS:
+        if (count < 1 || count > 16)
+            return bad_value(s->name, value, "1 to 16 threads");
+        c->fit.threads = (int)count;
+        break;
+    case O_CONFIDENCE:
+        if (!(real > 0 && real < 1))
+            return bad_value(s->name, value, "a level between 0 and 1, such as 0.95");
+        c->fit.confidence = real;
+        break;
+    case O_TARGET_LOSS:
+        if (!(real > 0))
+            return bad_value(s->name, value, "a loss above 0 (nats per token)");
+        c->fit.target_loss = real;
+        break;
+    case O_INFERENCE_TOKENS:
+        if (!(real >= 0))
+            return bad_value(s->name, value, "a number of tokens, 0 or more");
+        c->fit.inference_tokens = real;
+        break;
+    case O_EPSILON:
+        if (!(real > 0))
+            return bad_value(s->name, value, "a relative spread above 0, such as 0.02");
+        c->fit.epsilon = real;
+        break;
+    case O_NO_WRITE: c->no_write = 1; break;
+    case O_QUIET: c->quiet = 1; break;
+    default: break;
+    }
+    return 0;
+}
+
+/* 0 to run, 1 after --help, -1 on a bad command line. */
+static int parse_options(fit_command *c, int argc, char **argv)
+{
+    memset(c, 0, sizeof *c);
+    fit_options_defaults(&c->fit);
+    struct option longopts[O_COUNT + 1];
+    for (int i = 0; i < O_COUNT; i++) {
+        longopts[i].name = specs[i].name;
+        longopts[i].has_arg = specs[i].kind == OPT_FLAG            ? no_argument
+                              : specs[i].kind == OPT_OPTIONAL_TEXT ? optional_argument
+                                                                   : required_argument;
+        longopts[i].flag = NULL;
+        longopts[i].val = 1000 + i;
+    }
+    memset(&longopts[O_COUNT], 0, sizeof longopts[O_COUNT]);
+    optind = 1;
+    opterr = 0;
+    int option;
+    while ((option = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        if (option == 'h' || option == 1000 + O_HELP) {
+            print_help(stdout);
+            return 1;
+        }
+        if (option == '?' || option == ':') {
+            fprintf(stderr, "scalesweep fit: %s '%s' (see scalesweep fit --help)\n",
+                    option == '?' ? "unknown option" : "missing value for", argv[optind - 1]);
+            return -1;
+        }
+        if (set_option(c, option - 1000, optarg) != 0)
+            return -1;
+    }
+    for (; optind < argc; optind++) {
+        if (c->results_path) {
+            fprintf(stderr, "scalesweep fit: unexpected argument '%s' (one results file)\n",
+                    argv[optind]);
+            return -1;
+        }
+        c->results_path = argv[optind];
+    }
+    if (!c->results_path == !c->csv_path) {
+        fprintf(stderr, "scalesweep fit: give a results file or --csv FILE%s (see "
+                        "scalesweep fit --help)\n", c->results_path ? ", not both" : "");
+        return -1;
+    }
+    if (c->set[O_INFERENCE_TOKENS] && !c->set[O_TARGET_LOSS]) {
+        fprintf(stderr, "scalesweep fit: --inference-tokens needs --target-loss\n");
+        return -1;
+    }
+    return 0;
+}
+
+int fit_main(int argc, char **argv)
+{
+    fit_command c;
+    int parsed = parse_options(&c, argc, argv);
+    if (parsed != 0)
+        return parsed > 0 ? FIT_EXIT_OK : FIT_EXIT_INPUT;
+    const int json_stdout = c.json_path && strcmp(c.json_path, "-") == 0;
+    fit_outputs outputs = {
+        .out = json_stdout || !c.quiet ? stdout : NULL,
+        .json = json_stdout,
+        .json_path = c.json_path && !json_stdout ? c.json_path : NULL,
+        .write = !c.no_write,
+        .quiet = c.quiet,
+        /* the plan's [fit] for what the command line leaves open */
+        .from_plan = (c.set[O_BOOTSTRAP] ? 0u : PLAN_BOOTSTRAP) | (c.set[O_SEED] ? 0u : PLAN_SEED) |
+                     (c.set[O_LAWS] ? 0u : PLAN_LAWS),
+    };
+    char err[2048];
+    int status = c.csv_path ? fit_csv(c.csv_path, &c.fit, &outputs, err, sizeof err)
+                            : fit_file(c.results_path, &c.fit, &outputs, err, sizeof err);
+    if (status != FIT_EXIT_OK)
+        fprintf(stderr, "scalesweep fit: %s\n", err);
+    return status;
+}

@@ -1,0 +1,1139 @@
+/* The fit stage's side of the results file: /runs and /curves in, /fits out.
+ *
+ * Reading is what any reader does (docs/results.md): SWMR read, rows by column name into
+ * our own memory types (HDF5 converts a compound member by member), only the committed
+ * rows and the curve slices they point at. Writing happens once everything is computed:
+ * it takes the writer's lock, builds the new group beside the old one, and only then
+ * swaps them, so a failure leaves the old /fits (or none) and never touches /runs or
+ * /curves. The layout is documented in docs/fit.md. */
+#include "fit_results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "fit_internal.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_RUN_ID 17
+/* Private file-access property of HDF5 1.10 (the one h5clear -s sets), as store.c uses
+ * it: opened read-only, a file whose writer died still says "open for writing" in its
+ * superblock, and HDF5 refuses it unless the flags are cleared in memory. */
+#define RESULTS_CLEAR_STATUS_FLAGS "clear_status_flags"
+/* The group is built under this name, then renamed to /fits. */
+#define RESULTS_NEW_GROUP "fits_new"
+
+/* ---- errors ---- */
+
+typedef struct {
+    char *out;
+    size_t length;
+    size_t capacity;
+    char last[256];
+} results_stack_text;
+
+/* Appends each description of HDF5's error stack, skipping repeats. */
+static herr_t results_stack_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    results_stack_text *text = data;
+    const char *desc = e->desc ? e->desc : "";
+    if (desc[0] == '\0' || strcmp(desc, text->last) == 0)
+        return 0;
+    snprintf(text->last, sizeof(text->last), "%s", desc);
+    if (text->length + 1 < text->capacity) {
+        int written = snprintf(text->out + text->length, text->capacity - text->length,
+                               ": %s", desc);
+        if (written > 0)
+            text->length += (size_t)written;
+        if (text->length >= text->capacity)
+            text->length = text->capacity - 1;
+    }
+    return 0;
+}
+
+/* A failed HDF5 call: err gets "PATH: CALL failed: descriptions...", the whole stack goes
+ * to stderr (file and line of each frame, for a bug report). */
+static void results_hdf5_error(char *err, size_t errlen, const char *path, const char *call)
+{
+    fprintf(stderr, "scalesweep fit: %s: %s failed; HDF5 error stack:\n", path, call);
+    H5Eprint2(H5E_DEFAULT, stderr);
+    if (!err || errlen == 0)
+        return;
+    int written = snprintf(err, errlen, "%s: %s failed", path, call);
+    results_stack_text text = {err, written > 0 ? (size_t)written : 0, errlen, ""};
+    if (text.length >= errlen)
+        return;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, results_stack_walk, &text);
+}
+
+/* Every HDF5 call goes through this; expects path, err, errlen and a fail label. */
+#define RESULTS_CHECK(call)                                  \
+    do {                                                     \
+        if ((call) < 0) {                                    \
+            results_hdf5_error(err, errlen, path, #call);    \
+            goto fail;                                       \
+        }                                                    \
+    } while (0)
+
+/* Closes any identifier by its kind, on cleanup paths (where a second error would only
+ * hide the first). */
+static void results_release(hid_t *id)
+{
+    if (*id < 0)
+        return;
+    switch (H5Iget_type(*id)) {
+    case H5I_FILE: H5Fclose(*id); break;
+    case H5I_GROUP: H5Gclose(*id); break;
+    case H5I_DATASET: H5Dclose(*id); break;
+    case H5I_DATATYPE: H5Tclose(*id); break;
+    case H5I_DATASPACE: H5Sclose(*id); break;
+    case H5I_ATTR: H5Aclose(*id); break;
+    case H5I_GENPROP_LST: H5Pclose(*id); break;
+    default: H5Idec_ref(*id); break;
+    }
+    *id = H5I_INVALID_HID;
+}
+
+/* ---- compound tables described once ---- */
+
+typedef enum { KIND_INT32, KIND_INT64, KIND_FLOAT32, KIND_FLOAT64, KIND_STRING } results_kind;
+
+/* A column of a table: its name in the file, where it is in the C struct, its type. */
+typedef struct {
+    const char *name;
+    size_t offset;
+    size_t size;  /* bytes; strings include their terminator */
+    results_kind kind;
+} results_column;
+
+#define RESULTS_COLUMN(name, type, field, kind) \
+    { name, offsetof(type, field), sizeof(((type *)0)->field), kind }
+#define RESULTS_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+static hid_t results_string_type(size_t size)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return type;
+    if (H5Tset_size(type, size) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(type, H5T_CSET_ASCII) < 0) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
+
+/* The compound type of a table: in memory, the C struct as it is (struct_size, field
+ * offsets, native types); in the file, packed and little-endian, as /runs is. */
+static hid_t results_table_type(const results_column *columns, size_t n_columns,
+                                size_t struct_size, int in_file)
+{
+    size_t packed = 0;
+    for (size_t i = 0; i < n_columns; i++)
+        packed += columns[i].size;
+    hid_t compound = H5Tcreate(H5T_COMPOUND, in_file ? packed : struct_size);
+    if (compound < 0)
+        return compound;
+    size_t offset = 0;
+    for (size_t i = 0; i < n_columns; i++) {
+        const results_column *c = &columns[i];
+        hid_t member = H5I_INVALID_HID;
+        int owned = 0;
+        switch (c->kind) {
+        case KIND_INT32: member = in_file ? H5T_STD_I32LE : H5T_NATIVE_INT32; break;
+        case KIND_INT64: member = in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64; break;
+        case KIND_FLOAT32: member = in_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT; break;
+        case KIND_FLOAT64: member = in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE; break;
+        case KIND_STRING:
+            member = results_string_type(c->size);
+            owned = 1;
+            break;
+        }
+        herr_t status = member < 0 ? -1
+                                   : H5Tinsert(compound, c->name, in_file ? offset : c->offset,
+                                               member);
+        if (owned && member >= 0)
+            H5Tclose(member);
+        if (status < 0) {
+            H5Tclose(compound);
+            return H5I_INVALID_HID;
+        }
+        offset += c->size;
+    }
+    return compound;
+}
+
+/* Whether a table of the file has each of our columns with the right class; what says
+ * which is missing. */
+static int results_columns_match(hid_t type, const results_column *columns, size_t n_columns,
+                                 char *what, size_t whatlen)
+{
+    if (H5Tget_class(type) != H5T_COMPOUND) {
+        snprintf(what, whatlen, "not a table of compound rows");
+        return 0;
+    }
+    for (size_t i = 0; i < n_columns; i++) {
+        const results_column *c = &columns[i];
+        int index = H5Tget_member_index(type, c->name);
+        if (index < 0) {
+            snprintf(what, whatlen, "no column %s", c->name);
+            return 0;
+        }
+        H5T_class_t want = c->kind == KIND_STRING ? H5T_STRING
+                         : (c->kind == KIND_FLOAT32 || c->kind == KIND_FLOAT64) ? H5T_FLOAT
+                                                                                : H5T_INTEGER;
+        if (H5Tget_member_class(type, (unsigned)index) != want) {
+            snprintf(what, whatlen, "column %s has the wrong type", c->name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- reading ---- */
+
+/* The columns of /runs the fit needs. */
+typedef struct {
+    char run_id[RESULTS_RUN_ID];
+    char status[16];
+    int32_t n_layer, d_model, n_head, n_ctx, batch, stopped_early;
+    int64_t n_params, tokens, unique_tokens, seed, curve_offset, curve_length;
+    float lr, final_test_loss, best_test_loss;
+    double flops;
+} results_run;
+
+static const results_column results_run_columns[] = {
+    RESULTS_COLUMN("run_id", results_run, run_id, KIND_STRING),
+    RESULTS_COLUMN("status", results_run, status, KIND_STRING),
+    RESULTS_COLUMN("n_layer", results_run, n_layer, KIND_INT32),
+    RESULTS_COLUMN("d_model", results_run, d_model, KIND_INT32),
+    RESULTS_COLUMN("n_head", results_run, n_head, KIND_INT32),
+    RESULTS_COLUMN("n_ctx", results_run, n_ctx, KIND_INT32),
+    RESULTS_COLUMN("batch", results_run, batch, KIND_INT32),
+    RESULTS_COLUMN("stopped_early", results_run, stopped_early, KIND_INT32),
+    RESULTS_COLUMN("n_params", results_run, n_params, KIND_INT64),
+    RESULTS_COLUMN("tokens", results_run, tokens, KIND_INT64),
+    RESULTS_COLUMN("unique_tokens", results_run, unique_tokens, KIND_INT64),
+    RESULTS_COLUMN("seed", results_run, seed, KIND_INT64),
+    RESULTS_COLUMN("curve_offset", results_run, curve_offset, KIND_INT64),
+    RESULTS_COLUMN("curve_length", results_run, curve_length, KIND_INT64),
+    RESULTS_COLUMN("lr", results_run, lr, KIND_FLOAT32),
+    RESULTS_COLUMN("final_test_loss", results_run, final_test_loss, KIND_FLOAT32),
+    RESULTS_COLUMN("best_test_loss", results_run, best_test_loss, KIND_FLOAT32),
+    RESULTS_COLUMN("flops", results_run, flops, KIND_FLOAT64),
+};
+
+/* The columns of /curves the fit needs. */
+typedef struct {
+    int64_t tokens;
+    double flops;
+    float test_loss;
+} results_point;
+
+static const results_column results_point_columns[] = {
+    RESULTS_COLUMN("tokens", results_point, tokens, KIND_INT64),
+    RESULTS_COLUMN("flops", results_point, flops, KIND_FLOAT64),
+    RESULTS_COLUMN("test_loss", results_point, test_loss, KIND_FLOAT32),
+};
+
+static uint64_t results_hash_value(uint64_t h, uint64_t value)
+{
+    /* FNV-1a over the eight bytes, least significant first: the same on any machine */
+    for (int i = 0; i < 8; i++) {
+        h ^= (value >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Equal for runs that differ only in their seed: everything else a row records of its
+ * configuration. MurmurHash3's finaliser spreads FNV-1a's last bytes over the word. */
+static uint64_t results_config_id(const results_run *r)
+{
+    uint32_t lr_bits;
+    memcpy(&lr_bits, &r->lr, sizeof(lr_bits));
+    const uint64_t values[] = {(uint64_t)(int64_t)r->n_layer, (uint64_t)(int64_t)r->d_model,
+                               (uint64_t)(int64_t)r->n_head,  (uint64_t)(int64_t)r->n_ctx,
+                               (uint64_t)(int64_t)r->batch,   (uint64_t)r->tokens,
+                               (uint64_t)r->unique_tokens,    (uint64_t)lr_bits};
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < RESULTS_COUNT(values); i++)
+        h = results_hash_value(h, values[i]);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static hid_t results_text_type(void)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return type;
+    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
+
+/* Reads a scalar string attribute, variable or fixed length, into *out (malloc'd; "" when
+ * the attribute is absent). */
+static int results_read_text(hid_t object, const char *name, char **out, const char *path,
+                             char *err, size_t errlen)
+{
+    hid_t attribute = H5I_INVALID_HID, type = H5I_INVALID_HID, memory = H5I_INVALID_HID;
+    htri_t exists, variable;
+    *out = NULL;
+    RESULTS_CHECK(exists = H5Aexists(object, name));
+    if (!exists) {
+        *out = strdup("");
+        if (!*out) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        return 0;
+    }
+    RESULTS_CHECK(attribute = H5Aopen(object, name, H5P_DEFAULT));
+    RESULTS_CHECK(type = H5Aget_type(attribute));
+    if (H5Tget_class(type) != H5T_STRING) {
+        fit_message(err, errlen, "%s: attribute %s is not a string", path, name);
+        goto fail;
+    }
+    RESULTS_CHECK(variable = H5Tis_variable_str(type));
+    if (variable) {
+        char *value = NULL;
+        RESULTS_CHECK(memory = results_text_type());
+        RESULTS_CHECK(H5Aread(attribute, memory, &value));
+        *out = strdup(value ? value : "");
+        H5free_memory(value);
+    } else {
+        size_t size = H5Tget_size(type);
+        *out = calloc(size + 1, 1);
+        if (*out) {
+            RESULTS_CHECK(memory = results_string_type(size + 1));
+            RESULTS_CHECK(H5Aread(attribute, memory, *out));
+        }
+    }
+    if (!*out) {
+        fit_message(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    results_release(&memory);
+    RESULTS_CHECK(H5Tclose(type));
+    RESULTS_CHECK(H5Aclose(attribute));
+    return 0;
+fail:
+    free(*out);
+    *out = NULL;
+    results_release(&memory);
+    results_release(&type);
+    results_release(&attribute);
+    return -1;
+}
+
+static hid_t results_file_access(const char *path, char *err, size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID;
+    htri_t exists;
+    RESULTS_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
+    /* the results file's format; SWMR reading needs it */
+    RESULTS_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    RESULTS_CHECK(exists = H5Pexist(fapl, RESULTS_CLEAR_STATUS_FLAGS));
+    if (exists) {
+        hbool_t clear = 1;
+        RESULTS_CHECK(H5Pset(fapl, RESULTS_CLEAR_STATUS_FLAGS, &clear));
+    }
+    return fapl;
+fail:
+    results_release(&fapl);
+    return H5I_INVALID_HID;
+}
+
+/* Rows of a one-dimensional table. */
+static int results_extent(hid_t dataset, int64_t *rows, const char *name, const char *path,
+                          char *err, size_t errlen)
+{
+    hid_t space = H5I_INVALID_HID;
+    hsize_t dims = 0;
+    int rank;
+    RESULTS_CHECK(space = H5Dget_space(dataset));
+    RESULTS_CHECK(rank = H5Sget_simple_extent_ndims(space));
+    if (rank != 1) {
+        fit_message(err, errlen, "%s: /%s has %d dimensions, not 1: not a scalesweep results "
+                    "file", path, name, rank);
+        goto fail;
+    }
+    RESULTS_CHECK(H5Sget_simple_extent_dims(space, &dims, NULL));
+    RESULTS_CHECK(H5Sclose(space));
+    *rows = (int64_t)dims;
+    return 0;
+fail:
+    results_release(&space);
+    return -1;
+}
+
+/* Opens a table and checks its columns. */
+static hid_t results_open_table(hid_t file, const char *name, const results_column *columns,
+                                size_t n_columns, const char *path, char *err, size_t errlen)
+{
+    hid_t dataset = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    htri_t exists;
+    char what[128];
+    RESULTS_CHECK(exists = H5Lexists(file, name, H5P_DEFAULT));
+    if (!exists) {
+        fit_message(err, errlen, "%s: no /%s table: not a scalesweep results file", path, name);
+        goto fail;
+    }
+    RESULTS_CHECK(dataset = H5Dopen2(file, name, H5P_DEFAULT));
+    RESULTS_CHECK(type = H5Dget_type(dataset));
+    if (!results_columns_match(type, columns, n_columns, what, sizeof(what))) {
+        fit_message(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
+        goto fail;
+    }
+    RESULTS_CHECK(H5Tclose(type));
+    return dataset;
+fail:
+    results_release(&type);
+    results_release(&dataset);
+    return H5I_INVALID_HID;
+}
+
+/* Reads rows [0, count) of a table into memory laid out as columns describe. */
+static int results_read_rows(hid_t dataset, const results_column *columns, size_t n_columns,
+                             size_t struct_size, int64_t count, void *rows, const char *path,
+                             char *err, size_t errlen)
+{
+    hid_t type = H5I_INVALID_HID, file_space = H5I_INVALID_HID, memory_space = H5I_INVALID_HID;
+    if (count <= 0)
+        return 0;
+    hsize_t start = 0, length = (hsize_t)count;
+    RESULTS_CHECK(type = results_table_type(columns, n_columns, struct_size, 0));
+    RESULTS_CHECK(file_space = H5Dget_space(dataset));
+    RESULTS_CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &start, NULL, &length, NULL));
+    RESULTS_CHECK(memory_space = H5Screate_simple(1, &length, NULL));
+    RESULTS_CHECK(H5Dread(dataset, type, memory_space, file_space, H5P_DEFAULT, rows));
+    RESULTS_CHECK(H5Sclose(memory_space));
+    RESULTS_CHECK(H5Sclose(file_space));
+    RESULTS_CHECK(H5Tclose(type));
+    return 0;
+fail:
+    results_release(&memory_space);
+    results_release(&file_space);
+    results_release(&type);
+    return -1;
+}
+
+/* The file as an HDF5 file: a clear message for what is not one, before HDF5 is asked. */
+static int results_check_path(const char *path, char *err, size_t errlen)
+{
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        fit_message(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        fit_message(err, errlen, "%s: not a regular file", path);
+        return -1;
+    }
+    if (access(path, R_OK) != 0) {
+        fit_message(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    htri_t is_hdf5 = H5Fis_hdf5(path);
+    if (is_hdf5 <= 0) {
+        fit_message(err, errlen, "%s: not an HDF5 file (a scalesweep results file is; for a "
+                    "CSV of results use --csv)", path);
+        return -1;
+    }
+    return 0;
+}
+
+int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, runs = H5I_INVALID_HID;
+    hid_t curves = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
+    results_run *rows = NULL;
+    results_point *points = NULL;
+    memset(results, 0, sizeof(*results));
+
+    /* errors are reported here, with the stack, once */
+    RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
+    if (results_check_path(path, err, errlen) < 0)
+        return -1;
+    RESULTS_CHECK(fapl = results_file_access(path, err, errlen));
+    /* SWMR read: a sweep may be writing the file; on a finished file it costs nothing */
+    file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (file < 0) {
+        /* not in the format SWMR needs (so not written by a sweep): plain read-only, to
+         * say below what it lacks */
+        H5Eclear2(H5E_DEFAULT);
+        RESULTS_CHECK(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT));
+    }
+    RESULTS_CHECK(H5Pclose(fapl));
+
+    htri_t exists;
+    RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
+    if (!exists) {
+        fit_message(err, errlen, "%s: not a scalesweep results file (no schema_version "
+                    "attribute)", path);
+        goto fail;
+    }
+    int schema = 0;
+    RESULTS_CHECK(attribute = H5Aopen(file, "schema_version", H5P_DEFAULT));
+    RESULTS_CHECK(H5Aread(attribute, H5T_NATIVE_INT, &schema));
+    RESULTS_CHECK(H5Aclose(attribute));
+    if (schema != RESULTS_SCHEMA_VERSION) {
+        fit_message(err, errlen, "%s: results schema version %d; this scalesweep reads "
+                    "version %d", path, schema, RESULTS_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (results_read_text(file, "plan_text", &results->plan_text, path, err, errlen) < 0)
+        goto fail;
+
+    int64_t n_rows, n_points;
+    RESULTS_CHECK(runs = results_open_table(file, "runs", results_run_columns,
+                                            RESULTS_COUNT(results_run_columns), path, err,
+                                            errlen));
+    RESULTS_CHECK(curves = results_open_table(file, "curves", results_point_columns,
+                                              RESULTS_COUNT(results_point_columns), path, err,
+                                              errlen));
+    if (results_extent(runs, &n_rows, "runs", path, err, errlen) < 0 ||
+        results_extent(curves, &n_points, "curves", path, err, errlen) < 0)
+        goto fail;
+    rows = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*rows));
+    if (!rows) {
+        fit_message(err, errlen, "%s: out of memory for %" PRId64 " rows", path, n_rows);
+        goto fail;
+    }
+    if (results_read_rows(runs, results_run_columns, RESULTS_COUNT(results_run_columns),
+                          sizeof(*rows), n_rows, rows, path, err, errlen) < 0)
+        goto fail;
+    /* Rows past the last one with a run id were extended but not written yet (a sweep
+     * is writing, or one died between the two): not committed. */
+    while (n_rows > 0 && rows[n_rows - 1].run_id[0] == '\0')
+        n_rows--;
+
+    /* the curve slices the rows point at, and where /curves must reach */
+    int64_t needed = 0, usable_points = 0;
+    for (int64_t i = 0; i < n_rows; i++) {
+        const results_run *r = &rows[i];
+        if (r->run_id[0] == '\0') {
+            fit_message(err, errlen, "%s: row %" PRId64 " of /runs has no run id; the file is "
+                        "damaged", path, i);
+            goto fail;
+        }
+        if (r->curve_offset < 0 || r->curve_length < 0 ||
+            r->curve_offset > n_points - r->curve_length) {
+            fit_message(err, errlen, "%s: row %" PRId64 " of /runs (run %.16s) points at "
+                        "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows; "
+                        "the file is damaged", path, i, r->run_id, r->curve_offset,
+                        r->curve_length, n_points);
+            goto fail;
+        }
+        if (r->curve_offset + r->curve_length > needed)
+            needed = r->curve_offset + r->curve_length;
+    }
+    points = malloc((size_t)(needed > 0 ? needed : 1) * sizeof(*points));
+    results->observations = calloc((size_t)(n_rows > 0 ? n_rows : 1),
+                                   sizeof(*results->observations));
+    results->run_ids = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->run_ids));
+    if (!points || !results->observations || !results->run_ids) {
+        fit_message(err, errlen, "%s: out of memory for %" PRId64 " curve points", path, needed);
+        goto fail;
+    }
+    if (results_read_rows(curves, results_point_columns, RESULTS_COUNT(results_point_columns),
+                          sizeof(*points), needed, points, path, err, errlen) < 0)
+        goto fail;
+
+    for (int64_t i = 0; i < n_rows; i++) {
+        const results_run *r = &rows[i];
+        fit_observation *o = &results->observations[i];
+        memcpy(results->run_ids[i], r->run_id, RESULTS_RUN_ID);
+        results->run_ids[i][RESULTS_RUN_ID - 1] = '\0';
+        const int data_limited = r->unique_tokens > 0 && r->unique_tokens < r->tokens;
+        /* L(D) and early-stopped runs are measured by their best loss (SCIENCE.md:
+           "early stopping once test loss stops falling") */
+        const double loss = r->stopped_early || data_limited ? r->best_test_loss
+                                                             : r->final_test_loss;
+        o->n_params = (double)r->n_params;
+        o->tokens = (double)r->tokens;
+        o->unique_tokens = (double)r->unique_tokens;
+        o->flops = r->flops;
+        o->budget = 0.0;
+        o->loss = loss;
+        o->config_id = results_config_id(r);
+        o->seed = r->seed;
+        o->run_index = i;
+        o->ok = strncmp(r->status, "ok", sizeof(r->status)) == 0 && isfinite(loss);
+        if (o->ok)
+            usable_points += r->curve_length;
+    }
+    results->n_runs = n_rows;
+
+    /* the curves of the runs that can feed a fit; the others feed none */
+    results->curve = malloc((size_t)(usable_points > 0 ? usable_points : 1) *
+                            sizeof(*results->curve));
+    if (!results->curve) {
+        fit_message(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
+                    usable_points);
+        goto fail;
+    }
+    for (int64_t i = 0; i < n_rows; i++) {
+        if (!results->observations[i].ok)
+            continue;
+        for (int64_t k = 0; k < rows[i].curve_length; k++) {
+            const results_point *p = &points[rows[i].curve_offset + k];
+            results->curve[results->n_curve++] =
+                (fit_curve_point){i, (double)p->tokens, p->flops, p->test_loss};
+        }
+    }
+
+    free(rows);
+    free(points);
+    RESULTS_CHECK(H5Dclose(curves));
+    RESULTS_CHECK(H5Dclose(runs));
+    RESULTS_CHECK(H5Fclose(file));
+    return 0;
+fail:
+    free(rows);
+    free(points);
+    results_release(&attribute);
+    results_release(&curves);
+    results_release(&runs);
+    results_release(&file);
+    results_release(&fapl);
+    fit_results_free(results);
+    return -1;
+}
+
+void fit_results_free(fit_results *results)
+{
+    free(results->observations);
+    free(results->curve);
+    free(results->run_ids);
+    free(results->plan_text);
+    memset(results, 0, sizeof(*results));
+}
+
+/* ---- writing ---- */
+
+/* Attributes: variable-length UTF-8 strings (h5py reads str), 64-bit numbers. */
+static int results_attribute(hid_t object, const char *name, hid_t file_type, hid_t memory_type,
+                             const void *value, hsize_t count, const char *path, char *err,
+                             size_t errlen)
+{
+    hid_t space = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
+    if (count > 0)
+        RESULTS_CHECK(space = H5Screate_simple(1, &count, NULL));
+    else
+        RESULTS_CHECK(space = H5Screate(H5S_SCALAR));
+    RESULTS_CHECK(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT,
+                                         H5P_DEFAULT));
+    RESULTS_CHECK(H5Awrite(attribute, memory_type, value));
+    RESULTS_CHECK(H5Aclose(attribute));
+    RESULTS_CHECK(H5Sclose(space));
+    return 0;
+fail:
+    results_release(&attribute);
+    results_release(&space);
+    return -1;
+}
+
+static int results_text(hid_t object, const char *name, const char *value, const char *path,
+                        char *err, size_t errlen)
+{
+    hid_t type = H5I_INVALID_HID;
+    const char *text = value ? value : "";
+    RESULTS_CHECK(type = results_text_type());
+    if (results_attribute(object, name, type, type, &text, 0, path, err, errlen) < 0)
+        goto fail;
+    RESULTS_CHECK(H5Tclose(type));
+    return 0;
+fail:
+    results_release(&type);
+    return -1;
+}
+
+static int results_texts(hid_t object, const char *name, const char *const *values,
+                         hsize_t count, const char *path, char *err, size_t errlen)
+{
+    hid_t type = H5I_INVALID_HID;
+    RESULTS_CHECK(type = results_text_type());
+    if (results_attribute(object, name, type, type, values, count, path, err, errlen) < 0)
+        goto fail;
+    RESULTS_CHECK(H5Tclose(type));
+    return 0;
+fail:
+    results_release(&type);
+    return -1;
+}
+
+static int results_double(hid_t object, const char *name, double value, const char *path,
+                          char *err, size_t errlen)
+{
+    return results_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 0, path,
+                             err, errlen);
+}
+
+static int results_int(hid_t object, const char *name, int64_t value, const char *path,
+                       char *err, size_t errlen)
+{
+    return results_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 0, path,
+                             err, errlen);
+}
+
+/* A table of n_rows C structs as a compound dataset (contiguous, fixed size). */
+static int results_table(hid_t group, const char *name, const results_column *columns,
+                         size_t n_columns, size_t struct_size, const void *rows,
+                         int64_t n_rows, const char *description, const char *path, char *err,
+                         size_t errlen)
+{
+    hid_t file_type = H5I_INVALID_HID, memory_type = H5I_INVALID_HID;
+    hid_t space = H5I_INVALID_HID, dataset = H5I_INVALID_HID;
+    hsize_t count = (hsize_t)n_rows;
+    RESULTS_CHECK(file_type = results_table_type(columns, n_columns, struct_size, 1));
+    RESULTS_CHECK(memory_type = results_table_type(columns, n_columns, struct_size, 0));
+    RESULTS_CHECK(space = H5Screate_simple(1, &count, NULL));
+    RESULTS_CHECK(dataset = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT,
+                                       H5P_DEFAULT));
+    RESULTS_CHECK(H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows));
+    if (results_text(dataset, "description", description, path, err, errlen) < 0)
+        goto fail;
+    RESULTS_CHECK(H5Dclose(dataset));
+    RESULTS_CHECK(H5Sclose(space));
+    RESULTS_CHECK(H5Tclose(memory_type));
+    RESULTS_CHECK(H5Tclose(file_type));
+    return 0;
+fail:
+    results_release(&dataset);
+    results_release(&space);
+    results_release(&memory_type);
+    results_release(&file_type);
+    return -1;
+}
+
+typedef struct {
+    char name[FIT_NAME_LENGTH];
+    double value, lower, upper;
+    int32_t valid_resamples;
+} results_quantity;
+
+static const results_column results_quantity_columns[] = {
+    RESULTS_COLUMN("name", results_quantity, name, KIND_STRING),
+    RESULTS_COLUMN("value", results_quantity, value, KIND_FLOAT64),
+    RESULTS_COLUMN("lower", results_quantity, lower, KIND_FLOAT64),
+    RESULTS_COLUMN("upper", results_quantity, upper, KIND_FLOAT64),
+    RESULTS_COLUMN("valid_resamples", results_quantity, valid_resamples, KIND_INT32),
+};
+
+typedef struct {
+    double x, x2, y, predicted;
+} results_fit_point;
+
+static const results_column results_fit_point_columns[] = {
+    RESULTS_COLUMN("x", results_fit_point, x, KIND_FLOAT64),
+    RESULTS_COLUMN("x2", results_fit_point, x2, KIND_FLOAT64),
+    RESULTS_COLUMN("y", results_fit_point, y, KIND_FLOAT64),
+    RESULTS_COLUMN("predicted", results_fit_point, predicted, KIND_FLOAT64),
+};
+
+typedef struct {
+    char run_id[RESULTS_RUN_ID];
+} results_run_id;
+
+typedef struct {
+    double budget;
+    int32_t runs, distinct_n;
+    double c0, c1, c2, n_opt, d_opt, loss_min;
+    char status[16];
+    char message[160];
+} results_profile;
+
+static const results_column results_profile_columns[] = {
+    RESULTS_COLUMN("budget", results_profile, budget, KIND_FLOAT64),
+    RESULTS_COLUMN("runs", results_profile, runs, KIND_INT32),
+    RESULTS_COLUMN("distinct_n", results_profile, distinct_n, KIND_INT32),
+    RESULTS_COLUMN("c0", results_profile, c0, KIND_FLOAT64),
+    RESULTS_COLUMN("c1", results_profile, c1, KIND_FLOAT64),
+    RESULTS_COLUMN("c2", results_profile, c2, KIND_FLOAT64),
+    RESULTS_COLUMN("n_opt", results_profile, n_opt, KIND_FLOAT64),
+    RESULTS_COLUMN("d_opt", results_profile, d_opt, KIND_FLOAT64),
+    RESULTS_COLUMN("loss_min", results_profile, loss_min, KIND_FLOAT64),
+    RESULTS_COLUMN("status", results_profile, status, KIND_STRING),
+    RESULTS_COLUMN("message", results_profile, message, KIND_STRING),
+};
+
+typedef struct {
+    char config_id[RESULTS_RUN_ID];
+    double n_params, tokens;
+    int32_t seeds;
+    double mean, sd;
+} results_seed_group;
+
+static const results_column results_seed_group_columns[] = {
+    RESULTS_COLUMN("config_id", results_seed_group, config_id, KIND_STRING),
+    RESULTS_COLUMN("N", results_seed_group, n_params, KIND_FLOAT64),
+    RESULTS_COLUMN("D", results_seed_group, tokens, KIND_FLOAT64),
+    RESULTS_COLUMN("seeds", results_seed_group, seeds, KIND_INT32),
+    RESULTS_COLUMN("mean", results_seed_group, mean, KIND_FLOAT64),
+    RESULTS_COLUMN("sd", results_seed_group, sd, KIND_FLOAT64),
+};
+
+/* Copies text into a fixed field so that its bytes are the text and zeros only (h5py
+ * would otherwise show the garbage after the terminator). */
+static void results_copy_text(char *to, const char *from, size_t size)
+{
+    size_t length = strnlen(from ? from : "", size - 1);
+    memcpy(to, from ? from : "", length);
+    memset(to + length, 0, size - length);
+}
+
+/* A group whose links h5py lists in the order they were made (the report's order). */
+static hid_t results_group(hid_t parent, const char *name, const char *path, char *err,
+                           size_t errlen)
+{
+    hid_t gcpl = H5I_INVALID_HID, group = H5I_INVALID_HID;
+    RESULTS_CHECK(gcpl = H5Pcreate(H5P_GROUP_CREATE));
+    RESULTS_CHECK(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED));
+    RESULTS_CHECK(group = H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT));
+    RESULTS_CHECK(H5Pclose(gcpl));
+    return group;
+fail:
+    results_release(&group);
+    results_release(&gcpl);
+    return H5I_INVALID_HID;
+}
+
+/* One law: its attributes, quantities, points and the runs behind them. */
+static int results_write_law(hid_t fits, const fit_report *report, int l,
+                             const fit_results *results, const char *path, char *err,
+                             size_t errlen)
+{
+    const fit_law *law = &report->law[l];
+    hid_t group = H5I_INVALID_HID;
+    void *buffer = NULL;
+    RESULTS_CHECK(group = results_group(fits, law->key, path, err, errlen));
+    if (results_text(group, "formula", law->formula, path, err, errlen) < 0 ||
+        results_text(group, "status", fit_status_name(law->status), path, err, errlen) < 0 ||
+        results_text(group, "message", law->message, path, err, errlen) < 0 ||
+        results_double(group, "objective", law->objective, path, err, errlen) < 0 ||
+        results_double(group, "rms_log_residual", law->rms_log_residual, path, err, errlen) < 0 ||
+        results_double(group, "r_squared", law->r_squared, path, err, errlen) < 0 ||
+        results_int(group, "starts", law->starts, path, err, errlen) < 0 ||
+        results_int(group, "n_points", law->n_points, path, err, errlen) < 0)
+        goto fail;
+    if (l == FIT_LAW_CHINCHILLA &&
+        (results_int(group, "candidates", law->candidates, path, err, errlen) < 0 ||
+         results_int(group, "candidates_at_best", law->candidates_at_best, path, err,
+                     errlen) < 0))
+        goto fail;
+
+    /* every quantity, in the law's fixed order; values only where the law was fitted,
+       as in the JSON */
+    if (law->n_quantities > 0) {
+        results_quantity *q = calloc((size_t)law->n_quantities, sizeof(*q));
+        if (!q) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        buffer = q;
+        for (int i = 0; i < law->n_quantities; i++) {
+            const fit_quantity *from = &law->quantity[i];
+            results_copy_text(q[i].name, from->name, sizeof(q[i].name));
+            q[i].value = law->status == FIT_OK ? from->value : NAN;
+            q[i].lower = from->lower;
+            q[i].upper = from->upper;
+            q[i].valid_resamples = from->valid_resamples;
+        }
+        if (results_table(group, "quantities", results_quantity_columns,
+                          RESULTS_COUNT(results_quantity_columns), sizeof(*q), q,
+                          law->n_quantities, "the law's parameters and what follows from "
+                          "them: value from all the data, lower and upper the bootstrap "
+                          "percentile interval (NaN without one)", path, err, errlen) < 0)
+            goto fail;
+        free(buffer);
+        buffer = NULL;
+    }
+
+    if (law->n_points > 0) {
+        results_fit_point *p = malloc((size_t)law->n_points * sizeof(*p));
+        if (!p) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        buffer = p;
+        for (int64_t i = 0; i < law->n_points; i++)
+            p[i] = (results_fit_point){law->x[i], law->x2[i], law->y[i], law->predicted[i]};
+        if (results_table(group, "points", results_fit_point_columns,
+                          RESULTS_COUNT(results_fit_point_columns), sizeof(*p), p,
+                          law->n_points, "the points the law was fitted to and its "
+                          "prediction at each; the law's message says what x, x2 and y are",
+                          path, err, errlen) < 0)
+            goto fail;
+        free(buffer);
+        buffer = NULL;
+    }
+
+    if (law->n_points > 0 && law->run_index && results) {
+        results_run_id *ids = calloc((size_t)law->n_points, sizeof(*ids));
+        if (!ids) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        buffer = ids;
+        for (int64_t i = 0; i < law->n_points; i++) {
+            const int64_t run = law->run_index[i];
+            if (run >= 0 && run < results->n_runs)
+                results_copy_text(ids[i].run_id, results->run_ids[run], sizeof(ids[i].run_id));
+        }
+        /* a plain string array, not a one-column compound: h5py reads it as bytes */
+        hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, dataset = H5I_INVALID_HID;
+        hsize_t count = (hsize_t)law->n_points;
+        if ((type = results_string_type(RESULTS_RUN_ID)) < 0 ||
+            (space = H5Screate_simple(1, &count, NULL)) < 0 ||
+            (dataset = H5Dcreate2(group, "run_ids", type, space, H5P_DEFAULT, H5P_DEFAULT,
+                                  H5P_DEFAULT)) < 0 ||
+            H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids) < 0) {
+            results_hdf5_error(err, errlen, path, "writing run_ids");
+            results_release(&dataset);
+            results_release(&space);
+            results_release(&type);
+            goto fail;
+        }
+        int failed = results_text(dataset, "description", "the run of each row of points "
+                                  "(row i of points came from run_ids[i]; for L(C), the run "
+                                  "whose curve holds the frontier at that C)", path, err,
+                                  errlen) < 0;
+        results_release(&dataset);
+        results_release(&space);
+        results_release(&type);
+        if (failed)
+            goto fail;
+        free(buffer);
+        buffer = NULL;
+    }
+
+    if (l == FIT_LAW_ISOFLOP && report->n_profiles > 0) {
+        results_profile *p = calloc((size_t)report->n_profiles, sizeof(*p));
+        if (!p) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        buffer = p;
+        for (int i = 0; i < report->n_profiles; i++) {
+            const fit_isoflop_profile *f = &report->profiles[i];
+            p[i].budget = f->budget;
+            p[i].runs = f->n_points;
+            p[i].distinct_n = f->n_distinct_n;
+            p[i].c0 = f->c0;
+            p[i].c1 = f->c1;
+            p[i].c2 = f->c2;
+            p[i].n_opt = f->n_opt;
+            p[i].d_opt = f->d_opt;
+            p[i].loss_min = f->loss_min;
+            results_copy_text(p[i].status, fit_status_name(f->status), sizeof(p[i].status));
+            results_copy_text(p[i].message, f->message, sizeof(p[i].message));
+        }
+        if (results_table(group, "profiles", results_profile_columns,
+                          RESULTS_COUNT(results_profile_columns), sizeof(*p), p,
+                          report->n_profiles, "one IsoFLOP budget per row: the parabola "
+                          "L = c0 + c1 ln N + c2 (ln N)^2 over its runs and its minimum",
+                          path, err, errlen) < 0)
+            goto fail;
+        free(buffer);
+        buffer = NULL;
+    }
+
+    if (l == FIT_SEEDS && report->n_seed_groups > 0) {
+        results_seed_group *g = calloc((size_t)report->n_seed_groups, sizeof(*g));
+        if (!g) {
+            fit_message(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        buffer = g;
+        for (int i = 0; i < report->n_seed_groups; i++) {
+            const fit_seed_group *s = &report->seed_groups[i];
+            snprintf(g[i].config_id, sizeof(g[i].config_id), "%016" PRIx64, s->config_id);
+            g[i].n_params = s->n_params;
+            g[i].tokens = s->tokens;
+            g[i].seeds = s->seeds;
+            g[i].mean = s->mean;
+            g[i].sd = s->sd;
+        }
+        if (results_table(group, "groups", results_seed_group_columns,
+                          RESULTS_COUNT(results_seed_group_columns), sizeof(*g), g,
+                          report->n_seed_groups, "configurations run with two or more "
+                          "seeds: mean and standard deviation (n - 1) of their loss", path,
+                          err, errlen) < 0)
+            goto fail;
+        free(buffer);
+        buffer = NULL;
+    }
+    RESULTS_CHECK(H5Gclose(group));
+    return 0;
+fail:
+    free(buffer);
+    results_release(&group);
+    return -1;
+}
+
+/* The writer's lock, as store.c takes it: an exclusive flock on PATH.lock, which the
+ * kernel drops when its holder dies. Returns the descriptor, or -1 with err. */
+static int results_lock(const char *path, char *err, size_t errlen)
+{
+    size_t length = strlen(path) + sizeof(".lock");
+    char *lock_path = malloc(length);
+    if (!lock_path) {
+        fit_message(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    snprintf(lock_path, length, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fit_message(err, errlen, "%s: cannot create %s: %s", path, lock_path, strerror(errno));
+        free(lock_path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int error = errno;
+        if (error == EWOULDBLOCK) {
+            fit_message(err, errlen, "%s: a sweep is writing this file (it holds %s); fit it "
+                        "once the sweep has ended, or with --no-write to leave the file alone",
+                        path, lock_path);
+            close(fd);
+            free(lock_path);
+            return -1;
+        }
+        /* no flock on this file system: go on unguarded, as the store does, but say so */
+        fprintf(stderr, "scalesweep fit: warning: cannot lock %s (%s); make sure no sweep "
+                        "writes %s\n", lock_path, strerror(error), path);
+    }
+    free(lock_path);
+    return fd;
+}
+
+int fit_results_writable(const char *path, char *err, size_t errlen)
+{
+    int lock = results_lock(path, err, errlen);
+    if (lock < 0)
+        return -1;
+    close(lock);
+    return 0;
+}
+
+static void results_iso_time(char *out, size_t outlen)
+{
+    time_t now = time(NULL);
+    struct tm utc;
+    if (gmtime_r(&now, &utc))
+        strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    else
+        snprintf(out, outlen, "unknown");
+}
+
+int fit_results_write(const char *path, const fit_report *report, const fit_results *results,
+                      const fit_options *options, char *err, size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, fits = H5I_INVALID_HID;
+    htri_t exists;
+    int lock = -1;
+    fit_options defaults;
+    if (!options) {
+        fit_options_defaults(&defaults);
+        options = &defaults;
+    }
+    RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
+    lock = results_lock(path, err, errlen);
+    if (lock < 0)
+        return -1;
+
+    RESULTS_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
+    RESULTS_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (file < 0) {
+        results_hdf5_error(err, errlen, path, "H5Fopen(path, H5F_ACC_RDWR, fapl)");
+        size_t used = err ? strlen(err) : 0;
+        if (err && strstr(err, "unable to lock file"))
+            fit_message(err + used, errlen - used, " (a reader such as h5py has the file "
+                        "open: close it and fit again)");
+        else if (err && strstr(err, "already open for"))
+            fit_message(err + used, errlen - used, " (a sweep writing this file stopped "
+                        "without closing it: run the sweep again to resume and repair it, "
+                        "or h5clear -s --increment=0 the file)");
+        goto fail;
+    }
+    RESULTS_CHECK(H5Pclose(fapl));
+    RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
+    if (!exists) {
+        fit_message(err, errlen, "%s: not a scalesweep results file (no schema_version "
+                    "attribute); /fits not written", path);
+        goto fail;
+    }
+
+    /* a group a failed write left behind is of no use */
+    RESULTS_CHECK(exists = H5Lexists(file, RESULTS_NEW_GROUP, H5P_DEFAULT));
+    if (exists)
+        RESULTS_CHECK(H5Ldelete(file, RESULTS_NEW_GROUP, H5P_DEFAULT));
+    RESULTS_CHECK(fits = results_group(file, RESULTS_NEW_GROUP, path, err, errlen));
+
+    char created[32];
+    results_iso_time(created, sizeof(created));
+    const char *keys[FIT_NUM_LAWS];
+    for (int l = 0; l < FIT_NUM_LAWS; l++)
+        keys[l] = report->law[l].key ? report->law[l].key : "";
+    if (results_text(fits, "created", created, path, err, errlen) < 0 ||
+        results_int(fits, "bootstrap", report->bootstrap, path, err, errlen) < 0 ||
+        results_int(fits, "seed", (int64_t)options->bootstrap_seed, path, err, errlen) < 0 ||
+        results_double(fits, "confidence", report->confidence, path, err, errlen) < 0 ||
+        results_int(fits, "observations", report->n_observations, path, err, errlen) < 0 ||
+        results_int(fits, "used", report->n_used, path, err, errlen) < 0 ||
+        results_int(fits, "configurations", report->n_configurations, path, err, errlen) < 0 ||
+        results_text(fits, "message", report->message, path, err, errlen) < 0 ||
+        results_double(fits, "seconds_fit", report->seconds_fit, path, err, errlen) < 0 ||
+        results_double(fits, "seconds_bootstrap", report->seconds_bootstrap, path, err,
+                       errlen) < 0 ||
+        results_texts(fits, "laws", keys, FIT_NUM_LAWS, path, err, errlen) < 0)
+        goto fail;
+    if (report->n_table > 0 &&
+        results_attribute(fits, "table_budgets", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                          report->table, (hsize_t)report->n_table, path, err, errlen) < 0)
+        goto fail;
+    for (int l = 0; l < FIT_NUM_LAWS; l++)
+        if (report->law[l].key &&
+            results_write_law(fits, report, l, results, path, err, errlen) < 0)
+            goto fail;
+    RESULTS_CHECK(H5Gclose(fits));
+
+    /* the swap: only now does the old /fits go */
+    RESULTS_CHECK(exists = H5Lexists(file, "fits", H5P_DEFAULT));
+    if (exists)
+        RESULTS_CHECK(H5Ldelete(file, "fits", H5P_DEFAULT));
+    RESULTS_CHECK(H5Lmove(file, RESULTS_NEW_GROUP, file, "fits", H5P_DEFAULT, H5P_DEFAULT));
+    RESULTS_CHECK(H5Fclose(file));
+    file = H5I_INVALID_HID;
+    /* the lock goes last: the file is complete before a sweep may open it */
+    if (lock >= 0)
+        close(lock);
+    return 0;
+fail:
+    results_release(&fits);
+    results_release(&file);
+    results_release(&fapl);
+    if (lock >= 0)
+        close(lock);
+    return -1;
+}

@@ -1,0 +1,104 @@
+/* The fit stage and the results file: reading a sweep's /runs and /curves into the fit's
+ * input, writing the report into /fits, and the command line `scalesweep fit` that joins
+ * them (docs/fit.md documents what users see; docs/results.md the file it reads).
+ *
+ * For a sweep that has just ended (rank 0, after store_close: the write takes the same
+ * PATH.lock the store holds while it is open):
+ *
+ *   fit_options options;  fit_options_defaults(&options);
+ *   options.bootstrap = (int)plan->bootstrap;
+ *   options.bootstrap_seed = plan->fit_seed;
+ *   options.laws = fit_laws_from_groups(plan->laws);      (same bits as PLAN_LAW_*)
+ *   char err[1024];
+ *   int status = fit_results_file(plan->output, &options, stdout, 0, err, sizeof err);
+ *   if (status != 0) fprintf(stderr, "scalesweep: %s\n", err);
+ *
+ * or fit_results_file(path, NULL, ...) to take [fit] from the plan stored in the file.
+ * No MPI in here. */
+#ifndef SCALESWEEP_FIT_RESULTS_H
+#define SCALESWEEP_FIT_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fit.h"
+
+/* Exit statuses of `scalesweep fit`, and returns of fit_results_file. */
+enum {
+    FIT_EXIT_OK = 0,     /* the fit ran (each law has its own status, maybe degenerate) */
+    FIT_EXIT_WRITE = 1,  /* /fits or the JSON file could not be written */
+    FIT_EXIT_INPUT = 2   /* bad options, unreadable or foreign file, bad CSV, no usable run */
+};
+
+/* A results file as the fit sees it: one observation per committed row of /runs, whose
+ * run_index is the row; the curve points of the runs that can feed a fit; every row's
+ * run id. */
+typedef struct {
+    fit_observation *observations;  /* (n_runs) */
+    int64_t n_runs;
+    fit_curve_point *curve;         /* (n_curve) */
+    int64_t n_curve;
+    char (*run_ids)[17];            /* (n_runs) 16 hex digits each */
+    char *plan_text;                /* the root attribute plan_text ("" if absent) */
+} fit_results;
+
+/* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks
+ * schema_version == 1 and the columns, then maps each committed row of /runs:
+ *   N = n_params, D = tokens, unique_tokens, C = flops, budget 0 (the fit groups IsoFLOP
+ *   runs by C), loss = best_test_loss for runs that stopped early or are data-limited
+ *   (unique_tokens < tokens), else final_test_loss; config_id = a hash of n_layer,
+ *   d_model, n_head, n_ctx, batch, tokens, unique_tokens and lr (so seeds group); seed;
+ *   run_index = row; ok = status "ok" and a finite loss;
+ * and each ok run's /curves slice to points (tokens, flops, test_loss). Returns 0, or -1
+ * with err (and HDF5's error stack on stderr when HDF5 failed). */
+int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen);
+void fit_results_free(fit_results *results);
+
+/* Writes the report into PATH's /fits, replacing any /fits already there. Takes the
+ * flock on PATH.lock (refused while a sweep writes the file), opens it read-write (not
+ * SWMR), builds the new group as /fits_new, then deletes the old /fits and renames:
+ * /runs and /curves are never written. results gives the run ids of each law's points
+ * (NULL: no run_ids datasets); options gives the seed recorded (NULL: defaults).
+ * Returns 0, or -1 with err. Layout in docs/fit.md. */
+int fit_results_write(const char *path, const fit_report *report, const fit_results *results,
+                      const fit_options *options, char *err, size_t errlen);
+
+/* Whether fit_results_write could take PATH's lock now (it does not keep it): lets a
+ * command refuse before a long fit rather than after. Returns 0, or -1 with err. */
+int fit_results_writable(const char *path, char *err, size_t errlen);
+
+/* [fit] laws as bits, the same as plan.h's PLAN_LAW_* (plan.laws can be passed as is). */
+enum {
+    FIT_GROUP_N = 1 << 0,           /* L(N), L(N) with E */
+    FIT_GROUP_D = 1 << 1,           /* L(D), L(D) with E */
+    FIT_GROUP_C = 1 << 2,           /* L(C), L(C) with E, N and D on the frontier */
+    FIT_GROUP_KAPLAN = 1 << 3,      /* Kaplan's joint law and the overfitting bound */
+    FIT_GROUP_CHINCHILLA = 1 << 4,  /* Chinchilla's law, its allocation, inference choice */
+    FIT_GROUP_ISOFLOP = 1 << 5,     /* IsoFLOP parabolas and their minima */
+    FIT_GROUPS_ALL = 0x3f
+};
+
+/* fit_options.laws for a set of groups. The seed variance is always in; Kaplan's
+ * contradiction point when both c and d are. */
+unsigned fit_laws_from_groups(unsigned groups);
+/* Parses a comma-separated list of group names (n, d, c, kaplan, chinchilla, isoflop,
+ * all, as in plan.ini) or law keys (L_N, L_N_E, ..., inference: fit_law.key), any case,
+ * into fit_options.laws. Returns 0, or -1 with err naming the bad item. */
+int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen);
+/* Applies the [fit] section of a plan's text (bootstrap, seed, laws) to options. Keys the
+ * plan does not set are left alone. Returns 0, or -1 with err (options then unchanged). */
+int fit_plan_options(const char *plan_text, fit_options *options, char *err, size_t errlen);
+
+/* Reads PATH, fits (options NULL: the defaults with the file's plan's [fit]), prints the
+ * report to out (NULL: nothing; json: JSON instead of the table) and writes /fits.
+ * Returns FIT_EXIT_OK, FIT_EXIT_INPUT (nothing could be read or fitted; /fits is still
+ * written when the file could be read, saying why) or FIT_EXIT_WRITE, with err. */
+int fit_results_file(const char *path, const fit_options *options, FILE *out, int json,
+                     char *err, size_t errlen);
+
+/* `scalesweep fit RESULTS.h5 [options]` and `scalesweep fit --csv FILE [options]`.
+ * argv[0] is the subcommand's name ("fit"). Returns the exit status (FIT_EXIT_*). */
+int fit_main(int argc, char **argv);
+
+#endif
