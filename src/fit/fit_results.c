@@ -9,197 +9,33 @@
 #include "fit_results.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <hdf5.h>
 
 #include "fit_internal.h"
+#include "results_hdf5.h"
 
 #define RESULTS_SCHEMA_VERSION 1
 #define RESULTS_RUN_ID 17
-/* Private file-access property of HDF5 1.10 (the one h5clear -s sets), as store.c uses
- * it: opened read-only, a file whose writer died still says "open for writing" in its
- * superblock, and HDF5 refuses it unless the flags are cleared in memory. */
-#define RESULTS_CLEAR_STATUS_FLAGS "clear_status_flags"
 /* The group is built under this name, then renamed to /fits. */
 #define RESULTS_NEW_GROUP "fits_new"
 
 /* ---- errors ---- */
 
-typedef struct {
-    char *out;
-    size_t length;
-    size_t capacity;
-    char last[256];
-} results_stack_text;
-
-/* Appends each description of HDF5's error stack, skipping repeats. */
-static herr_t results_stack_walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    (void)n;
-    results_stack_text *text = data;
-    const char *desc = e->desc ? e->desc : "";
-    if (desc[0] == '\0' || strcmp(desc, text->last) == 0)
-        return 0;
-    snprintf(text->last, sizeof(text->last), "%s", desc);
-    if (text->length + 1 < text->capacity) {
-        int written = snprintf(text->out + text->length, text->capacity - text->length,
-                               ": %s", desc);
-        if (written > 0)
-            text->length += (size_t)written;
-        if (text->length >= text->capacity)
-            text->length = text->capacity - 1;
-    }
-    return 0;
-}
-
-/* A failed HDF5 call: err gets "PATH: CALL failed: descriptions...", the whole stack goes
- * to stderr (file and line of each frame, for a bug report). */
-static void results_hdf5_error(char *err, size_t errlen, const char *path, const char *call)
-{
-    fprintf(stderr, "scalesweep fit: %s: %s failed; HDF5 error stack:\n", path, call);
-    H5Eprint2(H5E_DEFAULT, stderr);
-    if (!err || errlen == 0)
-        return;
-    int written = snprintf(err, errlen, "%s: %s failed", path, call);
-    results_stack_text text = {err, written > 0 ? (size_t)written : 0, errlen, ""};
-    if (text.length >= errlen)
-        return;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, results_stack_walk, &text);
-}
+/* The prefix of what the fit prints on stderr. */
+#define FIT_RESULTS_PROGRAM "scalesweep fit"
 
 /* Every HDF5 call goes through this; expects path, err, errlen and a fail label. */
-#define RESULTS_CHECK(call)                                  \
-    do {                                                     \
-        if ((call) < 0) {                                    \
-            results_hdf5_error(err, errlen, path, #call);    \
-            goto fail;                                       \
-        }                                                    \
-    } while (0)
+#define RESULTS_CHECK(call) RESULTS_HDF5_CHECK(FIT_RESULTS_PROGRAM, call, #call)
 
-/* Closes any identifier by its kind, on cleanup paths (where a second error would only
- * hide the first). */
-static void results_release(hid_t *id)
-{
-    if (*id < 0)
-        return;
-    switch (H5Iget_type(*id)) {
-    case H5I_FILE: H5Fclose(*id); break;
-    case H5I_GROUP: H5Gclose(*id); break;
-    case H5I_DATASET: H5Dclose(*id); break;
-    case H5I_DATATYPE: H5Tclose(*id); break;
-    case H5I_DATASPACE: H5Sclose(*id); break;
-    case H5I_ATTR: H5Aclose(*id); break;
-    case H5I_GENPROP_LST: H5Pclose(*id); break;
-    default: H5Idec_ref(*id); break;
-    }
-    *id = H5I_INVALID_HID;
-}
-
-/* ---- compound tables described once ---- */
-
-typedef enum { KIND_INT32, KIND_INT64, KIND_FLOAT32, KIND_FLOAT64, KIND_STRING } results_kind;
-
-/* A column of a table: its name in the file, where it is in the C struct, its type. */
-typedef struct {
-    const char *name;
-    size_t offset;
-    size_t size;  /* bytes; strings include their terminator */
-    results_kind kind;
-} results_column;
-
-#define RESULTS_COLUMN(name, type, field, kind) \
-    { name, offsetof(type, field), sizeof(((type *)0)->field), kind }
 #define RESULTS_COUNT(array) (sizeof(array) / sizeof((array)[0]))
-
-static hid_t results_string_type(size_t size)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type < 0)
-        return type;
-    if (H5Tset_size(type, size) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(type, H5T_CSET_ASCII) < 0) {
-        H5Tclose(type);
-        return H5I_INVALID_HID;
-    }
-    return type;
-}
-
-/* The compound type of a table: in memory, the C struct as it is (struct_size, field
- * offsets, native types); in the file, packed and little-endian, as /runs is. */
-static hid_t results_table_type(const results_column *columns, size_t n_columns,
-                                size_t struct_size, int in_file)
-{
-    size_t packed = 0;
-    for (size_t i = 0; i < n_columns; i++)
-        packed += columns[i].size;
-    hid_t compound = H5Tcreate(H5T_COMPOUND, in_file ? packed : struct_size);
-    if (compound < 0)
-        return compound;
-    size_t offset = 0;
-    for (size_t i = 0; i < n_columns; i++) {
-        const results_column *c = &columns[i];
-        hid_t member = H5I_INVALID_HID;
-        int owned = 0;
-        switch (c->kind) {
-        case KIND_INT32: member = in_file ? H5T_STD_I32LE : H5T_NATIVE_INT32; break;
-        case KIND_INT64: member = in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64; break;
-        case KIND_FLOAT32: member = in_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT; break;
-        case KIND_FLOAT64: member = in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE; break;
-        case KIND_STRING:
-            member = results_string_type(c->size);
-            owned = 1;
-            break;
-        }
-        herr_t status = member < 0 ? -1
-                                   : H5Tinsert(compound, c->name, in_file ? offset : c->offset,
-                                               member);
-        if (owned && member >= 0)
-            H5Tclose(member);
-        if (status < 0) {
-            H5Tclose(compound);
-            return H5I_INVALID_HID;
-        }
-        offset += c->size;
-    }
-    return compound;
-}
-
-/* Whether a table of the file has each of our columns with the right class; what says
- * which is missing. */
-static int results_columns_match(hid_t type, const results_column *columns, size_t n_columns,
-                                 char *what, size_t whatlen)
-{
-    if (H5Tget_class(type) != H5T_COMPOUND) {
-        snprintf(what, whatlen, "not a table of compound rows");
-        return 0;
-    }
-    for (size_t i = 0; i < n_columns; i++) {
-        const results_column *c = &columns[i];
-        int index = H5Tget_member_index(type, c->name);
-        if (index < 0) {
-            snprintf(what, whatlen, "no column %s", c->name);
-            return 0;
-        }
-        H5T_class_t want = c->kind == KIND_STRING ? H5T_STRING
-                         : (c->kind == KIND_FLOAT32 || c->kind == KIND_FLOAT64) ? H5T_FLOAT
-                                                                                : H5T_INTEGER;
-        if (H5Tget_member_class(type, (unsigned)index) != want) {
-            snprintf(what, whatlen, "column %s has the wrong type", c->name);
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* ---- reading ---- */
 
@@ -214,24 +50,24 @@ typedef struct {
 } results_run;
 
 static const results_column results_run_columns[] = {
-    RESULTS_COLUMN("run_id", results_run, run_id, KIND_STRING),
-    RESULTS_COLUMN("status", results_run, status, KIND_STRING),
-    RESULTS_COLUMN("n_layer", results_run, n_layer, KIND_INT32),
-    RESULTS_COLUMN("d_model", results_run, d_model, KIND_INT32),
-    RESULTS_COLUMN("n_head", results_run, n_head, KIND_INT32),
-    RESULTS_COLUMN("n_ctx", results_run, n_ctx, KIND_INT32),
-    RESULTS_COLUMN("batch", results_run, batch, KIND_INT32),
-    RESULTS_COLUMN("stopped_early", results_run, stopped_early, KIND_INT32),
-    RESULTS_COLUMN("n_params", results_run, n_params, KIND_INT64),
-    RESULTS_COLUMN("tokens", results_run, tokens, KIND_INT64),
-    RESULTS_COLUMN("unique_tokens", results_run, unique_tokens, KIND_INT64),
-    RESULTS_COLUMN("seed", results_run, seed, KIND_INT64),
-    RESULTS_COLUMN("curve_offset", results_run, curve_offset, KIND_INT64),
-    RESULTS_COLUMN("curve_length", results_run, curve_length, KIND_INT64),
-    RESULTS_COLUMN("lr", results_run, lr, KIND_FLOAT32),
-    RESULTS_COLUMN("final_test_loss", results_run, final_test_loss, KIND_FLOAT32),
-    RESULTS_COLUMN("best_test_loss", results_run, best_test_loss, KIND_FLOAT32),
-    RESULTS_COLUMN("flops", results_run, flops, KIND_FLOAT64),
+    RESULTS_COLUMN("run_id", results_run, run_id, RESULTS_STRING),
+    RESULTS_COLUMN("status", results_run, status, RESULTS_STRING),
+    RESULTS_COLUMN("n_layer", results_run, n_layer, RESULTS_INT32),
+    RESULTS_COLUMN("d_model", results_run, d_model, RESULTS_INT32),
+    RESULTS_COLUMN("n_head", results_run, n_head, RESULTS_INT32),
+    RESULTS_COLUMN("n_ctx", results_run, n_ctx, RESULTS_INT32),
+    RESULTS_COLUMN("batch", results_run, batch, RESULTS_INT32),
+    RESULTS_COLUMN("stopped_early", results_run, stopped_early, RESULTS_INT32),
+    RESULTS_COLUMN("n_params", results_run, n_params, RESULTS_INT64),
+    RESULTS_COLUMN("tokens", results_run, tokens, RESULTS_INT64),
+    RESULTS_COLUMN("unique_tokens", results_run, unique_tokens, RESULTS_INT64),
+    RESULTS_COLUMN("seed", results_run, seed, RESULTS_INT64),
+    RESULTS_COLUMN("curve_offset", results_run, curve_offset, RESULTS_INT64),
+    RESULTS_COLUMN("curve_length", results_run, curve_length, RESULTS_INT64),
+    RESULTS_COLUMN("lr", results_run, lr, RESULTS_FLOAT32),
+    RESULTS_COLUMN("final_test_loss", results_run, final_test_loss, RESULTS_FLOAT32),
+    RESULTS_COLUMN("best_test_loss", results_run, best_test_loss, RESULTS_FLOAT32),
+    RESULTS_COLUMN("flops", results_run, flops, RESULTS_FLOAT64),
 };
 
 /* The columns of /curves the fit needs. */
@@ -242,9 +78,9 @@ typedef struct {
 } results_point;
 
 static const results_column results_point_columns[] = {
-    RESULTS_COLUMN("tokens", results_point, tokens, KIND_INT64),
-    RESULTS_COLUMN("flops", results_point, flops, KIND_FLOAT64),
-    RESULTS_COLUMN("test_loss", results_point, test_loss, KIND_FLOAT32),
+    RESULTS_COLUMN("tokens", results_point, tokens, RESULTS_INT64),
+    RESULTS_COLUMN("flops", results_point, flops, RESULTS_FLOAT64),
+    RESULTS_COLUMN("test_loss", results_point, test_loss, RESULTS_FLOAT32),
 };
 
 static uint64_t results_hash_value(uint64_t h, uint64_t value)
@@ -276,91 +112,6 @@ static uint64_t results_config_id(const results_run *r)
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
-}
-
-static hid_t results_text_type(void)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type < 0)
-        return type;
-    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) {
-        H5Tclose(type);
-        return H5I_INVALID_HID;
-    }
-    return type;
-}
-
-/* Reads a scalar string attribute, variable or fixed length, into *out (malloc'd; "" when
- * the attribute is absent). */
-static int results_read_text(hid_t object, const char *name, char **out, const char *path,
-                             char *err, size_t errlen)
-{
-    hid_t attribute = H5I_INVALID_HID, type = H5I_INVALID_HID, memory = H5I_INVALID_HID;
-    htri_t exists, variable;
-    *out = NULL;
-    RESULTS_CHECK(exists = H5Aexists(object, name));
-    if (!exists) {
-        *out = strdup("");
-        if (!*out) {
-            fit_message(err, errlen, "%s: out of memory", path);
-            goto fail;
-        }
-        return 0;
-    }
-    RESULTS_CHECK(attribute = H5Aopen(object, name, H5P_DEFAULT));
-    RESULTS_CHECK(type = H5Aget_type(attribute));
-    if (H5Tget_class(type) != H5T_STRING) {
-        fit_message(err, errlen, "%s: attribute %s is not a string", path, name);
-        goto fail;
-    }
-    RESULTS_CHECK(variable = H5Tis_variable_str(type));
-    if (variable) {
-        char *value = NULL;
-        RESULTS_CHECK(memory = results_text_type());
-        RESULTS_CHECK(H5Aread(attribute, memory, &value));
-        *out = strdup(value ? value : "");
-        H5free_memory(value);
-    } else {
-        size_t size = H5Tget_size(type);
-        *out = calloc(size + 1, 1);
-        if (*out) {
-            RESULTS_CHECK(memory = results_string_type(size + 1));
-            RESULTS_CHECK(H5Aread(attribute, memory, *out));
-        }
-    }
-    if (!*out) {
-        fit_message(err, errlen, "%s: out of memory", path);
-        goto fail;
-    }
-    results_release(&memory);
-    RESULTS_CHECK(H5Tclose(type));
-    RESULTS_CHECK(H5Aclose(attribute));
-    return 0;
-fail:
-    free(*out);
-    *out = NULL;
-    results_release(&memory);
-    results_release(&type);
-    results_release(&attribute);
-    return -1;
-}
-
-static hid_t results_file_access(const char *path, char *err, size_t errlen)
-{
-    hid_t fapl = H5I_INVALID_HID;
-    htri_t exists;
-    RESULTS_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
-    /* the results file's format; SWMR reading needs it */
-    RESULTS_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
-    RESULTS_CHECK(exists = H5Pexist(fapl, RESULTS_CLEAR_STATUS_FLAGS));
-    if (exists) {
-        hbool_t clear = 1;
-        RESULTS_CHECK(H5Pset(fapl, RESULTS_CLEAR_STATUS_FLAGS, &clear));
-    }
-    return fapl;
-fail:
-    results_release(&fapl);
-    return H5I_INVALID_HID;
 }
 
 /* Rows of a one-dimensional table. */
@@ -400,7 +151,8 @@ static hid_t results_open_table(hid_t file, const char *name, const results_colu
     }
     RESULTS_CHECK(dataset = H5Dopen2(file, name, H5P_DEFAULT));
     RESULTS_CHECK(type = H5Dget_type(dataset));
-    if (!results_columns_match(type, columns, n_columns, what, sizeof(what))) {
+    if (!results_columns_match(type, columns, n_columns, "not a table of compound rows", what,
+                               sizeof(what))) {
         fit_message(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
         goto fail;
     }
@@ -421,7 +173,7 @@ static int results_read_rows(hid_t dataset, const results_column *columns, size_
     if (count <= 0)
         return 0;
     hsize_t start = 0, length = (hsize_t)count;
-    RESULTS_CHECK(type = results_table_type(columns, n_columns, struct_size, 0));
+    RESULTS_CHECK(type = results_table_type(columns, n_columns, struct_size, RESULTS_IN_STRUCT));
     RESULTS_CHECK(file_space = H5Dget_space(dataset));
     RESULTS_CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &start, NULL, &length, NULL));
     RESULTS_CHECK(memory_space = H5Screate_simple(1, &length, NULL));
@@ -474,7 +226,11 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     if (results_check_path(path, err, errlen) < 0)
         return -1;
-    RESULTS_CHECK(fapl = results_file_access(path, err, errlen));
+    /* the results file's format (SWMR reading needs it); a file whose writer died still
+     * says "open for writing" in its superblock, which HDF5 refuses unless the flags are
+     * cleared in memory */
+    RESULTS_CHECK(fapl = results_file_access(RESULTS_ACCESS_CLEAR_FLAGS, FIT_RESULTS_PROGRAM,
+                                             path, err, errlen));
     /* SWMR read: a sweep may be writing the file; on a finished file it costs nothing */
     file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
     if (file < 0) {
@@ -501,7 +257,8 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
                     "version %d", path, schema, RESULTS_SCHEMA_VERSION);
         goto fail;
     }
-    if (results_read_text(file, "plan_text", &results->plan_text, path, err, errlen) < 0)
+    if (results_read_text(file, "plan_text", &results->plan_text, FIT_RESULTS_PROGRAM, path, err,
+                          errlen) < 0)
         goto fail;
 
     int64_t n_rows, n_points;
@@ -632,68 +389,24 @@ void fit_results_free(fit_results *results)
 /* ---- writing ---- */
 
 /* Attributes: variable-length UTF-8 strings (h5py reads str), 64-bit numbers. */
-static int results_attribute(hid_t object, const char *name, hid_t file_type, hid_t memory_type,
-                             const void *value, hsize_t count, const char *path, char *err,
-                             size_t errlen)
-{
-    hid_t space = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
-    if (count > 0)
-        RESULTS_CHECK(space = H5Screate_simple(1, &count, NULL));
-    else
-        RESULTS_CHECK(space = H5Screate(H5S_SCALAR));
-    RESULTS_CHECK(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT,
-                                         H5P_DEFAULT));
-    RESULTS_CHECK(H5Awrite(attribute, memory_type, value));
-    RESULTS_CHECK(H5Aclose(attribute));
-    RESULTS_CHECK(H5Sclose(space));
-    return 0;
-fail:
-    results_release(&attribute);
-    results_release(&space);
-    return -1;
-}
-
 static int results_text(hid_t object, const char *name, const char *value, const char *path,
                         char *err, size_t errlen)
 {
-    hid_t type = H5I_INVALID_HID;
-    const char *text = value ? value : "";
-    RESULTS_CHECK(type = results_text_type());
-    if (results_attribute(object, name, type, type, &text, 0, path, err, errlen) < 0)
-        goto fail;
-    RESULTS_CHECK(H5Tclose(type));
-    return 0;
-fail:
-    results_release(&type);
-    return -1;
-}
-
-static int results_texts(hid_t object, const char *name, const char *const *values,
-                         hsize_t count, const char *path, char *err, size_t errlen)
-{
-    hid_t type = H5I_INVALID_HID;
-    RESULTS_CHECK(type = results_text_type());
-    if (results_attribute(object, name, type, type, values, count, path, err, errlen) < 0)
-        goto fail;
-    RESULTS_CHECK(H5Tclose(type));
-    return 0;
-fail:
-    results_release(&type);
-    return -1;
+    return results_write_text(object, name, value, FIT_RESULTS_PROGRAM, path, err, errlen);
 }
 
 static int results_double(hid_t object, const char *name, double value, const char *path,
                           char *err, size_t errlen)
 {
-    return results_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 0, path,
-                             err, errlen);
+    return results_write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 0,
+                                   FIT_RESULTS_PROGRAM, path, err, errlen);
 }
 
 static int results_int(hid_t object, const char *name, int64_t value, const char *path,
                        char *err, size_t errlen)
 {
-    return results_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 0, path,
-                             err, errlen);
+    return results_write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 0,
+                                   FIT_RESULTS_PROGRAM, path, err, errlen);
 }
 
 /* A table of n_rows C structs as a compound dataset (contiguous, fixed size). */
@@ -705,8 +418,9 @@ static int results_table(hid_t group, const char *name, const results_column *co
     hid_t file_type = H5I_INVALID_HID, memory_type = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID, dataset = H5I_INVALID_HID;
     hsize_t count = (hsize_t)n_rows;
-    RESULTS_CHECK(file_type = results_table_type(columns, n_columns, struct_size, 1));
-    RESULTS_CHECK(memory_type = results_table_type(columns, n_columns, struct_size, 0));
+    RESULTS_CHECK(file_type = results_table_type(columns, n_columns, struct_size, RESULTS_IN_FILE));
+    RESULTS_CHECK(memory_type = results_table_type(columns, n_columns, struct_size,
+                                                   RESULTS_IN_STRUCT));
     RESULTS_CHECK(space = H5Screate_simple(1, &count, NULL));
     RESULTS_CHECK(dataset = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT,
                                        H5P_DEFAULT));
@@ -733,11 +447,11 @@ typedef struct {
 } results_quantity;
 
 static const results_column results_quantity_columns[] = {
-    RESULTS_COLUMN("name", results_quantity, name, KIND_STRING),
-    RESULTS_COLUMN("value", results_quantity, value, KIND_FLOAT64),
-    RESULTS_COLUMN("lower", results_quantity, lower, KIND_FLOAT64),
-    RESULTS_COLUMN("upper", results_quantity, upper, KIND_FLOAT64),
-    RESULTS_COLUMN("valid_resamples", results_quantity, valid_resamples, KIND_INT32),
+    RESULTS_COLUMN("name", results_quantity, name, RESULTS_STRING),
+    RESULTS_COLUMN("value", results_quantity, value, RESULTS_FLOAT64),
+    RESULTS_COLUMN("lower", results_quantity, lower, RESULTS_FLOAT64),
+    RESULTS_COLUMN("upper", results_quantity, upper, RESULTS_FLOAT64),
+    RESULTS_COLUMN("valid_resamples", results_quantity, valid_resamples, RESULTS_INT32),
 };
 
 typedef struct {
@@ -745,10 +459,10 @@ typedef struct {
 } results_fit_point;
 
 static const results_column results_fit_point_columns[] = {
-    RESULTS_COLUMN("x", results_fit_point, x, KIND_FLOAT64),
-    RESULTS_COLUMN("x2", results_fit_point, x2, KIND_FLOAT64),
-    RESULTS_COLUMN("y", results_fit_point, y, KIND_FLOAT64),
-    RESULTS_COLUMN("predicted", results_fit_point, predicted, KIND_FLOAT64),
+    RESULTS_COLUMN("x", results_fit_point, x, RESULTS_FLOAT64),
+    RESULTS_COLUMN("x2", results_fit_point, x2, RESULTS_FLOAT64),
+    RESULTS_COLUMN("y", results_fit_point, y, RESULTS_FLOAT64),
+    RESULTS_COLUMN("predicted", results_fit_point, predicted, RESULTS_FLOAT64),
 };
 
 typedef struct {
@@ -764,17 +478,17 @@ typedef struct {
 } results_profile;
 
 static const results_column results_profile_columns[] = {
-    RESULTS_COLUMN("budget", results_profile, budget, KIND_FLOAT64),
-    RESULTS_COLUMN("runs", results_profile, runs, KIND_INT32),
-    RESULTS_COLUMN("distinct_n", results_profile, distinct_n, KIND_INT32),
-    RESULTS_COLUMN("c0", results_profile, c0, KIND_FLOAT64),
-    RESULTS_COLUMN("c1", results_profile, c1, KIND_FLOAT64),
-    RESULTS_COLUMN("c2", results_profile, c2, KIND_FLOAT64),
-    RESULTS_COLUMN("n_opt", results_profile, n_opt, KIND_FLOAT64),
-    RESULTS_COLUMN("d_opt", results_profile, d_opt, KIND_FLOAT64),
-    RESULTS_COLUMN("loss_min", results_profile, loss_min, KIND_FLOAT64),
-    RESULTS_COLUMN("status", results_profile, status, KIND_STRING),
-    RESULTS_COLUMN("message", results_profile, message, KIND_STRING),
+    RESULTS_COLUMN("budget", results_profile, budget, RESULTS_FLOAT64),
+    RESULTS_COLUMN("runs", results_profile, runs, RESULTS_INT32),
+    RESULTS_COLUMN("distinct_n", results_profile, distinct_n, RESULTS_INT32),
+    RESULTS_COLUMN("c0", results_profile, c0, RESULTS_FLOAT64),
+    RESULTS_COLUMN("c1", results_profile, c1, RESULTS_FLOAT64),
+    RESULTS_COLUMN("c2", results_profile, c2, RESULTS_FLOAT64),
+    RESULTS_COLUMN("n_opt", results_profile, n_opt, RESULTS_FLOAT64),
+    RESULTS_COLUMN("d_opt", results_profile, d_opt, RESULTS_FLOAT64),
+    RESULTS_COLUMN("loss_min", results_profile, loss_min, RESULTS_FLOAT64),
+    RESULTS_COLUMN("status", results_profile, status, RESULTS_STRING),
+    RESULTS_COLUMN("message", results_profile, message, RESULTS_STRING),
 };
 
 typedef struct {
@@ -785,22 +499,13 @@ typedef struct {
 } results_seed_group;
 
 static const results_column results_seed_group_columns[] = {
-    RESULTS_COLUMN("config_id", results_seed_group, config_id, KIND_STRING),
-    RESULTS_COLUMN("N", results_seed_group, n_params, KIND_FLOAT64),
-    RESULTS_COLUMN("D", results_seed_group, tokens, KIND_FLOAT64),
-    RESULTS_COLUMN("seeds", results_seed_group, seeds, KIND_INT32),
-    RESULTS_COLUMN("mean", results_seed_group, mean, KIND_FLOAT64),
-    RESULTS_COLUMN("sd", results_seed_group, sd, KIND_FLOAT64),
+    RESULTS_COLUMN("config_id", results_seed_group, config_id, RESULTS_STRING),
+    RESULTS_COLUMN("N", results_seed_group, n_params, RESULTS_FLOAT64),
+    RESULTS_COLUMN("D", results_seed_group, tokens, RESULTS_FLOAT64),
+    RESULTS_COLUMN("seeds", results_seed_group, seeds, RESULTS_INT32),
+    RESULTS_COLUMN("mean", results_seed_group, mean, RESULTS_FLOAT64),
+    RESULTS_COLUMN("sd", results_seed_group, sd, RESULTS_FLOAT64),
 };
-
-/* Copies text into a fixed field so that its bytes are the text and zeros only (h5py
- * would otherwise show the garbage after the terminator). */
-static void results_copy_text(char *to, const char *from, size_t size)
-{
-    size_t length = strnlen(from ? from : "", size - 1);
-    memcpy(to, from ? from : "", length);
-    memset(to + length, 0, size - length);
-}
 
 /* A group whose links h5py lists in the order they were made (the report's order). */
 static hid_t results_group(hid_t parent, const char *name, const char *path, char *err,
@@ -908,7 +613,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
             (dataset = H5Dcreate2(group, "run_ids", type, space, H5P_DEFAULT, H5P_DEFAULT,
                                   H5P_DEFAULT)) < 0 ||
             H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids) < 0) {
-            results_hdf5_error(err, errlen, path, "writing run_ids");
+            results_hdf5_error(FIT_RESULTS_PROGRAM, err, errlen, path, "writing run_ids");
             results_release(&dataset);
             results_release(&space);
             results_release(&type);
@@ -991,58 +696,27 @@ fail:
     return -1;
 }
 
-/* The writer's lock, as store.c takes it: an exclusive flock on PATH.lock, which the
- * kernel drops when its holder dies. Returns the descriptor, or -1 with err. */
-static int results_lock(const char *path, char *err, size_t errlen)
+/* The writer's lock, as store.c takes it (results_lock): refused while a sweep writes
+ * the file. Returns the descriptor, or -1 with err. */
+static int results_fit_lock(const char *path, char *err, size_t errlen)
 {
-    size_t length = strlen(path) + sizeof(".lock");
-    char *lock_path = malloc(length);
-    if (!lock_path) {
-        fit_message(err, errlen, "%s: out of memory", path);
+    int fd = results_lock(path, FIT_RESULTS_PROGRAM, "sweep", err, errlen);
+    if (fd == RESULTS_LOCK_BUSY) {
+        fit_message(err, errlen, "%s: a sweep is writing this file (it holds %s.lock); fit it "
+                    "once the sweep has ended, or with --no-write to leave the file alone",
+                    path, path);
         return -1;
     }
-    snprintf(lock_path, length, "%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fit_message(err, errlen, "%s: cannot create %s: %s", path, lock_path, strerror(errno));
-        free(lock_path);
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int error = errno;
-        if (error == EWOULDBLOCK) {
-            fit_message(err, errlen, "%s: a sweep is writing this file (it holds %s); fit it "
-                        "once the sweep has ended, or with --no-write to leave the file alone",
-                        path, lock_path);
-            close(fd);
-            free(lock_path);
-            return -1;
-        }
-        /* no flock on this file system: go on unguarded, as the store does, but say so */
-        fprintf(stderr, "scalesweep fit: warning: cannot lock %s (%s); make sure no sweep "
-                        "writes %s\n", lock_path, strerror(error), path);
-    }
-    free(lock_path);
     return fd;
 }
 
 int fit_results_writable(const char *path, char *err, size_t errlen)
 {
-    int lock = results_lock(path, err, errlen);
+    int lock = results_fit_lock(path, err, errlen);
     if (lock < 0)
         return -1;
-    close(lock);
+    results_unlock(lock);
     return 0;
-}
-
-static void results_iso_time(char *out, size_t outlen)
-{
-    time_t now = time(NULL);
-    struct tm utc;
-    if (gmtime_r(&now, &utc))
-        strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    else
-        snprintf(out, outlen, "unknown");
 }
 
 int fit_results_write(const char *path, const fit_report *report, const fit_results *results,
@@ -1057,15 +731,19 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         options = &defaults;
     }
     RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
-    lock = results_lock(path, err, errlen);
+    lock = results_fit_lock(path, err, errlen);
     if (lock < 0)
         return -1;
 
-    RESULTS_CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
-    RESULTS_CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    /* Like the sweep's writer, without HDF5's own file lock (PATH.lock, held above, keeps
+     * writers apart): a user watching the file with h5py must not make the fit that ends
+     * a sweep fail. A reader open during the write may see an error and has to reopen. */
+    RESULTS_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING, FIT_RESULTS_PROGRAM, path,
+                                             err, errlen));
     file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     if (file < 0) {
-        results_hdf5_error(err, errlen, path, "H5Fopen(path, H5F_ACC_RDWR, fapl)");
+        results_hdf5_error(FIT_RESULTS_PROGRAM, err, errlen, path,
+                           "H5Fopen(path, H5F_ACC_RDWR, fapl)");
         size_t used = err ? strlen(err) : 0;
         if (err && strstr(err, "unable to lock file"))
             fit_message(err + used, errlen - used, " (a reader such as h5py has the file "
@@ -1106,11 +784,13 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         results_double(fits, "seconds_fit", report->seconds_fit, path, err, errlen) < 0 ||
         results_double(fits, "seconds_bootstrap", report->seconds_bootstrap, path, err,
                        errlen) < 0 ||
-        results_texts(fits, "laws", keys, FIT_NUM_LAWS, path, err, errlen) < 0)
+        results_write_texts(fits, "laws", keys, FIT_NUM_LAWS, FIT_RESULTS_PROGRAM, path, err,
+                            errlen) < 0)
         goto fail;
     if (report->n_table > 0 &&
-        results_attribute(fits, "table_budgets", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                          report->table, (hsize_t)report->n_table, path, err, errlen) < 0)
+        results_write_attribute(fits, "table_budgets", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                report->table, (hsize_t)report->n_table, FIT_RESULTS_PROGRAM,
+                                path, err, errlen) < 0)
         goto fail;
     for (int l = 0; l < FIT_NUM_LAWS; l++)
         if (report->law[l].key &&
@@ -1126,14 +806,12 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
     RESULTS_CHECK(H5Fclose(file));
     file = H5I_INVALID_HID;
     /* the lock goes last: the file is complete before a sweep may open it */
-    if (lock >= 0)
-        close(lock);
+    results_unlock(lock);
     return 0;
 fail:
     results_release(&fits);
     results_release(&file);
     results_release(&fapl);
-    if (lock >= 0)
-        close(lock);
+    results_unlock(lock);
     return -1;
 }

@@ -1,0 +1,372 @@
+/* The HDF5 plumbing of the results file that the store and the fit share; see
+ * results_hdf5.h. */
+#include "results_hdf5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Private file-access property of HDF5 1.10 (H5Fprivate.h), the one h5clear -s and the
+ * library's own flush tests set: it zeroes the superblock's status flags as the file is
+ * opened. Reachable through the public H5Pset because the library registers it in every
+ * file-access list. */
+#define RESULTS_CLEAR_STATUS_FLAGS "clear_status_flags"
+
+/* The check of this file's own HDF5 calls, in the caller's program's name. */
+#define CHECK(call) RESULTS_HDF5_CHECK(program, call, #call)
+
+/* ---- errors ---- */
+
+void results_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    char *out;
+    size_t length;
+    size_t capacity;
+    char last[256];
+} results_stack_text;
+
+/* Appends each error description of HDF5's stack, skipping repeats. */
+static herr_t results_stack_walk(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    results_stack_text *text = data;
+    const char *desc = e->desc ? e->desc : "";
+    if (desc[0] == '\0' || strcmp(desc, text->last) == 0)
+        return 0;
+    snprintf(text->last, sizeof(text->last), "%s", desc);
+    if (text->length + 1 < text->capacity) {
+        int written = snprintf(text->out + text->length, text->capacity - text->length,
+                               ": %s", desc);
+        if (written > 0)
+            text->length += (size_t)written;
+        if (text->length >= text->capacity)
+            text->length = text->capacity - 1;
+    }
+    return 0;
+}
+
+void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
+                        const char *call)
+{
+    fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
+    H5Eprint2(H5E_DEFAULT, stderr);
+    if (!err || errlen == 0)
+        return;
+    int written = snprintf(err, errlen, "%s: %s failed", path, call);
+    results_stack_text text = {err, written > 0 ? (size_t)written : 0, errlen, ""};
+    if (text.length >= errlen)
+        return;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, results_stack_walk, &text);
+}
+
+void results_release(hid_t *id)
+{
+    if (*id < 0)
+        return;
+    switch (H5Iget_type(*id)) {
+    case H5I_FILE: H5Fclose(*id); break;
+    case H5I_GROUP: H5Gclose(*id); break;
+    case H5I_DATASET: H5Dclose(*id); break;
+    case H5I_DATATYPE: H5Tclose(*id); break;
+    case H5I_DATASPACE: H5Sclose(*id); break;
+    case H5I_ATTR: H5Aclose(*id); break;
+    case H5I_GENPROP_LST: H5Pclose(*id); break;
+    default: H5Idec_ref(*id); break;
+    }
+    *id = H5I_INVALID_HID;
+}
+
+/* ---- file access and the writers' lock ---- */
+
+hid_t results_file_access(unsigned flags, const char *program, const char *path, char *err,
+                          size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID;
+    CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
+    CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    if (flags & RESULTS_ACCESS_NO_LOCKING)
+        CHECK(H5Pset_file_locking(fapl, 0, 1));
+    if (flags & RESULTS_ACCESS_CLEAR_FLAGS) {
+        htri_t exists;
+        CHECK(exists = H5Pexist(fapl, RESULTS_CLEAR_STATUS_FLAGS));
+        if (exists) {
+            hbool_t clear = 1;
+            CHECK(H5Pset(fapl, RESULTS_CLEAR_STATUS_FLAGS, &clear));
+        }
+    }
+    return fapl;
+fail:
+    results_release(&fapl);
+    return H5I_INVALID_HID;
+}
+
+int results_lock(const char *path, const char *program, const char *others, char *err,
+                 size_t errlen)
+{
+    size_t length = strlen(path) + sizeof(".lock");
+    char *lock_path = malloc(length);
+    if (!lock_path) {
+        results_error(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    snprintf(lock_path, length, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        results_error(err, errlen, "%s: cannot create %s: %s", path, lock_path,
+                      strerror(errno));
+        free(lock_path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int error = errno;
+        if (error == EWOULDBLOCK) {
+            close(fd);
+            free(lock_path);
+            return RESULTS_LOCK_BUSY;
+        }
+        /* A file system without flock: go on unguarded, as HDF5 does when its own
+         * locking is unavailable, but say so. */
+        fprintf(stderr, "%s: warning: cannot lock %s (%s); make sure no %s writes %s\n",
+                program, lock_path, strerror(error), others, path);
+    }
+    free(lock_path);
+    return fd;
+}
+
+void results_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+/* ---- compound tables ---- */
+
+size_t results_row_size(const results_column *columns, size_t n_columns)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < n_columns; i++)
+        size += columns[i].size;
+    return size;
+}
+
+hid_t results_table_type(const results_column *columns, size_t n_columns, size_t struct_size,
+                         results_layout layout)
+{
+    const int in_file = layout == RESULTS_IN_FILE;
+    const int in_struct = layout == RESULTS_IN_STRUCT;
+    hid_t compound = H5Tcreate(H5T_COMPOUND,
+                               in_struct ? struct_size : results_row_size(columns, n_columns));
+    if (compound < 0)
+        return compound;
+    size_t offset = 0;  /* packed */
+    for (size_t i = 0; i < n_columns; i++) {
+        const results_column *c = &columns[i];
+        hid_t member = H5I_INVALID_HID;
+        int owned = 0;
+        switch (c->kind) {
+        case RESULTS_INT32: member = in_file ? H5T_STD_I32LE : H5T_NATIVE_INT32; break;
+        case RESULTS_INT64: member = in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64; break;
+        case RESULTS_FLOAT32: member = in_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT; break;
+        case RESULTS_FLOAT64: member = in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE; break;
+        case RESULTS_STRING:
+            member = results_string_type(c->size);
+            owned = 1;
+            break;
+        }
+        herr_t status = member < 0 ? -1
+                                   : H5Tinsert(compound, c->name, in_struct ? c->offset : offset,
+                                               member);
+        if (owned && member >= 0)
+            H5Tclose(member);
+        if (status < 0) {
+            H5Tclose(compound);
+            return H5I_INVALID_HID;
+        }
+        offset += c->size;
+    }
+    return compound;
+}
+
+int results_columns_match(hid_t type, const results_column *columns, size_t n_columns,
+                          const char *not_compound, char *what, size_t whatlen)
+{
+    if (H5Tget_class(type) != H5T_COMPOUND) {
+        snprintf(what, whatlen, "%s", not_compound);
+        return 0;
+    }
+    for (size_t i = 0; i < n_columns; i++) {
+        const results_column *c = &columns[i];
+        int index = H5Tget_member_index(type, c->name);
+        if (index < 0) {
+            snprintf(what, whatlen, "no column %s", c->name);
+            return 0;
+        }
+        H5T_class_t want = c->kind == RESULTS_STRING ? H5T_STRING
+                         : (c->kind == RESULTS_FLOAT32 || c->kind == RESULTS_FLOAT64) ? H5T_FLOAT
+                                                                                      : H5T_INTEGER;
+        if (H5Tget_member_class(type, (unsigned)index) != want) {
+            snprintf(what, whatlen, "column %s has the wrong type", c->name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+hid_t results_string_type(size_t size)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return type;
+    if (H5Tset_size(type, size) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(type, H5T_CSET_ASCII) < 0) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
+
+hid_t results_text_type(void)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return type;
+    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) {
+        H5Tclose(type);
+        return H5I_INVALID_HID;
+    }
+    return type;
+}
+
+void results_copy_text(char *to, const char *from, size_t size)
+{
+    size_t length = strnlen(from ? from : "", size - 1);
+    memcpy(to, from ? from : "", length);
+    memset(to + length, 0, size - length);
+}
+
+/* ---- attributes ---- */
+
+int results_write_attribute(hid_t object, const char *name, hid_t file_type,
+                            hid_t memory_type, const void *value, hsize_t count,
+                            const char *program, const char *path, char *err, size_t errlen)
+{
+    hid_t space = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
+    htri_t exists;
+    if (count > 0)
+        CHECK(space = H5Screate_simple(1, &count, NULL));
+    else
+        CHECK(space = H5Screate(H5S_SCALAR));
+    CHECK(exists = H5Aexists(object, name));
+    if (exists)
+        CHECK(H5Adelete(object, name));
+    CHECK(attribute = H5Acreate2(object, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT));
+    CHECK(H5Awrite(attribute, memory_type, value));
+    CHECK(H5Aclose(attribute));
+    CHECK(H5Sclose(space));
+    return 0;
+fail:
+    results_release(&attribute);
+    results_release(&space);
+    return -1;
+}
+
+int results_write_texts(hid_t object, const char *name, const char *const *values,
+                        hsize_t count, const char *program, const char *path, char *err,
+                        size_t errlen)
+{
+    hid_t type = H5I_INVALID_HID;
+    CHECK(type = results_text_type());
+    if (results_write_attribute(object, name, type, type, values, count, program, path, err,
+                                errlen) < 0)
+        goto fail;
+    CHECK(H5Tclose(type));
+    return 0;
+fail:
+    results_release(&type);
+    return -1;
+}
+
+int results_write_text(hid_t object, const char *name, const char *value,
+                       const char *program, const char *path, char *err, size_t errlen)
+{
+    const char *text = value ? value : "";
+    return results_write_texts(object, name, &text, 0, program, path, err, errlen);
+}
+
+int results_read_text(hid_t object, const char *name, char **out, const char *program,
+                      const char *path, char *err, size_t errlen)
+{
+    hid_t attribute = H5I_INVALID_HID, type = H5I_INVALID_HID, memory = H5I_INVALID_HID;
+    htri_t exists, variable;
+    *out = NULL;
+    CHECK(exists = H5Aexists(object, name));
+    if (!exists) {
+        *out = strdup("");
+        if (!*out) {
+            results_error(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        return 0;
+    }
+    CHECK(attribute = H5Aopen(object, name, H5P_DEFAULT));
+    CHECK(type = H5Aget_type(attribute));
+    if (H5Tget_class(type) != H5T_STRING) {
+        results_error(err, errlen, "%s: attribute %s is not a string", path, name);
+        goto fail;
+    }
+    CHECK(variable = H5Tis_variable_str(type));
+    if (variable) {
+        char *value = NULL;
+        CHECK(memory = results_text_type());
+        CHECK(H5Aread(attribute, memory, &value));
+        *out = strdup(value ? value : "");
+        H5free_memory(value);
+    } else {
+        size_t size = H5Tget_size(type);
+        *out = calloc(size + 1, 1);
+        if (*out) {
+            CHECK(memory = results_string_type(size + 1));
+            CHECK(H5Aread(attribute, memory, *out));
+        }
+    }
+    if (!*out) {
+        results_error(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    results_release(&memory);
+    CHECK(H5Tclose(type));
+    CHECK(H5Aclose(attribute));
+    return 0;
+fail:
+    free(*out);
+    *out = NULL;
+    results_release(&memory);
+    results_release(&type);
+    results_release(&attribute);
+    return -1;
+}
+
+void results_iso_time(char *out, size_t outlen)
+{
+    time_t now = time(NULL);
+    struct tm utc;
+    if (gmtime_r(&now, &utc))
+        strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    else
+        snprintf(out, outlen, "unknown");
+}

@@ -1,0 +1,171 @@
+/* The HDF5 plumbing that the results file's writer (src/orchestrator/store.c) and its
+ * reader and /fits writer (src/fit/fit_results.c) share: error reports with HDF5's stack,
+ * releasing identifiers, file access, the writers' lock on PATH.lock, compound tables
+ * described by their columns, and string attributes. What the file holds is theirs
+ * (store.h, docs/results.md, docs/fit.md); nothing here knows its layout.
+ *
+ * Errors are reported the way both modules do: a function that fails returns -1 (or
+ * H5I_INVALID_HID) with a message in err, and when HDF5 failed, its whole error stack
+ * goes to stderr under "PROGRAM: PATH: CALL failed". PROGRAM ("scalesweep",
+ * "scalesweep fit") is a parameter so that each command keeps its own prefix. */
+#ifndef SCALESWEEP_RESULTS_HDF5_H
+#define SCALESWEEP_RESULTS_HDF5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+/* ---- errors ---- */
+
+/* Formats a message into err (nothing when err is NULL or errlen 0). */
+void results_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A failed HDF5 call: "PROGRAM: PATH: CALL failed; HDF5 error stack:" and the stack (with
+ * file and line of each frame, for a bug report) go to stderr; err gets
+ * "PATH: CALL failed: descriptions...", from the API call down to the root cause, repeats
+ * skipped: "unable to open file: unable to lock file, errno = 11". */
+void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
+                        const char *call);
+
+/* The body of each module's check macro: a negative hid_t, herr_t or htri_t is a failure,
+ * reported by results_hdf5_error, then `goto fail`. Expects `path`, `err`, `errlen` and a
+ * `fail` label in scope. text is the call as written, stringified by the module's own
+ * macro (#call there), so that the message does not show HDF5's macros expanded:
+ *   #define STORE_CHECK(call) RESULTS_HDF5_CHECK("scalesweep", call, #call) */
+#define RESULTS_HDF5_CHECK(program, call, text)                   \
+    do {                                                          \
+        if ((call) < 0) {                                         \
+            results_hdf5_error(program, err, errlen, path, text); \
+            goto fail;                                            \
+        }                                                         \
+    } while (0)
+
+/* Closes any HDF5 identifier by its kind and sets it to H5I_INVALID_HID; nothing for a
+ * negative one. For cleanup paths, where a second error would only hide the first. */
+void results_release(hid_t *id);
+
+/* ---- file access and the writers' lock ---- */
+
+enum {
+    /* No HDF5 file lock: for the sweep's writer, whose PATH.lock keeps writers apart, so
+     * that a reader watching the file (h5py holds a shared lock while open) does not stop
+     * a resumed or requeued sweep from opening its own results. SWMR keeps the reader safe. */
+    RESULTS_ACCESS_NO_LOCKING = 1 << 0,
+    /* Zero the superblock's status flags as the file is opened (what h5clear -s does): a
+     * writer that died in SWMR mode left them saying "open for writing", and HDF5 refuses
+     * such a file. Only when no writer is alive (PATH.lock), or for reading. */
+    RESULTS_ACCESS_CLEAR_FLAGS = 1 << 1
+};
+
+/* A file-access property list with the latest format (SWMR needs its checksummed metadata
+ * and chunk indexes) and the RESULTS_ACCESS_* flags given. Without HDF5's private
+ * clear_status_flags property (another HDF5 version), RESULTS_ACCESS_CLEAR_FLAGS does
+ * nothing and a crashed file is refused with HDF5's own message, which names h5clear.
+ * Returns the list (close it with H5Pclose), or H5I_INVALID_HID with err. */
+hid_t results_file_access(unsigned flags, const char *program, const char *path, char *err,
+                          size_t errlen);
+
+/* results_lock's return when another process holds the lock; err is left alone, for the
+ * caller to say who that is likely to be and what to do (its lock file is PATH.lock). */
+#define RESULTS_LOCK_BUSY (-2)
+
+/* One writer per results file: an exclusive flock on PATH.lock beside it, which the
+ * kernel drops when its holder dies. HDF5's own lock is released once SWMR writing
+ * starts, and the superblock's status flags survive a crash, so neither tells a live
+ * writer from a dead one. Not on the results file itself: SWMR readers hold flocks on it.
+ * Returns the lock's descriptor (results_unlock releases it), RESULTS_LOCK_BUSY, or -1
+ * with err. On a file system without flock it goes on unguarded, as HDF5 does, and warns
+ * "PROGRAM: warning: cannot lock PATH.lock (why); make sure no OTHERS writes PATH". */
+int results_lock(const char *path, const char *program, const char *others, char *err,
+                 size_t errlen);
+/* Releases a lock results_lock took; nothing for a negative descriptor. */
+void results_unlock(int fd);
+
+/* ---- compound tables described by their columns ---- */
+
+typedef enum {
+    RESULTS_INT32,
+    RESULTS_INT64,
+    RESULTS_FLOAT32,
+    RESULTS_FLOAT64,
+    RESULTS_STRING   /* fixed size, NUL-terminated, ASCII */
+} results_kind;
+
+/* One column of a table: its name in the file, where it is in the C struct, its type, and
+ * what the file may say about it (the store's units and descriptions attributes; NULL
+ * where a table has none). */
+typedef struct {
+    const char *name;
+    size_t offset;   /* in the C struct */
+    size_t size;     /* bytes; strings include their terminator */
+    results_kind kind;
+    const char *unit;
+    const char *description;
+} results_column;
+
+/* A column without unit or description: RESULTS_COLUMN("N", my_row, n_params, RESULTS_INT64). */
+#define RESULTS_COLUMN(column, type, field, kind) \
+    { column, offsetof(type, field), sizeof(((type *)0)->field), kind, NULL, NULL }
+
+/* Where a table type puts its members. */
+typedef enum {
+    RESULTS_IN_FILE,    /* packed in column order, little-endian: reads the same anywhere */
+    RESULTS_PACKED,     /* packed in column order, native; equal to RESULTS_IN_FILE on a
+                           little-endian machine, so HDF5 copies rows without converting */
+    RESULTS_IN_STRUCT   /* the C struct as it is (its size, the field offsets), native */
+} results_layout;
+
+/* Bytes of one packed row. */
+size_t results_row_size(const results_column *columns, size_t n_columns);
+
+/* The compound type of a table in a layout; struct_size is the C struct's size, used by
+ * RESULTS_IN_STRUCT only. Returns the type (close it with H5Tclose) or H5I_INVALID_HID.
+ * Reading a file's table through a RESULTS_IN_STRUCT type takes its columns by name (HDF5
+ * converts a compound member by member), whatever other columns the file has. */
+hid_t results_table_type(const results_column *columns, size_t n_columns, size_t struct_size,
+                         results_layout layout);
+
+/* Whether a table's compound type has every one of columns, by name, with the right class
+ * (integer, float or string). 1 if so; 0 with what saying which column is missing or of
+ * the wrong type, or, for a type that is not a compound, not_compound (the caller's words). */
+int results_columns_match(hid_t type, const results_column *columns, size_t n_columns,
+                          const char *not_compound, char *what, size_t whatlen);
+
+/* Fixed-size NUL-terminated ASCII strings of size bytes (terminator included), and
+ * variable-length UTF-8 ones (h5py reads those as str). H5I_INVALID_HID on failure. */
+hid_t results_string_type(size_t size);
+hid_t results_text_type(void);
+
+/* Copies text (NULL: "") into a fixed field of size bytes so that the bytes are the text
+ * and zeros only: a field whose tail held garbage would show in h5py as b"ok\x00...". */
+void results_copy_text(char *to, const char *from, size_t size);
+
+/* ---- attributes ---- */
+
+/* Writes an attribute, replacing one of that name: a scalar when count is 0, else an
+ * array of count values; file_type in the file, memory_type for value. Returns 0 or -1
+ * with err. */
+int results_write_attribute(hid_t object, const char *name, hid_t file_type,
+                            hid_t memory_type, const void *value, hsize_t count,
+                            const char *program, const char *path, char *err, size_t errlen);
+
+/* A variable-length UTF-8 string attribute (h5py reads it as str), replacing one of that
+ * name: value (NULL: ""), or an array of count values (count 0: the scalar values[0]).
+ * Returns 0 or -1 with err. */
+int results_write_text(hid_t object, const char *name, const char *value,
+                       const char *program, const char *path, char *err, size_t errlen);
+int results_write_texts(hid_t object, const char *name, const char *const *values,
+                        hsize_t count, const char *program, const char *path, char *err,
+                        size_t errlen);
+
+/* Reads a scalar string attribute, variable or fixed length, into *out (malloc'd; ""
+ * when the attribute is absent). Returns 0, or -1 with err and *out NULL. */
+int results_read_text(hid_t object, const char *name, char **out, const char *program,
+                      const char *path, char *err, size_t errlen);
+
+/* Now in UTC, ISO 8601 ("2024-05-01T12:00:00Z"), for the files' created attributes. */
+void results_iso_time(char *out, size_t outlen);
+
+#endif
