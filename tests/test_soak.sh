@@ -7,25 +7,9 @@
 set -u
 bin="$(cd "$1" && pwd)/scalesweep"
 data=$(cd "$2" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
 reader=""
+source "$(dirname "$0")/lib.sh"
 trap '[ -n "$reader" ] && kill "$reader" 2> /dev/null; rm -rf "$tmp"' EXIT
-cd "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # see test_sweep.sh
-passed=0
-failed=0
-check() {
-    local what=$1
-    shift
-    if "$@" > check.log 2>&1; then passed=$((passed + 1)); else
-        failed=$((failed + 1)); echo "FAIL: $what"; tail -5 check.log | sed 's/^/    /'; fi
-}
-rows() {
-    /usr/bin/python3 -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r',libver='latest',swmr=True)['runs']))" "$1" 2> /dev/null || echo 0
-}
 
 cat > soak.ini <<PLAN
 [sweep]
@@ -44,7 +28,7 @@ lr = 3e-3
 checkpoint_seconds = 1
 PLAN
 mkdir whole soak
-(cd whole && mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet 2> /dev/null)
+(cd whole && mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet --no-fit 2> /dev/null)
 check "the uninterrupted sweep exits 0" test $? -eq 0
 
 cd soak
@@ -76,7 +60,7 @@ PY
 reader=$!
 kills=0
 for round in $(seq 10); do
-    setsid mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet > /dev/null 2>&1 &
+    setsid mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet --no-fit > /dev/null 2>&1 &
     leader=$!
     sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 1.2 + 1.8 * r / 32767 }')"
     if kill -0 "$leader" 2> /dev/null; then
@@ -87,7 +71,7 @@ for round in $(seq 10); do
     while pgrep -s "$leader" > /dev/null; do sleep 0.05; done
     echo "round $round: $(rows soak.h5) of 20 runs in the file"
 done
-mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet 2> final.txt
+mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet --no-fit 2> final.txt
 code=$?
 touch stop-reading
 wait "$reader"
@@ -96,9 +80,8 @@ cd ..
 check "$kills SIGKILLs landed (at least 8 of 10 rounds)" test "$kills" -ge 8
 check "the last restart completes the sweep (exit $code)" test "$code" -eq 0
 check "after $kills SIGKILLs: every run once, identical to the uninterrupted sweep" \
-    /usr/bin/python3 "$here/compare_results.py" whole/soak.h5 soak/soak.h5
-check "the results file passes the h5py checks" /usr/bin/python3 "$here/check_results.py" soak/soak.h5 20
+    /usr/bin/python3 "$tests/compare_results.py" whole/soak.h5 soak/soak.h5
+check "the results file passes the h5py checks" /usr/bin/python3 "$tests/check_results.py" soak/soak.h5 20
 check "the reader read the file many times: $(cat soak/reader.txt | tail -1)" \
     grep -q "^reads [1-9][0-9]* inconsistent 0$" soak/reader.txt
-echo "test_soak: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report test_soak

@@ -11,42 +11,13 @@ set -u
 build=$(cd "$1" && pwd)
 data=$(cd "$2" && pwd)
 quick=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/scalesweep"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-# shared memory only: tests must not touch any network
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-# Under AddressSanitizer, leak checking is off for MPI processes: Open MPI keeps
-# allocations until exit in components it has unloaded by then, which LeakSanitizer can
-# neither name nor suppress. Memory errors and undefined behaviour are still caught here,
-# and the orchestrator's parts are leak-checked by their own tests (plan, store, synthetic).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+source "$(dirname "$0")/lib.sh"
 
-passed=0
-failed=0
-check() {
-    local what=$1
-    shift
-    if "$@" > "$tmp/check.log" 2>&1; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $what"
-        tail -5 "$tmp/check.log" | sed 's/^/    /'
-    fi
-}
 sweep() { # ranks plan [options]: a quiet sweep, its exit status
     local ranks=$1
     shift
-    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet
-}
-same() { /usr/bin/python3 "$here/compare_results.py" "$1" "$2"; }
-valid() { /usr/bin/python3 "$here/check_results.py" "$1" "$2"; }
-rows() {
-    /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r',libver='latest',swmr=True); print(len(f['runs']))" "$1" 2>/dev/null || echo 0
+    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet --no-fit
 }
 
 # ---- the stand-in trainer at scale ----
@@ -163,7 +134,7 @@ mkdir whole killed
 (cd whole && sweep 3 ../kill.ini)
 check "the uninterrupted sweep exits 0" test $? -eq 0
 cd killed
-setsid mpirun --oversubscribe -n 3 "$bin" ../kill.ini --quiet > /dev/null 2>&1 &
+setsid mpirun --oversubscribe -n 3 "$bin" ../kill.ini --quiet --no-fit > /dev/null 2>&1 &
 leader=$!
 for _ in $(seq 600); do
     [ "$(rows kill.h5)" -ge 3 ] && break
@@ -190,7 +161,7 @@ check "after kill and restart: h5py checks" valid killed/kill.h5 12
 sed 's/^output = kill.h5/output = usr1.h5/; s/^lr = 3e-3/lr = 3e-3\ncheckpoint_seconds = 0/' kill.ini > usr1.ini
 mkdir usr1
 cd usr1
-mpirun --oversubscribe -n 3 "$bin" ../usr1.ini --quiet 2> usr1.txt &
+mpirun --oversubscribe -n 3 "$bin" ../usr1.ini --quiet --no-fit 2> usr1.txt &
 job=$!
 for _ in $(seq 600); do
     [ "$(rows usr1.h5)" -ge 2 ] && break
@@ -232,7 +203,7 @@ worker_pid() { # the pid of MPI rank 1 among the sweep's processes
     done
 }
 for attempt in 1 2; do
-    mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet > /dev/null 2>&1 &
+    mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet --no-fit > /dev/null 2>&1 &
     job=$!
     victim=""
     for _ in $(seq 200); do
@@ -245,7 +216,7 @@ for attempt in 1 2; do
     wait "$job"
     check "crash $attempt: the crashed worker ends the job ($?) without a row" test "$(rows crash.h5)" -eq 0
 done
-mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet 2> crash.txt
+mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet --no-fit 2> crash.txt
 check "after two crashes the run is recorded as failed (exit $?)" /usr/bin/python3 -c "
 import h5py; r = h5py.File('crash.h5', 'r', libver='latest', swmr=True)['runs'][:]
 assert len(r) == 1 and r['status'][0] == b'failed' and b'crashed its worker 2 times' in r['reason'][0], r"
@@ -264,11 +235,10 @@ n_ctx = 64
 batch = 16
 tokens = 150k
 PLAN
-mpirun --oversubscribe -n 2 "$bin" idle.ini 2> idle.txt
+mpirun --oversubscribe -n 2 "$bin" idle.ini --no-fit 2> idle.txt
 share=$(sed -n 's/.*rank 0 used .*(\([0-9.]*\)% of a core).*/\1/p' idle.txt)
 echo "rank 0 used ${share:-?}% of a core while one worker trained"
 check "rank 0 does not spin while it waits (${share:-?}% of a core)" \
     awk -v s="${share:-100}" 'BEGIN { exit !(s < 20) }'
 
-echo "test_sweep: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report test_sweep
