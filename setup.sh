@@ -15,7 +15,7 @@ esac
 # --- Debian packages -------------------------------------------------------------
 packages="build-essential cmake pkg-config libopenblas-dev libopenmpi-dev openmpi-bin
           libhdf5-dev hdf5-tools libgsl-dev libinih-dev python3 python3-numpy python3-h5py
-          python3-scipy ca-certificates"
+          python3-scipy ca-certificates slurm-wlm munge"
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
 missing=""
 for p in $packages; do

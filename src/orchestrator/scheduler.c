@@ -30,7 +30,7 @@ static void on_signal(int sig)
     interrupt_requested = 1;
 }
 
-static void install_signal_handlers(void)
+void sched_install_signal_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -644,7 +644,7 @@ int sched_run(const plan *p, MPI_Comm comm, const sched_options *options)
     /* Linux lets a 20 us sleep last 70 us (50 us of timer slack); ask for precise wakeups,
      * which the dispatch of short runs depends on. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-    install_signal_handlers();
+    sched_install_signal_handlers(); /* again, in case a caller did not */
     int status = rank == 0 ? rank0_loop(p, comm, size, options) : worker_loop(p, comm, rank);
     quiet_barrier(comm);
     return status;

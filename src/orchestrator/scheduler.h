@@ -24,6 +24,11 @@ typedef struct {
     const char *version;
 } sched_options;
 
+/* SIGTERM, SIGUSR1 and SIGINT set the sweep's interrupt flag instead of killing the
+ * process (USR1's default action). Install as early as possible after MPI_Init: the
+ * batch scripts forward USR1 to every task, which may still be starting. */
+void sched_install_signal_handlers(void);
+
 /* Runs every run of the plan not already in its results file. Collective over comm.
  * Returns the process exit status: 0 when every run ended (ok or diverged), 1 when a
  * run failed or the results file could not be written, 2 when the results file was

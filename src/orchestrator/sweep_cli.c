@@ -97,6 +97,7 @@ int sweep_main(int argc, char **argv, const char *version)
     }
 
     MPI_Init(&argc, &argv);
+    sched_install_signal_handlers();
     MPI_Comm comm = MPI_COMM_WORLD;
     /* errors come back as codes, so that the checks in sched.c are not dead code */
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
