@@ -2,8 +2,8 @@
 # The sweep end to end, through real mpirun: the same plan gives the same bits on 2, 3,
 # 8 and 64 ranks (stand-in trainer) and on 1, 2, 3 and 8 ranks (tiny transformers); h5py
 # and h5dump read every file; a SIGKILL of the whole mpirun mid-sweep followed by a
-# restart ends with every run exactly once and results identical to an uninterrupted
-# sweep; another plan is refused, a bad plan leaves the results untouched; a diverged run
+# restart, or of rank 0 alone, ends with every run exactly once and results identical
+# to an uninterrupted sweep; another plan is refused, a bad plan leaves the results untouched; a diverged run
 # is recorded and the sweep goes on; rank 0 does not spin.
 #
 #   test_sweep.sh BUILD_DIR DATA_DIR [--quick]     (--quick: no 64-rank run)
@@ -157,6 +157,34 @@ cd ..
 check "after kill and restart: every run once, identical to the uninterrupted sweep" same whole/kill.h5 killed/kill.h5
 check "after kill and restart: h5py checks" valid killed/kill.h5 12
 
+# ---- SIGKILL of rank 0 alone: Open MPI ends the job; a restart completes it identically ----
+rank_pid() { # RANK PATTERN: the pid of that MPI rank among processes matching PATTERN
+    for p in $(pgrep -f "$2"); do
+        tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$p"
+    done
+}
+sed 's/^output = kill.h5/output = rank0.h5/' kill.ini > rank0.ini
+mkdir rank0
+cd rank0
+setsid mpirun --oversubscribe -n 3 "$bin" ../rank0.ini --quiet --no-fit > /dev/null 2>&1 &
+leader=$!
+for _ in $(seq 600); do
+    [ "$(rows rank0.h5)" -ge 2 ] && break
+    sleep 0.05
+done
+kill -KILL "$(rank_pid 0 "$bin ../rank0.ini")"
+for _ in $(seq 200); do # Open MPI aborts the other ranks; give it ten seconds
+    pgrep -s "$leader" > /dev/null || break
+    sleep 0.05
+done
+check "killing rank 0 ends the whole job" test -z "$(pgrep -s "$leader")"
+pkill -KILL -s "$leader" 2> /dev/null
+wait "$leader" 2> /dev/null
+sweep 3 ../rank0.ini
+check "after rank 0 was killed, the restart exits 0" test $? -eq 0
+cd ..
+check "after rank 0 was killed: identical to the uninterrupted sweep" same whole/kill.h5 rank0/rank0.h5
+
 # ---- SIGUSR1 (twice) mid-sweep: checkpoint, exit 75, continue to identical results ----
 sed 's/^output = kill.h5/output = usr1.h5/; s/^lr = 3e-3/lr = 3e-3\ncheckpoint_seconds = 0/' kill.ini > usr1.ini
 mkdir usr1
@@ -197,17 +225,12 @@ batch = 16
 tokens = 2M
 checkpoint_seconds = 0
 PLAN
-worker_pid() { # the pid of MPI rank 1 among the sweep's processes
-    for p in $(pgrep -f "$bin crash.ini"); do
-        tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && echo "$p"
-    done
-}
 for attempt in 1 2; do
     mpirun --oversubscribe -n 2 "$bin" crash.ini --quiet --no-fit > /dev/null 2>&1 &
     job=$!
     victim=""
     for _ in $(seq 200); do
-        victim=$(worker_pid)
+        victim=$(rank_pid 1 "$bin crash.ini")
         [ -n "$victim" ] && break
         sleep 0.05
     done
