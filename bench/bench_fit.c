@@ -18,28 +18,23 @@
 #include <gsl/gsl_errno.h>
 
 #include "fit.h"
+#include "rng.h"
 
 static double law(double n, double d)
 {
     return 1.69 + 406.4 / pow(n, 0.34) + 410.7 / pow(d, 0.28);
 }
 
-/* splitmix64 and Box-Muller: a fixed data set on every machine */
-static uint64_t state = 20220329;
-
-static double uniform(void)
-{
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
-}
-
+/* the project's seeded streams (rng.h): a fixed data set on every machine */
 static double normal(void)
 {
-    const double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+    static rng_state random;
+    static int seeded = 0;
+    if (!seeded) {
+        rng_seed(&random, 20220329, 0);
+        seeded = 1;
+    }
+    return rng_normal(&random);
 }
 
 static int write_data(const char *path)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fit_internal.h"
+#include "rng.h"
 
 typedef struct {
     fit_context *ctx;
@@ -33,12 +34,12 @@ static void *bootstrap_worker(void *arg)
     }
     for (int b = batch->thread; b < batch->resamples; b += batch->threads) {
         /* each resample has its own stream: the intervals do not depend on the threads */
-        fit_random random;
-        fit_random_seed(&random, ctx->options.bootstrap_seed, (uint64_t)b);
+        rng_state random;
+        rng_seed(&random, ctx->options.bootstrap_seed, (uint64_t)b);
         fit_sample s = {rows, 0};
         int ok = 1;
         for (int64_t j = 0; j < ctx->n_configs && ok; j++) {
-            const int64_t config = (int64_t)fit_random_below(&random, (uint64_t)ctx->n_configs);
+            const int64_t config = (int64_t)rng_below(&random, (uint64_t)ctx->n_configs);
             for (int64_t k = ctx->config_begin[config]; k < ctx->config_begin[config + 1]; k++) {
                 if (s.n == capacity) {
                     fit_row *grown = realloc(s.rows, (size_t)capacity * 2 * sizeof(fit_row));

@@ -18,13 +18,6 @@ const char *fit_check_positive(const double *values, int64_t n, const char *what
 /* Number of distinct values (relative tolerance 1e-9). */
 int64_t fit_count_distinct(const double *values, int64_t n);
 
-/* splitmix64 streams, seeded explicitly (never rand() or the clock). */
-typedef struct {
-    uint64_t state;
-} fit_random;
-void fit_random_seed(fit_random *random, uint64_t seed, uint64_t stream);
-uint64_t fit_random_below(fit_random *random, uint64_t n);
-
 double fit_seconds(void);
 
 /* Quantities of a law: adds one (name, value) and returns its slot. */

@@ -66,29 +66,6 @@ int64_t fit_count_distinct(const double *values, int64_t n)
     return distinct;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void fit_random_seed(fit_random *random, uint64_t seed, uint64_t stream)
-{
-    random->state = mix64(seed ^ 0xf17f17f1ULL) ^ mix64(stream * 0x9e3779b97f4a7c15ULL + 1);
-}
-
-uint64_t fit_random_below(fit_random *random, uint64_t n)
-{
-    /* rejection, so that no value is favoured by the modulo */
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
-    do {
-        random->state += 0x9e3779b97f4a7c15ULL;
-        x = mix64(random->state);
-    } while (x >= limit);
-    return x % n;
-}
-
 double fit_seconds(void)
 {
     struct timespec t;
