@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "exit_status.h"
 #include "fit_results.h"
 #include "sweep.h"
 
@@ -22,7 +23,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     const char *command = argv[1];
     if (strcmp(command, "train") == 0)

@@ -85,11 +85,11 @@ static fit_status log_linear(const double *x, const double *y, int64_t n, double
     if (!bad)
         bad = fit_check_positive(y, n, "y");
     if (bad) {
-        fit_message(message, message_length, "%s", bad);
+        message_format(message, message_length, "%s", bad);
         return FIT_DEGENERATE;
     }
     if (n < 2 || fit_count_distinct(x, n) < 2) {
-        fit_message(message, message_length, "fewer than two distinct points");
+        message_format(message, message_length, "fewer than two distinct points");
         return FIT_DEGENERATE;
     }
     double lx[n], ly[n];
@@ -101,7 +101,7 @@ static fit_status log_linear(const double *x, const double *y, int64_t n, double
     int status = gsl_fit_linear(lx, 1, ly, 1, (size_t)n, intercept, slope, &cov00, &cov01,
                                 &cov11, &sumsq);
     if (status != GSL_SUCCESS) {
-        fit_message(message, message_length, "linear fit failed: %s", gsl_strerror(status));
+        message_format(message, message_length, "linear fit failed: %s", gsl_strerror(status));
         return FIT_FAILED;
     }
     return FIT_OK;
@@ -151,12 +151,12 @@ static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law
             fit_law_set_points(l, x, NULL, y, predicted, n);
             fit_law_set_runs(l, run);
             l->objective = l->rms_log_residual * l->rms_log_residual * (double)n;
-            fit_message(l->message, sizeof(l->message), "%s; %lld points", selection,
+            message_format(l->message, sizeof(l->message), "%s; %lld points", selection,
                         (long long)n);
         } else {
             char reason[sizeof(l->message)];
             snprintf(reason, sizeof(reason), "%s", l->message);
-            fit_message(l->message, sizeof(l->message), "L(%s) from %s: %s", variable,
+            message_format(l->message, sizeof(l->message), "L(%s) from %s: %s", variable,
                         selection, reason);
         }
     }
@@ -171,7 +171,7 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
     int64_t *run = full ? malloc((size_t)cap * sizeof(int64_t)) : NULL;
     fit_law *law = &r->law[FIT_LAW_FRONTIER];
     if (!c || !loss || !n || !d || (full && !run)) {
-        fit_message(law->message, sizeof(law->message), "out of memory");
+        message_format(law->message, sizeof(law->message), "out of memory");
         law->status = r->law[FIT_LAW_C].status = r->law[FIT_LAW_C_E].status = FIT_FAILED;
         goto done;
     }
@@ -187,7 +187,7 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
     law->status = log_linear(c, n, count, &a, &log_n0, law->message, sizeof(law->message));
     if (law->status == FIT_OK && fit_count_distinct(n, count) < 2) {
         law->status = FIT_DEGENERATE;
-        fit_message(law->message, sizeof(law->message),
+        message_format(law->message, sizeof(law->message),
                     "one model size holds the whole frontier: widen the range of N");
     }
     if (law->status == FIT_OK)
@@ -205,7 +205,7 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
                 predicted[i] = exp(log_n0) * pow(c[i], a);
             fit_law_set_points(law, c, d, n, predicted, count);
             fit_law_set_runs(law, run);
-            fit_message(law->message, sizeof(law->message),
+            message_format(law->message, sizeof(law->message),
                         "N and D of the run on %s at each of %lld compute values; "
                         "x = C, x2 = D, y = N",
                         selection, (long long)count);
@@ -231,8 +231,8 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
     fit_law *kaplan = &r->law[FIT_LAW_KAPLAN], *chin = &r->law[FIT_LAW_CHINCHILLA];
     if (!np || !d || !y || !predicted || (full && !run)) {
         kaplan->status = chin->status = FIT_FAILED;
-        fit_message(kaplan->message, sizeof(kaplan->message), "out of memory");
-        fit_message(chin->message, sizeof(chin->message), "out of memory");
+        message_format(kaplan->message, sizeof(kaplan->message), "out of memory");
+        message_format(chin->message, sizeof(chin->message), "out of memory");
         goto done;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -258,7 +258,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             fit_law_set_points(kaplan, np, d, y, predicted, n);
             fit_law_set_runs(kaplan, run);
             kaplan->objective = kaplan->rms_log_residual * kaplan->rms_log_residual * (double)n;
-            fit_message(kaplan->message, sizeof(kaplan->message),
+            message_format(kaplan->message, sizeof(kaplan->message),
                         "every run (all seeds); least squares on ln L; %lld points", (long long)n);
         }
     }
@@ -327,7 +327,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             chin->starts = result.starts;
             chin->candidates = result.candidates;
             chin->candidates_at_best = result.candidates_at_best;
-            fit_message(chin->message, sizeof(chin->message),
+            message_format(chin->message, sizeof(chin->message),
                         "every run (all seeds); Huber (delta %.3g) on ln L, summed; L-BFGS from "
                         "%d grid starts; the %d best end points polished, %d to within 1e-8 of "
                         "the best; %lld points",
@@ -367,7 +367,7 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
     fit_isoflop_profile *profiles = full ? calloc((size_t)(n > 0 ? n : 1), sizeof(*profiles)) : NULL;
     if (!sorted || !x || !y || !np || !budgets || !n_opt || !d_opt || (full && !profiles)) {
         law->status = FIT_FAILED;
-        fit_message(law->message, sizeof(law->message), "out of memory");
+        message_format(law->message, sizeof(law->message), "out of memory");
         goto done;
     }
     int given = 0;
@@ -416,11 +416,11 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
             const double vertex = -c[1] / (2.0 * c[2]);
             if (profile.status == FIT_OK && !(c[2] > 0)) {
                 profile.status = FIT_DEGENERATE;
-                fit_message(profile.message, sizeof(profile.message),
+                message_format(profile.message, sizeof(profile.message),
                             "the parabola opens downward: no minimum");
             } else if (profile.status == FIT_OK && !(vertex >= low && vertex <= high)) {
                 profile.status = FIT_DEGENERATE;
-                fit_message(profile.message, sizeof(profile.message),
+                message_format(profile.message, sizeof(profile.message),
                             "the minimum (N = %.3g) lies outside the sampled N (%.3g to %.3g)",
                             exp(vertex), exp(low), exp(high));
             }
@@ -433,7 +433,7 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
                 d_opt[valid++] = profile.d_opt;
             }
         } else {
-            fit_message(profile.message, sizeof(profile.message),
+            message_format(profile.message, sizeof(profile.message),
                         "%lld distinct N: a parabola needs three", (long long)distinct);
         }
         if (full)
@@ -446,7 +446,7 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
     }
     if (valid < 3) {
         law->status = FIT_DEGENERATE;
-        fit_message(law->message, sizeof(law->message),
+        message_format(law->message, sizeof(law->message),
                     "%d budgets with a minimum inside the sampled N, of %d with three or more N, "
                     "of %d budgets (%s): need three",
                     valid, tried, groups,
@@ -475,7 +475,7 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
         for (int j = 0; j < valid; j++)
             predicted[j] = exp(log_n0) * pow(budgets[j], a);
         fit_law_set_points(law, budgets, d_opt, n_opt, predicted, valid);
-        fit_message(law->message, sizeof(law->message),
+        message_format(law->message, sizeof(law->message),
                     "parabolas of L in ln N at %d budgets (%s); x = C, x2 = D_opt, y = N_opt",
                     valid, given ? "planned budgets" : "runs grouped by C");
     }
@@ -506,7 +506,7 @@ static void seeds(fit_report *r, const fit_sample *s, int full)
     fit_seed_group *groups = full ? calloc((size_t)(s->n > 0 ? s->n : 1), sizeof(*groups)) : NULL;
     if (!sorted || (full && !groups)) {
         law->status = FIT_FAILED;
-        fit_message(law->message, sizeof(law->message), "out of memory");
+        message_format(law->message, sizeof(law->message), "out of memory");
         free(sorted);
         free(groups);
         return;
@@ -542,7 +542,7 @@ static void seeds(fit_report *r, const fit_sample *s, int full)
     free(sorted);
     if (n_groups == 0) {
         law->status = FIT_SKIPPED;
-        fit_message(law->message, sizeof(law->message),
+        message_format(law->message, sizeof(law->message),
                     "no configuration was run with more than one seed");
         free(groups);
         return;
@@ -553,7 +553,7 @@ static void seeds(fit_report *r, const fit_sample *s, int full)
     if (full) {
         r->seed_groups = groups;
         r->n_seed_groups = n_groups;
-        fit_message(law->message, sizeof(law->message),
+        message_format(law->message, sizeof(law->message),
                     "%d configurations with %d to %d seeds; pooled over %.0f degrees of freedom",
                     n_groups, fewest, most, freedom);
     }
@@ -568,10 +568,10 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
     const double epsilon = given ? ctx->options.epsilon : value_of(&r->law[FIT_SEEDS], 0);
     if (kaplan->status != FIT_OK) {
         bound->status = FIT_SKIPPED;
-        fit_message(bound->message, sizeof(bound->message), "needs the joint Kaplan fit");
+        message_format(bound->message, sizeof(bound->message), "needs the joint Kaplan fit");
     } else if (!(epsilon > 0)) {
         bound->status = FIT_SKIPPED;
-        fit_message(bound->message, sizeof(bound->message),
+        message_format(bound->message, sizeof(bound->message),
                     "needs epsilon: run configurations with several seeds, or give one");
     } else {
         double k, p;
@@ -582,7 +582,7 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
         set_value(bound, 1, p);
         set_value(bound, 2, epsilon);
         if (full)
-            fit_message(bound->message, sizeof(bound->message),
+            message_format(bound->message, sizeof(bound->message),
                         "D >~ %.3g N^%.3f, with epsilon = %.3g (%s)", k, p, epsilon,
                         given ? "given" : "measured from the seeds");
     }
@@ -593,14 +593,14 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
     double g = NAN, a = NAN, b = NAN;
     if (chin->status != FIT_OK) {
         allocation->status = FIT_SKIPPED;
-        fit_message(allocation->message, sizeof(allocation->message), "needs the Chinchilla fit");
+        message_format(allocation->message, sizeof(allocation->message), "needs the Chinchilla fit");
     } else {
         const double e = value_of(chin, 0), a_coef = value_of(chin, 1), b_coef = value_of(chin, 2);
         const double alpha = value_of(chin, 3), beta = value_of(chin, 4);
         fit_chinchilla_allocation(a_coef, b_coef, alpha, beta, &g, &a, &b);
         allocation->status = isfinite(g) && alpha > 0 && beta > 0 ? FIT_OK : FIT_DEGENERATE;
         if (allocation->status != FIT_OK) {
-            fit_message(allocation->message, sizeof(allocation->message),
+            message_format(allocation->message, sizeof(allocation->message),
                         "alpha and beta must be positive (alpha = %.3g, beta = %.3g)", alpha, beta);
         } else {
             set_value(allocation, 0, g);
@@ -617,7 +617,7 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
                           e + a_coef * pow(n_opt, -alpha) + b_coef * pow(d_opt, -beta));
             }
             if (full)
-                fit_message(allocation->message, sizeof(allocation->message),
+                message_format(allocation->message, sizeof(allocation->message),
                             "N_opt = %.3g (C/6)^%.3f, D_opt = (C/6)^%.3f / %.3g: each 10x of "
                             "compute, %.2fx the parameters and %.2fx the data",
                             g, a, b, g, pow(10.0, a), pow(10.0, b));
@@ -645,7 +645,7 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
     }
     if (lc->status != FIT_OK || ld->status != FIT_OK || !isfinite(d0)) {
         cross->status = FIT_SKIPPED;
-        fit_message(cross->message, sizeof(cross->message),
+        message_format(cross->message, sizeof(cross->message),
                     "needs L(C), L(D) and a compute-optimal D_opt(C) (%s%s%s)",
                     lc->status == FIT_OK ? "" : "no L(C) ", ld->status == FIT_OK ? "" : "no L(D) ",
                     isfinite(d0) ? "" : "no D_opt(C)");
@@ -661,7 +661,7 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
             set_value(cross, 3, d_star);
             set_value(cross, 4, l_star);
             if (full)
-                fit_message(cross->message, sizeof(cross->message),
+                message_format(cross->message, sizeof(cross->message),
                             "L(C) meets L(D) along %s at C* = %.3g FLOPs (%.3g PF-days), "
                             "N* = %.3g, D* = %.3g, L* = %.4g",
                             source, c_star, c_star / PF_DAY, c_star / (6.0 * d_star), d_star,
@@ -673,11 +673,11 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
     fit_law *inference = &r->law[FIT_INFERENCE];
     if (!(ctx->options.target_loss > 0)) {
         inference->status = FIT_SKIPPED;
-        fit_message(inference->message, sizeof(inference->message),
+        message_format(inference->message, sizeof(inference->message),
                     "give a target loss and the expected inference tokens");
     } else if (chin->status != FIT_OK) {
         inference->status = FIT_SKIPPED;
-        fit_message(inference->message, sizeof(inference->message), "needs the Chinchilla fit");
+        message_format(inference->message, sizeof(inference->message), "needs the Chinchilla fit");
     } else {
         const double e = value_of(chin, 0), a_coef = value_of(chin, 1), b_coef = value_of(chin, 2);
         const double alpha = value_of(chin, 3), beta = value_of(chin, 4);
@@ -701,7 +701,7 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
             set_value(inference, 6, plain[1]);
             set_value(inference, 7, 6.0 * plain[0] * plain[1] + 2.0 * plain[0] * served);
             if (full)
-                fit_message(inference->message, sizeof(inference->message),
+                message_format(inference->message, sizeof(inference->message),
                             "for L = %.4g and %.3g inference tokens: N = %.3g, D = %.3g "
                             "(compute-optimal for that loss: N = %.3g, D = %.3g, %.3gx the "
                             "total cost)",
@@ -804,7 +804,7 @@ void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
     for (int l = 0; l < FIT_NUM_LAWS; l++)
         if (!wanted(ctx, (fit_law_id)l)) {
             r->law[l].status = FIT_SKIPPED;
-            fit_message(r->law[l].message, sizeof(r->law[l].message), "not asked for");
+            message_format(r->law[l].message, sizeof(r->law[l].message), "not asked for");
         }
 }
 
@@ -841,7 +841,7 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
 {
     const int64_t n = input->n_observations;
     if (!input->observations || n <= 0) {
-        fit_message(report->message, sizeof(report->message), "no runs to fit");
+        message_format(report->message, sizeof(report->message), "no runs to fit");
         return -1;
     }
     ctx->observations = malloc((size_t)n * sizeof(fit_observation));
@@ -851,7 +851,7 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
     ctx->config_begin = malloc((size_t)(n + 1) * sizeof(int64_t));
     if (!ctx->observations || !ctx->curve_begin || !ctx->curve_count || !ctx->config_rows ||
         !ctx->config_begin) {
-        fit_message(report->message, sizeof(report->message), "out of memory");
+        message_format(report->message, sizeof(report->message), "out of memory");
         return -1;
     }
     int64_t not_ok = 0, bad = 0;
@@ -877,24 +877,24 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
     report->n_observations = n;
     report->n_used = ctx->n;
     if (ctx->n == 0) {
-        fit_message(report->message, sizeof(report->message),
+        message_format(report->message, sizeof(report->message),
                     "none of the %lld runs can feed a fit: %lld did not finish (diverged or "
                     "failed), %lld have a NaN, infinite or non-positive N, D or loss",
                     (long long)n, (long long)not_ok, (long long)bad);
         return -1;
     }
     if (not_ok || bad)
-        fit_message(report->message, sizeof(report->message),
+        message_format(report->message, sizeof(report->message),
                     "%lld of %lld runs used: %lld did not finish (diverged or failed), %lld "
                     "have a NaN, infinite or non-positive N, D or loss",
                     (long long)ctx->n, (long long)n, (long long)not_ok, (long long)bad);
     else
-        fit_message(report->message, sizeof(report->message), "all %lld runs used", (long long)n);
+        message_format(report->message, sizeof(report->message), "all %lld runs used", (long long)n);
 
     if (input->curve && input->n_curve > 0) {
         ctx->curve = malloc((size_t)input->n_curve * sizeof(fit_curve_point));
         if (!ctx->curve) {
-            fit_message(report->message, sizeof(report->message), "out of memory");
+            message_format(report->message, sizeof(report->message), "out of memory");
             return -1;
         }
         for (int64_t i = 0; i < input->n_curve; i++) {
@@ -984,7 +984,7 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
     if (prepare(&ctx, input, report) != 0) {
         for (int l = 0; l < FIT_NUM_LAWS; l++) {
             report->law[l].status = FIT_SKIPPED;
-            fit_message(report->law[l].message, sizeof(report->law[l].message), "%s",
+            message_format(report->law[l].message, sizeof(report->law[l].message), "%s",
                         report->message);
         }
         context_free(&ctx);
@@ -992,7 +992,7 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
     }
     fit_row *rows = malloc((size_t)ctx.n * sizeof(fit_row));
     if (!rows) {
-        fit_message(report->message, sizeof(report->message), "out of memory");
+        message_format(report->message, sizeof(report->message), "out of memory");
         context_free(&ctx);
         return -1;
     }
@@ -1009,13 +1009,13 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
     if (ctx.options.bootstrap > 0) {
         if (ctx.n_configs < 2) {
             size_t used = strlen(report->message);
-            fit_message(report->message + used, sizeof(report->message) - used,
+            message_format(report->message + used, sizeof(report->message) - used,
                         "; one configuration only: no bootstrap intervals");
         } else {
             const double t = fit_seconds();
             if (fit_bootstrap(&ctx, report) != 0) {
                 size_t used = strlen(report->message);
-                fit_message(report->message + used, sizeof(report->message) - used,
+                message_format(report->message + used, sizeof(report->message) - used,
                             "; some resamples ran out of memory");
             }
             report->bootstrap = ctx.options.bootstrap;

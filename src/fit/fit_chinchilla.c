@@ -543,7 +543,7 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
     int stride = options->grid_stride > 0 ? options->grid_stride : 1;
     int count = options->starts ? options->n_starts : (GRID_SIZE + stride - 1) / stride;
     if (count <= 0) {
-        fit_message(message, message_length, "no starting points");
+        message_format(message, message_length, "no starting points");
         return FIT_FAILED;
     }
     double *starts = malloc((size_t)count * 5 * sizeof(double));
@@ -551,7 +551,7 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
     if (!starts || !results) {
         free(starts);
         free(results);
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     if (options->starts)
@@ -567,13 +567,13 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
     fit_status status = FIT_OK;
     if (run_all(data, starts, results, count, options->threads, COARSE_GRADIENT * weight,
                 &result->evaluations) != 0) {
-        fit_message(message, message_length, "out of memory or threads");
+        message_format(message, message_length, "out of memory or threads");
         status = FIT_FAILED;
         goto done;
     }
     qsort(results, (size_t)count, sizeof(start_result), compare_results);
     if (!isfinite(results[0].f)) {
-        fit_message(message, message_length, "no start reached a finite objective");
+        message_format(message, message_length, "no start reached a finite objective");
         status = FIT_FAILED;
         goto done;
     }
@@ -593,7 +593,7 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
     start_result polished[POLISHED];
     if (run_all(data, polish, polished, n_polish, options->threads,
                 options->polish_gradient * weight, &result->evaluations) != 0) {
-        fit_message(message, message_length, "out of memory or threads");
+        message_format(message, message_length, "out of memory or threads");
         status = FIT_FAILED;
         goto done;
     }
@@ -604,7 +604,7 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
         start_result again = polished[0];
         if (run_all(data, polished[0].p, &again, 1, 1, options->polish_gradient * weight,
                     &result->evaluations) != 0) {
-            fit_message(message, message_length, "out of memory");
+            message_format(message, message_length, "out of memory");
             status = FIT_FAILED;
             goto done;
         }
@@ -649,29 +649,29 @@ fit_status fit_chinchilla(const double *n_params, const double *tokens, const do
     if (!bad)
         bad = fit_check_positive(loss, n, "loss");
     if (bad) {
-        fit_message(message, message_length, "%s", bad);
+        message_format(message, message_length, "%s", bad);
         return FIT_DEGENERATE;
     }
     if (n < 6) {
-        fit_message(message, message_length, "%lld points for 5 parameters: need at least 6",
+        message_format(message, message_length, "%lld points for 5 parameters: need at least 6",
                     (long long)n);
         return FIT_DEGENERATE;
     }
     if (fit_count_distinct(n_params, n) < 2 || fit_count_distinct(tokens, n) < 2) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "N and D must each take at least two values (%lld distinct N, %lld distinct D)",
                     (long long)fit_count_distinct(n_params, n),
                     (long long)fit_count_distinct(tokens, n));
         return FIT_DEGENERATE;
     }
     if (n > INT32_MAX) {
-        fit_message(message, message_length, "too many points");
+        message_format(message, message_length, "too many points");
         return FIT_DEGENERATE;
     }
     fit_chinchilla_data *data = fit_chinchilla_data_new(n_params, tokens, loss, weight, n,
                                                         options->delta);
     if (!data) {
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     fit_status status = fit_chinchilla_prepared(data, options, result, message, message_length);

@@ -4,15 +4,17 @@
  * what it prints and writes. */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli_options.h"
+#include "exit_status.h"
 #include "fit_internal.h"
 #include "fit_results.h"
+#include "units.h"
 
 /* ---- law names ---- */
 
@@ -64,7 +66,7 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
             break;
         char item[64];
         if (length >= sizeof(item)) {
-            fit_message(err, errlen, "laws: '%.*s...' is not a law", 20, p);
+            message_format(err, errlen, "laws: '%.*s...' is not a law", 20, p);
             return -1;
         }
         memcpy(item, p, length);
@@ -88,7 +90,7 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
                 found = 1;
             }
         if (!found) {
-            fit_message(err, errlen, "laws: '%s' is not a law; give n, d, c, kaplan, "
+            message_format(err, errlen, "laws: '%s' is not a law; give n, d, c, kaplan, "
                         "chinchilla, isoflop or all, or law keys (L_N, L_N_E, L_D, L_D_E, L_C, "
                         "L_C_E, frontier, seeds, overfitting, allocation, contradiction, "
                         "inference)", item);
@@ -96,45 +98,12 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
         }
     }
     if (items == 0) {
-        fit_message(err, errlen, "laws: empty list");
+        message_format(err, errlen, "laws: empty list");
         return -1;
     }
     *laws = (groups ? fit_laws_from_groups(groups) : 0) | single;
     if ((groups & FIT_GROUPS_ALL) == FIT_GROUPS_ALL)
         *laws = 0; /* all of them, the derived ones too */
-    return 0;
-}
-
-/* ---- numbers ---- */
-
-/* A finite real with an optional suffix k, M, G or B, T (as plans write them). */
-static int parse_real(const char *text, double *value)
-{
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text)
-        return -1;
-    switch (*end) {
-    case 'k': v *= 1e3; end++; break;
-    case 'M': v *= 1e6; end++; break;
-    case 'G':
-    case 'B': v *= 1e9; end++; break;
-    case 'T': v *= 1e12; end++; break;
-    default: break;
-    }
-    if (*end != '\0' || !isfinite(v))
-        return -1;
-    *value = v;
-    return 0;
-}
-
-/* A whole non-negative count up to 2^53 (exact in a double), with the same suffixes. */
-static int parse_count(const char *text, int64_t *value)
-{
-    double v;
-    if (parse_real(text, &v) != 0 || v < 0 || v != floor(v) || v > 9007199254740992.0)
-        return -1;
-    *value = (int64_t)v;
     return 0;
 }
 
@@ -219,15 +188,15 @@ static int plan_options(const char *plan_text, unsigned keys, fit_options *optio
     fit_options result = *options;
     int64_t count;
     if (have[0] && (keys & PLAN_BOOTSTRAP)) {
-        if (parse_count(value[0], &count) != 0 || count > 10000000) {
-            fit_message(err, errlen, "the plan's [fit] bootstrap = %s is not a count", value[0]);
+        if (units_parse_count(value[0], &count) != 0 || count > 10000000) {
+            message_format(err, errlen, "the plan's [fit] bootstrap = %s is not a count", value[0]);
             return -1;
         }
         result.bootstrap = (int)count;
     }
     if (have[1] && (keys & PLAN_SEED)) {
-        if (parse_count(value[1], &count) != 0) {
-            fit_message(err, errlen, "the plan's [fit] seed = %s is not a count", value[1]);
+        if (units_parse_count(value[1], &count) != 0) {
+            message_format(err, errlen, "the plan's [fit] seed = %s is not a count", value[1]);
             return -1;
         }
         result.bootstrap_seed = (uint64_t)count;
@@ -280,13 +249,13 @@ static int write_json_file(const char *json_path, const fit_report *report,
 {
     FILE *file = fopen(json_path, "w");
     if (!file) {
-        fit_message(err, errlen, "%s: cannot write the JSON: %s", json_path, strerror(errno));
+        message_format(err, errlen, "%s: cannot write the JSON: %s", json_path, strerror(errno));
         return -1;
     }
     int failed = fit_write_json_runs(file, report, run_ids, n_run_ids) != 0;
     failed |= fclose(file) != 0;
     if (failed) {
-        fit_message(err, errlen, "%s: writing the JSON failed", json_path);
+        message_format(err, errlen, "%s: writing the JSON failed", json_path);
         return -1;
     }
     return 0;
@@ -300,7 +269,7 @@ static int emit(const char *source, const fit_options *options, const fit_report
     if (outputs->out && outputs->json) {
         if (fit_write_json_runs(outputs->out, report, run_ids, n_run_ids) != 0 ||
             fflush(outputs->out) != 0) {
-            fit_message(err, errlen, "writing the JSON failed");
+            message_format(err, errlen, "writing the JSON failed");
             return -1;
         }
     } else if (outputs->out) {
@@ -323,11 +292,11 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
 {
     fit_results results;
     if (fit_results_read(path, &results, err, errlen) != 0)
-        return FIT_EXIT_INPUT;
+        return EXIT_INPUT;
     /* a sweep writing the file would refuse /fits only after the whole fit: say it now */
     if (outputs->write && fit_results_writable(path, err, errlen) != 0) {
         fit_results_free(&results);
-        return FIT_EXIT_WRITE;
+        return EXIT_FAILED;
     }
     fit_options options = *given;
     char note[512];
@@ -339,9 +308,9 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     const char **run_ids = malloc((size_t)(results.n_runs > 0 ? results.n_runs : 1) *
                                   sizeof(*run_ids));
     if (!run_ids) {
-        fit_message(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         fit_results_free(&results);
-        return FIT_EXIT_INPUT;
+        return EXIT_INPUT;
     }
     for (int64_t i = 0; i < results.n_runs; i++)
         run_ids[i] = results.run_ids[i];
@@ -349,21 +318,21 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     fit_input input = {results.observations, results.n_runs, results.curve, results.n_curve};
     fit_report report;
     const int fitted = fit_run(&input, &options, &report);
-    int status = FIT_EXIT_OK;
+    int status = EXIT_OK;
     if (emit(path, &options, &report, run_ids, results.n_runs, outputs, err, errlen) != 0)
-        status = FIT_EXIT_WRITE;
+        status = EXIT_FAILED;
     /* Written even when nothing could be fitted: /fits then says why, rather than an
        older /fits standing for data it no longer describes. */
-    if (status == FIT_EXIT_OK && outputs->write) {
+    if (status == EXIT_OK && outputs->write) {
         if (fit_results_write(path, &report, &results, &options, err, errlen) != 0)
-            status = FIT_EXIT_WRITE;
+            status = EXIT_FAILED;
         else if (!outputs->quiet)
             fprintf(stderr, "scalesweep fit: wrote /fits (%d laws) into %s\n", FIT_NUM_LAWS,
                     path);
     }
-    if (status == FIT_EXIT_OK && fitted != 0) {
-        fit_message(err, errlen, "%s: %s", path, report.message);
-        status = FIT_EXIT_INPUT;
+    if (status == EXIT_OK && fitted != 0) {
+        message_format(err, errlen, "%s: %s", path, report.message);
+        status = EXIT_INPUT;
     }
     fit_report_free(&report);
     free(run_ids);
@@ -388,18 +357,18 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
     fit_observation *rows;
     int64_t n;
     if (fit_read_csv(path, &rows, &n, err, errlen) != 0)
-        return FIT_EXIT_INPUT;
+        return EXIT_INPUT;
     for (int64_t i = 0; i < n; i++)
         rows[i].run_index = i; /* no curves: only names the row in the JSON */
     fit_input input = {rows, n, NULL, 0};
     fit_report report;
     const int fitted = fit_run(&input, options, &report);
-    int status = FIT_EXIT_OK;
+    int status = EXIT_OK;
     if (emit(path, options, &report, NULL, 0, outputs, err, errlen) != 0)
-        status = FIT_EXIT_WRITE;
+        status = EXIT_FAILED;
     else if (fitted != 0) {
-        fit_message(err, errlen, "%s: %s", path, report.message);
-        status = FIT_EXIT_INPUT;
+        message_format(err, errlen, "%s: %s", path, report.message);
+        status = EXIT_INPUT;
     }
     fit_report_free(&report);
     free(rows);
@@ -408,35 +377,40 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 
 /* ---- the command line ---- */
 
-typedef enum { OPT_FLAG, OPT_COUNT, OPT_REAL, OPT_TEXT, OPT_OPTIONAL_TEXT } option_kind;
-
-typedef struct {
-    const char *name;
-    option_kind kind;
-    const char *metavar;
-    const char *help;
-} option_spec;
+#define FIT_PROGRAM "scalesweep fit"
 
 enum {
     O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
     O_INFERENCE_TOKENS, O_EPSILON, O_NO_WRITE, O_QUIET, O_HELP, O_COUNT
 };
 
-static const option_spec specs[O_COUNT] = {
-    [O_CSV] = {"csv", OPT_TEXT, "FILE", "fit a CSV of results instead: a header naming N, D and loss (any order, any case), optionally seed, C, budget, unique_tokens"},
-    [O_JSON] = {"json", OPT_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table"},
-    [O_BOOTSTRAP] = {"bootstrap", OPT_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)"},
-    [O_SEED] = {"seed", OPT_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)"},
-    [O_LAWS] = {"laws", OPT_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)"},
-    [O_THREADS] = {"threads", OPT_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)"},
-    [O_CONFIDENCE] = {"confidence", OPT_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)"},
-    [O_TARGET_LOSS] = {"target-loss", OPT_REAL, "L", "inference-aware choice: the loss the model must reach (off)"},
-    [O_INFERENCE_TOKENS] = {"inference-tokens", OPT_REAL, "D", "... and the tokens it will serve over its life (0)"},
-    [O_EPSILON] = {"epsilon", OPT_REAL, "E", "seed spread for the overfitting bound instead of the measured one"},
-    [O_NO_WRITE] = {"no-write", OPT_FLAG, NULL, "do not write /fits into the results file"},
-    [O_QUIET] = {"quiet", OPT_FLAG, NULL, "no table and no notes (JSON still, if asked)"},
-    [O_HELP] = {"help", OPT_FLAG, NULL, "show this help"},
+static const cli_option options[O_COUNT] = {
+    [O_CSV] = {"csv", CLI_TEXT, "FILE", "fit a CSV of results instead: a header naming N, D and loss (any order, any case), optionally seed, C, budget, unique_tokens"},
+    [O_JSON] = {"json", CLI_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table"},
+    [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)"},
+    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)"},
+    [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)"},
+    [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)"},
+    [O_CONFIDENCE] = {"confidence", CLI_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)"},
+    [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)"},
+    [O_INFERENCE_TOKENS] = {"inference-tokens", CLI_REAL, "D", "... and the tokens it will serve over its life (0)"},
+    [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one"},
+    [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file"},
+    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "no table and no notes (JSON still, if asked)"},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
 };
+
+static const char usage[] =
+    "usage: scalesweep fit RESULTS.h5 [options]\n"
+    "       scalesweep fit --csv FILE [options]\n"
+    "Fits the scaling laws of a sweep's results (L(N), L(D), L(C), Kaplan's and\n"
+    "Chinchilla's joint laws, IsoFLOP profiles, seed variance and what follows from\n"
+    "them) with bootstrap intervals, prints them as a table (or JSON), and writes them\n"
+    "into the results file's /fits, replacing an older /fits. docs/fit.md says what\n"
+    "each figure means. Numbers accept 1e6, 2M, 3k.\n"
+    "Exit status: 0 the fit ran (a law the data cannot determine says so), 1 /fits\n"
+    "or the JSON could not be written, 2 bad options, an unreadable or foreign file,\n"
+    "a bad CSV, or no run that can feed a fit.\n";
 
 typedef struct {
     fit_options fit;
@@ -447,87 +421,54 @@ typedef struct {
     int set[O_COUNT];
 } fit_command;
 
-static void print_help(FILE *out)
+/* Stores one option's value (converted by cli_parse), checked; -1 after saying what is
+ * wrong. */
+static int set_option(void *user, int id, const cli_value *v)
 {
-    fprintf(out,
-            "usage: scalesweep fit RESULTS.h5 [options]\n"
-            "       scalesweep fit --csv FILE [options]\n"
-            "Fits the scaling laws of a sweep's results (L(N), L(D), L(C), Kaplan's and\n"
-            "Chinchilla's joint laws, IsoFLOP profiles, seed variance and what follows from\n"
-            "them) with bootstrap intervals, prints them as a table (or JSON), and writes them\n"
-            "into the results file's /fits, replacing an older /fits. docs/fit.md says what\n"
-            "each figure means. Numbers accept 1e6, 2M, 3k.\n"
-            "Exit status: 0 the fit ran (a law the data cannot determine says so), 1 /fits\n"
-            "or the JSON could not be written, 2 bad options, an unreadable or foreign file,\n"
-            "a bad CSV, or no run that can feed a fit.\n\n");
-    for (int i = 0; i < O_COUNT; i++) {
-        char left[64];
-        if (specs[i].kind == OPT_OPTIONAL_TEXT)
-            snprintf(left, sizeof left, "--%s%s", specs[i].name, specs[i].metavar);
-        else if (specs[i].metavar)
-            snprintf(left, sizeof left, "--%s %s", specs[i].name, specs[i].metavar);
-        else
-            snprintf(left, sizeof left, "--%s", specs[i].name);
-        fprintf(out, "  %-24s %s\n", left, specs[i].help);
-    }
-}
-
-static int bad_value(const char *name, const char *value, const char *expected)
-{
-    fprintf(stderr, "scalesweep fit: --%s %s: expected %s\n", name, value, expected);
-    return -1;
-}
-
-/* Stores one option's value, checked; -1 after saying what is wrong. */
-static int set_option(fit_command *c, int id, const char *value)
-{
-    const option_spec *s = &specs[id];
-    int64_t count = 0;
-    double real = 0.0;
+    fit_command *c = user;
+    const cli_option *o = &options[id];
+    const int64_t count = v->count;
+    const double real = v->real;
     char err[512];
-    if (s->kind == OPT_COUNT && parse_count(value, &count) != 0)
-        return bad_value(s->name, value, "a whole non-negative number");
-    if (s->kind == OPT_REAL && parse_real(value, &real) != 0)
-        return bad_value(s->name, value, "a number");
     c->set[id] = 1;
     switch (id) {
-    case O_CSV: c->csv_path = value; break;
-    case O_JSON: c->json_path = value ? value : "-"; break;
+    case O_CSV: c->csv_path = v->text; break;
+    case O_JSON: c->json_path = v->text ? v->text : "-"; break;
     case O_BOOTSTRAP:
         if (count > 10000000)
-            return bad_value(s->name, value, "at most 1e7 resamples");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "at most 1e7 resamples");
         c->fit.bootstrap = (int)count;
         break;
     case O_SEED: c->fit.bootstrap_seed = (uint64_t)count; break;
     case O_LAWS:
-        if (fit_laws_parse(value, &c->fit.laws, err, sizeof err) != 0) {
-            fprintf(stderr, "scalesweep fit: --%s\n", err);
+        if (fit_laws_parse(v->text, &c->fit.laws, err, sizeof err) != 0) {
+            fprintf(stderr, FIT_PROGRAM ": --%s\n", err);
             return -1;
         }
         break;
     case O_THREADS:
         if (count < 1 || count > 16)
-            return bad_value(s->name, value, "1 to 16 threads");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "1 to 16 threads");
         c->fit.threads = (int)count;
         break;
     case O_CONFIDENCE:
         if (!(real > 0 && real < 1))
-            return bad_value(s->name, value, "a level between 0 and 1, such as 0.95");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "a level between 0 and 1, such as 0.95");
         c->fit.confidence = real;
         break;
     case O_TARGET_LOSS:
         if (!(real > 0))
-            return bad_value(s->name, value, "a loss above 0 (nats per token)");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "a loss above 0 (nats per token)");
         c->fit.target_loss = real;
         break;
     case O_INFERENCE_TOKENS:
         if (!(real >= 0))
-            return bad_value(s->name, value, "a number of tokens, 0 or more");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "a number of tokens, 0 or more");
         c->fit.inference_tokens = real;
         break;
     case O_EPSILON:
         if (!(real > 0))
-            return bad_value(s->name, value, "a relative spread above 0, such as 0.02");
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "a relative spread above 0, such as 0.02");
         c->fit.epsilon = real;
         break;
     case O_NO_WRITE: c->no_write = 1; break;
@@ -542,47 +483,26 @@ static int parse_options(fit_command *c, int argc, char **argv)
 {
     memset(c, 0, sizeof *c);
     fit_options_defaults(&c->fit);
-    struct option longopts[O_COUNT + 1];
-    for (int i = 0; i < O_COUNT; i++) {
-        longopts[i].name = specs[i].name;
-        longopts[i].has_arg = specs[i].kind == OPT_FLAG            ? no_argument
-                              : specs[i].kind == OPT_OPTIONAL_TEXT ? optional_argument
-                                                                   : required_argument;
-        longopts[i].flag = NULL;
-        longopts[i].val = 1000 + i;
-    }
-    memset(&longopts[O_COUNT], 0, sizeof longopts[O_COUNT]);
-    optind = 1;
-    opterr = 0;
-    int option;
-    while ((option = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (option == 'h' || option == 1000 + O_HELP) {
-            print_help(stdout);
-            return 1;
-        }
-        if (option == '?' || option == ':') {
-            fprintf(stderr, "scalesweep fit: %s '%s' (see scalesweep fit --help)\n",
-                    option == '?' ? "unknown option" : "missing value for", argv[optind - 1]);
-            return -1;
-        }
-        if (set_option(c, option - 1000, optarg) != 0)
-            return -1;
-    }
-    for (; optind < argc; optind++) {
+    int first_operand;
+    int status = cli_parse(FIT_PROGRAM, usage, options, O_COUNT, argc, argv, set_option, c,
+                           &first_operand);
+    if (status != 0)
+        return status;
+    for (int i = first_operand; i < argc; i++) {
         if (c->results_path) {
-            fprintf(stderr, "scalesweep fit: unexpected argument '%s' (one results file)\n",
-                    argv[optind]);
+            fprintf(stderr, FIT_PROGRAM ": unexpected argument '%s' (one results file)\n",
+                    argv[i]);
             return -1;
         }
-        c->results_path = argv[optind];
+        c->results_path = argv[i];
     }
     if (!c->results_path == !c->csv_path) {
-        fprintf(stderr, "scalesweep fit: give a results file or --csv FILE%s (see "
-                        "scalesweep fit --help)\n", c->results_path ? ", not both" : "");
+        fprintf(stderr, FIT_PROGRAM ": give a results file or --csv FILE%s (see "
+                        FIT_PROGRAM " --help)\n", c->results_path ? ", not both" : "");
         return -1;
     }
     if (c->set[O_INFERENCE_TOKENS] && !c->set[O_TARGET_LOSS]) {
-        fprintf(stderr, "scalesweep fit: --inference-tokens needs --target-loss\n");
+        fprintf(stderr, FIT_PROGRAM ": --inference-tokens needs --target-loss\n");
         return -1;
     }
     return 0;
@@ -593,7 +513,7 @@ int fit_main(int argc, char **argv)
     fit_command c;
     int parsed = parse_options(&c, argc, argv);
     if (parsed != 0)
-        return parsed > 0 ? FIT_EXIT_OK : FIT_EXIT_INPUT;
+        return parsed > 0 ? EXIT_OK : EXIT_INPUT;
     const int json_stdout = c.json_path && strcmp(c.json_path, "-") == 0;
     fit_outputs outputs = {
         .out = json_stdout || !c.quiet ? stdout : NULL,
@@ -608,7 +528,7 @@ int fit_main(int argc, char **argv)
     char err[2048];
     int status = c.csv_path ? fit_csv(c.csv_path, &c.fit, &outputs, err, sizeof err)
                             : fit_file(c.results_path, &c.fit, &outputs, err, sizeof err);
-    if (status != FIT_EXIT_OK)
-        fprintf(stderr, "scalesweep fit: %s\n", err);
+    if (status != EXIT_OK)
+        fprintf(stderr, FIT_PROGRAM ": %s\n", err);
     return status;
 }

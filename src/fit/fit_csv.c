@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "fit_internal.h"
+#include "hash.h"
+#include "units.h"
 
 enum { COLUMN_N, COLUMN_D, COLUMN_LOSS, COLUMN_SEED, COLUMN_C, COLUMN_BUDGET, COLUMN_UNIQUE,
        COLUMNS };
@@ -40,14 +42,8 @@ static int split(char *line, char **fields, int capacity)
 /* FNV-1a over the bits of N and D: runs that differ only by seed share the id. */
 static uint64_t config_hash(double n, double d)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
     const double v[2] = {n, d};
-    const unsigned char *bytes = (const unsigned char *)v;
-    for (size_t i = 0; i < sizeof(v); i++) {
-        h ^= bytes[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV_OFFSET, v, sizeof(v));
 }
 
 int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *message,
@@ -57,7 +53,7 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
     *n = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
-        fit_message(message, message_length, "%s: %s", path, strerror(errno));
+        message_format(message, message_length, "%s: %s", path, strerror(errno));
         return -1;
     }
     char line[4096];
@@ -66,7 +62,7 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
     for (int c = 0; c < COLUMNS; c++)
         where[c] = -1;
     if (!fgets(line, sizeof(line), f)) {
-        fit_message(message, message_length, "%s: empty file", path);
+        message_format(message, message_length, "%s: empty file", path);
         fclose(f);
         return -1;
     }
@@ -78,7 +74,7 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
                 where[c] = i;
     for (int c = COLUMN_N; c <= COLUMN_LOSS; c++)
         if (where[c] < 0) {
-            fit_message(message, message_length, "%s: the header has no column %s", path,
+            message_format(message, message_length, "%s: the header has no column %s", path,
                         column_name[c]);
             fclose(f);
             return -1;
@@ -86,14 +82,14 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
     int64_t capacity = 64, count = 0, line_number = 1;
     fit_observation *out = malloc((size_t)capacity * sizeof(*out));
     if (!out) {
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         fclose(f);
         return -1;
     }
     while (fgets(line, sizeof(line), f)) {
         line_number++;
         if (!strchr(line, '\n') && !feof(f)) {
-            fit_message(message, message_length, "%s:%lld: line too long", path,
+            message_format(message, message_length, "%s:%lld: line too long", path,
                         (long long)line_number);
             goto fail;
         }
@@ -107,16 +103,13 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
             if (where[c] < 0)
                 continue;
             if (where[c] >= field_count) {
-                fit_message(message, message_length, "%s:%lld: no value for %s", path,
+                message_format(message, message_length, "%s:%lld: no value for %s", path,
                             (long long)line_number, column_name[c]);
                 goto fail;
             }
-            char *end;
-            errno = 0;
-            value[c] = strtod(fields[where[c]], &end);
-            if (end == fields[where[c]] || *end != '\0') {
+            if (units_parse_measurement(fields[where[c]], &value[c]) != 0) {
                 /* "nan" parses; an empty or a word does not */
-                fit_message(message, message_length, "%s:%lld: %s is not a number: \"%s\"", path,
+                message_format(message, message_length, "%s:%lld: %s is not a number: \"%s\"", path,
                             (long long)line_number, column_name[c], fields[where[c]]);
                 goto fail;
             }
@@ -124,7 +117,7 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
         if (count == capacity) {
             fit_observation *grown = realloc(out, (size_t)capacity * 2 * sizeof(*out));
             if (!grown) {
-                fit_message(message, message_length, "out of memory");
+                message_format(message, message_length, "out of memory");
                 goto fail;
             }
             out = grown;
@@ -144,13 +137,13 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
         o->ok = 1;
     }
     if (ferror(f)) {
-        fit_message(message, message_length, "%s: read error", path);
+        message_format(message, message_length, "%s: read error", path);
         goto fail;
     }
     fclose(f);
     if (count == 0) {
         free(out);
-        fit_message(message, message_length, "%s: no rows after the header", path);
+        message_format(message, message_length, "%s: no rows after the header", path);
         return -1;
     }
     *rows = out;

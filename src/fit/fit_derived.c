@@ -48,12 +48,12 @@ fit_status fit_contradiction(double alpha_c, double c_c, double alpha_d, double 
 {
     *c_star = *d_star = *l_star = NAN;
     if (!(alpha_c > 0 && c_c > 0 && alpha_d > 0 && d_c > 0 && d0 > 0 && isfinite(b))) {
-        fit_message(message, message_length, "the laws it needs are not all defined");
+        message_format(message, message_length, "the laws it needs are not all defined");
         return FIT_SKIPPED;
     }
     const double slope = alpha_c - alpha_d * b;
     if (!(slope > 0)) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "the fitted laws do not cross: L(C) falls as C^-%.4g, no faster than "
                     "L(D_opt(C)) ~ C^-%.4g",
                     alpha_c, alpha_d * b);
@@ -64,7 +64,7 @@ fit_status fit_contradiction(double alpha_c, double c_c, double alpha_d, double 
     *d_star = d0 * exp(b * log_c);
     *l_star = exp(alpha_c * (log(c_c) - log_c));
     if (!isfinite(*c_star) || !isfinite(*d_star)) {
-        fit_message(message, message_length, "the crossing is beyond the range of doubles");
+        message_format(message, message_length, "the crossing is beyond the range of doubles");
         return FIT_SKIPPED;
     }
     return FIT_OK;
@@ -101,16 +101,16 @@ fit_status fit_inference_optimal(double e, double a_coef, double b_coef, double 
 {
     out[0] = out[1] = NAN;
     if (!(e >= 0 && a_coef > 0 && b_coef > 0 && alpha > 0 && beta > 0)) {
-        fit_message(message, message_length, "the Chinchilla law is not defined");
+        message_format(message, message_length, "the Chinchilla law is not defined");
         return FIT_SKIPPED;
     }
     if (!(target > e) || !isfinite(target)) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "the target loss %.4g is not above the irreducible loss E = %.4g", target, e);
         return FIT_DEGENERATE;
     }
     if (!(inference_tokens >= 0) || !isfinite(inference_tokens)) {
-        fit_message(message, message_length, "inference tokens must be 0 or more");
+        message_format(message, message_length, "inference tokens must be 0 or more");
         return FIT_DEGENERATE;
     }
     inference_problem q = {e, a_coef, b_coef, alpha, beta, target, inference_tokens,
@@ -127,12 +127,12 @@ fit_status fit_inference_optimal(double e, double a_coef, double b_coef, double 
         }
     }
     if (best <= 0 || best >= SCAN - 1) {
-        fit_message(message, message_length, "the cost has no interior minimum");
+        message_format(message, message_length, "the cost has no interior minimum");
         return FIT_FAILED;
     }
     gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
     if (!s) {
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     gsl_function function = {inference_cost, &q};
@@ -149,7 +149,7 @@ fit_status fit_inference_optimal(double e, double a_coef, double b_coef, double 
     }
     gsl_min_fminimizer_free(s);
     if (status != GSL_SUCCESS) {
-        fit_message(message, message_length, "Brent's minimisation failed: %s",
+        message_format(message, message_length, "Brent's minimisation failed: %s",
                     gsl_strerror(status));
         return FIT_FAILED;
     }

@@ -7,10 +7,7 @@
 #include <stdint.h>
 
 #include "fit.h"
-
-/* printf into a message buffer (NULL or zero length: nothing). */
-void fit_message(char *message, size_t length, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "message.h"
 
 /* Checks that n points are finite and positive; NULL when they are, else what is
  * wrong, as static text naming the variable. */

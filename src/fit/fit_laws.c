@@ -25,22 +25,22 @@ fit_status fit_power_law(const double *x, const double *loss, int64_t n, double 
     if (!bad)
         bad = fit_check_positive(loss, n, "loss");
     if (bad) {
-        fit_message(message, message_length, "%s", bad);
+        message_format(message, message_length, "%s", bad);
         return FIT_DEGENERATE;
     }
     if (n < 3) {
-        fit_message(message, message_length, "%lld points: need at least 3", (long long)n);
+        message_format(message, message_length, "%lld points: need at least 3", (long long)n);
         return FIT_DEGENERATE;
     }
     if (fit_count_distinct(x, n) < 2) {
-        fit_message(message, message_length, "all points have the same x");
+        message_format(message, message_length, "all points have the same x");
         return FIT_DEGENERATE;
     }
     double *lx = malloc((size_t)n * sizeof(double)), *ly = malloc((size_t)n * sizeof(double));
     if (!lx || !ly) {
         free(lx);
         free(ly);
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -52,12 +52,12 @@ fit_status fit_power_law(const double *x, const double *loss, int64_t n, double 
     free(lx);
     free(ly);
     if (status != GSL_SUCCESS) {
-        fit_message(message, message_length, "linear fit failed: %s", gsl_strerror(status));
+        message_format(message, message_length, "linear fit failed: %s", gsl_strerror(status));
         return FIT_FAILED;
     }
     const double alpha = -c1;
     if (!(alpha > 0)) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "the loss does not fall with x (slope %.3g in log-log): no power law", c1);
         out[0] = alpha;
         return FIT_DEGENERATE;
@@ -165,11 +165,11 @@ fit_status fit_power_law_e_start(const double *x, const double *loss, int64_t n,
     if (!bad)
         bad = fit_check_positive(loss, n, "loss");
     if (bad) {
-        fit_message(message, message_length, "%s", bad);
+        message_format(message, message_length, "%s", bad);
         return FIT_DEGENERATE;
     }
     if (n < 4 || fit_count_distinct(x, n) < 3) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "%lld points at %lld distinct x: need at least 4 points at 3 x for 3 parameters",
                     (long long)n, (long long)fit_count_distinct(x, n));
         return FIT_DEGENERATE;
@@ -178,7 +178,7 @@ fit_status fit_power_law_e_start(const double *x, const double *loss, int64_t n,
     if (!lx || !ly) {
         free(lx);
         free(ly);
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     double mean_x = 0.0, mean_y = 0.0, min_loss = INFINITY;
@@ -217,14 +217,14 @@ fit_status fit_power_law_e_start(const double *x, const double *loss, int64_t n,
     free(lx);
     free(ly);
     if (!isfinite(best_sse)) {
-        fit_message(message, message_length, "no start converged");
+        message_format(message, message_length, "no start converged");
         return FIT_FAILED;
     }
     out[0] = exp(best[0]);
     out[1] = best[2];
     out[2] = exp(best[1] / best[2]);
     if (!(best[2] > 0)) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "the reducible part does not fall with x (alpha = %.3g)", best[2]);
         return FIT_DEGENERATE;
     }
@@ -281,11 +281,11 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
     if (!bad)
         bad = fit_check_positive(loss, n, "loss");
     if (bad) {
-        fit_message(message, message_length, "%s", bad);
+        message_format(message, message_length, "%s", bad);
         return FIT_DEGENERATE;
     }
     if (n < 5 || fit_count_distinct(n_params, n) < 2 || fit_count_distinct(tokens, n) < 2) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "%lld points, %lld distinct N, %lld distinct D: need 5 points and two "
                     "values of each",
                     (long long)n, (long long)fit_count_distinct(n_params, n),
@@ -298,7 +298,7 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
         free(ln);
         free(ld);
         free(ly);
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         return FIT_FAILED;
     }
     double mean_n = 0.0, mean_d = 0.0, mean_y = 0.0;
@@ -335,7 +335,7 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
     free(ld);
     free(ly);
     if (!isfinite(best_sse)) {
-        fit_message(message, message_length, "no start converged");
+        message_format(message, message_length, "no start converged");
         return FIT_FAILED;
     }
     out[0] = best[0] * best[1];
@@ -343,7 +343,7 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
     out[2] = exp(best[2]);
     out[3] = exp(best[3]);
     if (!(best[0] > 0 && best[1] > 0)) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "the fitted exponents are not positive (alpha_N = %.3g, alpha_D = %.3g)",
                     out[0], out[1]);
         return FIT_DEGENERATE;
@@ -360,11 +360,11 @@ fit_status fit_parabola(const double *x, const double *y, int64_t n, double c[3]
     c[0] = c[1] = c[2] = NAN;
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || !isfinite(y[i])) {
-            fit_message(message, message_length, "a value is NaN or infinite");
+            message_format(message, message_length, "a value is NaN or infinite");
             return FIT_DEGENERATE;
         }
     if (n < 3 || fit_count_distinct(x, n) < 3) {
-        fit_message(message, message_length,
+        message_format(message, message_length,
                     "%lld points at %lld distinct x: a parabola needs three", (long long)n,
                     (long long)fit_count_distinct(x, n));
         return FIT_DEGENERATE;
@@ -379,7 +379,7 @@ fit_status fit_parabola(const double *x, const double *y, int64_t n, double c[3]
     gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc((size_t)n, 3);
     fit_status result = FIT_FAILED;
     if (!design || !observed || !coefficients || !covariance || !w) {
-        fit_message(message, message_length, "out of memory");
+        message_format(message, message_length, "out of memory");
         goto done;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -392,7 +392,7 @@ fit_status fit_parabola(const double *x, const double *y, int64_t n, double c[3]
     double chi2;
     int status = gsl_multifit_linear(design, observed, coefficients, covariance, &chi2, w);
     if (status != GSL_SUCCESS) {
-        fit_message(message, message_length, "least squares failed: %s", gsl_strerror(status));
+        message_format(message, message_length, "least squares failed: %s", gsl_strerror(status));
         goto done;
     }
     const double b0 = gsl_vector_get(coefficients, 0), b1 = gsl_vector_get(coefficients, 1);

@@ -20,6 +20,7 @@
 #include <hdf5.h>
 
 #include "fit_internal.h"
+#include "hash.h"
 #include "results_hdf5.h"
 
 #define RESULTS_SCHEMA_VERSION 1
@@ -83,16 +84,6 @@ static const results_column results_point_columns[] = {
     RESULTS_COLUMN("test_loss", results_point, test_loss, RESULTS_FLOAT32),
 };
 
-static uint64_t results_hash_value(uint64_t h, uint64_t value)
-{
-    /* FNV-1a over the eight bytes, least significant first: the same on any machine */
-    for (int i = 0; i < 8; i++) {
-        h ^= (value >> (8 * i)) & 0xff;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* Equal for runs that differ only in their seed: everything else a row records of its
  * configuration. MurmurHash3's finaliser spreads FNV-1a's last bytes over the word. */
 static uint64_t results_config_id(const results_run *r)
@@ -103,15 +94,10 @@ static uint64_t results_config_id(const results_run *r)
                                (uint64_t)(int64_t)r->n_head,  (uint64_t)(int64_t)r->n_ctx,
                                (uint64_t)(int64_t)r->batch,   (uint64_t)r->tokens,
                                (uint64_t)r->unique_tokens,    (uint64_t)lr_bits};
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = HASH_FNV_OFFSET;
     for (size_t i = 0; i < RESULTS_COUNT(values); i++)
-        h = results_hash_value(h, values[i]);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
+        h = hash_fnv1a_u64(h, values[i]);
+    return hash_mix64(h);
 }
 
 /* Rows of a one-dimensional table. */
@@ -124,7 +110,7 @@ static int results_extent(hid_t dataset, int64_t *rows, const char *name, const 
     RESULTS_CHECK(space = H5Dget_space(dataset));
     RESULTS_CHECK(rank = H5Sget_simple_extent_ndims(space));
     if (rank != 1) {
-        fit_message(err, errlen, "%s: /%s has %d dimensions, not 1: not a scalesweep results "
+        message_format(err, errlen, "%s: /%s has %d dimensions, not 1: not a scalesweep results "
                     "file", path, name, rank);
         goto fail;
     }
@@ -146,14 +132,14 @@ static hid_t results_open_table(hid_t file, const char *name, const results_colu
     char what[128];
     RESULTS_CHECK(exists = H5Lexists(file, name, H5P_DEFAULT));
     if (!exists) {
-        fit_message(err, errlen, "%s: no /%s table: not a scalesweep results file", path, name);
+        message_format(err, errlen, "%s: no /%s table: not a scalesweep results file", path, name);
         goto fail;
     }
     RESULTS_CHECK(dataset = H5Dopen2(file, name, H5P_DEFAULT));
     RESULTS_CHECK(type = H5Dget_type(dataset));
     if (!results_columns_match(type, columns, n_columns, "not a table of compound rows", what,
                                sizeof(what))) {
-        fit_message(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
+        message_format(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
         goto fail;
     }
     RESULTS_CHECK(H5Tclose(type));
@@ -194,20 +180,20 @@ static int results_check_path(const char *path, char *err, size_t errlen)
 {
     struct stat info;
     if (stat(path, &info) != 0) {
-        fit_message(err, errlen, "%s: %s", path, strerror(errno));
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(info.st_mode)) {
-        fit_message(err, errlen, "%s: not a regular file", path);
+        message_format(err, errlen, "%s: not a regular file", path);
         return -1;
     }
     if (access(path, R_OK) != 0) {
-        fit_message(err, errlen, "%s: %s", path, strerror(errno));
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     htri_t is_hdf5 = H5Fis_hdf5(path);
     if (is_hdf5 <= 0) {
-        fit_message(err, errlen, "%s: not an HDF5 file (a scalesweep results file is; for a "
+        message_format(err, errlen, "%s: not an HDF5 file (a scalesweep results file is; for a "
                     "CSV of results use --csv)", path);
         return -1;
     }
@@ -244,7 +230,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     htri_t exists;
     RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
     if (!exists) {
-        fit_message(err, errlen, "%s: not a scalesweep results file (no schema_version "
+        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
                     "attribute)", path);
         goto fail;
     }
@@ -253,7 +239,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     RESULTS_CHECK(H5Aread(attribute, H5T_NATIVE_INT, &schema));
     RESULTS_CHECK(H5Aclose(attribute));
     if (schema != RESULTS_SCHEMA_VERSION) {
-        fit_message(err, errlen, "%s: results schema version %d; this scalesweep reads "
+        message_format(err, errlen, "%s: results schema version %d; this scalesweep reads "
                     "version %d", path, schema, RESULTS_SCHEMA_VERSION);
         goto fail;
     }
@@ -273,7 +259,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         goto fail;
     rows = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*rows));
     if (!rows) {
-        fit_message(err, errlen, "%s: out of memory for %" PRId64 " rows", path, n_rows);
+        message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path, n_rows);
         goto fail;
     }
     if (results_read_rows(runs, results_run_columns, RESULTS_COUNT(results_run_columns),
@@ -289,13 +275,13 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     for (int64_t i = 0; i < n_rows; i++) {
         const results_run *r = &rows[i];
         if (r->run_id[0] == '\0') {
-            fit_message(err, errlen, "%s: row %" PRId64 " of /runs has no run id; the file is "
+            message_format(err, errlen, "%s: row %" PRId64 " of /runs has no run id; the file is "
                         "damaged", path, i);
             goto fail;
         }
         if (r->curve_offset < 0 || r->curve_length < 0 ||
             r->curve_offset > n_points - r->curve_length) {
-            fit_message(err, errlen, "%s: row %" PRId64 " of /runs (run %.16s) points at "
+            message_format(err, errlen, "%s: row %" PRId64 " of /runs (run %.16s) points at "
                         "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows; "
                         "the file is damaged", path, i, r->run_id, r->curve_offset,
                         r->curve_length, n_points);
@@ -309,7 +295,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
                                    sizeof(*results->observations));
     results->run_ids = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->run_ids));
     if (!points || !results->observations || !results->run_ids) {
-        fit_message(err, errlen, "%s: out of memory for %" PRId64 " curve points", path, needed);
+        message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path, needed);
         goto fail;
     }
     if (results_read_rows(curves, results_point_columns, RESULTS_COUNT(results_point_columns),
@@ -345,7 +331,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     results->curve = malloc((size_t)(usable_points > 0 ? usable_points : 1) *
                             sizeof(*results->curve));
     if (!results->curve) {
-        fit_message(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
+        message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
                     usable_points);
         goto fail;
     }
@@ -552,7 +538,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
     if (law->n_quantities > 0) {
         results_quantity *q = calloc((size_t)law->n_quantities, sizeof(*q));
         if (!q) {
-            fit_message(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         buffer = q;
@@ -577,7 +563,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
     if (law->n_points > 0) {
         results_fit_point *p = malloc((size_t)law->n_points * sizeof(*p));
         if (!p) {
-            fit_message(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         buffer = p;
@@ -596,7 +582,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
     if (law->n_points > 0 && law->run_index && results) {
         results_run_id *ids = calloc((size_t)law->n_points, sizeof(*ids));
         if (!ids) {
-            fit_message(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         buffer = ids;
@@ -635,7 +621,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
     if (l == FIT_LAW_ISOFLOP && report->n_profiles > 0) {
         results_profile *p = calloc((size_t)report->n_profiles, sizeof(*p));
         if (!p) {
-            fit_message(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         buffer = p;
@@ -666,7 +652,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
     if (l == FIT_SEEDS && report->n_seed_groups > 0) {
         results_seed_group *g = calloc((size_t)report->n_seed_groups, sizeof(*g));
         if (!g) {
-            fit_message(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         buffer = g;
@@ -702,7 +688,7 @@ static int results_fit_lock(const char *path, char *err, size_t errlen)
 {
     int fd = results_lock(path, FIT_RESULTS_PROGRAM, "sweep", err, errlen);
     if (fd == RESULTS_LOCK_BUSY) {
-        fit_message(err, errlen, "%s: a sweep is writing this file (it holds %s.lock); fit it "
+        message_format(err, errlen, "%s: a sweep is writing this file (it holds %s.lock); fit it "
                     "once the sweep has ended, or with --no-write to leave the file alone",
                     path, path);
         return -1;
@@ -746,10 +732,10 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
                            "H5Fopen(path, H5F_ACC_RDWR, fapl)");
         size_t used = err ? strlen(err) : 0;
         if (err && strstr(err, "unable to lock file"))
-            fit_message(err + used, errlen - used, " (a reader such as h5py has the file "
+            message_format(err + used, errlen - used, " (a reader such as h5py has the file "
                         "open: close it and fit again)");
         else if (err && strstr(err, "already open for"))
-            fit_message(err + used, errlen - used, " (a sweep writing this file stopped "
+            message_format(err + used, errlen - used, " (a sweep writing this file stopped "
                         "without closing it: run the sweep again to resume and repair it, "
                         "or h5clear -s --increment=0 the file)");
         goto fail;
@@ -757,7 +743,7 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
     RESULTS_CHECK(H5Pclose(fapl));
     RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
     if (!exists) {
-        fit_message(err, errlen, "%s: not a scalesweep results file (no schema_version "
+        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
                     "attribute); /fits not written", path);
         goto fail;
     }

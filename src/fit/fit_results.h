@@ -24,13 +24,6 @@
 
 #include "fit.h"
 
-/* Exit statuses of `scalesweep fit`, and returns of fit_results_file. */
-enum {
-    FIT_EXIT_OK = 0,     /* the fit ran (each law has its own status, maybe degenerate) */
-    FIT_EXIT_WRITE = 1,  /* /fits or the JSON file could not be written */
-    FIT_EXIT_INPUT = 2   /* bad options, unreadable or foreign file, bad CSV, no usable run */
-};
-
 /* A results file as the fit sees it: one observation per committed row of /runs, whose
  * run_index is the row; the curve points of the runs that can feed a fit; every row's
  * run id. */
@@ -92,13 +85,15 @@ int fit_plan_options(const char *plan_text, fit_options *options, char *err, siz
 
 /* Reads PATH, fits (options NULL: the defaults with the file's plan's [fit]), prints the
  * report to out (NULL: nothing; json: JSON instead of the table) and writes /fits.
- * Returns FIT_EXIT_OK, FIT_EXIT_INPUT (nothing could be read or fitted; /fits is still
- * written when the file could be read, saying why) or FIT_EXIT_WRITE, with err. */
+ * Returns an exit status (exit_status.h): EXIT_OK (the fit ran; each law has its own
+ * status, maybe degenerate), EXIT_INPUT (nothing could be read or fitted; /fits is still
+ * written when the file could be read, saying why) or EXIT_FAILED (/fits or the JSON
+ * could not be written), with err. */
 int fit_results_file(const char *path, const fit_options *options, FILE *out, int json,
                      char *err, size_t errlen);
 
 /* `scalesweep fit RESULTS.h5 [options]` and `scalesweep fit --csv FILE [options]`.
- * argv[0] is the subcommand's name ("fit"). Returns the exit status (FIT_EXIT_*). */
+ * argv[0] is the subcommand's name ("fit"). Returns the exit status (exit_status.h). */
 int fit_main(int argc, char **argv);
 
 #endif

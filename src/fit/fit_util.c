@@ -1,4 +1,4 @@
-/* Small helpers of the fit stage: messages, input checks, seeded random streams, the
+/* Small helpers of the fit stage: input checks, seeded random streams, the
  * quantities and points of a law. */
 #include <math.h>
 #include <stdio.h>
@@ -7,16 +7,6 @@
 #include <time.h>
 
 #include "fit_internal.h"
-
-void fit_message(char *message, size_t length, const char *fmt, ...)
-{
-    if (!message || length == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, length, fmt, ap);
-    va_end(ap);
-}
 
 const char *fit_check_positive(const double *values, int64_t n, const char *what)
 {

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "model.h"
 #include "units.h"
 
@@ -1299,32 +1300,6 @@ static int read_data_sizes(parse_state *s)
 
 /* ---- expansion ----------------------------------------------------------------------- */
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv1a(uint64_t hash, const void *data, size_t n)
-{
-    const unsigned char *bytes = data;
-    for (size_t i = 0; i < n; i++) {
-        hash ^= bytes[i];
-        hash *= FNV_PRIME;
-    }
-    return hash;
-}
-
-/* MurmurHash3's 64-bit finaliser. FNV-1a alone spreads its last bytes over few bits, so
- * runs differing only in the seed (the text's end) would get ids differing in a few hex
- * digits; mixed, they look unrelated, which is what people reading ids expect. */
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 /* The run's identity: every resolved setting that changes what it computes, as text.
  * Floats are printed from their float values with 9 significant digits, which round-trip.
  * Changing this text changes every run id, and so what resuming an old results file
@@ -1405,7 +1380,7 @@ static int add_run(parse_state *s, const model_config *shape, int shape_line, in
     int length = canonical_text(p, &run->config, text, sizeof text);
     if (length < 0 || (size_t)length >= sizeof text)
         return fail_at(s, line, -1, "cannot describe run %lld", (long long)p->n_runs + 1);
-    uint64_t id = mix64(fnv1a(FNV_OFFSET, text, (size_t)length));
+    uint64_t id = hash_mix64(hash_fnv1a(HASH_FNV_OFFSET, text, (size_t)length));
     snprintf(run->run_id, sizeof run->run_id, "%016llx", (unsigned long long)id);
     run->cost = 6.0 * (double)n_params * (double)tokens;
     p->n_runs++;
@@ -1529,10 +1504,10 @@ static int expand(parse_state *s)
     }
     if (check_duplicate_runs(s) != 0)
         return -1;
-    uint64_t hash = FNV_OFFSET;
+    uint64_t hash = HASH_FNV_OFFSET;
     for (int64_t i = 0; i < p->n_runs; i++)
-        hash = fnv1a(hash, p->runs[i].run_id, 16);
-    p->hash = mix64(hash);
+        hash = hash_fnv1a(hash, p->runs[i].run_id, 16);
+    p->hash = hash_mix64(hash);
     return 0;
 }
 

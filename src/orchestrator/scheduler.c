@@ -12,6 +12,7 @@
 
 #include "checkpoints.h"
 #include "corpus.h"
+#include "exit_status.h"
 #include "fit_results.h"
 #include "store.h"
 #include "synthetic.h"
@@ -292,7 +293,7 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank)
         if (execute_run(p, index, have_data ? &data : NULL, rank, &sink, &row, &stopped_step)) {
             int64_t message[2] = {index, stopped_step};
             MPI_Send(message, 2, MPI_INT64_T, 0, TAG_INTERRUPTED, comm);
-            exit_status = SCHED_EXIT_INTERRUPTED;
+            exit_status = EXIT_INTERRUPTED;
             break;
         }
         /* the result also asks for the next task */
@@ -447,11 +448,11 @@ static int fit_after_sweep(const plan *p, const sched_options *o)
         fprintf(stderr, "scalesweep: fitting the laws (%lld bootstrap resamples)\n",
                 (long long)p->bootstrap);
     int status = fit_results_file(p->output, &options, stdout, 0, err, sizeof err);
-    if (status == FIT_EXIT_WRITE) {
+    if (status == EXIT_FAILED) {
         fprintf(stderr, "scalesweep: %s\n", err);
-        return 1;
+        return EXIT_FAILED;
     }
-    if (status != FIT_EXIT_OK)
+    if (status != EXIT_OK)
         fprintf(stderr, "scalesweep: no law could be fitted: %s\n", err);
     return 0;
 }
@@ -603,7 +604,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         status = 1;
     int unfinished = g.done + g.skipped < g.total;
     if (status == 0 && unfinished && (g.interrupted > 0 || interrupt_requested))
-        status = SCHED_EXIT_INTERRUPTED;
+        status = EXIT_INTERRUPTED;
     {
         /* the summary, also with --quiet */
         double elapsed = now_seconds() - g.start;
@@ -612,14 +613,14 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         fprintf(stderr, "scalesweep: %s: %lld of %lld runs in %s (%lld ran now, %lld were there "
                         "already; %lld failed, %lld diverged, %lld interrupted) in %s (%.3f s), "
                         "%.1f runs/s\n",
-                status == SCHED_EXIT_INTERRUPTED ? "interrupted" : "finished",
+                status == EXIT_INTERRUPTED ? "interrupted" : "finished",
                 (long long)(g.done + g.skipped), (long long)g.total, p->output,
                 (long long)g.done, (long long)g.skipped, (long long)g.failed,
                 (long long)g.diverged, (long long)g.interrupted, e, elapsed,
                 elapsed > 0 ? (double)g.done / elapsed : 0.0);
-        if (status == SCHED_EXIT_INTERRUPTED)
+        if (status == EXIT_INTERRUPTED)
             fprintf(stderr, "scalesweep: run the same command again to continue (exit status %d)\n",
-                    SCHED_EXIT_INTERRUPTED);
+                    EXIT_INTERRUPTED);
         if (size > 1) {
             /* rank 0 only waits and writes: it should cost next to nothing */
             double cpu = cpu_seconds() - cpu_start;

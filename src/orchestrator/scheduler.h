@@ -10,10 +10,6 @@
 
 #include "plan.h"
 
-/* Exit status of an interrupted sweep (EX_TEMPFAIL): in-flight runs are checkpointed and
- * the results file closed; running the same command again continues. slurm/ requeues on it. */
-#define SCHED_EXIT_INTERRUPTED 75
-
 typedef enum { SCHED_QUIET = 0, SCHED_NORMAL = 1, SCHED_VERBOSE = 2 } sched_verbosity;
 
 typedef struct {
@@ -33,7 +29,7 @@ void sched_install_signal_handlers(void);
  * Returns the process exit status: 0 when every run ended (ok or diverged), 1 when a
  * run failed or the results file could not be written, 2 when the results file was
  * refused (another plan's, or locked by another sweep) before anything ran,
- * SCHED_EXIT_INTERRUPTED when SIGTERM, SIGUSR1 or SIGINT stopped it before the end:
+ * EXIT_INTERRUPTED (exit_status.h) when SIGTERM, SIGUSR1 or SIGINT stopped it before the end:
  * workers checkpoint their runs at the next step boundary into OUTPUT.checkpoints/,
  * which the next start continues from. */
 int sched_run(const plan *p, MPI_Comm comm, const sched_options *options);

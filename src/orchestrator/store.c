@@ -21,6 +21,7 @@
 
 #include <hdf5.h>
 
+#include "hash.h"
 #include "results_hdf5.h"
 
 /* Rows per chunk (405 and 53 bytes a row: 104 kB and 217 kB chunks). Appends write
@@ -174,12 +175,7 @@ static int store_parse_run_id(const char *run_id, uint64_t *value)
 /* Run ids are already hashes, but a plan could use structured ones: mix anyway. */
 static size_t store_set_slot(uint64_t key, size_t capacity)
 {
-    key ^= key >> 30;
-    key *= 0xbf58476d1ce4e5b9ULL;
-    key ^= key >> 27;
-    key *= 0x94d049bb133111ebULL;
-    key ^= key >> 31;
-    return (size_t)key & (capacity - 1);
+    return (size_t)hash_splitmix64(key) & (capacity - 1);
 }
 
 static int store_set_contains(const store *s, uint64_t key)
@@ -285,7 +281,7 @@ static hid_t store_create_table(hid_t file, const char *name, const results_colu
     hsize_t zero = 0, unlimited = H5S_UNLIMITED;
     const char *units[32], *descriptions[32];
     if (n_columns > 32) {
-        results_error(err, errlen, "%s: table %s has too many columns", path, name);
+        message_format(err, errlen, "%s: table %s has too many columns", path, name);
         return H5I_INVALID_HID;
     }
     for (size_t i = 0; i < n_columns; i++) {
@@ -331,7 +327,7 @@ static int store_extent(hid_t dataset, int64_t *rows, const char *path, char *er
     STORE_CHECK(space = H5Dget_space(dataset));
     STORE_CHECK(rank = H5Sget_simple_extent_ndims(space));
     if (rank != 1) {
-        results_error(err, errlen, "%s: a table has %d dimensions, not 1", path, rank);
+        message_format(err, errlen, "%s: a table has %d dimensions, not 1", path, rank);
         goto fail;
     }
     STORE_CHECK(H5Sget_simple_extent_dims(space, &dims, NULL));
@@ -351,7 +347,7 @@ static int store_lock(const char *path, char *err, size_t errlen)
 {
     int fd = results_lock(path, STORE_PROGRAM, "other sweep", err, errlen);
     if (fd == RESULTS_LOCK_BUSY) {
-        results_error(err, errlen, "%s: another process is writing this file (it holds "
+        message_format(err, errlen, "%s: another process is writing this file (it holds "
                       "%s.lock); two sweeps cannot share one output", path, path);
         return -1;
     }
@@ -419,7 +415,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
 
     STORE_CHECK(exists = H5Aexists(file, "schema_version"));
     if (!exists) {
-        results_error(err, errlen, "%s: not a scalesweep results file (no schema_version "
+        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
                       "attribute); refusing to write to it", path);
         goto fail;
     }
@@ -431,7 +427,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
         STORE_CHECK(status);
     }
     if (schema != STORE_SCHEMA_VERSION) {
-        results_error(err, errlen, "%s: results schema version %d; this scalesweep writes "
+        message_format(err, errlen, "%s: results schema version %d; this scalesweep writes "
                       "version %d and will not append to another", path, schema,
                       STORE_SCHEMA_VERSION);
         goto fail;
@@ -445,7 +441,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     snprintf(hash, sizeof(hash), "%016" PRIx64, plan_hash);
     *plan_differs = strcmp(stored_hash, hash) != 0;
     if (*plan_differs && !force) {
-        results_error(err, errlen, "%s holds the results of another plan (plan_hash %s in the "
+        message_format(err, errlen, "%s holds the results of another plan (plan_hash %s in the "
                       "file, %s for this plan); use another output, or force to add this "
                       "plan's runs to it", path, stored_hash[0] ? stored_hash : "(none)", hash);
         goto fail;
@@ -457,7 +453,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     STORE_CHECK(type = H5Dget_type(runs));
     if (!results_columns_match(type, store_run_columns, STORE_COUNT(store_run_columns),
                                "not a compound type", what, sizeof(what))) {
-        results_error(err, errlen, "%s: /runs is not a scalesweep table: %s", path, what);
+        message_format(err, errlen, "%s: /runs is not a scalesweep table: %s", path, what);
         goto fail;
     }
     STORE_CHECK(H5Tclose(type));
@@ -465,7 +461,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     STORE_CHECK(type = H5Dget_type(curves));
     if (!results_columns_match(type, store_curve_columns, STORE_COUNT(store_curve_columns),
                                "not a compound type", what, sizeof(what))) {
-        results_error(err, errlen, "%s: /curves is not a scalesweep table: %s", path, what);
+        message_format(err, errlen, "%s: /curves is not a scalesweep table: %s", path, what);
         goto fail;
     }
     STORE_CHECK(H5Tclose(type));
@@ -477,7 +473,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     if (s->runs_extent > 0) {
         slices = calloc((size_t)s->runs_extent, sizeof(*slices));
         if (!slices) {
-            results_error(err, errlen, "%s: out of memory for %" PRId64 " rows", path,
+            message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path,
                           s->runs_extent);
             goto fail;
         }
@@ -496,7 +492,7 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     while (s->n_runs > 0 && slices[s->n_runs - 1].run_id[0] == '\0')
         s->n_runs--;
     if (store_set_reserve(s, s->n_runs + 1024) < 0) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     int64_t expected_offset = 0;
@@ -508,19 +504,19 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
         memcpy(run_id, row->run_id, sizeof(run_id));
         run_id[sizeof(run_id) - 1] = '\0';
         if (store_parse_run_id(run_id, &key) < 0) {
-            results_error(err, errlen, "%s: row %" PRId64 " of /runs has run_id \"%s\", not 16 "
+            message_format(err, errlen, "%s: row %" PRId64 " of /runs has run_id \"%s\", not 16 "
                           "hex digits; the file is damaged", path, i, run_id);
             goto fail;
         }
         if (store_set_contains(s, key)) {
-            results_error(err, errlen, "%s: run %s appears twice in /runs (row %" PRId64 "); "
+            message_format(err, errlen, "%s: run %s appears twice in /runs (row %" PRId64 "); "
                           "the file is damaged", path, run_id, i);
             goto fail;
         }
         /* appends keep every curve right after the previous one */
         if (row->curve_offset != expected_offset || row->curve_length < 0 ||
             row->curve_offset + row->curve_length > s->curves_extent) {
-            results_error(err, errlen, "%s: row %" PRId64 " of /runs (run %s) points at /curves "
+            message_format(err, errlen, "%s: row %" PRId64 " of /runs (run %s) points at /curves "
                           "rows %" PRId64 "+%" PRId64 ", but the previous run ends at %" PRId64
                           " and /curves has %" PRId64 " rows; the file is damaged", path, i,
                           run_id, row->curve_offset, row->curve_length, expected_offset,
@@ -615,7 +611,7 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
 {
     store *s = calloc(1, sizeof(*s));
     if (!s) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     s->lock_fd = -1;
@@ -625,7 +621,7 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
     s->runs_memory_space = s->curves_memory_space = H5I_INVALID_HID;
     s->path = strdup(path);
     if (!s->path) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         free(s);
         return NULL;
     }
@@ -647,14 +643,14 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
             goto fail;
     } else if (errno == ENOENT) {
         if (store_set_reserve(s, 1024) < 0) {
-            results_error(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         created = 1;
         if (store_create(s, plan_text, plan_hash, command_line, version, err, errlen) < 0)
             goto fail;
     } else {
-        results_error(err, errlen, "%s: %s", path, strerror(errno));
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
         goto fail;
     }
 
@@ -750,20 +746,20 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
     char run_id[17];
     results_copy_text(run_id, row->run_id, sizeof(run_id));
     if (strnlen(row->run_id, sizeof(row->run_id)) != 16 || store_parse_run_id(run_id, &key) < 0) {
-        results_error(err, errlen, "%s: run id \"%s\" is not 16 lowercase hex digits", path,
+        message_format(err, errlen, "%s: run id \"%s\" is not 16 lowercase hex digits", path,
                       run_id);
         return -1;
     }
     if (store_set_contains(s, key)) {
-        results_error(err, errlen, "%s: run %s is already in the file", path, run_id);
+        message_format(err, errlen, "%s: run %s is already in the file", path, run_id);
         return -1;
     }
     if (n_points < 0 || (n_points > 0 && !points)) {
-        results_error(err, errlen, "%s: run %s: no curve points given", path, run_id);
+        message_format(err, errlen, "%s: run %s: no curve points given", path, run_id);
         return -1;
     }
     if (store_set_reserve(s, s->n_runs + 1) < 0) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         return -1;
     }
 
@@ -772,7 +768,7 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
     if (n_points > 0) {
         size_t row_size = results_row_size(store_curve_columns, STORE_COUNT(store_curve_columns));
         if (store_reserve_buffer(s, (size_t)n_points * row_size) < 0) {
-            results_error(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
+            message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
                           n_points);
             return -1;
         }
@@ -805,7 +801,7 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
     copy.curve_length = n_points;
     /* the curve is on disk: the buffer is free for the row */
     if (store_reserve_buffer(s, sizeof(store_row)) < 0) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         return -1;
     }
     store_pack(s->buffer, &copy, sizeof(copy), 1, store_run_columns,

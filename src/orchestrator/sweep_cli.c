@@ -1,33 +1,58 @@
 /* `scalesweep plan.ini`: validate the plan on rank 0, share it with every rank, run the
  * sweep. `--dry-run` lists the runs without starting MPI. */
-#include <getopt.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_options.h"
+#include "exit_status.h"
 #include "plan.h"
 #include "scheduler.h"
 #include "sweep.h"
 
-static void print_help(FILE *out)
+#define SWEEP_PROGRAM "scalesweep"
+
+enum { O_DRY_RUN, O_FORCE, O_NO_FIT, O_QUIET, O_VERBOSE, O_HELP, O_COUNT };
+
+static const cli_option options[O_COUNT] = {
+    [O_DRY_RUN] = {"dry-run", CLI_FLAG, NULL, "list the runs with N, D, C and their share of the cost; start nothing"},
+    [O_FORCE] = {"force", CLI_FLAG, NULL, "resume into a results file made by a different plan"},
+    [O_NO_FIT] = {"no-fit", CLI_FLAG, NULL, "do not fit the laws when the sweep is complete"},
+    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only errors and the final summary"},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "also print every curve point as it arrives"},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
+};
+
+static const char usage[] =
+    "usage: mpirun -n RANKS scalesweep PLAN.ini [options]\n"
+    "       scalesweep PLAN.ini --dry-run\n"
+    "Runs every run of the plan not yet in its results file ([sweep] output), on\n"
+    "RANKS - 1 workers (with one rank, rank 0 trains the runs itself); when all have\n"
+    "ended, rank 0 fits the laws (the plan's [fit]): a table on stdout, /fits in the file.\n"
+    "Exit status: 0 every run ended (ok or diverged), 1 a run failed or the results\n"
+    "file could not be written, 2 the plan or the command line is invalid or the\n"
+    "results file was refused (another plan's without --force, or in use), 75\n"
+    "interrupted by a signal (run the same command again to continue).\n";
+
+typedef struct {
+    int dry_run;
+    sched_options sched;
+} sweep_command;
+
+static int set_option(void *user, int id, const cli_value *value)
 {
-    fprintf(out,
-            "usage: mpirun -n RANKS scalesweep PLAN.ini [options]\n"
-            "       scalesweep PLAN.ini --dry-run\n"
-            "Runs every run of the plan not yet in its results file ([sweep] output), on\n"
-            "RANKS - 1 workers (with one rank, rank 0 trains the runs itself); when all have\n"
-            "ended, rank 0 fits the laws (the plan's [fit]): a table on stdout, /fits in the file.\n\n"
-            "  --dry-run     list the runs with N, D, C and their share of the cost; start nothing\n"
-            "  --force       resume into a results file made by a different plan\n"
-            "  --no-fit      do not fit the laws when the sweep is complete\n"
-            "  --quiet       print only errors and the final summary\n"
-            "  --verbose     also print every curve point as it arrives\n"
-            "  --help        show this help\n\n"
-            "Exit status: 0 every run ended (ok or diverged), 1 a run failed or the results\n"
-            "file could not be written, 2 the plan or the command line is invalid or the\n"
-            "results file was refused (another plan's without --force, or in use).\n");
+    (void)value;
+    sweep_command *c = user;
+    switch (id) {
+    case O_DRY_RUN: c->dry_run = 1; break;
+    case O_FORCE: c->sched.force = 1; break;
+    case O_NO_FIT: c->sched.no_fit = 1; break;
+    case O_QUIET: c->sched.verbosity = SCHED_QUIET; break;
+    case O_VERBOSE: c->sched.verbosity = SCHED_VERBOSE; break;
+    default: break;
+    }
+    return 0;
 }
 
 /* The command line as one string, for the results file. */
@@ -50,37 +75,20 @@ static char *join_arguments(int argc, char **argv)
 
 int sweep_main(int argc, char **argv, const char *version)
 {
-    static const struct option longopts[] = {{"dry-run", no_argument, NULL, 'n'},
-                                             {"force", no_argument, NULL, 'f'},
-                                             {"no-fit", no_argument, NULL, 'F'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"verbose", no_argument, NULL, 'v'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    int dry_run = 0;
-    sched_options options = {SCHED_NORMAL, 0, 0, NULL, version};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'n': dry_run = 1; break;
-        case 'f': options.force = 1; break;
-        case 'F': options.no_fit = 1; break;
-        case 'q': options.verbosity = SCHED_QUIET; break;
-        case 'v': options.verbosity = SCHED_VERBOSE; break;
-        case 'h': print_help(stdout); return 0;
-        default:
-            fprintf(stderr, "scalesweep: unknown option '%s' (see scalesweep --help)\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    sweep_command command = {0, {SCHED_NORMAL, 0, 0, NULL, version}};
+    int first_operand;
+    int parsed = cli_parse(SWEEP_PROGRAM, usage, options, O_COUNT, argc, argv, set_option,
+                           &command, &first_operand);
+    if (parsed != 0)
+        return parsed > 0 ? EXIT_OK : EXIT_INPUT;
+    if (first_operand != argc - 1) {
+        fprintf(stderr, SWEEP_PROGRAM ": expected one plan file (see " SWEEP_PROGRAM
+                        " --help)\n");
+        return EXIT_INPUT;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "scalesweep: expected one plan file (see scalesweep --help)\n");
-        return EXIT_USAGE;
-    }
-    const char *path = argv[optind];
+    const int dry_run = command.dry_run;
+    sched_options options = command.sched;
+    const char *path = argv[first_operand];
     char err[2048];
 
     if (dry_run) {
@@ -89,11 +97,11 @@ int sweep_main(int argc, char **argv, const char *version)
             plan_check_environment(&p, err, sizeof err) != 0) {
             fprintf(stderr, "%s\n", err);
             plan_free(&p); /* a failed load leaves the plan empty: freeing is safe */
-            return EXIT_USAGE;
+            return EXIT_INPUT;
         }
         plan_print_runs(&p, stdout);
         plan_free(&p);
-        return 0;
+        return EXIT_OK;
     }
 
     MPI_Init(&argc, &argv);
@@ -123,7 +131,7 @@ int sweep_main(int argc, char **argv, const char *version)
     MPI_Bcast(&text_length, 1, MPI_LONG_LONG, 0, comm);
     if (text_length < 0) {
         MPI_Finalize();
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     char *text = rank == 0 ? p.text : malloc((size_t)text_length + 1);
     MPI_Bcast(text, (int)text_length + 1, MPI_CHAR, 0, comm);
@@ -132,7 +140,7 @@ int sweep_main(int argc, char **argv, const char *version)
         free(text);
         if (!valid) {
             fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
-            MPI_Abort(comm, EXIT_USAGE);
+            MPI_Abort(comm, EXIT_INPUT);
         }
     }
     char *command_line = join_arguments(argc, argv);

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +21,6 @@
 #define CHECK(call) RESULTS_HDF5_CHECK(program, call, #call)
 
 /* ---- errors ---- */
-
-void results_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 typedef struct {
     char *out;
@@ -121,13 +110,13 @@ int results_lock(const char *path, const char *program, const char *others, char
     size_t length = strlen(path) + sizeof(".lock");
     char *lock_path = malloc(length);
     if (!lock_path) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         return -1;
     }
     snprintf(lock_path, length, "%s.lock", path);
     int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        results_error(err, errlen, "%s: cannot create %s: %s", path, lock_path,
+        message_format(err, errlen, "%s: cannot create %s: %s", path, lock_path,
                       strerror(errno));
         free(lock_path);
         return -1;
@@ -318,7 +307,7 @@ int results_read_text(hid_t object, const char *name, char **out, const char *pr
     if (!exists) {
         *out = strdup("");
         if (!*out) {
-            results_error(err, errlen, "%s: out of memory", path);
+            message_format(err, errlen, "%s: out of memory", path);
             goto fail;
         }
         return 0;
@@ -326,7 +315,7 @@ int results_read_text(hid_t object, const char *name, char **out, const char *pr
     CHECK(attribute = H5Aopen(object, name, H5P_DEFAULT));
     CHECK(type = H5Aget_type(attribute));
     if (H5Tget_class(type) != H5T_STRING) {
-        results_error(err, errlen, "%s: attribute %s is not a string", path, name);
+        message_format(err, errlen, "%s: attribute %s is not a string", path, name);
         goto fail;
     }
     CHECK(variable = H5Tis_variable_str(type));
@@ -345,7 +334,7 @@ int results_read_text(hid_t object, const char *name, char **out, const char *pr
         }
     }
     if (!*out) {
-        results_error(err, errlen, "%s: out of memory", path);
+        message_format(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     results_release(&memory);

@@ -16,11 +16,9 @@
 
 #include <hdf5.h>
 
-/* ---- errors ---- */
+#include "message.h"
 
-/* Formats a message into err (nothing when err is NULL or errlen 0). */
-void results_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* ---- errors ---- */
 
 /* A failed HDF5 call: "PROGRAM: PATH: CALL failed; HDF5 error stack:" and the stack (with
  * file and line of each frame, for a bug report) go to stderr; err gets

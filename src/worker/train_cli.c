@@ -1,6 +1,5 @@
 /* `scalesweep train`: one training run from the command line, no MPI. One options table
  * drives getopt_long, the value checks and --help. */
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stddef.h>
@@ -9,18 +8,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "corpus.h"
+#include "exit_status.h"
 #include "train.h"
-#include "units.h"
-
-typedef enum { OPT_INT, OPT_COUNT, OPT_REAL, OPT_TEXT, OPT_FLAG } option_kind;
-
-typedef struct {
-    const char *name;
-    option_kind kind;
-    const char *metavar;
-    const char *help;
-} option_spec;
 
 typedef struct {
     train_config config;
@@ -40,78 +31,54 @@ enum {
     O_CHECKPOINT_EVERY, O_RESUME, O_STOP_AFTER, O_QUIET, O_HELP, O_COUNT
 };
 
-static const option_spec specs[O_COUNT] = {
-    [O_CORPUS] = {"corpus", OPT_TEXT, "PATH", "a folder with train.txt and test.txt (default data/brown), or any UTF-8 text file"},
-    [O_TEST_FRACTION] = {"test-fraction", OPT_REAL, "F", "for a single text file: the held-out fraction at its end (0.05)"},
-    [O_N_LAYER] = {"n-layer", OPT_INT, "L", "transformer blocks (2)"},
-    [O_D_MODEL] = {"d-model", OPT_INT, "C", "model width (128)"},
-    [O_N_HEAD] = {"n-head", OPT_INT, "H", "attention heads, must divide d-model (4)"},
-    [O_N_CTX] = {"n-ctx", OPT_INT, "T", "context length in bytes (128)"},
-    [O_BATCH] = {"batch", OPT_INT, "B", "sequences per step (16); tokens per step = B * T"},
-    [O_TOKENS] = {"tokens", OPT_COUNT, "D", "tokens to train on, rounded to whole steps (2M)"},
-    [O_UNIQUE_TOKENS] = {"unique-tokens", OPT_COUNT, "U", "data-limited mode: train on only the first U bytes, repeated (0 = all)"},
-    [O_LR] = {"lr", OPT_REAL, "LR", "peak learning rate (1e-3)"},
-    [O_FINAL_LR_RATIO] = {"final-lr-ratio", OPT_REAL, "R", "cosine decay ends at R * lr (0.1)"},
-    [O_WARMUP_STEPS] = {"warmup-steps", OPT_COUNT, "S", "linear warmup steps (default 5% of the run)"},
-    [O_WEIGHT_DECAY] = {"weight-decay", OPT_REAL, "W", "AdamW decoupled weight decay on matrices (0.1)"},
-    [O_BETA1] = {"beta1", OPT_REAL, "B1", "AdamW beta1 (0.9)"},
-    [O_BETA2] = {"beta2", OPT_REAL, "B2", "AdamW beta2 (0.95)"},
-    [O_EPS] = {"eps", OPT_REAL, "E", "AdamW epsilon (1e-8)"},
-    [O_GRAD_CLIP] = {"grad-clip", OPT_REAL, "G", "clip the global gradient norm to G, 0 = off (1.0)"},
-    [O_EVAL_INTERVAL] = {"eval-interval", OPT_COUNT, "K", "evaluate every K steps (default: ten times per run) and at the end"},
-    [O_EVAL_TOKENS] = {"eval-tokens", OPT_COUNT, "E", "held-out tokens scored at each evaluation (65536)"},
-    [O_PATIENCE] = {"patience", OPT_INT, "P", "stop after P evaluations without a better test loss, 0 = off (0)"},
-    [O_SEED] = {"seed", OPT_COUNT, "S", "seed of the weights and of the data order (1)"},
-    [O_CHECKPOINT] = {"checkpoint", OPT_TEXT, "PATH", "write the run's whole state here when it ends or stops"},
-    [O_CHECKPOINT_EVERY] = {"checkpoint-every", OPT_COUNT, "K", "also write the checkpoint every K steps (0 = off)"},
-    [O_RESUME] = {"resume", OPT_TEXT, "PATH", "continue the run saved in this checkpoint (its own configuration applies)"},
-    [O_STOP_AFTER] = {"stop-after", OPT_COUNT, "K", "stop after K steps of this invocation, as if interrupted"},
-    [O_QUIET] = {"quiet", OPT_FLAG, NULL, "print only the summary, not the curve"},
-    [O_HELP] = {"help", OPT_FLAG, NULL, "show this help"},
+static const cli_option options[O_COUNT] = {
+    [O_CORPUS] = {"corpus", CLI_TEXT, "PATH", "a folder with train.txt and test.txt (default data/brown), or any UTF-8 text file"},
+    [O_TEST_FRACTION] = {"test-fraction", CLI_REAL, "F", "for a single text file: the held-out fraction at its end (0.05)"},
+    [O_N_LAYER] = {"n-layer", CLI_INT, "L", "transformer blocks (2)"},
+    [O_D_MODEL] = {"d-model", CLI_INT, "C", "model width (128)"},
+    [O_N_HEAD] = {"n-head", CLI_INT, "H", "attention heads, must divide d-model (4)"},
+    [O_N_CTX] = {"n-ctx", CLI_INT, "T", "context length in bytes (128)"},
+    [O_BATCH] = {"batch", CLI_INT, "B", "sequences per step (16); tokens per step = B * T"},
+    [O_TOKENS] = {"tokens", CLI_COUNT, "D", "tokens to train on, rounded to whole steps (2M)"},
+    [O_UNIQUE_TOKENS] = {"unique-tokens", CLI_COUNT, "U", "data-limited mode: train on only the first U bytes, repeated (0 = all)"},
+    [O_LR] = {"lr", CLI_REAL, "LR", "peak learning rate (1e-3)"},
+    [O_FINAL_LR_RATIO] = {"final-lr-ratio", CLI_REAL, "R", "cosine decay ends at R * lr (0.1)"},
+    [O_WARMUP_STEPS] = {"warmup-steps", CLI_COUNT, "S", "linear warmup steps (default 5% of the run)"},
+    [O_WEIGHT_DECAY] = {"weight-decay", CLI_REAL, "W", "AdamW decoupled weight decay on matrices (0.1)"},
+    [O_BETA1] = {"beta1", CLI_REAL, "B1", "AdamW beta1 (0.9)"},
+    [O_BETA2] = {"beta2", CLI_REAL, "B2", "AdamW beta2 (0.95)"},
+    [O_EPS] = {"eps", CLI_REAL, "E", "AdamW epsilon (1e-8)"},
+    [O_GRAD_CLIP] = {"grad-clip", CLI_REAL, "G", "clip the global gradient norm to G, 0 = off (1.0)"},
+    [O_EVAL_INTERVAL] = {"eval-interval", CLI_COUNT, "K", "evaluate every K steps (default: ten times per run) and at the end"},
+    [O_EVAL_TOKENS] = {"eval-tokens", CLI_COUNT, "E", "held-out tokens scored at each evaluation (65536)"},
+    [O_PATIENCE] = {"patience", CLI_INT, "P", "stop after P evaluations without a better test loss, 0 = off (0)"},
+    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the weights and of the data order (1)"},
+    [O_CHECKPOINT] = {"checkpoint", CLI_TEXT, "PATH", "write the run's whole state here when it ends or stops"},
+    [O_CHECKPOINT_EVERY] = {"checkpoint-every", CLI_COUNT, "K", "also write the checkpoint every K steps (0 = off)"},
+    [O_RESUME] = {"resume", CLI_TEXT, "PATH", "continue the run saved in this checkpoint (its own configuration applies)"},
+    [O_STOP_AFTER] = {"stop-after", CLI_COUNT, "K", "stop after K steps of this invocation, as if interrupted"},
+    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only the summary, not the curve"},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
 };
 
-static void print_help(FILE *out)
-{
-    fprintf(out,
-            "usage: scalesweep train [options]\n"
-            "Trains one byte-level transformer on the corpus, printing the loss curve\n"
-            "(step, tokens, FLOPs = 6ND, train loss, test loss in nats/token and bits/byte, lr)\n"
-            "and a summary. SIGINT or SIGTERM stops at the next step (checkpointing if asked).\n"
-            "Numbers accept 1e6, 2M, 3k. Exit status: 0 ok, 1 failure, 2 bad options, 3 diverged.\n\n");
-    for (int i = 0; i < O_COUNT; i++) {
-        char left[64];
-        if (specs[i].metavar)
-            snprintf(left, sizeof left, "--%s %s", specs[i].name, specs[i].metavar);
-        else
-            snprintf(left, sizeof left, "--%s", specs[i].name);
-        fprintf(out, "  %-24s %s\n", left, specs[i].help);
-    }
-}
+#define TRAIN_PROGRAM "scalesweep train"
 
-static int bad_value(const char *name, const char *value, const char *expected)
-{
-    fprintf(stderr, "scalesweep train: --%s %s: expected %s\n", name, value, expected);
-    return -1;
-}
+static const char usage[] =
+    "usage: scalesweep train [options]\n"
+    "Trains one byte-level transformer on the corpus, printing the loss curve\n"
+    "(step, tokens, FLOPs = 6ND, train loss, test loss in nats/token and bits/byte, lr)\n"
+    "and a summary. SIGINT or SIGTERM stops at the next step (checkpointing if asked).\n"
+    "Numbers accept 1e6, 2M, 3k. Exit status: 0 ok, 1 failure, 2 bad options, 3 diverged.\n";
 
-/* Stores one option's value; -1 after printing what is wrong. */
-static int set_option(train_options *o, int id, const char *value)
+/* Stores one option's value (cli_parse has converted it). */
+static int set_option(void *user, int id, const cli_value *v)
 {
-    const option_spec *s = &specs[id];
-    int64_t count = 0;
-    double real = 0.0;
-    if (s->kind == OPT_INT || s->kind == OPT_COUNT) {
-        if (units_parse_count(value, &count) != 0)
-            return bad_value(s->name, value, "a whole non-negative number");
-        if (s->kind == OPT_INT && count > 1000000000)
-            return bad_value(s->name, value, "a number below 1e9");
-    } else if (s->kind == OPT_REAL) {
-        if (units_parse_real(value, &real) != 0)
-            return bad_value(s->name, value, "a number");
-    }
+    train_options *o = user;
     train_config *c = &o->config;
+    const int64_t count = v->count;
+    const double real = v->real;
     switch (id) {
-    case O_CORPUS: o->corpus_path = value; break;
+    case O_CORPUS: o->corpus_path = v->text; break;
     case O_TEST_FRACTION: o->test_fraction = real; break;
     case O_N_LAYER: c->model.n_layer = (int)count; break;
     case O_D_MODEL: c->model.d_model = (int)count; break;
@@ -132,9 +99,9 @@ static int set_option(train_options *o, int id, const char *value)
     case O_EVAL_TOKENS: c->eval_tokens = count; break;
     case O_PATIENCE: c->patience = (int)count; break;
     case O_SEED: c->seed = (uint64_t)count; break;
-    case O_CHECKPOINT: o->checkpoint_path = value; break;
+    case O_CHECKPOINT: o->checkpoint_path = v->text; break;
     case O_CHECKPOINT_EVERY: o->checkpoint_every = count; break;
-    case O_RESUME: o->resume_path = value; break;
+    case O_RESUME: o->resume_path = v->text; break;
     case O_STOP_AFTER: o->stop_after = count; break;
     case O_QUIET: o->quiet = 1; break;
     default: break;
@@ -149,35 +116,14 @@ static int parse_options(train_options *o, int argc, char **argv)
     train_config_defaults(&o->config);
     o->corpus_path = "data/brown";
     o->test_fraction = 0.05;
-    struct option longopts[O_COUNT + 1];
-    for (int i = 0; i < O_COUNT; i++) {
-        longopts[i].name = specs[i].name;
-        longopts[i].has_arg = specs[i].kind == OPT_FLAG ? no_argument : required_argument;
-        longopts[i].flag = NULL;
-        longopts[i].val = 1000 + i;
-    }
-    memset(&longopts[O_COUNT], 0, sizeof longopts[O_COUNT]);
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == 'h' || c == 1000 + O_HELP) {
-            print_help(stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            fprintf(stderr, "scalesweep train: %s '%s' (see scalesweep train --help)\n",
-                    c == '?' ? "unknown option" : "missing value for", argv[optind - 1]);
-            return -1;
-        }
-        if (set_option(o, c - 1000, optarg) != 0)
-            return -1;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "scalesweep train: unexpected argument '%s'\n", argv[optind]);
+    int first_operand;
+    int status = cli_parse(TRAIN_PROGRAM, usage, options, O_COUNT, argc, argv, set_option, o,
+                           &first_operand);
+    if (status == 0 && first_operand < argc) {
+        fprintf(stderr, TRAIN_PROGRAM ": unexpected argument '%s'\n", argv[first_operand]);
         return -1;
     }
-    return 0;
+    return status;
 }
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -224,13 +170,13 @@ int train_main(int argc, char **argv)
     train_options o;
     int parsed = parse_options(&o, argc, argv);
     if (parsed != 0)
-        return parsed > 0 ? 0 : EXIT_USAGE;
+        return parsed > 0 ? EXIT_OK : EXIT_INPUT;
 
     char err[512];
     corpus data;
     if (corpus_load(&data, o.corpus_path, o.test_fraction, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep train: %s\n", err);
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     train_run run;
     int status = o.resume_path ? train_checkpoint_load(&run, o.resume_path, &data, err, sizeof err)
@@ -238,7 +184,7 @@ int train_main(int argc, char **argv)
     if (status != 0) {
         fprintf(stderr, "scalesweep train: %s\n", err);
         corpus_free(&data);
-        return EXIT_USAGE;
+        return EXIT_INPUT;
     }
     if (run.status == RUN_INTERRUPTED)
         run.status = RUN_RUNNING; /* a resumed run goes on */
@@ -261,7 +207,7 @@ int train_main(int argc, char **argv)
             print_point(&run.curve[i], run.seconds);
     }
     int64_t steps_here = 0;
-    int exit_status = 0;
+    int exit_status = EXIT_OK;
     while (run.status == RUN_RUNNING) {
         int64_t points = run.curve_len;
         train_run_step(&run);
@@ -275,19 +221,19 @@ int train_main(int argc, char **argv)
             run.step % o.checkpoint_every == 0 &&
             train_checkpoint_save(&run, o.checkpoint_path, err, sizeof err) != 0) {
             fprintf(stderr, "scalesweep train: %s\n", err);
-            exit_status = 1;
+            exit_status = EXIT_FAILED;
             break;
         }
     }
     if (o.checkpoint_path && train_checkpoint_save(&run, o.checkpoint_path, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep train: %s\n", err);
-        exit_status = 1;
+        exit_status = EXIT_FAILED;
     }
     print_summary(&run);
-    if (exit_status == 0 && run.status == RUN_DIVERGED)
+    if (exit_status == EXIT_OK && run.status == RUN_DIVERGED)
         exit_status = EXIT_DIVERGED;
-    if (exit_status == 0 && run.status == RUN_FAILED)
-        exit_status = 1;
+    if (exit_status == EXIT_OK && run.status == RUN_FAILED)
+        exit_status = EXIT_FAILED;
     train_run_free(&run);
     corpus_free(&data);
     return exit_status;

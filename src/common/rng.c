@@ -2,24 +2,21 @@
 
 #include <math.h>
 
-/* splitmix64: a 64-bit counter through a strong mixer. Its whole state is one
- * integer, which keeps checkpoints trivial, and it passes BigCrush. */
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+#include "hash.h"
+
+/* splitmix64: a 64-bit counter through a strong mixer (hash_splitmix64). Its whole state
+ * is one integer, which keeps checkpoints trivial, and it passes BigCrush. */
 
 void rng_seed(rng_state *rng, uint64_t seed, uint64_t stream)
 {
-    rng->state = mix64(seed ^ 0x5ca1e5eedULL) ^ mix64(stream * 0x9e3779b97f4a7c15ULL + 1);
+    rng->state = hash_splitmix64(seed ^ 0x5ca1e5eedULL) ^
+                 hash_splitmix64(stream * 0x9e3779b97f4a7c15ULL + 1);
 }
 
 uint64_t rng_u64(rng_state *rng)
 {
     rng->state += 0x9e3779b97f4a7c15ULL;
-    return mix64(rng->state);
+    return hash_splitmix64(rng->state);
 }
 
 float rng_uniform(rng_state *rng)
