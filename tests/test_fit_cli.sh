@@ -312,6 +312,83 @@ f = h5py.File('small.h5', 'r')['fits']
 assert f.attrs['bootstrap'] == 0 and f.attrs['seed'] == 9
 assert f['L_D'].attrs['status'] == 'ok' and f['L_N'].attrs['status'] == 'skipped'"
 
+# ---- [fit] means the same to the sweep's closing fit and to `scalesweep fit` ----
+# Every key of [fit] in a form of its own: a K suffix, "key: value" with a comment, a list
+# continued on an indented line. The closing fit writes /fits; `scalesweep fit` on the same
+# file reads the stored plan and must write the very same /fits.
+cat > closing.ini <<'PLAN'
+[sweep]
+trainer = synthetic
+seeds = 2
+output = closing.h5
+[model]
+params = 1e5, 1e6, 1e7, 1e8
+[train]
+tokens = 1e7, 1e8, 1e9, 1e10
+[fit]
+bootstrap = 2K
+seed: 11              ; a seed of its own
+laws = n,             # a list that goes on
+       D
+PLAN
+check "a sweep with the closing fit exits 0" sweep closing.ini
+cat > dump_fits.py <<'PY'
+"""/fits as plain data, without what differs from one fit to the next (times)."""
+import json
+import sys
+
+import h5py
+import numpy as np
+
+def plain(value):
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return repr(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+def group(g):
+    out = {}
+    for key, value in g.attrs.items():
+        if key not in ("created", "seconds_fit", "seconds_bootstrap"):
+            out["@" + key] = plain(value)
+    for key, item in g.items():
+        out[key] = group(item) if isinstance(item, h5py.Group) else plain(item[()])
+    return out
+
+with h5py.File(sys.argv[1], "r") as f:
+    json.dump(group(f["fits"]), open(sys.argv[2], "w"), sort_keys=True, indent=1)
+PY
+"$python" dump_fits.py closing.h5 closing_sweep.json
+check "the closing fit used [fit]: 2K resamples, seed 11, laws n and d" "$python" -c "
+import json
+f = json.load(open('closing_sweep.json'))
+assert f['@bootstrap'] == 2000 and f['@seed'] == 11, (f['@bootstrap'], f['@seed'])
+assert f['L_N']['@status'] == 'ok' and f['L_D']['@status'] == 'ok', 'L_N, L_D fitted'
+assert f['chinchilla']['@message'] == 'not asked for' and f['kaplan']['@message'] == 'not asked for'"
+"$bin" fit closing.h5 --quiet
+check "scalesweep fit on the same file: exit 0" test $? -eq 0
+"$python" dump_fits.py closing.h5 closing_fit.json
+check "scalesweep fit reads [fit] as the sweep did: the same /fits, number for number" \
+    cmp closing_sweep.json closing_fit.json
+# a stored plan that does not parse: said, with its line and key, and the defaults apply
+cp closing.h5 unparsable.h5
+"$python" -c "
+import h5py
+with h5py.File('unparsable.h5', 'r+') as f:
+    f.attrs['plan_text'] = f.attrs['plan_text'].replace('bootstrap = 2K', 'bootstrap = lots')"
+"$bin" fit unparsable.h5 --laws n --bootstrap 0 --no-write > unparsable.txt 2> unparsable.err
+check "an unparsable stored plan: the fit still runs (exit 0)" test $? -eq 0
+check "an unparsable stored plan: the warning names the file, line and key" \
+    grep -q "unparsable.h5 (plan_text):10: \[fit\] bootstrap: 'lots' is not a number" unparsable.err
+check "an unparsable stored plan: the defaults apply (seed 1)" grep -q "seed 1," unparsable.txt
+
 # ---- the same results as CSV ----
 cat > to_csv.py <<'PY'
 import sys

@@ -31,6 +31,15 @@ static void test_counts(void)
     check(model_flops_per_token(&c) == 6.0 * model_count_nonembedding(&c), "6N flops per token");
     check(model_flops_per_token_attention(&c) == 6.0 * model_count_nonembedding(&c) + 6.0 * 3 * 32 * 48,
           "attention-inclusive flops per token");
+    /* the inverse that shape generation uses gives back the width of the count */
+    double worst = 0.0;
+    for (int layers = 1; layers <= 64; layers *= 2)
+        for (int width = 8; width <= 8192; width *= 2) {
+            model_config shape = {layers, width, 1, 64};
+            double n = (double)model_count_nonembedding(&shape);
+            worst = fmax(worst, fabs(model_width_for_nonembedding(layers, n) / width - 1.0));
+        }
+    check(worst < 1e-9, "the width for N inverts the count (worst relative error %.2e)", worst);
     model_config bad = {2, 30, 4, 16};
     check(model_config_error(&bad) != NULL, "d_model not divisible by n_head is refused");
 }

@@ -125,6 +125,9 @@ typedef enum {
     FIT_NUM_LAWS
 } fit_law_id;
 
+/* The key of a law ("L_N", ..., "inference"): its group in /fits, its name in the JSON. */
+const char *fit_law_key(fit_law_id id);
+
 typedef struct {
     const char *key;          /* short stable name, e.g. "L_N", the /fits group name */
     const char *formula;      /* the law as text */

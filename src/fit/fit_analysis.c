@@ -47,10 +47,34 @@ void fit_options_defaults(fit_options *o)
 
 /* ---- laws and their quantities ---- */
 
-static void law_begin(fit_law *law, const char *key, const char *formula,
-                      const char *const *names, int count)
+/* fit_law.key of each law, in fit_law_id order: its /fits group, its JSON name, and what
+ * --laws takes. */
+static const char *const law_keys[FIT_NUM_LAWS] = {[FIT_LAW_N] = "L_N",
+                                                   [FIT_LAW_N_E] = "L_N_E",
+                                                   [FIT_LAW_D] = "L_D",
+                                                   [FIT_LAW_D_E] = "L_D_E",
+                                                   [FIT_LAW_C] = "L_C",
+                                                   [FIT_LAW_C_E] = "L_C_E",
+                                                   [FIT_LAW_FRONTIER] = "frontier",
+                                                   [FIT_LAW_KAPLAN] = "kaplan",
+                                                   [FIT_LAW_CHINCHILLA] = "chinchilla",
+                                                   [FIT_LAW_ISOFLOP] = "isoflop",
+                                                   [FIT_SEEDS] = "seeds",
+                                                   [FIT_OVERFITTING] = "overfitting",
+                                                   [FIT_ALLOCATION] = "allocation",
+                                                   [FIT_CONTRADICTION] = "contradiction",
+                                                   [FIT_INFERENCE] = "inference"};
+
+const char *fit_law_key(fit_law_id id)
 {
-    law->key = key;
+    return id >= 0 && id < FIT_NUM_LAWS ? law_keys[id] : "unknown";
+}
+
+static void law_begin(fit_report *r, fit_law_id id, const char *formula, const char *const *names,
+                      int count)
+{
+    fit_law *law = &r->law[id];
+    law->key = fit_law_key(id);
     law->formula = formula;
     law->status = FIT_SKIPPED;
     law->message[0] = '\0';
@@ -729,30 +753,30 @@ static void begin_all(const fit_context *ctx, fit_report *r)
     static const char *const inference[] = {"N", "D", "training_flops", "inference_flops",
                                             "total_flops", "N_compute_optimal",
                                             "D_compute_optimal", "total_flops_compute_optimal"};
-    law_begin(&r->law[FIT_LAW_N], "L_N", "L(N) = (N_c/N)^alpha", power, 2);
-    law_begin(&r->law[FIT_LAW_N_E], "L_N_E", "L(N) = E + (N_c/N)^alpha", power_e, 3);
-    law_begin(&r->law[FIT_LAW_D], "L_D", "L(D) = (D_c/D)^alpha", power_d, 2);
-    law_begin(&r->law[FIT_LAW_D_E], "L_D_E", "L(D) = E + (D_c/D)^alpha", power_d_e, 3);
-    law_begin(&r->law[FIT_LAW_C], "L_C", "L(C) = (C_c/C)^alpha", power_c, 2);
-    law_begin(&r->law[FIT_LAW_C_E], "L_C_E", "L(C) = E + (C_c/C)^alpha", power_c_e, 3);
-    law_begin(&r->law[FIT_LAW_FRONTIER], "frontier",
-              "on the L(C) frontier: N_opt = N_0 C^a, D_opt = D_0 C^b", allocation_law, 6);
-    law_begin(&r->law[FIT_LAW_KAPLAN], "kaplan",
-              "L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D", kaplan, 4);
-    law_begin(&r->law[FIT_LAW_CHINCHILLA], "chinchilla", "L(N, D) = E + A/N^alpha + B/D^beta",
-              chinchilla, 5);
-    law_begin(&r->law[FIT_LAW_ISOFLOP], "isoflop",
-              "IsoFLOP minima: N_opt = N_0 C^a, D_opt = D_0 C^b", allocation_law, 6);
-    law_begin(&r->law[FIT_SEEDS], "seeds", "epsilon = pooled sd of L / mean(L) over seeds", seed, 2);
-    law_begin(&r->law[FIT_OVERFITTING], "overfitting",
+    law_begin(r, FIT_LAW_N, "L(N) = (N_c/N)^alpha", power, 2);
+    law_begin(r, FIT_LAW_N_E, "L(N) = E + (N_c/N)^alpha", power_e, 3);
+    law_begin(r, FIT_LAW_D, "L(D) = (D_c/D)^alpha", power_d, 2);
+    law_begin(r, FIT_LAW_D_E, "L(D) = E + (D_c/D)^alpha", power_d_e, 3);
+    law_begin(r, FIT_LAW_C, "L(C) = (C_c/C)^alpha", power_c, 2);
+    law_begin(r, FIT_LAW_C_E, "L(C) = E + (C_c/C)^alpha", power_c_e, 3);
+    law_begin(r, FIT_LAW_FRONTIER, "on the L(C) frontier: N_opt = N_0 C^a, D_opt = D_0 C^b",
+              allocation_law, 6);
+    law_begin(r, FIT_LAW_KAPLAN, "L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D", kaplan,
+              4);
+    law_begin(r, FIT_LAW_CHINCHILLA, "L(N, D) = E + A/N^alpha + B/D^beta", chinchilla, 5);
+    law_begin(r, FIT_LAW_ISOFLOP, "IsoFLOP minima: N_opt = N_0 C^a, D_opt = D_0 C^b",
+              allocation_law, 6);
+    law_begin(r, FIT_SEEDS, "epsilon = pooled sd of L / mean(L) over seeds", seed, 2);
+    law_begin(r, FIT_OVERFITTING,
               "D_min(N) = k N^p = (alpha_D D_c / epsilon) (N/N_c)^(alpha_N/alpha_D)", bound, 3);
-    law_begin(&r->law[FIT_ALLOCATION], "allocation",
+    law_begin(r, FIT_ALLOCATION,
               "N_opt = G (C/6)^a, D_opt = (C/6)^b / G, a = beta/(alpha+beta), b = alpha/(alpha+beta)",
               split, 5);
-    law_begin(&r->law[FIT_CONTRADICTION], "contradiction",
-              "C* where L(C) = (C_c/C)^alpha_C meets L(D_opt(C)) = (D_c/D_opt(C))^alpha_D", cross, 5);
-    law_begin(&r->law[FIT_INFERENCE], "inference",
-              "minimise 6 N D + 2 N D_inference subject to L(N, D) = target", inference, 8);
+    law_begin(r, FIT_CONTRADICTION,
+              "C* where L(C) = (C_c/C)^alpha_C meets L(D_opt(C)) = (D_c/D_opt(C))^alpha_D", cross,
+              5);
+    law_begin(r, FIT_INFERENCE, "minimise 6 N D + 2 N D_inference subject to L(N, D) = target",
+              inference, 8);
     for (int t = 0; t < ctx->n_table; t++) {
         char name[FIT_NAME_LENGTH];
         snprintf(name, sizeof(name), "N_opt@%.3g", ctx->table[t]);

@@ -14,42 +14,38 @@
 #include "exit_status.h"
 #include "fit_internal.h"
 #include "fit_results.h"
-#include "units.h"
+#include "plan.h"
 
-/* ---- law names ---- */
+#define FIT_PROGRAM "scalesweep fit"
 
-/* The group names of plan.ini's [fit] laws, in the order of their bits (FIT_GROUP_*). */
-static const char *const group_names[] = {"n", "d", "c", "kaplan", "chinchilla", "isoflop"};
-#define GROUP_COUNT (sizeof(group_names) / sizeof(group_names[0]))
-
-/* fit_law.key of each law, in fit_law_id order (as fit_analysis.c names them). */
-static const char *const law_keys[FIT_NUM_LAWS] = {
-    "L_N", "L_N_E", "L_D", "L_D_E", "L_C", "L_C_E", "frontier", "kaplan", "chinchilla",
-    "isoflop", "seeds", "overfitting", "allocation", "contradiction", "inference"};
+/* ---- law names and the plan's [fit] ---- */
 
 #define LAW_BIT(id) (1u << (id))
 
 unsigned fit_laws_from_groups(unsigned groups)
 {
-    if ((groups & FIT_GROUPS_ALL) == 0)
+    if ((groups & PLAN_LAWS_ALL) == 0)
         return 0; /* as fit_options.laws: every law */
     /* the seed variance is the noise floor of every comparison, and costs nothing */
     unsigned laws = LAW_BIT(FIT_SEEDS);
-    if (groups & FIT_GROUP_N)
+    if (groups & PLAN_LAW_N)
         laws |= LAW_BIT(FIT_LAW_N) | LAW_BIT(FIT_LAW_N_E);
-    if (groups & FIT_GROUP_D)
+    if (groups & PLAN_LAW_D)
         laws |= LAW_BIT(FIT_LAW_D) | LAW_BIT(FIT_LAW_D_E);
-    if (groups & FIT_GROUP_C)
+    if (groups & PLAN_LAW_C)
         laws |= LAW_BIT(FIT_LAW_C) | LAW_BIT(FIT_LAW_C_E) | LAW_BIT(FIT_LAW_FRONTIER);
-    if (groups & FIT_GROUP_KAPLAN)
+    if (groups & PLAN_LAW_KAPLAN)
         laws |= LAW_BIT(FIT_LAW_KAPLAN) | LAW_BIT(FIT_OVERFITTING);
-    if (groups & FIT_GROUP_CHINCHILLA)
+    if (groups & PLAN_LAW_CHINCHILLA)
         laws |= LAW_BIT(FIT_LAW_CHINCHILLA) | LAW_BIT(FIT_ALLOCATION) | LAW_BIT(FIT_INFERENCE);
-    if (groups & FIT_GROUP_ISOFLOP)
+    if (groups & PLAN_LAW_ISOFLOP)
         laws |= LAW_BIT(FIT_LAW_ISOFLOP);
     /* the contradiction needs L(C) and L(D) */
-    if ((groups & FIT_GROUP_C) && (groups & FIT_GROUP_D))
+    if ((groups & PLAN_LAW_C) && (groups & PLAN_LAW_D))
         laws |= LAW_BIT(FIT_CONTRADICTION);
+    /* all of them, the derived ones too */
+    if ((groups & PLAN_LAWS_ALL) == PLAN_LAWS_ALL)
+        return 0;
     return laws;
 }
 
@@ -73,27 +69,23 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
         item[length] = '\0';
         p += length;
         items++;
-        int found = 0;
-        if (strcasecmp(item, "all") == 0) {
-            groups |= FIT_GROUPS_ALL;
-            found = 1;
-        }
-        /* a group first: "kaplan" is both, and the group brings its derived law */
-        for (size_t g = 0; g < GROUP_COUNT && !found; g++)
-            if (strcasecmp(item, group_names[g]) == 0) {
-                groups |= 1u << g;
-                found = 1;
-            }
+        /* a group first (as plans name them): "kaplan" is both, and the group brings its
+           derived law */
+        unsigned group = plan_law_from_name(item);
+        groups |= group;
+        int found = group != 0;
         for (int l = 0; l < FIT_NUM_LAWS && !found; l++)
-            if (strcasecmp(item, law_keys[l]) == 0) {
+            if (strcasecmp(item, fit_law_key((fit_law_id)l)) == 0) {
                 single |= LAW_BIT(l);
                 found = 1;
             }
         if (!found) {
-            message_format(err, errlen, "laws: '%s' is not a law; give n, d, c, kaplan, "
-                        "chinchilla, isoflop or all, or law keys (L_N, L_N_E, L_D, L_D_E, L_C, "
-                        "L_C_E, frontier, seeds, overfitting, allocation, contradiction, "
-                        "inference)", item);
+            message_format(err, errlen,
+                           "laws: '%s' is not a law; give n, d, c, kaplan, "
+                           "chinchilla, isoflop or all, or law keys (L_N, L_N_E, L_D, L_D_E, "
+                           "L_C, L_C_E, frontier, seeds, overfitting, allocation, "
+                           "contradiction, inference)",
+                           item);
             return -1;
         }
     }
@@ -102,115 +94,19 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
         return -1;
     }
     *laws = (groups ? fit_laws_from_groups(groups) : 0) | single;
-    if ((groups & FIT_GROUPS_ALL) == FIT_GROUPS_ALL)
+    if ((groups & PLAN_LAWS_ALL) == PLAN_LAWS_ALL)
         *laws = 0; /* all of them, the derived ones too */
     return 0;
 }
 
-/* ---- the plan's [fit] section ---- */
-
-/* Removes a comment: a line starting with ; or #, or ; or # after white space. */
-static void strip_comment(char *line)
+void fit_options_from_plan(const plan *p, unsigned keys, fit_options *options)
 {
-    for (char *c = line; *c; c++)
-        if ((*c == ';' || *c == '#') && (c == line || isspace((unsigned char)c[-1]))) {
-            *c = '\0';
-            return;
-        }
-}
-
-static char *trim(char *text)
-{
-    while (isspace((unsigned char)*text))
-        text++;
-    size_t length = strlen(text);
-    while (length > 0 && isspace((unsigned char)text[length - 1]))
-        text[--length] = '\0';
-    return text;
-}
-
-enum { PLAN_BOOTSTRAP = 1, PLAN_SEED = 2, PLAN_LAWS = 4 };
-
-/* The plan was checked by the sweep that stored it (docs/plan.md): this reads only the
- * three [fit] keys, with the same syntax (comments, "key = value" or "key: value", lists
- * continued on indented lines). keys says which to apply. */
-static int plan_options(const char *plan_text, unsigned keys, fit_options *options,
-                        char *err, size_t errlen)
-{
-    static const char *const names[] = {"bootstrap", "seed", "laws"};
-    char value[3][1024] = {"", "", ""};
-    int have[3] = {0, 0, 0}, current = -1, in_fit = 0;
-    const char *p = plan_text ? plan_text : "";
-    if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
-        p += 3; /* a UTF-8 byte order mark */
-    while (*p) {
-        size_t length = strcspn(p, "\n");
-        char line[1024]; /* plans hold lines of at most 198 characters (docs/plan.md) */
-        const size_t kept = length < sizeof(line) ? length : sizeof(line) - 1;
-        memcpy(line, p, kept);
-        line[kept] = '\0';
-        p += length + (p[length] == '\n');
-        line[strcspn(line, "\r")] = '\0';
-        const int indented = line[0] == ' ' || line[0] == '\t';
-        char *first = trim(line);
-        if (*first == ';' || *first == '#' || *first == '\0')
-            continue;
-        strip_comment(first);
-        first = trim(first);
-        if (indented && current >= 0) {
-            /* more items of the list above */
-            size_t used = strlen(value[current]);
-            snprintf(value[current] + used, sizeof(value[current]) - used, ",%s", first);
-            continue;
-        }
-        current = -1;
-        if (*first == '[') {
-            char *close = strchr(first, ']');
-            if (close)
-                *close = '\0';
-            in_fit = strcmp(trim(first + 1), "fit") == 0;
-            continue;
-        }
-        if (!in_fit)
-            continue;
-        size_t split = strcspn(first, "=:");
-        if (first[split] == '\0')
-            continue;
-        first[split] = '\0';
-        const char *key = trim(first), *text = trim(first + split + 1);
-        for (int k = 0; k < 3; k++)
-            if (strcmp(key, names[k]) == 0) {
-                snprintf(value[k], sizeof(value[k]), "%s", text);
-                have[k] = 1;
-                current = k;
-            }
-    }
-    fit_options result = *options;
-    int64_t count;
-    if (have[0] && (keys & PLAN_BOOTSTRAP)) {
-        if (units_parse_count(value[0], &count) != 0 || count > 10000000) {
-            message_format(err, errlen, "the plan's [fit] bootstrap = %s is not a count", value[0]);
-            return -1;
-        }
-        result.bootstrap = (int)count;
-    }
-    if (have[1] && (keys & PLAN_SEED)) {
-        if (units_parse_count(value[1], &count) != 0) {
-            message_format(err, errlen, "the plan's [fit] seed = %s is not a count", value[1]);
-            return -1;
-        }
-        result.bootstrap_seed = (uint64_t)count;
-    }
-    if (have[2] && (keys & PLAN_LAWS) &&
-        fit_laws_parse(value[2], &result.laws, err, errlen) != 0)
-        return -1;
-    *options = result;
-    return 0;
-}
-
-int fit_plan_options(const char *plan_text, fit_options *options, char *err, size_t errlen)
-{
-    return plan_options(plan_text, PLAN_BOOTSTRAP | PLAN_SEED | PLAN_LAWS, options, err, errlen);
+    if (keys & FIT_PLAN_BOOTSTRAP)
+        options->bootstrap = (int)p->bootstrap;
+    if (keys & FIT_PLAN_SEED)
+        options->bootstrap_seed = p->fit_seed;
+    if (keys & FIT_PLAN_LAWS)
+        options->laws = fit_laws_from_groups(p->laws);
 }
 
 /* ---- fitting a file ---- */
@@ -222,7 +118,7 @@ typedef struct {
     const char *json_path;  /* also the JSON into this file; NULL: none */
     int write;              /* write /fits (results files only) */
     int quiet;              /* no notes on stderr */
-    unsigned from_plan;     /* PLAN_* keys to take from the file's plan */
+    unsigned from_plan;     /* FIT_PLAN_* keys to take from the file's plan */
 } fit_outputs;
 
 static void describe_laws(unsigned laws, char *out, size_t length)
@@ -235,7 +131,8 @@ static void describe_laws(unsigned laws, char *out, size_t length)
     out[0] = '\0';
     for (int l = 0; l < FIT_NUM_LAWS; l++)
         if (laws >> l & 1u) {
-            int written = snprintf(out + used, length - used, used ? ",%s" : "%s", law_keys[l]);
+            int written = snprintf(out + used, length - used, used ? ",%s" : "%s",
+                                   fit_law_key((fit_law_id)l));
             if (written < 0 || (size_t)written >= length - used)
                 return;
             used += (size_t)written;
@@ -298,12 +195,23 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
         fit_results_free(&results);
         return EXIT_FAILED;
     }
+    /* the plan's [fit] for what the caller leaves open, read by the plan's own parser: the
+       same text means the same to the sweep that stored it and to this fit */
     fit_options options = *given;
-    char note[512];
-    if (outputs->from_plan &&
-        plan_options(results.plan_text, outputs->from_plan, &options, note, sizeof(note)) != 0 &&
-        !outputs->quiet)
-        fprintf(stderr, "scalesweep fit: warning: %s; using the defaults\n", note);
+    if (outputs->from_plan && results.plan_text && results.plan_text[0]) {
+        char label[4200], note[2048];
+        snprintf(label, sizeof(label), "%s (plan_text)", path);
+        plan stored;
+        if (plan_parse(&stored, label, results.plan_text, note, sizeof(note)) == 0) {
+            fit_options_from_plan(&stored, outputs->from_plan, &options);
+            plan_free(&stored);
+        } else if (!outputs->quiet) {
+            fprintf(stderr,
+                    FIT_PROGRAM ": warning: the plan stored in the file does not "
+                                "parse, so its [fit] is not used: %s\n",
+                    note);
+        }
+    }
 
     const char **run_ids = malloc((size_t)(results.n_runs > 0 ? results.n_runs : 1) *
                                   sizeof(*run_ids));
@@ -345,8 +253,8 @@ int fit_results_file(const char *path, const fit_options *options, FILE *out, in
 {
     fit_options defaults;
     fit_options_defaults(&defaults);
-    fit_outputs outputs = {.out = out, .json = json, .write = 1,
-                           .from_plan = options ? 0u : PLAN_BOOTSTRAP | PLAN_SEED | PLAN_LAWS};
+    fit_outputs outputs = {
+        .out = out, .json = json, .write = 1, .from_plan = options ? 0u : FIT_PLAN_ALL};
     return fit_file(path, options ? options : &defaults, &outputs, err, errlen);
 }
 
@@ -376,8 +284,6 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 }
 
 /* ---- the command line ---- */
-
-#define FIT_PROGRAM "scalesweep fit"
 
 enum {
     O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
@@ -522,8 +428,8 @@ int fit_main(int argc, char **argv)
         .write = !c.no_write,
         .quiet = c.quiet,
         /* the plan's [fit] for what the command line leaves open */
-        .from_plan = (c.set[O_BOOTSTRAP] ? 0u : PLAN_BOOTSTRAP) | (c.set[O_SEED] ? 0u : PLAN_SEED) |
-                     (c.set[O_LAWS] ? 0u : PLAN_LAWS),
+        .from_plan = (c.set[O_BOOTSTRAP] ? 0u : FIT_PLAN_BOOTSTRAP) |
+                     (c.set[O_SEED] ? 0u : FIT_PLAN_SEED) | (c.set[O_LAWS] ? 0u : FIT_PLAN_LAWS),
     };
     char err[2048];
     int status = c.csv_path ? fit_csv(c.csv_path, &c.fit, &outputs, err, sizeof err)

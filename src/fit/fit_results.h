@@ -6,9 +6,7 @@
  * PATH.lock the store holds while it is open):
  *
  *   fit_options options;  fit_options_defaults(&options);
- *   options.bootstrap = (int)plan->bootstrap;
- *   options.bootstrap_seed = plan->fit_seed;
- *   options.laws = fit_laws_from_groups(plan->laws);      (same bits as PLAN_LAW_*)
+ *   fit_options_from_plan(plan, FIT_PLAN_ALL, &options);
  *   char err[1024];
  *   int status = fit_results_file(plan->output, &options, stdout, 0, err, sizeof err);
  *   if (status != 0) fprintf(stderr, "scalesweep: %s\n", err);
@@ -23,6 +21,7 @@
 #include <stdio.h>
 
 #include "fit.h"
+#include "plan.h"
 
 /* A results file as the fit sees it: one observation per committed row of /runs, whose
  * run_index is the row; the curve points of the runs that can feed a fit; every row's
@@ -61,27 +60,26 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
  * command refuse before a long fit rather than after. Returns 0, or -1 with err. */
 int fit_results_writable(const char *path, char *err, size_t errlen);
 
-/* [fit] laws as bits, the same as plan.h's PLAN_LAW_* (plan.laws can be passed as is). */
-enum {
-    FIT_GROUP_N = 1 << 0,           /* L(N), L(N) with E */
-    FIT_GROUP_D = 1 << 1,           /* L(D), L(D) with E */
-    FIT_GROUP_C = 1 << 2,           /* L(C), L(C) with E, N and D on the frontier */
-    FIT_GROUP_KAPLAN = 1 << 3,      /* Kaplan's joint law and the overfitting bound */
-    FIT_GROUP_CHINCHILLA = 1 << 4,  /* Chinchilla's law, its allocation, inference choice */
-    FIT_GROUP_ISOFLOP = 1 << 5,     /* IsoFLOP parabolas and their minima */
-    FIT_GROUPS_ALL = 0x3f
-};
-
-/* fit_options.laws for a set of groups. The seed variance is always in; Kaplan's
- * contradiction point when both c and d are. */
+/* fit_options.laws for a set of plan.h's PLAN_LAW_* bits (plan.laws, [fit] laws). The
+ * seed variance is always in; Kaplan's contradiction point when both c and d are; all of
+ * them (PLAN_LAWS_ALL) is 0, every law. */
 unsigned fit_laws_from_groups(unsigned groups);
 /* Parses a comma-separated list of group names (n, d, c, kaplan, chinchilla, isoflop,
- * all, as in plan.ini) or law keys (L_N, L_N_E, ..., inference: fit_law.key), any case,
+ * all, as in plan.ini) or law keys (L_N, L_N_E, ..., inference: fit_law_key), any case,
  * into fit_options.laws. Returns 0, or -1 with err naming the bad item. */
 int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen);
-/* Applies the [fit] section of a plan's text (bootstrap, seed, laws) to options. Keys the
- * plan does not set are left alone. Returns 0, or -1 with err (options then unchanged). */
-int fit_plan_options(const char *plan_text, fit_options *options, char *err, size_t errlen);
+
+/* The keys of a plan's [fit] section. */
+enum {
+    FIT_PLAN_BOOTSTRAP = 1 << 0,
+    FIT_PLAN_SEED = 1 << 1,
+    FIT_PLAN_LAWS = 1 << 2,
+    FIT_PLAN_ALL = 7
+};
+/* Applies the plan's [fit] keys named by keys (bootstrap, seed, laws) to options. The
+ * sweep's closing fit and `scalesweep fit` (the plan stored in the file, parsed by
+ * plan_parse) both come through here, so [fit] means the same to both. */
+void fit_options_from_plan(const plan *p, unsigned keys, fit_options *options);
 
 /* Reads PATH, fits (options NULL: the defaults with the file's plan's [fit]), prints the
  * report to out (NULL: nothing; json: JSON instead of the table) and writes /fits.

@@ -432,17 +432,9 @@ static void report_interrupted(const plan *p, progress *g, int64_t index, int64_
  * cannot write /fits makes the sweep's status 1; laws the data cannot determine do not. */
 static int fit_after_sweep(const plan *p, const sched_options *o)
 {
-    _Static_assert((int)PLAN_LAW_N == (int)FIT_GROUP_N && (int)PLAN_LAW_D == (int)FIT_GROUP_D &&
-                       (int)PLAN_LAW_C == (int)FIT_GROUP_C &&
-                       (int)PLAN_LAW_KAPLAN == (int)FIT_GROUP_KAPLAN &&
-                       (int)PLAN_LAW_CHINCHILLA == (int)FIT_GROUP_CHINCHILLA &&
-                       (int)PLAN_LAW_ISOFLOP == (int)FIT_GROUP_ISOFLOP,
-                   "plan.h's [fit] law bits and fit_results.h's groups must agree");
     fit_options options;
     fit_options_defaults(&options);
-    options.bootstrap = (int)p->bootstrap;
-    options.bootstrap_seed = p->fit_seed;
-    options.laws = fit_laws_from_groups(p->laws);
+    fit_options_from_plan(p, FIT_PLAN_ALL, &options);
     char err[1024];
     if (o->verbosity >= SCHED_NORMAL)
         fprintf(stderr, "scalesweep: fitting the laws (%lld bootstrap resamples)\n",

@@ -73,6 +73,14 @@ int64_t model_count_nonembedding(const model_config *c)
     return model_count_total(c) - (int64_t)sizes[0] - (int64_t)sizes[1];
 }
 
+double model_width_for_nonembedding(int n_layer, double target)
+{
+    /* param_sizes without the embeddings: n_layer (12 C^2 + 13 C) + 2 C = target, a
+     * quadratic in C whose positive root this is */
+    const double L = n_layer, b = 13.0 * L + 2.0;
+    return (-b + sqrt(b * b + 48.0 * L * target)) / (24.0 * L);
+}
+
 double model_flops_per_token(const model_config *c)
 {
     return 6.0 * (double)model_count_nonembedding(c);

@@ -106,6 +106,10 @@ typedef struct {
 const char *model_config_error(const model_config *config);
 /* N: every parameter but the token and position embeddings (SCIENCE.md). */
 int64_t model_count_nonembedding(const model_config *config);
+/* The real d_model at which n_layer blocks have N = target: the inverse of
+ * model_count_nonembedding in d_model (N = n_layer (12 d^2 + 13 d) + 2 d), for generating
+ * shapes from a target N. */
+double model_width_for_nonembedding(int n_layer, double target);
 /* N_total: all parameters. */
 int64_t model_count_total(const model_config *config);
 /* Training FLOPs per token: 6N (C = 6ND), and Kaplan's count with attention,

@@ -1,6 +1,14 @@
-/* plan.ini: parsed with inih, validated, and expanded into the runs of a sweep.
- * Every error is one line "FILE:LINE: [section] key: what is wrong" (LINE 0 when it
- * concerns the file as a whole), and no rank trains until the whole plan is valid. */
+/* plan.ini: parsed with inih, validated, and expanded into the runs of a sweep; the one
+ * reader of plans, for the sweep (every rank parses the same text) and for `scalesweep fit`
+ * (the plan stored in a results file). Every error is one line
+ * "FILE:LINE: [section] key: what is wrong" (LINE 0 when it concerns the file as a whole),
+ * and no rank trains until the whole plan is valid. docs/plan.md documents every key.
+ *
+ * The parts, one job per file: plan.c (these entry points and names), plan_keys.c (the key
+ * table and typed reading over inih), plan_sections.c (what each section means),
+ * plan_shapes.c (shapes from a target N), plan_expand.c (runs, their ids, Kaplan's LR(N),
+ * duplicates), plan_environment.c (what lies outside the text) and plan_table.c (the dry
+ * run's table). */
 #ifndef SCALESWEEP_PLAN_H
 #define SCALESWEEP_PLAN_H
 
@@ -13,7 +21,8 @@
 typedef enum { PLAN_GRID, PLAN_ISOFLOP, PLAN_LIST } plan_mode;
 typedef enum { TRAINER_TRANSFORMER, TRAINER_SYNTHETIC } plan_trainer;
 
-/* [fit] laws, as bits of plan.laws. */
+/* The laws [fit] can ask for, as bits of plan.laws; `scalesweep fit --laws` takes the same
+ * names (src/fit/fit_results.h maps each to the laws it fits). */
 typedef enum {
     PLAN_LAW_N = 1 << 0,          /* L(N) */
     PLAN_LAW_D = 1 << 1,          /* L(D) */
@@ -35,6 +44,8 @@ typedef struct {
     char run_id[17];     /* 16 hex digits: a stable hash of the run's configuration
                             (shape, batch, tokens, unique tokens, every optimiser and
                             evaluation setting, seed, trainer, corpus path) */
+    char config_id[17];  /* the same hash without the seed: equal for the seeds of one
+                            configuration, which the fit groups by */
     train_config config; /* the worker's configuration, fully resolved (lr = auto done) */
     double cost;         /* C = 6 N D in FLOPs, the scheduling weight */
     int line;            /* the plan line whose value set this run's D: an item of [train]
@@ -89,6 +100,12 @@ int plan_key_line(const plan *p, const char *section, const char *key);
 /* Names as written in plans: "grid", "transformer", "kaplan", ... */
 const char *plan_mode_name(plan_mode mode);
 const char *plan_trainer_name(plan_trainer trainer);
+/* Whether a trainer trains on [data] corpus (the stand-in reads no text, so its plans run
+ * anywhere). */
+int plan_trainer_reads_corpus(plan_trainer trainer);
 const char *plan_law_name(plan_law law);
+/* The law bit of a name as [fit] laws writes it (n, d, c, kaplan, chinchilla, isoflop, in
+ * any case), PLAN_LAWS_ALL for "all", or 0 for anything else. */
+unsigned plan_law_from_name(const char *name);
 
 #endif

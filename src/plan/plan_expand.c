@@ -1,0 +1,250 @@
+/* The runs of a plan: the product of its shapes, data sizes (or budgets) and seeds, each
+ * resolved (Kaplan's LR(N) for lr = auto, D in whole steps), checked as the worker would,
+ * identified by a hash of its whole configuration (run_id) and of it without the seed
+ * (config_id), and checked for duplicates; then the plan hash over the run ids. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "model.h"
+#include "plan_internal.h"
+#include "units.h"
+
+/* Kaplan et al. 2020, Appendix D.6, eq. (D.1): the learning rate that worked best for a
+ * model of N non-embedding parameters (fitted at batch 512 x 1024 tokens, 3000 warmup
+ * steps, cosine decay to zero). It reaches zero at N = exp(0.003239 / 0.0001395) ~ 1.2e10. */
+#define KAPLAN_LR_INTERCEPT 0.003239
+#define KAPLAN_LR_SLOPE 0.0001395
+
+/* A run's identity: every resolved setting that changes what it computes, as text, one
+ * "key=value" line each, the seed last. Floats are printed from their float values with 9
+ * significant digits, which round-trip. The text without its seed line is the run's
+ * configuration: config_id hashes it, run_id hashes the whole text. Changing this text
+ * changes every run id, and so what resuming an old results file skips: keep it stable
+ * (tests/test_plan.c holds a known id). Returns the length of the configuration part and
+ * *total that of the whole, or -1 when out does not hold it. */
+static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
+{
+    int configuration =
+        snprintf(out, size,
+                 "scalesweep run 1\n"
+                 "trainer=%s\ncorpus=%s\ntest_fraction=%.17g\n"
+                 "n_layer=%d\nd_model=%d\nn_head=%d\nn_ctx=%d\n"
+                 "batch=%d\ntokens=%lld\nunique_tokens=%lld\n"
+                 "lr=%.9g\nfinal_lr_ratio=%.9g\nwarmup_steps=%lld\nweight_decay=%.9g\n"
+                 "beta1=%.9g\nbeta2=%.9g\neps=%.9g\ngrad_clip=%.9g\n"
+                 "eval_interval=%lld\neval_tokens=%lld\npatience=%d\n",
+                 plan_trainer_name(p->trainer), p->corpus, p->test_fraction, c->model.n_layer,
+                 c->model.d_model, c->model.n_head, c->model.n_ctx, c->batch, (long long)c->tokens,
+                 (long long)c->unique_tokens, (double)c->lr, (double)c->final_lr_ratio,
+                 (long long)c->warmup_steps, (double)c->weight_decay, (double)c->beta1,
+                 (double)c->beta2, (double)c->eps, (double)c->grad_clip,
+                 (long long)c->eval_interval, (long long)c->eval_tokens, c->patience);
+    if (configuration < 0 || (size_t)configuration >= size)
+        return -1;
+    int seed = snprintf(out + configuration, size - (size_t)configuration, "seed=%llu\n",
+                        (unsigned long long)c->seed);
+    if (seed < 0 || (size_t)(configuration + seed) >= size)
+        return -1;
+    *total = configuration + seed;
+    return configuration;
+}
+
+/* 16 lowercase hex digits of a hash of text: run ids, config ids. */
+static void format_id(const char *text, size_t length, char id[17])
+{
+    uint64_t value = hash_mix64(hash_fnv1a(HASH_FNV_OFFSET, text, length));
+    snprintf(id, 17, "%016llx", (unsigned long long)value);
+}
+
+plan_key plan_data_key(const plan *p, const plan_run *run)
+{
+    if (p->mode == PLAN_ISOFLOP)
+        return KEY_TRAIN_COMPUTE;
+    if (p->mode == PLAN_LIST)
+        return KEY_TRAIN_RUNS;
+    return run->config.unique_tokens > 0 ? KEY_TRAIN_UNIQUE_TOKENS : KEY_TRAIN_TOKENS;
+}
+
+static int add_run(plan_state *s, const model_config *shape, int shape_line, int64_t tokens,
+                   int64_t unique_tokens, uint64_t seed, int line)
+{
+    plan *p = s->p;
+    plan_run *run = &p->runs[p->n_runs];
+    memset(run, 0, sizeof *run);
+    run->config = s->base;
+    run->config.model.n_layer = shape->n_layer;
+    run->config.model.d_model = shape->d_model;
+    run->config.model.n_head = shape->n_head;
+    run->config.tokens = tokens;
+    run->config.unique_tokens = unique_tokens;
+    run->config.seed = seed;
+    run->line = line;
+    const int64_t n_params = model_count_nonembedding(&run->config.model);
+    if (p->lr_auto) {
+        run->config.lr = (float)(KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log((double)n_params));
+        if (!(run->config.lr > 0.0f)) {
+            char a[32];
+            const int at =
+                plan_is_set(s, KEY_TRAIN_LR) ? plan_line_of(s, KEY_TRAIN_LR) : shape_line;
+            return plan_fail(s, at, KEY_TRAIN_LR,
+                             "auto (Kaplan's LR(N) = %g - %g ln N) is not positive for "
+                             "shape %dx%dx%d, N = %s; give lr a number",
+                             KAPLAN_LR_INTERCEPT, KAPLAN_LR_SLOPE, shape->n_layer, shape->d_model,
+                             shape->n_head, units_group_digits(n_params, a));
+        }
+    }
+    /* a run that never leaves its warmup never trains at its peak learning rate */
+    const int64_t steps = tokens / ((int64_t)run->config.batch * run->config.model.n_ctx);
+    if (run->config.warmup_steps >= steps) {
+        char a[32];
+        return plan_fail(s, plan_line_of(s, KEY_TRAIN_WARMUP_STEPS), KEY_TRAIN_WARMUP_STEPS,
+                         "%lld steps are not fewer than the %lld steps of run %lld (%dx%dx%d, "
+                         "D = %s); use auto (5%% of each run) or fewer",
+                         (long long)run->config.warmup_steps, (long long)steps,
+                         (long long)p->n_runs + 1, shape->n_layer, shape->d_model, shape->n_head,
+                         units_group_digits(tokens, a));
+    }
+    /* the worker's own checks, so that no rank is handed a run it refuses */
+    const char *problem = train_config_error(&run->config, NULL);
+    if (problem)
+        return plan_fail(s, line, plan_data_key(p, run), "run %lld: %s", (long long)p->n_runs + 1,
+                         problem);
+    char text[8192];
+    int length = 0;
+    const int configuration = canonical_text(p, &run->config, text, sizeof text, &length);
+    if (configuration < 0)
+        return plan_fail(s, line, -1, "cannot describe run %lld", (long long)p->n_runs + 1);
+    format_id(text, (size_t)length, run->run_id);
+    format_id(text, (size_t)configuration, run->config_id);
+    run->cost = 6.0 * (double)n_params * (double)tokens;
+    p->n_runs++;
+    return 0;
+}
+
+static const plan_run *sort_runs; /* qsort has no context argument in C11 */
+
+static int compare_run_ids(const void *a, const void *b)
+{
+    int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
+    int order = strcmp(sort_runs[i].run_id, sort_runs[j].run_id);
+    return order ? order : (i > j) - (i < j);
+}
+
+/* Identical runs have identical ids: two in one plan is an error at the later one. */
+static int check_duplicate_runs(plan_state *s)
+{
+    plan *p = s->p;
+    if (p->n_runs < 2)
+        return 0;
+    int64_t *order = malloc(sizeof *order * (size_t)p->n_runs);
+    if (!order)
+        return plan_fail(s, 0, -1, "out of memory");
+    for (int64_t i = 0; i < p->n_runs; i++)
+        order[i] = i;
+    sort_runs = p->runs;
+    qsort(order, (size_t)p->n_runs, sizeof *order, compare_run_ids);
+    sort_runs = NULL;
+    int64_t later = -1, earlier = -1;
+    for (int64_t i = 1; i < p->n_runs; i++) {
+        if (strcmp(p->runs[order[i]].run_id, p->runs[order[i - 1]].run_id) == 0 &&
+            (later < 0 || order[i] < later)) {
+            later = order[i];
+            earlier = order[i - 1];
+        }
+    }
+    free(order);
+    if (later < 0)
+        return 0;
+    const plan_run *run = &p->runs[later];
+    char a[32];
+    return plan_fail(s, run->line, plan_data_key(p, run),
+                     "run %lld (%dx%dx%d, D = %s, seed %llu) is the same run as run %lld (line %d)",
+                     (long long)later + 1, run->config.model.n_layer, run->config.model.d_model,
+                     run->config.model.n_head, units_group_digits(run->config.tokens, a),
+                     (unsigned long long)run->config.seed, (long long)earlier + 1,
+                     p->runs[earlier].line);
+}
+
+int plan_expand(plan_state *s)
+{
+    plan *p = s->p;
+    double n_runs;
+    if (p->mode == PLAN_GRID)
+        n_runs = (double)s->n_shapes * s->n_data * (double)p->n_seeds;
+    else if (p->mode == PLAN_ISOFLOP)
+        n_runs = (double)s->n_budgets * s->n_shapes * (double)p->n_seeds;
+    else
+        n_runs = (double)s->n_data * (double)p->n_seeds;
+    if (n_runs > PLAN_MAX_RUNS)
+        return plan_fail(s, 0, -1, "the plan expands to %.0f runs, more than %d", n_runs,
+                         PLAN_MAX_RUNS);
+    p->runs = malloc(sizeof *p->runs * (size_t)(n_runs > 0 ? n_runs : 1));
+    if (!p->runs)
+        return plan_fail(s, 0, -1, "out of memory for %.0f runs", n_runs);
+    p->n_runs = 0;
+
+    if (p->mode == PLAN_GRID) {
+        for (int i = 0; i < s->n_shapes; i++)
+            for (int j = 0; j < s->n_data; j++)
+                for (int64_t r = 0; r < p->n_seeds; r++)
+                    if (add_run(s, &s->shapes[i].shape, s->shapes[i].line, s->data[j].tokens,
+                                s->data[j].unique_tokens, p->seeds[r], s->data[j].line) != 0)
+                        return -1;
+    } else if (p->mode == PLAN_LIST) {
+        for (int j = 0; j < s->n_data; j++)
+            for (int64_t r = 0; r < p->n_seeds; r++)
+                if (add_run(s, &s->data[j].shape, s->data[j].line, s->data[j].tokens, 0,
+                            p->seeds[r], s->data[j].line) != 0)
+                    return -1;
+    } else {
+        /* D = C / (6N), rounded to whole steps; a shape that cannot take one step within
+         * the budget is left out (with a note): an IsoFLOP profile simply has no point
+         * there, and one budget's shape list cannot differ from another's in the plan */
+        const int64_t step = (int64_t)s->base.batch * s->base.model.n_ctx;
+        for (int b = 0; b < s->n_budgets; b++) {
+            int64_t kept = 0;
+            for (int i = 0; i < s->n_shapes; i++) {
+                const model_config *shape = &s->shapes[i].shape;
+                double n_params = (double)model_count_nonembedding(shape);
+                double tokens = s->budgets[b] / (6.0 * n_params);
+                if (tokens < (double)step) {
+                    char a[32];
+                    if (plan_note(s,
+                                  "compute %s (line %d): %dx%dx%d left out: C/(6N) = %.0f tokens "
+                                  "is less than one step of %s",
+                                  s->budget_sources[b], s->budget_lines[b], shape->n_layer,
+                                  shape->d_model, shape->n_head, tokens,
+                                  units_group_digits(step, a)) != 0)
+                        return -1;
+                    continue;
+                }
+                if (tokens > (double)PLAN_MAX_TOKENS)
+                    return plan_fail(s, s->budget_lines[b], KEY_TRAIN_COMPUTE,
+                                     "%s gives shape %dx%dx%d more than 1e15 tokens",
+                                     s->budget_sources[b], shape->n_layer, shape->d_model,
+                                     shape->n_head);
+                int64_t rounded = llround(tokens / (double)step) * step;
+                kept++;
+                for (int64_t r = 0; r < p->n_seeds; r++)
+                    if (add_run(s, shape, s->shapes[i].line, rounded, 0, p->seeds[r],
+                                s->budget_lines[b]) != 0)
+                        return -1;
+            }
+            if (kept == 0)
+                return plan_fail(s, s->budget_lines[b], KEY_TRAIN_COMPUTE,
+                                 "%s is too small for every shape: none gets one step of "
+                                 "batch x n_ctx tokens",
+                                 s->budget_sources[b]);
+        }
+    }
+    if (check_duplicate_runs(s) != 0)
+        return -1;
+    uint64_t hash = HASH_FNV_OFFSET;
+    for (int64_t i = 0; i < p->n_runs; i++)
+        hash = hash_fnv1a(hash, p->runs[i].run_id, 16);
+    p->hash = hash_mix64(hash);
+    return 0;
+}

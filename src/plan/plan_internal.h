@@ -1,0 +1,203 @@
+/* What the files of src/plan share: the keys, the parse state, and the typed reading over
+ * it. Not part of the plan's API (plan.h). */
+#ifndef SCALESWEEP_PLAN_INTERNAL_H
+#define SCALESWEEP_PLAN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "plan.h"
+#include "train.h"
+
+/* Generated shapes keep d_model / n_layer within this factor of aspect_ratio. */
+#define PLAN_ASPECT_BAND 2.0
+/* A generated shape further than this factor from its target N is refused. */
+#define PLAN_PARAMS_TOLERANCE 1.5
+/* Upper bounds that keep every product of counts far from int64 overflow. */
+#define PLAN_MAX_TOKENS 1000000000000000LL /* 1e15 */
+#define PLAN_MAX_SEED 1000000000000000LL   /* seeds stay exact in the double units.c parses */
+#define PLAN_MAX_COMPUTE 1e30
+
+/* ---- the keys (plan_keys.c) ---- */
+
+typedef enum {
+    KEY_SWEEP_NAME,
+    KEY_SWEEP_OUTPUT,
+    KEY_SWEEP_MODE,
+    KEY_SWEEP_SEEDS,
+    KEY_SWEEP_SEED_LIST,
+    KEY_SWEEP_TRAINER,
+    KEY_DATA_CORPUS,
+    KEY_DATA_TEST_FRACTION,
+    KEY_DATA_ALLOW_EPOCHS,
+    KEY_DATA_EVAL_TOKENS,
+    KEY_MODEL_SHAPES,
+    KEY_MODEL_PARAMS,
+    KEY_MODEL_ASPECT_RATIO,
+    KEY_MODEL_HEAD_SIZE,
+    KEY_MODEL_N_CTX,
+    KEY_TRAIN_TOKENS,
+    KEY_TRAIN_COMPUTE,
+    KEY_TRAIN_RUNS,
+    KEY_TRAIN_UNIQUE_TOKENS,
+    KEY_TRAIN_MAX_EPOCHS,
+    KEY_TRAIN_BATCH,
+    KEY_TRAIN_LR,
+    KEY_TRAIN_FINAL_LR_RATIO,
+    KEY_TRAIN_WARMUP_STEPS,
+    KEY_TRAIN_WEIGHT_DECAY,
+    KEY_TRAIN_BETA1,
+    KEY_TRAIN_BETA2,
+    KEY_TRAIN_EPS,
+    KEY_TRAIN_GRAD_CLIP,
+    KEY_TRAIN_EVAL_INTERVAL,
+    KEY_TRAIN_PATIENCE,
+    KEY_TRAIN_CHECKPOINT_SECONDS,
+    KEY_FIT_BOOTSTRAP,
+    KEY_FIT_SEED,
+    KEY_FIT_LAWS,
+    KEY_COUNT
+} plan_key;
+
+_Static_assert(KEY_COUNT <= PLAN_MAX_KEYS, "plan.key_lines has no room for every key");
+
+typedef struct {
+    const char *section;
+    const char *name;
+    int is_list; /* comma-separated, and may continue on indented lines */
+} plan_key_spec;
+
+extern const plan_key_spec plan_keys[KEY_COUNT];
+
+/* ---- the parse state ---- */
+
+/* One line's worth of a key's value: the first line, then each indented continuation. */
+typedef struct {
+    char *text;
+    int line;
+} plan_segment;
+
+typedef struct {
+    plan_segment *segments;
+    int count;
+    int capacity;
+} plan_raw_value;
+
+/* A list item: points into a segment's text. */
+typedef struct {
+    const char *text;
+    int line;
+} plan_item;
+
+/* A model shape and the plan line it came from (a shapes or params item). */
+typedef struct {
+    model_config shape;
+    int line;
+    const char *source; /* the item as written */
+} plan_shape_entry;
+
+/* A D of the grid (tokens or unique_tokens item) or a run of mode = list. */
+typedef struct {
+    int64_t tokens;
+    int64_t unique_tokens;
+    int line;
+    const char *source;
+    model_config shape; /* mode = list only */
+} plan_data_entry;
+
+typedef struct {
+    plan *p;
+    char *err;
+    size_t errlen;
+    int failed;
+    int error_line;
+    /* the reader */
+    const char *cursor;
+    size_t left;
+    int line;          /* the line last handed to inih */
+    int line_indented; /* it began with white space: inih may take it as a continuation */
+    int last_key;      /* key of the last handler call since the last section header; -1 */
+    plan_raw_value raw[KEY_COUNT];
+    /* interpretation */
+    train_config base; /* every setting the runs share */
+    plan_shape_entry *shapes;
+    int n_shapes;
+    plan_data_entry *data;
+    int n_data;
+    double *budgets;
+    int *budget_lines;
+    const char **budget_sources;
+    int n_budgets;
+    plan_item *items; /* scratch of the list being read */
+    int n_items;
+    char *notes;
+    size_t notes_length;
+} plan_state;
+
+/* ---- reading and typed values (plan_keys.c) ---- */
+
+/* Reads the text with inih into s->raw: every key's value with its lines. 0 or -1. */
+int plan_read_syntax(plan_state *s, const char *text);
+void plan_state_free(plan_state *s);
+
+/* Writes the one-line error "PATH:LINE: [section] key: message" (the first error wins)
+ * and returns -1. With key < 0 the message stands alone after "PATH:LINE: ". */
+int plan_fail(plan_state *s, int line, int key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends one line to the plan's notes (what expansion left out and why). 0 or -1. */
+int plan_note(plan_state *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The line of a key in the text (0: not set), whether it is set, its first segment. */
+int plan_line_of(const plan_state *s, plan_key k);
+int plan_is_set(const plan_state *s, plan_key k);
+const char *plan_scalar(const plan_state *s, plan_key k);
+/* The scalar's text (NULL when not set); an empty value is an error. */
+int plan_scalar_nonempty(plan_state *s, plan_key k, const char **text);
+
+/* A count or a real from text at a line, within [min, max] (a real's ends open or closed);
+ * errors name the key and line. 0 or -1. */
+int plan_count_text(plan_state *s, plan_key k, int line, const char *text, int64_t min, int64_t max,
+                    int64_t *out);
+int plan_real_text(plan_state *s, plan_key k, int line, const char *text, double min, int min_open,
+                   double max, int max_open, double *out);
+
+/* Each plan_get_ leaves *out alone when the plan does not set the key (the default stays). */
+int plan_get_count(plan_state *s, plan_key k, int64_t min, int64_t max, int64_t *out);
+int plan_get_int(plan_state *s, plan_key k, int64_t min, int64_t max, int *out);
+int plan_get_real(plan_state *s, plan_key k, double min, int min_open, double max, int max_open,
+                  double *out);
+int plan_get_float(plan_state *s, plan_key k, double min, int min_open, double max, int max_open,
+                   float *out);
+/* "auto" or a count; auto_value stands for auto. */
+int plan_get_auto_count(plan_state *s, plan_key k, int64_t auto_value, int64_t min, int64_t max,
+                        int64_t *out);
+int plan_get_bool(plan_state *s, plan_key k, int *out);
+int plan_get_string(plan_state *s, plan_key k, char *out, size_t size);
+/* One of count names; *out is its index. choices lists them for the message. */
+int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int count,
+                    const char *choices, int *out);
+/* Splits a list key into s->items (pointing into its segments, which it cuts in place).
+ * A comma may end a line that an indented line continues; other empty items are errors. */
+int plan_get_items(plan_state *s, plan_key k);
+
+/* ---- shapes (plan_shapes.c) ---- */
+
+/* "2x64x2": n_layer x d_model x n_head, whole positive numbers; n_ctx is set as given.
+ * 0, or -1 if text is not a shape. */
+int plan_parse_shape(const char *text, model_config *shape, int n_ctx);
+/* A shape for a target N (see plan_shapes.c); returns N / target of the shape chosen and
+ * sets *off_aspect when it lies outside the aspect band. */
+double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,
+                           int *off_aspect);
+
+/* ---- the sections (plan_sections.c) and the runs (plan_expand.c) ---- */
+
+/* Interprets every section, in the order the checks depend on. 0 or -1. */
+int plan_read_sections(plan_state *s);
+/* Expands the plan into p->runs with their ids, checks them, and sets the plan hash. */
+int plan_expand(plan_state *s);
+/* The key whose item set a run's D, for messages. */
+plan_key plan_data_key(const plan *p, const plan_run *run);
+
+#endif

@@ -1,0 +1,100 @@
+/* Shapes: the n_layer x d_model x n_head of a shapes item, and a shape generated for a
+ * target N ([model] params) within a band of aspect ratios. N is model.c's count. */
+#include <ctype.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "plan_internal.h"
+
+int plan_parse_shape(const char *text, model_config *shape, int n_ctx)
+{
+    int values[3];
+    const char *c = text;
+    for (int i = 0; i < 3; i++) {
+        if (i > 0) {
+            if (*c != 'x' && *c != 'X')
+                return -1;
+            c++;
+        }
+        if (!isdigit((unsigned char)*c))
+            return -1;
+        long long v = 0;
+        while (isdigit((unsigned char)*c)) {
+            v = 10 * v + (*c - '0');
+            if (v > 1000000)
+                return -1;
+            c++;
+        }
+        values[i] = (int)v;
+    }
+    if (*c)
+        return -1;
+    shape->n_layer = values[0];
+    shape->d_model = values[1];
+    shape->n_head = values[2];
+    shape->n_ctx = n_ctx;
+    return 0;
+}
+
+/* N of n_layer blocks of width d_model, as model.c counts it (n_head and n_ctx do not
+ * change it). */
+static double shape_count(int n_layer, int d_model)
+{
+    const model_config shape = {n_layer, d_model, 1, 2};
+    return (double)model_count_nonembedding(&shape);
+}
+
+/* A shape for a target N: d_model a multiple of head_size, n_head = d_model / head_size.
+ * First choice: the N nearest the target (in ratio) among shapes whose d_model / n_layer
+ * lies within a factor PLAN_ASPECT_BAND of aspect. When none of those comes within a factor
+ * PLAN_PARAMS_TOLERANCE of the target (tiny targets, where one layer of the narrowest width is
+ * already too big), the shape nearest in N and aspect together among those that do, and
+ * *off_aspect is set. Returns N / target of the shape chosen, or of the nearest in the
+ * band when no shape comes within the tolerance. */
+double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,
+                           int *off_aspect)
+{
+    double band_error = INFINITY, any_score = INFINITY;
+    model_config band = {0}, any = {0};
+    for (int n_layer = 1; n_layer <= 4096; n_layer++) {
+        if (shape_count(n_layer, head_size) > 4.0 * (double)target)
+            break;
+        /* the real d_model that would hit the target exactly, then its two neighbours */
+        double exact = model_width_for_nonembedding(n_layer, (double)target);
+        int64_t low = (int64_t)floor(exact / head_size);
+        for (int64_t multiple = low; multiple <= low + 1; multiple++) {
+            int64_t d_model = multiple * head_size;
+            if (multiple < 1 || d_model > 65536)
+                continue;
+            model_config shape = {n_layer, (int)d_model, (int)multiple, 0};
+            double size_error = fabs(log(shape_count(n_layer, (int)d_model) / (double)target));
+            double shape_error = fabs(log((double)d_model / n_layer / aspect));
+            /* ties in N go to the shape nearer the aspect ratio */
+            double band_score = size_error + 1e-9 * shape_error;
+            if (shape_error <= log(PLAN_ASPECT_BAND) + 1e-12 && band_score < band_error) {
+                band_error = band_score;
+                band = shape;
+            }
+            if (size_error <= log(PLAN_PARAMS_TOLERANCE) && size_error + shape_error < any_score) {
+                any_score = size_error + shape_error;
+                any = shape;
+            }
+        }
+    }
+    if (band.n_layer == 0) /* no width in the band: even 1 x head_size is too wide */
+        band = (model_config){1, head_size, 1, 0};
+    double band_ratio = shape_count(band.n_layer, band.d_model) / (double)target;
+    int band_fits = band_error < INFINITY && band_ratio <= PLAN_PARAMS_TOLERANCE &&
+                    band_ratio >= 1.0 / PLAN_PARAMS_TOLERANCE;
+    *off_aspect = 0;
+    model_config chosen = band;
+    if (!band_fits && any.n_layer > 0) {
+        chosen = any;
+        *off_aspect = 1;
+    }
+    out->n_layer = chosen.n_layer;
+    out->d_model = chosen.d_model;
+    out->n_head = chosen.n_head;
+    return shape_count(chosen.n_layer, chosen.d_model) / (double)target;
+}

@@ -1,0 +1,58 @@
+/* `scalesweep PLAN.ini --dry-run`: the plan's runs as a table, with their cost. */
+#include <stdio.h>
+
+#include "model.h"
+#include "plan.h"
+#include "units.h"
+
+void plan_print_runs(const plan *p, FILE *out)
+{
+    double total = 0.0, largest = 0.0;
+    int64_t total_tokens = 0;
+    int data_limited = 0;
+    for (int64_t i = 0; i < p->n_runs; i++) {
+        total += p->runs[i].cost;
+        total_tokens += p->runs[i].config.tokens;
+        if (p->runs[i].cost > largest)
+            largest = p->runs[i].cost;
+        data_limited |= p->runs[i].config.unique_tokens > 0;
+    }
+    const train_config *first = p->n_runs > 0 ? &p->runs[0].config : NULL;
+    char a[32], b[32], c[32];
+    fprintf(out, "plan %s (%s): mode %s, trainer %s, %lld runs, plan hash %016llx\n", p->name,
+            p->path, plan_mode_name(p->mode), plan_trainer_name(p->trainer), (long long)p->n_runs,
+            (unsigned long long)p->hash);
+    fprintf(out, "corpus %s, output %s", p->corpus, p->output);
+    if (first)
+        fprintf(out, ", n_ctx %d, batch %d (%s tokens a step), lr %s", first->model.n_ctx,
+                first->batch, units_group_digits((int64_t)first->batch * first->model.n_ctx, a),
+                p->lr_auto ? "auto (Kaplan's LR(N))" : "fixed");
+    fprintf(out, "\n\n");
+
+    fprintf(out, "%6s  %-16s  %-12s %13s %15s", "#", "run_id", "shape", "N", "D");
+    if (data_limited)
+        fprintf(out, " %13s", "unique");
+    fprintf(out, " %6s %10s %11s %7s\n", "seed", "lr", "C (FLOPs)", "share");
+    for (int64_t i = 0; i < p->n_runs; i++) {
+        const plan_run *run = &p->runs[i];
+        const model_config *m = &run->config.model;
+        char shape[48];
+        snprintf(shape, sizeof shape, "%dx%dx%d", m->n_layer, m->d_model, m->n_head);
+        fprintf(out, "%6lld  %-16s  %-12s %13s %15s", (long long)i + 1, run->run_id, shape,
+                units_group_digits(model_count_nonembedding(m), a),
+                units_group_digits(run->config.tokens, b));
+        if (data_limited)
+            fprintf(out, " %13s",
+                    run->config.unique_tokens ? units_group_digits(run->config.unique_tokens, c)
+                                              : "-");
+        fprintf(out, " %6llu %10.4g %11.3e %6.2f%%\n", (unsigned long long)run->config.seed,
+                (double)run->config.lr, run->cost, total > 0 ? 100.0 * run->cost / total : 0.0);
+    }
+    fprintf(out,
+            "\ntotal: C = 6ND = %.3e FLOPs (%.3g PF-days) over %lld runs, %s tokens; the "
+            "largest run is %.1f%% of it\n",
+            total, total / 8.64e19, (long long)p->n_runs, units_group_digits(total_tokens, a),
+            total > 0 ? 100.0 * largest / total : 0.0);
+    if (p->notes)
+        fprintf(out, "\nnotes:\n%s", p->notes);
+}
