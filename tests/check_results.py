@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Checks a scalesweep results file (schema 1) the way a user reads it: with h5py, as a
+"""Checks a scalesweep results file (schema 2) the way a user reads it: with h5py, as a
 SWMR reader, so that it also works on a file a sweep is still writing.
 
     /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
 
 Checks the root attributes, every column of /runs and /curves and its dtype, that run
-ids are unique 16-hex-digit strings, that each row's curve slice holds curve_length
+ids are unique 16-hex-digit strings, that the runs of one config_id differ in their seed
+and in nothing they were configured with, that each row's curve slice holds curve_length
 points of that run with increasing steps, tokens = step * batch * n_ctx and
 flops = 6 N tokens, that statuses are known, and (if pandas is installed) that the
 table loads into a DataFrame. Ends with "check_results: N passed, M failed" and exits
@@ -17,11 +18,11 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
-    ("run_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
+    ("run_id", "S17"), ("config_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
     ("n_ctx", "<i4"), ("n_params", "<i8"), ("n_params_total", "<i8"), ("tokens", "<i8"),
     ("unique_tokens", "<i8"), ("seed", "<i8"), ("lr", "<f4"), ("batch", "<i4"),
     ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
@@ -103,6 +104,20 @@ def check_file(c, path, expected_runs):
             f"{ids[bad[0]] if bad else ''!r}")
     c.check(len(set(ids.tolist())) == n, f"run ids are not unique: {n - len(set(ids.tolist()))} "
             "repeats")
+    configs = runs["config_id"]
+    bad = [i for i, config_id in enumerate(configs) if not HEX16.match(config_id)]
+    c.check(not bad, f"{len(bad)} config ids are not 16 hex digits, first row {bad[:1]}")
+    # the seeds of a configuration: the same settings, each seed once
+    groups = {}
+    for i, config_id in enumerate(configs.tolist()):
+        groups.setdefault(config_id, []).append(i)
+    settings = ("n_layer", "d_model", "n_head", "n_ctx", "batch", "lr")
+    for config_id, rows in groups.items():
+        same = all(len(set(runs[column][rows].tolist())) == 1 for column in settings)
+        distinct = len(set(runs["seed"][rows].tolist())) == len(rows)
+        if not c.check(same and distinct, f"config {config_id!r}: rows {rows[:4]} differ in "
+                       "more than their seed, or repeat a seed"):
+            break
     status = set(runs["status"].tolist())
     c.check(status <= STATUSES, f"unknown status {sorted(status - STATUSES)}")
 
@@ -162,7 +177,7 @@ def check_pandas(c, runs):
         print("note: pandas is not installed; DataFrame check skipped")
         return
     frame = pd.DataFrame(runs)
-    for column in ("run_id", "status", "reason", "host"):
+    for column in ("run_id", "config_id", "status", "reason", "host"):
         frame[column] = frame[column].str.decode("utf-8")
     c.check(len(frame) == len(runs) and list(frame.columns) == list(runs.dtype.names),
             "pandas DataFrame has every row and column")

@@ -389,6 +389,38 @@ check "an unparsable stored plan: the warning names the file, line and key" \
     grep -q "unparsable.h5 (plan_text):10: \[fit\] bootstrap: 'lots' is not a number" unparsable.err
 check "an unparsable stored plan: the defaults apply (seed 1)" grep -q "seed 1," unparsable.txt
 
+# ---- a file of schema 1 (before config_id): fitted with the stored plan's configurations ----
+cat > to_schema1.py <<'PY'
+"""Writes a copy of a schema 2 results file as schema 1 wrote it: no config_id column."""
+import sys
+
+import h5py
+import numpy as np
+
+with h5py.File(sys.argv[1], "r") as old, h5py.File(sys.argv[2], "w", libver="latest") as new:
+    for key, value in old.attrs.items():
+        new.attrs[key] = value
+    new.attrs["schema_version"] = np.int32(1)
+    runs = old["runs"][:]
+    names = [n for n in runs.dtype.names if n != "config_id"]
+    new.create_dataset("runs", data=runs[names].astype(np.dtype([(n, runs.dtype[n]) for n in names])),
+                       maxshape=(None,), chunks=(256,))
+    new.create_dataset("curves", data=old["curves"][:], maxshape=(None,), chunks=(4096,))
+PY
+"$python" to_schema1.py synthetic.h5 schema1.h5
+"$bin" fit schema1.h5 --no-write --bootstrap 20 --json > schema1.json 2> schema1.err
+check "a schema 1 file: scalesweep fit exits 0" test $? -eq 0
+check "a schema 1 file: says where its configurations come from" \
+    grep -q "results schema 1 (no config_id); the seeds of each configuration are those of the stored plan" schema1.err
+"$bin" fit synthetic.h5 --no-write --bootstrap 20 --json > schema2.json
+check "a schema 1 file fits as its schema 2 original does: the same laws and intervals" "$python" -c "
+import json
+a, b = (json.load(open(p)) for p in ('schema1.json', 'schema2.json'))
+for report in (a, b):
+    del report['seconds_fit'], report['seconds_bootstrap']
+assert a['configurations'] == b['configurations'] == 90, (a['configurations'], b['configurations'])
+assert a == b"
+
 # ---- the same results as CSV ----
 cat > to_csv.py <<'PY'
 import sys

@@ -35,7 +35,7 @@ static char directory[4096];
 /* ---- deterministic runs ---- */
 
 typedef struct {
-    store_row row;
+    results_run row;
     curve_point points[MAX_POINTS];
     int64_t n_points;
 } test_run;
@@ -46,11 +46,13 @@ typedef struct {
 static void make_run(test_run *t, uint64_t family, int64_t i)
 {
     static const char *statuses[] = {"ok", "diverged", "failed", "interrupted"};
-    store_row *r = &t->row;
+    results_run *r = &t->row;
     memset(t, 0, sizeof(*t));
     uint64_t id = (family * UINT64_C(0x9e3779b97f4a7c15)) ^
                   ((uint64_t)i * UINT64_C(0xd1b54a32d192ed03));
     snprintf(r->run_id, sizeof(r->run_id), "%016" PRIx64, id);
+    /* every run a configuration of its own, as its columns differ from run to run */
+    snprintf(r->config_id, sizeof(r->config_id), "%016" PRIx64, family * 1000 + (uint64_t)i);
     r->n_layer = 1 + (int32_t)(i % 4);
     r->d_model = 32 * (1 + (int32_t)(i % 3));
     r->n_head = 2;
@@ -115,7 +117,7 @@ typedef struct {
 } test_curve;
 
 typedef struct {
-    store_row *rows;
+    results_run *rows;
     int64_t n_rows;
     test_curve *curves;
     int64_t n_curves;
@@ -131,11 +133,12 @@ static hid_t string_type(size_t size)
 
 static hid_t run_read_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(store_row));
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(results_run));
     hid_t s17 = string_type(17), s16 = string_type(16);
     hid_t s160 = string_type(160), s64 = string_type(64);
-#define MEMBER(field, type) H5Tinsert(t, #field, HOFFSET(store_row, field), type)
+#define MEMBER(field, type) H5Tinsert(t, #field, HOFFSET(results_run, field), type)
     MEMBER(run_id, s17);
+    MEMBER(config_id, s17);
     MEMBER(n_layer, H5T_NATIVE_INT32);
     MEMBER(d_model, H5T_NATIVE_INT32);
     MEMBER(n_head, H5T_NATIVE_INT32);
@@ -250,12 +253,12 @@ static int same_float(float a, float b)
 }
 
 /* The first field of a row that differs from what was appended, or NULL. */
-static const char *row_difference(const store_row *got, const store_row *want)
+static const char *row_difference(const results_run *got, const results_run *want)
 {
 #define SAME(field) if (got->field != want->field) return #field
 #define SAME_FLOAT(field) if (!same_float(got->field, want->field)) return #field
 #define SAME_TEXT(field) if (strcmp(got->field, want->field) != 0) return #field
-    SAME_TEXT(run_id); SAME(n_layer); SAME(d_model); SAME(n_head); SAME(n_ctx);
+    SAME_TEXT(run_id); SAME_TEXT(config_id); SAME(n_layer); SAME(d_model); SAME(n_head); SAME(n_ctx);
     SAME(n_params); SAME(n_params_total); SAME(tokens); SAME(unique_tokens); SAME(seed);
     SAME_FLOAT(lr); SAME(batch); SAME(steps); SAME(flops); SAME(flops_attention);
     SAME_FLOAT(final_test_loss); SAME_FLOAT(best_test_loss); SAME(best_step);
@@ -288,7 +291,7 @@ static void check_contents(const char *what, const test_file *f, const test_run 
     check(f->n_rows == n, "%s: /runs has %" PRId64 " rows, want %" PRId64, what, f->n_rows, n);
     int64_t offset = 0, bad_rows = 0, bad_points = 0;
     for (int64_t i = 0; i < n && i < f->n_rows; i++) {
-        store_row expected = want[i].row;
+        results_run expected = want[i].row;
         expected.curve_offset = offset;
         expected.curve_length = want[i].n_points;
         const char *field = row_difference(&f->rows[i], &expected);
@@ -466,7 +469,7 @@ static void test_create_resume(void)
     hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
     H5Aread(attribute, H5T_NATIVE_INT, &schema);
     H5Aclose(attribute);
-    check(schema == 1, "schema_version is 1: %d", schema);
+    check(schema == 2, "schema_version is 2: %d", schema);
     hid_t runs_set = H5Dopen2(file, "runs", H5P_DEFAULT);
     hid_t type = H5Dget_type(runs_set);
     struct { const char *name; hid_t want; } columns[] = {
@@ -529,7 +532,7 @@ static void test_create_resume(void)
     store_close(s);
     if (read_file(path, &f) == 0) {
         check_contents("after resume", &f, runs, 65);
-        const store_row *row = &f.rows[40];
+        const results_run *row = &f.rows[40];
         int padded = 1;
         for (size_t i = strlen(row->status); i < sizeof(row->status); i++)
             padded &= row->status[i] == 0;
@@ -616,6 +619,28 @@ static void test_refuse_force(void)
     s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
     check(s == NULL && strstr(err, "not a scalesweep results file"),
           "an HDF5 file without schema_version is refused: %s", err);
+    store_close(s);
+    after = file_checksum(other, &size_after);
+    check(before == after && size_before == size_after, "and left as it was");
+    remove_store_files(other);
+
+    /* a file of the schema before this one (1, before config_id): read by the fit, not
+     * appended to */
+    file_path(other, sizeof(other), "schema1.h5");
+    remove_store_files(other);
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    check(s != NULL, "create %s: %s", other, s ? "" : err);
+    store_close(s);
+    file = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
+    const int old_schema = 1;
+    H5Awrite(attribute, H5T_NATIVE_INT, &old_schema);
+    H5Aclose(attribute);
+    H5Fclose(file);
+    before = file_checksum(other, &size_before);
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
+    check(s == NULL && strstr(err, "schema version 1") && strstr(err, "scalesweep fit still reads"),
+          "a schema 1 file is refused, saying the fit still reads it: %s", err);
     store_close(s);
     after = file_checksum(other, &size_after);
     check(before == after && size_before == size_after, "and left as it was");
@@ -756,7 +781,7 @@ static void test_orphan_curve(void)
     H5Tclose(type);
     H5Sclose(memory);
     H5Sclose(space);
-    store_row zero;
+    results_run zero;
     memset(&zero, 0, sizeof(zero));
     dims = 4, start = 3, count = 1;
     ok = ok && H5Dset_extent(runs_set, &dims) >= 0;

@@ -195,35 +195,54 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
         fit_results_free(&results);
         return EXIT_FAILED;
     }
-    /* the plan's [fit] for what the caller leaves open, read by the plan's own parser: the
-       same text means the same to the sweep that stored it and to this fit */
-    fit_options options = *given;
-    if (outputs->from_plan && results.plan_text && results.plan_text[0]) {
+    /* The stored plan, read by the plan's own parser: its [fit] for what the caller leaves
+       open (the same text means the same to the sweep that stored it and to this fit), and
+       for a schema 1 file, which has no config_id column, the configuration of each run. */
+    const int old_schema = results.schema < RESULTS_SCHEMA_VERSION;
+    plan stored;
+    int have_plan = 0;
+    if ((outputs->from_plan || old_schema) && results.plan_text && results.plan_text[0]) {
         char label[4200], note[2048];
         snprintf(label, sizeof(label), "%s (plan_text)", path);
-        plan stored;
-        if (plan_parse(&stored, label, results.plan_text, note, sizeof(note)) == 0) {
-            fit_options_from_plan(&stored, outputs->from_plan, &options);
-            plan_free(&stored);
-        } else if (!outputs->quiet) {
+        have_plan = plan_parse(&stored, label, results.plan_text, note, sizeof(note)) == 0;
+        if (!have_plan && !outputs->quiet)
             fprintf(stderr,
-                    FIT_PROGRAM ": warning: the plan stored in the file does not "
-                                "parse, so its [fit] is not used: %s\n",
+                    FIT_PROGRAM ": warning: the plan stored in the file does not parse, "
+                                "so %s: %s\n",
+                    outputs->from_plan ? "its [fit] is not used" : "it gives no configurations",
                     note);
-        }
     }
+    fit_options options = *given;
+    if (have_plan)
+        fit_options_from_plan(&stored, outputs->from_plan, &options);
 
+    fit_observation *observations = NULL;
+    fit_curve_point *curve = NULL;
+    int64_t n_curve = 0, unmatched = 0;
     const char **run_ids = malloc((size_t)(results.n_runs > 0 ? results.n_runs : 1) *
                                   sizeof(*run_ids));
-    if (!run_ids) {
+    if (!run_ids ||
+        fit_observations_from_results(&results, have_plan ? &stored : NULL, &observations, &curve,
+                                      &n_curve, &unmatched) != 0) {
         message_format(err, errlen, "%s: out of memory", path);
+        free(run_ids);
+        if (have_plan)
+            plan_free(&stored);
         fit_results_free(&results);
         return EXIT_INPUT;
     }
+    if (have_plan)
+        plan_free(&stored);
+    if (old_schema && !outputs->quiet)
+        fprintf(stderr, FIT_PROGRAM ": note: %s has results schema %d (no config_id); %s\n", path,
+                results.schema,
+                unmatched == 0 ? "the seeds of each configuration are those of the stored plan"
+                               : "runs not among the stored plan's are each a configuration "
+                                 "of their own");
     for (int64_t i = 0; i < results.n_runs; i++)
-        run_ids[i] = results.run_ids[i];
+        run_ids[i] = results.runs[i].run_id;
 
-    fit_input input = {results.observations, results.n_runs, results.curve, results.n_curve};
+    fit_input input = {observations, results.n_runs, curve, n_curve};
     fit_report report;
     const int fitted = fit_run(&input, &options, &report);
     int status = EXIT_OK;
@@ -235,14 +254,15 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
         if (fit_results_write(path, &report, &results, &options, err, errlen) != 0)
             status = EXIT_FAILED;
         else if (!outputs->quiet)
-            fprintf(stderr, "scalesweep fit: wrote /fits (%d laws) into %s\n", FIT_NUM_LAWS,
-                    path);
+            fprintf(stderr, FIT_PROGRAM ": wrote /fits (%d laws) into %s\n", FIT_NUM_LAWS, path);
     }
     if (status == EXIT_OK && fitted != 0) {
         message_format(err, errlen, "%s: %s", path, report.message);
         status = EXIT_INPUT;
     }
     fit_report_free(&report);
+    free(observations);
+    free(curve);
     free(run_ids);
     fit_results_free(&results);
     return status;

@@ -1,11 +1,12 @@
 /* The fit stage's side of the results file: /runs and /curves in, /fits out.
  *
  * Reading is what any reader does (docs/results.md): SWMR read, rows by column name into
- * our own memory types (HDF5 converts a compound member by member), only the committed
- * rows and the curve slices they point at. Writing happens once everything is computed:
- * it takes the writer's lock, builds the new group beside the old one, and only then
- * swaps them, so a failure leaves the old /fits (or none) and never touches /runs or
- * /curves. The layout is documented in docs/fit.md. */
+ * the schema's rows (results_schema.h; HDF5 converts a compound member by member), only
+ * the committed rows and the curve slices they point at. Which of those feed which law is
+ * not decided here but in fit_observations.c. Writing happens once everything is computed:
+ * it takes the writer's lock, builds the new group beside the old one, and only then swaps
+ * them, so a failure leaves the old /fits (or none) and never touches /runs or /curves.
+ * The layout of /fits is documented in docs/fit.md. */
 #include "fit_results.h"
 
 #include <errno.h>
@@ -20,11 +21,8 @@
 #include <hdf5.h>
 
 #include "fit_internal.h"
-#include "hash.h"
 #include "results_hdf5.h"
 
-#define RESULTS_SCHEMA_VERSION 1
-#define RESULTS_RUN_ID 17
 /* The group is built under this name, then renamed to /fits. */
 #define RESULTS_NEW_GROUP "fits_new"
 
@@ -39,141 +37,6 @@
 #define RESULTS_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 /* ---- reading ---- */
-
-/* The columns of /runs the fit needs. */
-typedef struct {
-    char run_id[RESULTS_RUN_ID];
-    char status[16];
-    int32_t n_layer, d_model, n_head, n_ctx, batch, stopped_early;
-    int64_t n_params, tokens, unique_tokens, seed, curve_offset, curve_length;
-    float lr, final_test_loss, best_test_loss;
-    double flops;
-} results_run;
-
-static const results_column results_run_columns[] = {
-    RESULTS_COLUMN("run_id", results_run, run_id, RESULTS_STRING),
-    RESULTS_COLUMN("status", results_run, status, RESULTS_STRING),
-    RESULTS_COLUMN("n_layer", results_run, n_layer, RESULTS_INT32),
-    RESULTS_COLUMN("d_model", results_run, d_model, RESULTS_INT32),
-    RESULTS_COLUMN("n_head", results_run, n_head, RESULTS_INT32),
-    RESULTS_COLUMN("n_ctx", results_run, n_ctx, RESULTS_INT32),
-    RESULTS_COLUMN("batch", results_run, batch, RESULTS_INT32),
-    RESULTS_COLUMN("stopped_early", results_run, stopped_early, RESULTS_INT32),
-    RESULTS_COLUMN("n_params", results_run, n_params, RESULTS_INT64),
-    RESULTS_COLUMN("tokens", results_run, tokens, RESULTS_INT64),
-    RESULTS_COLUMN("unique_tokens", results_run, unique_tokens, RESULTS_INT64),
-    RESULTS_COLUMN("seed", results_run, seed, RESULTS_INT64),
-    RESULTS_COLUMN("curve_offset", results_run, curve_offset, RESULTS_INT64),
-    RESULTS_COLUMN("curve_length", results_run, curve_length, RESULTS_INT64),
-    RESULTS_COLUMN("lr", results_run, lr, RESULTS_FLOAT32),
-    RESULTS_COLUMN("final_test_loss", results_run, final_test_loss, RESULTS_FLOAT32),
-    RESULTS_COLUMN("best_test_loss", results_run, best_test_loss, RESULTS_FLOAT32),
-    RESULTS_COLUMN("flops", results_run, flops, RESULTS_FLOAT64),
-};
-
-/* The columns of /curves the fit needs. */
-typedef struct {
-    int64_t tokens;
-    double flops;
-    float test_loss;
-} results_point;
-
-static const results_column results_point_columns[] = {
-    RESULTS_COLUMN("tokens", results_point, tokens, RESULTS_INT64),
-    RESULTS_COLUMN("flops", results_point, flops, RESULTS_FLOAT64),
-    RESULTS_COLUMN("test_loss", results_point, test_loss, RESULTS_FLOAT32),
-};
-
-/* Equal for runs that differ only in their seed: everything else a row records of its
- * configuration. MurmurHash3's finaliser spreads FNV-1a's last bytes over the word. */
-static uint64_t results_config_id(const results_run *r)
-{
-    uint32_t lr_bits;
-    memcpy(&lr_bits, &r->lr, sizeof(lr_bits));
-    const uint64_t values[] = {(uint64_t)(int64_t)r->n_layer, (uint64_t)(int64_t)r->d_model,
-                               (uint64_t)(int64_t)r->n_head,  (uint64_t)(int64_t)r->n_ctx,
-                               (uint64_t)(int64_t)r->batch,   (uint64_t)r->tokens,
-                               (uint64_t)r->unique_tokens,    (uint64_t)lr_bits};
-    uint64_t h = HASH_FNV_OFFSET;
-    for (size_t i = 0; i < RESULTS_COUNT(values); i++)
-        h = hash_fnv1a_u64(h, values[i]);
-    return hash_mix64(h);
-}
-
-/* Rows of a one-dimensional table. */
-static int results_extent(hid_t dataset, int64_t *rows, const char *name, const char *path,
-                          char *err, size_t errlen)
-{
-    hid_t space = H5I_INVALID_HID;
-    hsize_t dims = 0;
-    int rank;
-    RESULTS_CHECK(space = H5Dget_space(dataset));
-    RESULTS_CHECK(rank = H5Sget_simple_extent_ndims(space));
-    if (rank != 1) {
-        message_format(err, errlen, "%s: /%s has %d dimensions, not 1: not a scalesweep results "
-                    "file", path, name, rank);
-        goto fail;
-    }
-    RESULTS_CHECK(H5Sget_simple_extent_dims(space, &dims, NULL));
-    RESULTS_CHECK(H5Sclose(space));
-    *rows = (int64_t)dims;
-    return 0;
-fail:
-    results_release(&space);
-    return -1;
-}
-
-/* Opens a table and checks its columns. */
-static hid_t results_open_table(hid_t file, const char *name, const results_column *columns,
-                                size_t n_columns, const char *path, char *err, size_t errlen)
-{
-    hid_t dataset = H5I_INVALID_HID, type = H5I_INVALID_HID;
-    htri_t exists;
-    char what[128];
-    RESULTS_CHECK(exists = H5Lexists(file, name, H5P_DEFAULT));
-    if (!exists) {
-        message_format(err, errlen, "%s: no /%s table: not a scalesweep results file", path, name);
-        goto fail;
-    }
-    RESULTS_CHECK(dataset = H5Dopen2(file, name, H5P_DEFAULT));
-    RESULTS_CHECK(type = H5Dget_type(dataset));
-    if (!results_columns_match(type, columns, n_columns, "not a table of compound rows", what,
-                               sizeof(what))) {
-        message_format(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
-        goto fail;
-    }
-    RESULTS_CHECK(H5Tclose(type));
-    return dataset;
-fail:
-    results_release(&type);
-    results_release(&dataset);
-    return H5I_INVALID_HID;
-}
-
-/* Reads rows [0, count) of a table into memory laid out as columns describe. */
-static int results_read_rows(hid_t dataset, const results_column *columns, size_t n_columns,
-                             size_t struct_size, int64_t count, void *rows, const char *path,
-                             char *err, size_t errlen)
-{
-    hid_t type = H5I_INVALID_HID, file_space = H5I_INVALID_HID, memory_space = H5I_INVALID_HID;
-    if (count <= 0)
-        return 0;
-    hsize_t start = 0, length = (hsize_t)count;
-    RESULTS_CHECK(type = results_table_type(columns, n_columns, struct_size, RESULTS_IN_STRUCT));
-    RESULTS_CHECK(file_space = H5Dget_space(dataset));
-    RESULTS_CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &start, NULL, &length, NULL));
-    RESULTS_CHECK(memory_space = H5Screate_simple(1, &length, NULL));
-    RESULTS_CHECK(H5Dread(dataset, type, memory_space, file_space, H5P_DEFAULT, rows));
-    RESULTS_CHECK(H5Sclose(memory_space));
-    RESULTS_CHECK(H5Sclose(file_space));
-    RESULTS_CHECK(H5Tclose(type));
-    return 0;
-fail:
-    results_release(&memory_space);
-    results_release(&file_space);
-    results_release(&type);
-    return -1;
-}
 
 /* The file as an HDF5 file: a clear message for what is not one, before HDF5 is asked. */
 static int results_check_path(const char *path, char *err, size_t errlen)
@@ -193,8 +56,10 @@ static int results_check_path(const char *path, char *err, size_t errlen)
     }
     htri_t is_hdf5 = H5Fis_hdf5(path);
     if (is_hdf5 <= 0) {
-        message_format(err, errlen, "%s: not an HDF5 file (a scalesweep results file is; for a "
-                    "CSV of results use --csv)", path);
+        message_format(err, errlen,
+                       "%s: not an HDF5 file (a scalesweep results file is; for a "
+                       "CSV of results use --csv)",
+                       path);
         return -1;
     }
     return 0;
@@ -203,9 +68,8 @@ static int results_check_path(const char *path, char *err, size_t errlen)
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen)
 {
     hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, runs = H5I_INVALID_HID;
-    hid_t curves = H5I_INVALID_HID, attribute = H5I_INVALID_HID;
-    results_run *rows = NULL;
-    results_point *points = NULL;
+    hid_t curves = H5I_INVALID_HID;
+    results_column run_columns[RESULTS_MAX_COLUMNS];
     memset(results, 0, sizeof(*results));
 
     /* errors are reported here, with the stack, once */
@@ -227,134 +91,87 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     }
     RESULTS_CHECK(H5Pclose(fapl));
 
-    htri_t exists;
-    RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
-    if (!exists) {
-        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
-                    "attribute)", path);
+    if (results_schema_version(file, &results->schema, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    if (results->schema < RESULTS_OLDEST_READABLE_VERSION ||
+        results->schema > RESULTS_SCHEMA_VERSION) {
+        message_format(err, errlen,
+                       "%s: results schema version %d; this scalesweep reads "
+                       "versions %d to %d",
+                       path, results->schema, RESULTS_OLDEST_READABLE_VERSION,
+                       RESULTS_SCHEMA_VERSION);
         goto fail;
     }
-    int schema = 0;
-    RESULTS_CHECK(attribute = H5Aopen(file, "schema_version", H5P_DEFAULT));
-    RESULTS_CHECK(H5Aread(attribute, H5T_NATIVE_INT, &schema));
-    RESULTS_CHECK(H5Aclose(attribute));
-    if (schema != RESULTS_SCHEMA_VERSION) {
-        message_format(err, errlen, "%s: results schema version %d; this scalesweep reads "
-                    "version %d", path, schema, RESULTS_SCHEMA_VERSION);
-        goto fail;
-    }
-    if (results_read_text(file, "plan_text", &results->plan_text, FIT_RESULTS_PROGRAM, path, err,
-                          errlen) < 0)
+    if (results_read_text(file, RESULTS_ATTR_PLAN_TEXT, &results->plan_text, FIT_RESULTS_PROGRAM,
+                          path, err, errlen) < 0)
         goto fail;
 
+    /* the columns this file's schema has (version 1: no config_id) */
+    const size_t n_run_columns = results_run_columns_of(results->schema, run_columns);
     int64_t n_rows, n_points;
-    RESULTS_CHECK(runs = results_open_table(file, "runs", results_run_columns,
-                                            RESULTS_COUNT(results_run_columns), path, err,
-                                            errlen));
-    RESULTS_CHECK(curves = results_open_table(file, "curves", results_point_columns,
-                                              RESULTS_COUNT(results_point_columns), path, err,
-                                              errlen));
-    if (results_extent(runs, &n_rows, "runs", path, err, errlen) < 0 ||
-        results_extent(curves, &n_points, "curves", path, err, errlen) < 0)
+    RESULTS_CHECK(runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, run_columns,
+                                            n_run_columns, FIT_RESULTS_PROGRAM, path, err, errlen));
+    RESULTS_CHECK(curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT,
+                                              results_point_columns, results_point_column_count,
+                                              FIT_RESULTS_PROGRAM, path, err, errlen));
+    if (results_table_rows(runs, &n_rows, FIT_RESULTS_PROGRAM, path, err, errlen) < 0 ||
+        results_table_rows(curves, &n_points, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
         goto fail;
-    rows = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*rows));
-    if (!rows) {
+    results->runs = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->runs));
+    if (!results->runs) {
         message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path, n_rows);
         goto fail;
     }
-    if (results_read_rows(runs, results_run_columns, RESULTS_COUNT(results_run_columns),
-                          sizeof(*rows), n_rows, rows, path, err, errlen) < 0)
+    if (results_read_rows(runs, run_columns, n_run_columns, sizeof(*results->runs), 0, n_rows,
+                          results->runs, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
         goto fail;
     /* Rows past the last one with a run id were extended but not written yet (a sweep
      * is writing, or one died between the two): not committed. */
-    while (n_rows > 0 && rows[n_rows - 1].run_id[0] == '\0')
-        n_rows--;
+    n_rows = results_committed_runs(results->runs, n_rows);
 
     /* the curve slices the rows point at, and where /curves must reach */
-    int64_t needed = 0, usable_points = 0;
+    int64_t needed = 0;
     for (int64_t i = 0; i < n_rows; i++) {
-        const results_run *r = &rows[i];
+        results_run *r = &results->runs[i];
+        /* the strings are NUL-terminated by the conversion; be sure anyway */
+        r->run_id[sizeof(r->run_id) - 1] = r->config_id[sizeof(r->config_id) - 1] = '\0';
+        r->status[sizeof(r->status) - 1] = '\0';
         if (r->run_id[0] == '\0') {
-            message_format(err, errlen, "%s: row %" PRId64 " of /runs has no run id; the file is "
-                        "damaged", path, i);
+            message_format(err, errlen,
+                           "%s: row %" PRId64 " of /runs has no run id; the file is "
+                           "damaged",
+                           path, i);
             goto fail;
         }
         if (r->curve_offset < 0 || r->curve_length < 0 ||
             r->curve_offset > n_points - r->curve_length) {
-            message_format(err, errlen, "%s: row %" PRId64 " of /runs (run %.16s) points at "
-                        "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows; "
-                        "the file is damaged", path, i, r->run_id, r->curve_offset,
-                        r->curve_length, n_points);
+            message_format(err, errlen,
+                           "%s: row %" PRId64 " of /runs (run %s) points at "
+                           "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows; "
+                           "the file is damaged",
+                           path, i, r->run_id, r->curve_offset, r->curve_length, n_points);
             goto fail;
         }
         if (r->curve_offset + r->curve_length > needed)
             needed = r->curve_offset + r->curve_length;
     }
-    points = malloc((size_t)(needed > 0 ? needed : 1) * sizeof(*points));
-    results->observations = calloc((size_t)(n_rows > 0 ? n_rows : 1),
-                                   sizeof(*results->observations));
-    results->run_ids = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->run_ids));
-    if (!points || !results->observations || !results->run_ids) {
+    results->n_runs = n_rows;
+    results->points = calloc((size_t)(needed > 0 ? needed : 1), sizeof(*results->points));
+    if (!results->points) {
         message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path, needed);
         goto fail;
     }
-    if (results_read_rows(curves, results_point_columns, RESULTS_COUNT(results_point_columns),
-                          sizeof(*points), needed, points, path, err, errlen) < 0)
+    if (results_read_rows(curves, results_point_columns, results_point_column_count,
+                          sizeof(*results->points), 0, needed, results->points, FIT_RESULTS_PROGRAM,
+                          path, err, errlen) < 0)
         goto fail;
+    results->n_points = needed;
 
-    for (int64_t i = 0; i < n_rows; i++) {
-        const results_run *r = &rows[i];
-        fit_observation *o = &results->observations[i];
-        memcpy(results->run_ids[i], r->run_id, RESULTS_RUN_ID);
-        results->run_ids[i][RESULTS_RUN_ID - 1] = '\0';
-        const int data_limited = r->unique_tokens > 0 && r->unique_tokens < r->tokens;
-        /* L(D) and early-stopped runs are measured by their best loss (SCIENCE.md:
-           "early stopping once test loss stops falling") */
-        const double loss = r->stopped_early || data_limited ? r->best_test_loss
-                                                             : r->final_test_loss;
-        o->n_params = (double)r->n_params;
-        o->tokens = (double)r->tokens;
-        o->unique_tokens = (double)r->unique_tokens;
-        o->flops = r->flops;
-        o->budget = 0.0;
-        o->loss = loss;
-        o->config_id = results_config_id(r);
-        o->seed = r->seed;
-        o->run_index = i;
-        o->ok = strncmp(r->status, "ok", sizeof(r->status)) == 0 && isfinite(loss);
-        if (o->ok)
-            usable_points += r->curve_length;
-    }
-    results->n_runs = n_rows;
-
-    /* the curves of the runs that can feed a fit; the others feed none */
-    results->curve = malloc((size_t)(usable_points > 0 ? usable_points : 1) *
-                            sizeof(*results->curve));
-    if (!results->curve) {
-        message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
-                    usable_points);
-        goto fail;
-    }
-    for (int64_t i = 0; i < n_rows; i++) {
-        if (!results->observations[i].ok)
-            continue;
-        for (int64_t k = 0; k < rows[i].curve_length; k++) {
-            const results_point *p = &points[rows[i].curve_offset + k];
-            results->curve[results->n_curve++] =
-                (fit_curve_point){i, (double)p->tokens, p->flops, p->test_loss};
-        }
-    }
-
-    free(rows);
-    free(points);
     RESULTS_CHECK(H5Dclose(curves));
     RESULTS_CHECK(H5Dclose(runs));
     RESULTS_CHECK(H5Fclose(file));
     return 0;
 fail:
-    free(rows);
-    free(points);
-    results_release(&attribute);
     results_release(&curves);
     results_release(&runs);
     results_release(&file);
@@ -365,9 +182,8 @@ fail:
 
 void fit_results_free(fit_results *results)
 {
-    free(results->observations);
-    free(results->curve);
-    free(results->run_ids);
+    free(results->runs);
+    free(results->points);
     free(results->plan_text);
     memset(results, 0, sizeof(*results));
 }
@@ -452,7 +268,7 @@ static const results_column results_fit_point_columns[] = {
 };
 
 typedef struct {
-    char run_id[RESULTS_RUN_ID];
+    char run_id[RESULTS_ID_SIZE];
 } results_run_id;
 
 typedef struct {
@@ -478,7 +294,7 @@ static const results_column results_profile_columns[] = {
 };
 
 typedef struct {
-    char config_id[RESULTS_RUN_ID];
+    char config_id[RESULTS_ID_SIZE];
     double n_params, tokens;
     int32_t seeds;
     double mean, sd;
@@ -589,12 +405,12 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
         for (int64_t i = 0; i < law->n_points; i++) {
             const int64_t run = law->run_index[i];
             if (run >= 0 && run < results->n_runs)
-                results_copy_text(ids[i].run_id, results->run_ids[run], sizeof(ids[i].run_id));
+                results_copy_text(ids[i].run_id, results->runs[run].run_id, sizeof(ids[i].run_id));
         }
         /* a plain string array, not a one-column compound: h5py reads it as bytes */
         hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, dataset = H5I_INVALID_HID;
         hsize_t count = (hsize_t)law->n_points;
-        if ((type = results_string_type(RESULTS_RUN_ID)) < 0 ||
+        if ((type = results_string_type(RESULTS_ID_SIZE)) < 0 ||
             (space = H5Screate_simple(1, &count, NULL)) < 0 ||
             (dataset = H5Dcreate2(group, "run_ids", type, space, H5P_DEFAULT, H5P_DEFAULT,
                                   H5P_DEFAULT)) < 0 ||
@@ -686,14 +502,10 @@ fail:
  * the file. Returns the descriptor, or -1 with err. */
 static int results_fit_lock(const char *path, char *err, size_t errlen)
 {
-    int fd = results_lock(path, FIT_RESULTS_PROGRAM, "sweep", err, errlen);
-    if (fd == RESULTS_LOCK_BUSY) {
-        message_format(err, errlen, "%s: a sweep is writing this file (it holds %s.lock); fit it "
-                    "once the sweep has ended, or with --no-write to leave the file alone",
-                    path, path);
-        return -1;
-    }
-    return fd;
+    return results_lock(path, FIT_RESULTS_PROGRAM, "sweep",
+                        "fit it once the sweep has ended, or with --no-write to leave the file "
+                        "alone",
+                        err, errlen);
 }
 
 int fit_results_writable(const char *path, char *err, size_t errlen)
@@ -708,7 +520,7 @@ int fit_results_writable(const char *path, char *err, size_t errlen)
 int fit_results_write(const char *path, const fit_report *report, const fit_results *results,
                       const fit_options *options, char *err, size_t errlen)
 {
-    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, fits = H5I_INVALID_HID;
+    hid_t file = H5I_INVALID_HID, fits = H5I_INVALID_HID;
     htri_t exists;
     int lock = -1;
     fit_options defaults;
@@ -724,27 +536,14 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
     /* Like the sweep's writer, without HDF5's own file lock (PATH.lock, held above, keeps
      * writers apart): a user watching the file with h5py must not make the fit that ends
      * a sweep fail. A reader open during the write may see an error and has to reopen. */
-    RESULTS_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING, FIT_RESULTS_PROGRAM, path,
-                                             err, errlen));
-    file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    if (file < 0) {
-        results_hdf5_error(FIT_RESULTS_PROGRAM, err, errlen, path,
-                           "H5Fopen(path, H5F_ACC_RDWR, fapl)");
-        size_t used = err ? strlen(err) : 0;
-        if (err && strstr(err, "unable to lock file"))
-            message_format(err + used, errlen - used, " (a reader such as h5py has the file "
-                        "open: close it and fit again)");
-        else if (err && strstr(err, "already open for"))
-            message_format(err + used, errlen - used, " (a sweep writing this file stopped "
-                        "without closing it: run the sweep again to resume and repair it, "
-                        "or h5clear -s --increment=0 the file)");
+    file = results_open_writable(path, RESULTS_ACCESS_NO_LOCKING, "fit again", FIT_RESULTS_PROGRAM,
+                                 err, errlen);
+    if (file < 0)
         goto fail;
-    }
-    RESULTS_CHECK(H5Pclose(fapl));
-    RESULTS_CHECK(exists = H5Aexists(file, "schema_version"));
-    if (!exists) {
-        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
-                    "attribute); /fits not written", path);
+    int schema = 0;
+    if (results_schema_version(file, &schema, FIT_RESULTS_PROGRAM, path, err, errlen) < 0) {
+        size_t used = err ? strlen(err) : 0;
+        message_format(err + used, errlen - used, "; /fits not written");
         goto fail;
     }
 
@@ -797,7 +596,6 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
 fail:
     results_release(&fits);
     results_release(&file);
-    results_release(&fapl);
     results_unlock(lock);
     return -1;
 }

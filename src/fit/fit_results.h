@@ -22,30 +22,40 @@
 
 #include "fit.h"
 #include "plan.h"
+#include "results_schema.h"
 
-/* A results file as the fit sees it: one observation per committed row of /runs, whose
- * run_index is the row; the curve points of the runs that can feed a fit; every row's
- * run id. */
+/* A results file as its reader sees it: the committed rows of /runs and the /curves rows
+ * their slices cover, in the schema's rows (results_schema.h), and the stored plan. */
 typedef struct {
-    fit_observation *observations;  /* (n_runs) */
+    results_run *runs; /* (n_runs) committed rows of /runs, in file order */
     int64_t n_runs;
-    fit_curve_point *curve;         /* (n_curve) */
-    int64_t n_curve;
-    char (*run_ids)[17];            /* (n_runs) 16 hex digits each */
-    char *plan_text;                /* the root attribute plan_text ("" if absent) */
+    results_point *points; /* (n_points) /curves rows from 0 to the end of the last slice */
+    int64_t n_points;
+    char *plan_text; /* the root attribute plan_text ("" if absent) */
+    int schema;      /* the file's schema version (1 has no config_id) */
 } fit_results;
 
-/* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks
- * schema_version == 1 and the columns, then maps each committed row of /runs:
- *   N = n_params, D = tokens, unique_tokens, C = flops, budget 0 (the fit groups IsoFLOP
- *   runs by C), loss = best_test_loss for runs that stopped early or are data-limited
- *   (unique_tokens < tokens), else final_test_loss; config_id = a hash of n_layer,
- *   d_model, n_head, n_ctx, batch, tokens, unique_tokens and lr (so seeds group); seed;
- *   run_index = row; ok = status "ok" and a finite loss;
- * and each ok run's /curves slice to points (tokens, flops, test_loss). Returns 0, or -1
- * with err (and HDF5's error stack on stderr when HDF5 failed). */
+/* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks the schema
+ * version (1 or 2) and the columns, reads every committed row of /runs and the /curves
+ * rows they point at. Returns 0, or -1 with err (and HDF5's error stack on stderr when HDF5
+ * failed). */
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen);
 void fit_results_free(fit_results *results);
+
+/* The fit's input from a results file (fit_observations.c), where its policy lives: one
+ * observation per row of /runs, run_index = the row:
+ *   N = n_params, D = tokens, unique_tokens, C = flops, budget 0 (the fit groups IsoFLOP
+ *   runs by C), loss = best_test_loss for runs that stopped early or are data-limited
+ *   (unique_tokens < tokens), else final_test_loss; ok = status "ok" and a finite loss;
+ *   config_id = the config_id column, or for a schema 1 file (which has none) the
+ *   config_id of the stored plan's run of that run id (stored: the parsed plan_text, NULL
+ *   when it does not parse); a run without one is a configuration of its own, counted in
+ *   *unmatched;
+ * and the points (tokens, flops, test_loss) of the /curves slice of each ok run. Returns 0
+ * with *observations (n_runs) and *curve (*n_curve) malloc'd, or -1 when out of memory. */
+int fit_observations_from_results(const fit_results *results, const plan *stored,
+                                  fit_observation **observations, fit_curve_point **curve,
+                                  int64_t *n_curve, int64_t *unmatched);
 
 /* Writes the report into PATH's /fits, replacing any /fits already there. Takes the
  * flock on PATH.lock (refused while a sweep writes the file), opens it read-write (not

@@ -125,11 +125,12 @@ static int sink_add(point_sink *sink, int64_t index, const curve_point *point)
     return 0;
 }
 
-static void fill_row(store_row *row, const plan_run *run, const train_result *r, int rank)
+static void fill_row(results_run *row, const plan_run *run, const train_result *r, int rank)
 {
     const train_config *c = &run->config;
     memset(row, 0, sizeof *row);
     memcpy(row->run_id, run->run_id, sizeof row->run_id);
+    memcpy(row->config_id, run->config_id, sizeof row->config_id);
     row->n_layer = c->model.n_layer;
     row->d_model = c->model.d_model;
     row->n_head = c->model.n_head;
@@ -159,7 +160,7 @@ static void fill_row(store_row *row, const plan_run *run, const train_result *r,
     row->host[sizeof row->host - 1] = '\0';
 }
 
-static void fail_row(store_row *row, const plan_run *run, int rank, const char *reason)
+static void fail_row(results_run *row, const plan_run *run, int rank, const char *reason)
 {
     train_result r;
     memset(&r, 0, sizeof r);
@@ -186,8 +187,8 @@ static void save_checkpoint(const train_run *tr, const char *path, int rank)
  * with a checkpoint continues from it (its curve so far is sent again: rank 0 keeps
  * nothing of an unfinished run). Returns 0 with the row filled, or 1 when a signal
  * stopped it: its checkpoint is then written and *stopped_step says where. */
-static int execute_run(const plan *p, int64_t index, const corpus *data, int rank,
-                       point_sink *sink, store_row *row, int64_t *stopped_step)
+static int execute_run(const plan *p, int64_t index, const corpus *data, int rank, point_sink *sink,
+                       results_run *row, int64_t *stopped_step)
 {
     const plan_run *run = &p->runs[index];
     double start = now_seconds();
@@ -288,7 +289,7 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank)
                  comm, MPI_STATUS_IGNORE);
         if (status.MPI_TAG != TAG_TASK)
             break;
-        store_row row;
+        results_run row;
         int64_t stopped_step = 0;
         if (execute_run(p, index, have_data ? &data : NULL, rank, &sink, &row, &stopped_step)) {
             int64_t message[2] = {index, stopped_step};
@@ -344,7 +345,7 @@ static void print_status(const progress *g)
             (long long)g->failed, (long long)g->diverged, e, r);
 }
 
-static void print_finished(const progress *g, const store_row *row)
+static void print_finished(const progress *g, const results_run *row)
 {
     fprintf(stderr, "scalesweep: [%lld/%lld] %-8s %s N=%.3g D=%.3g seed=%lld loss=%.4f %.1fs (rank %d)\n",
             (long long)(g->done + g->skipped), (long long)g->total, row->status, row->run_id,
@@ -362,7 +363,7 @@ static int compare_cost(const void *a, const void *b, void *runs_arg)
 }
 
 /* Records a finished run; returns -1 if the results file could not take it. */
-static int record(store *s, progress *g, store_row *row, const curve_point *points,
+static int record(store *s, progress *g, results_run *row, const curve_point *points,
                   int64_t n_points, const plan *p, int64_t index, sched_verbosity verbosity)
 {
     char err[1024];
@@ -406,7 +407,7 @@ static int64_t next_task(const plan *p, const int64_t *queue, int64_t n_queue, i
             return index;
         char reason[160];
         snprintf(reason, sizeof reason, "crashed its worker %d times; not retried", crashes);
-        store_row row;
+        results_run row;
         fail_row(&row, run, 0, reason);
         g->running++;
         if (record(s, g, &row, NULL, 0, p, index, verbosity) != 0)
@@ -508,7 +509,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                                       &store_failed);
             if (index < 0)
                 break;
-            store_row row;
+            results_run row;
             int64_t stopped_step = 0;
             sink.n_points = 0;
             g.running++;
@@ -560,7 +561,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
                 continue;
             }
             if (st.MPI_TAG == TAG_RESULT) {
-                store_row row;
+                results_run row;
                 MPI_Recv(&row, sizeof row, MPI_BYTE, w, TAG_RESULT, comm, MPI_STATUS_IGNORE);
                 if (!store_failed &&
                     record(s, &g, &row, buffers[w].points, buffers[w].n_points, p, current[w],

@@ -1,5 +1,5 @@
-/* The HDF5 results file (schema 1): creation, resume, crash recovery and appends.
- * The layout is in store.h; docs/results.md documents it for readers of the file.
+/* The HDF5 results file's writer: creation, resume, crash recovery and appends. The
+ * layout is src/results/results_schema.h; docs/results.md documents it for readers.
  *
  * Opening an existing file is two steps, so that a refused open changes no byte:
  *   1. inspect, read-only (a reader never writes): schema, plan hash, every committed
@@ -23,6 +23,7 @@
 
 #include "hash.h"
 #include "results_hdf5.h"
+#include "results_schema.h"
 
 /* Rows per chunk (405 and 53 bytes a row: 104 kB and 217 kB chunks). Appends write
  * straight into the chunk's place in the file (the chunk cache is off, see
@@ -31,90 +32,15 @@
 #define STORE_RUNS_CHUNK 256
 #define STORE_CURVES_CHUNK 4096
 
-/* A run's curve row in memory: a curve_point plus the run id that /curves repeats so
- * that the table reads on its own. */
+/* What resume keeps of each committed row of /runs. */
 typedef struct {
-    char run_id[17];
-    int64_t step;
-    int64_t tokens;
-    double flops;
-    float train_loss;
-    float test_loss;
-    float lr;
-} store_curve_row;
-
-/* A column named after its field, with the units and descriptions attributes the store
- * writes for readers of the file. */
-#define STORE_COLUMN(type, field, kind, unit, description) \
-    { #field, offsetof(type, field), sizeof(((type *)0)->field), kind, unit, description }
-
-static const results_column store_run_columns[] = {
-    STORE_COLUMN(store_row, run_id, RESULTS_STRING, "",
-                 "16 hex digits: stable hash of the run's configuration"),
-    STORE_COLUMN(store_row, n_layer, RESULTS_INT32, "layers", "transformer blocks"),
-    STORE_COLUMN(store_row, d_model, RESULTS_INT32, "channels", "width"),
-    STORE_COLUMN(store_row, n_head, RESULTS_INT32, "heads", "attention heads"),
-    STORE_COLUMN(store_row, n_ctx, RESULTS_INT32, "tokens", "context length"),
-    STORE_COLUMN(store_row, n_params, RESULTS_INT64, "parameters",
-                 "N, non-embedding parameters"),
-    STORE_COLUMN(store_row, n_params_total, RESULTS_INT64, "parameters",
-                 "N_total, with token and position embeddings"),
-    STORE_COLUMN(store_row, tokens, RESULTS_INT64, "tokens", "D, tokens trained on"),
-    STORE_COLUMN(store_row, unique_tokens, RESULTS_INT64, "tokens",
-                 "distinct training tokens among D"),
-    STORE_COLUMN(store_row, seed, RESULTS_INT64, "", "seed of weights and data order"),
-    STORE_COLUMN(store_row, lr, RESULTS_FLOAT32, "", "peak learning rate"),
-    STORE_COLUMN(store_row, batch, RESULTS_INT32, "sequences",
-                 "sequences per step; tokens per step = batch * n_ctx"),
-    STORE_COLUMN(store_row, steps, RESULTS_INT64, "steps", "optimiser steps taken"),
-    STORE_COLUMN(store_row, flops, RESULTS_FLOAT64, "FLOP", "C = 6 N D"),
-    STORE_COLUMN(store_row, flops_attention, RESULTS_FLOAT64, "FLOP",
-                 "C with attention: (6 N + 6 n_layer n_ctx d_model) D"),
-    STORE_COLUMN(store_row, final_test_loss, RESULTS_FLOAT32, "nats/token",
-                 "held-out loss at the last evaluation"),
-    STORE_COLUMN(store_row, best_test_loss, RESULTS_FLOAT32, "nats/token",
-                 "lowest held-out loss of the run"),
-    STORE_COLUMN(store_row, best_step, RESULTS_INT64, "steps", "step of best_test_loss"),
-    STORE_COLUMN(store_row, train_loss, RESULTS_FLOAT32, "nats/token",
-                 "mean training loss since the previous evaluation"),
-    STORE_COLUMN(store_row, stopped_early, RESULTS_INT32, "",
-                 "1 if early stopping ended the run, else 0"),
-    STORE_COLUMN(store_row, status, RESULTS_STRING, "",
-                 "ok, diverged, failed or interrupted"),
-    STORE_COLUMN(store_row, reason, RESULTS_STRING, "",
-                 "why a run diverged or failed; empty when ok"),
-    STORE_COLUMN(store_row, seconds, RESULTS_FLOAT64, "s", "training wall time"),
-    STORE_COLUMN(store_row, tokens_per_second, RESULTS_FLOAT64, "tokens/s",
-                 "training throughput"),
-    STORE_COLUMN(store_row, rank, RESULTS_INT32, "", "MPI rank that trained the run"),
-    STORE_COLUMN(store_row, host, RESULTS_STRING, "", "host name of that rank"),
-    STORE_COLUMN(store_row, curve_offset, RESULTS_INT64, "rows",
-                 "first row of this run in /curves"),
-    STORE_COLUMN(store_row, curve_length, RESULTS_INT64, "rows",
-                 "number of rows of this run in /curves"),
-};
-
-static const results_column store_curve_columns[] = {
-    STORE_COLUMN(store_curve_row, run_id, RESULTS_STRING, "", "run this point belongs to"),
-    STORE_COLUMN(store_curve_row, step, RESULTS_INT64, "steps", "optimiser steps done"),
-    STORE_COLUMN(store_curve_row, tokens, RESULTS_INT64, "tokens",
-                 "tokens trained on so far = step * batch * n_ctx"),
-    STORE_COLUMN(store_curve_row, flops, RESULTS_FLOAT64, "FLOP", "6 N tokens"),
-    STORE_COLUMN(store_curve_row, train_loss, RESULTS_FLOAT32, "nats/token",
-                 "mean training loss since the previous point"),
-    STORE_COLUMN(store_curve_row, test_loss, RESULTS_FLOAT32, "nats/token",
-                 "held-out loss"),
-    STORE_COLUMN(store_curve_row, lr, RESULTS_FLOAT32, "", "learning rate of the last step"),
-};
-
-#define STORE_COUNT(array) (sizeof(array) / sizeof((array)[0]))
-
-/* The columns resume reads from /runs, by name (HDF5 converts a compound member-wise). */
-typedef struct {
-    char run_id[17];
+    char run_id[RESULTS_ID_SIZE];
     int64_t curve_offset;
     int64_t curve_length;
 } store_run_slice;
+
+/* Rows of /runs read at a time while resuming. */
+#define STORE_READ_BLOCK 4096
 
 struct store {
     char *path;
@@ -150,27 +76,6 @@ struct store {
 #define STORE_CHECK(call) RESULTS_HDF5_CHECK(STORE_PROGRAM, call, #call)
 
 /* ---- run ids and their set ---- */
-
-/* A run id is exactly 16 lowercase hex digits (the plan writes them with %016x). */
-static int store_parse_run_id(const char *run_id, uint64_t *value)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 16; i++) {
-        char c = run_id[i];
-        int digit;
-        if (c >= '0' && c <= '9')
-            digit = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            digit = c - 'a' + 10;
-        else
-            return -1;
-        v = (v << 4) | (uint64_t)digit;
-    }
-    if (run_id[16] != '\0')
-        return -1;
-    *value = v;
-    return 0;
-}
 
 /* Run ids are already hashes, but a plan could use structured ones: mix anyway. */
 static size_t store_set_slot(uint64_t key, size_t capacity)
@@ -247,9 +152,10 @@ static int store_write_plan(hid_t file, const char *plan_text, uint64_t plan_has
 {
     char hash[17];
     snprintf(hash, sizeof(hash), "%016" PRIx64, plan_hash);
-    const char *const names[] = {"scalesweep_version", "plan_text", "plan_hash", "command_line"};
+    const char *const names[] = {RESULTS_ATTR_VERSION, RESULTS_ATTR_PLAN_TEXT,
+                                 RESULTS_ATTR_PLAN_HASH, RESULTS_ATTR_COMMAND_LINE};
     const char *const values[] = {version, plan_text, hash, command_line};  /* NULL: "" */
-    for (size_t i = 0; i < STORE_COUNT(names); i++)
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (results_write_text(file, names[i], values[i], STORE_PROGRAM, path, err, errlen) < 0)
             return -1;
     return 0;
@@ -279,8 +185,8 @@ static hid_t store_create_table(hid_t file, const char *name, const results_colu
     hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     hid_t dapl = H5I_INVALID_HID, dataset = H5I_INVALID_HID;
     hsize_t zero = 0, unlimited = H5S_UNLIMITED;
-    const char *units[32], *descriptions[32];
-    if (n_columns > 32) {
+    const char *units[RESULTS_MAX_COLUMNS], *descriptions[RESULTS_MAX_COLUMNS];
+    if (n_columns > RESULTS_MAX_COLUMNS) {
         message_format(err, errlen, "%s: table %s has too many columns", path, name);
         return H5I_INVALID_HID;
     }
@@ -318,40 +224,14 @@ fail:
     return H5I_INVALID_HID;
 }
 
-static int store_extent(hid_t dataset, int64_t *rows, const char *path, char *err,
-                        size_t errlen)
-{
-    hid_t space = H5I_INVALID_HID;
-    hsize_t dims = 0;
-    int rank;
-    STORE_CHECK(space = H5Dget_space(dataset));
-    STORE_CHECK(rank = H5Sget_simple_extent_ndims(space));
-    if (rank != 1) {
-        message_format(err, errlen, "%s: a table has %d dimensions, not 1", path, rank);
-        goto fail;
-    }
-    STORE_CHECK(H5Sget_simple_extent_dims(space, &dims, NULL));
-    STORE_CHECK(H5Sclose(space));
-    *rows = (int64_t)dims;
-    return 0;
-fail:
-    results_release(&space);
-    return -1;
-}
-
 /* ---- the lock ---- */
 
 /* One writer per file: the flock on PATH.lock (results_lock), which the kernel drops when
  * a writer dies; that is what makes clearing a dead writer's flags safe. */
 static int store_lock(const char *path, char *err, size_t errlen)
 {
-    int fd = results_lock(path, STORE_PROGRAM, "other sweep", err, errlen);
-    if (fd == RESULTS_LOCK_BUSY) {
-        message_format(err, errlen, "%s: another process is writing this file (it holds "
-                      "%s.lock); two sweeps cannot share one output", path, path);
-        return -1;
-    }
-    return fd;
+    return results_lock(path, STORE_PROGRAM, "other sweep", "two sweeps cannot share one output",
+                        err, errlen);
 }
 
 /* ---- open ---- */
@@ -362,28 +242,26 @@ static int store_create(store *s, const char *plan_text, uint64_t plan_hash,
     const char *path = s->path;
     hid_t fapl = H5I_INVALID_HID;
     char created[32];
-    const int schema = STORE_SCHEMA_VERSION;
+    const int schema = RESULTS_SCHEMA_VERSION;
     STORE_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING, STORE_PROGRAM, path, err,
                                            errlen));
     /* EXCL: a file that appeared since we looked is someone else's */
     STORE_CHECK(s->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl));
     STORE_CHECK(H5Pclose(fapl));
     results_iso_time(created, sizeof(created));
-    if (results_write_attribute(s->file, "schema_version", H5T_STD_I32LE, H5T_NATIVE_INT,
+    if (results_write_attribute(s->file, RESULTS_ATTR_SCHEMA_VERSION, H5T_STD_I32LE, H5T_NATIVE_INT,
                                 &schema, 0, STORE_PROGRAM, path, err, errlen) < 0 ||
-        store_write_plan(s->file, plan_text, plan_hash, command_line, version, path, err,
-                         errlen) < 0 ||
-        results_write_text(s->file, "created", created, STORE_PROGRAM, path, err, errlen) < 0)
+        store_write_plan(s->file, plan_text, plan_hash, command_line, version, path, err, errlen) <
+            0 ||
+        results_write_text(s->file, RESULTS_ATTR_CREATED, created, STORE_PROGRAM, path, err,
+                           errlen) < 0)
         goto fail;
-    STORE_CHECK(s->runs = store_create_table(
-                    s->file, "runs", store_run_columns, STORE_COUNT(store_run_columns),
-                    STORE_RUNS_CHUNK, "one row per run that ended; its curve is "
-                    "/curves[curve_offset : curve_offset + curve_length]",
-                    path, err, errlen));
-    STORE_CHECK(s->curves = store_create_table(
-                    s->file, "curves", store_curve_columns, STORE_COUNT(store_curve_columns),
-                    STORE_CURVES_CHUNK, "every evaluation of every run; a run's rows are "
-                    "contiguous and in step order", path, err, errlen));
+    STORE_CHECK(s->runs = store_create_table(s->file, RESULTS_RUNS, results_run_columns,
+                                             results_run_column_count, STORE_RUNS_CHUNK,
+                                             results_runs_description, path, err, errlen));
+    STORE_CHECK(s->curves = store_create_table(s->file, RESULTS_CURVES, results_point_columns,
+                                               results_point_column_count, STORE_CURVES_CHUNK,
+                                               results_curves_description, path, err, errlen));
     return 0;
 fail:
     results_release(&fapl);
@@ -398,12 +276,11 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
 {
     const char *path = s->path;
     hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, runs = H5I_INVALID_HID;
-    hid_t curves = H5I_INVALID_HID, type = H5I_INVALID_HID, slice_type = H5I_INVALID_HID;
-    hid_t id_type = H5I_INVALID_HID;
+    hid_t curves = H5I_INVALID_HID;
     store_run_slice *slices = NULL;
-    htri_t exists;
+    results_run *block = NULL;
     int schema = 0;
-    char stored_hash[64], what[128];
+    char stored_hash[64];
 
     /* SWMR read: it never writes, reads a crashed writer's data past the stale end of
      * allocation in the superblock, and (with the flags cleared in memory) opens a file
@@ -413,27 +290,24 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     STORE_CHECK(file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl));
     STORE_CHECK(H5Pclose(fapl));
 
-    STORE_CHECK(exists = H5Aexists(file, "schema_version"));
-    if (!exists) {
-        message_format(err, errlen, "%s: not a scalesweep results file (no schema_version "
-                      "attribute); refusing to write to it", path);
+    if (results_schema_version(file, &schema, STORE_PROGRAM, path, err, errlen) < 0) {
+        size_t used = err ? strlen(err) : 0;
+        message_format(err + used, errlen - used, "; refusing to write to it");
         goto fail;
     }
-    {
-        hid_t attribute = H5I_INVALID_HID;
-        STORE_CHECK(attribute = H5Aopen(file, "schema_version", H5P_DEFAULT));
-        herr_t status = H5Aread(attribute, H5T_NATIVE_INT, &schema);
-        H5Aclose(attribute);
-        STORE_CHECK(status);
-    }
-    if (schema != STORE_SCHEMA_VERSION) {
-        message_format(err, errlen, "%s: results schema version %d; this scalesweep writes "
-                      "version %d and will not append to another", path, schema,
-                      STORE_SCHEMA_VERSION);
+    if (schema != RESULTS_SCHEMA_VERSION) {
+        message_format(err, errlen,
+                       "%s: results schema version %d; this scalesweep writes "
+                       "version %d and will not append to another%s",
+                       path, schema, RESULTS_SCHEMA_VERSION,
+                       schema < RESULTS_SCHEMA_VERSION
+                           ? " (scalesweep fit still reads it; give this plan a new output)"
+                           : "");
         goto fail;
     }
     char *stored = NULL;
-    if (results_read_text(file, "plan_hash", &stored, STORE_PROGRAM, path, err, errlen) < 0)
+    if (results_read_text(file, RESULTS_ATTR_PLAN_HASH, &stored, STORE_PROGRAM, path, err, errlen) <
+        0)
         goto fail;
     snprintf(stored_hash, sizeof(stored_hash), "%s", stored);
     free(stored);
@@ -441,50 +315,48 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     snprintf(hash, sizeof(hash), "%016" PRIx64, plan_hash);
     *plan_differs = strcmp(stored_hash, hash) != 0;
     if (*plan_differs && !force) {
-        message_format(err, errlen, "%s holds the results of another plan (plan_hash %s in the "
-                      "file, %s for this plan); use another output, or force to add this "
-                      "plan's runs to it", path, stored_hash[0] ? stored_hash : "(none)", hash);
+        message_format(err, errlen,
+                       "%s holds the results of another plan (plan_hash %s in the "
+                       "file, %s for this plan); use another output, or force to add this "
+                       "plan's runs to it",
+                       path, stored_hash[0] ? stored_hash : "(none)", hash);
         goto fail;
     }
 
-    /* every column of ours, with the right class: a resumed file must be one this code
-     * wrote, or it would be appended to wrongly */
-    STORE_CHECK(runs = H5Dopen2(file, "runs", H5P_DEFAULT));
-    STORE_CHECK(type = H5Dget_type(runs));
-    if (!results_columns_match(type, store_run_columns, STORE_COUNT(store_run_columns),
-                               "not a compound type", what, sizeof(what))) {
-        message_format(err, errlen, "%s: /runs is not a scalesweep table: %s", path, what);
-        goto fail;
-    }
-    STORE_CHECK(H5Tclose(type));
-    STORE_CHECK(curves = H5Dopen2(file, "curves", H5P_DEFAULT));
-    STORE_CHECK(type = H5Dget_type(curves));
-    if (!results_columns_match(type, store_curve_columns, STORE_COUNT(store_curve_columns),
-                               "not a compound type", what, sizeof(what))) {
-        message_format(err, errlen, "%s: /curves is not a scalesweep table: %s", path, what);
-        goto fail;
-    }
-    STORE_CHECK(H5Tclose(type));
-    if (store_extent(runs, &s->runs_extent, path, err, errlen) < 0 ||
-        store_extent(curves, &s->curves_extent, path, err, errlen) < 0)
+    /* every column of the schema, with the right class: a resumed file must be one this
+     * code wrote, or it would be appended to wrongly */
+    STORE_CHECK(runs =
+                    results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, results_run_columns,
+                                       results_run_column_count, STORE_PROGRAM, path, err, errlen));
+    STORE_CHECK(curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT,
+                                            results_point_columns, results_point_column_count,
+                                            STORE_PROGRAM, path, err, errlen));
+    if (results_table_rows(runs, &s->runs_extent, STORE_PROGRAM, path, err, errlen) < 0 ||
+        results_table_rows(curves, &s->curves_extent, STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
 
-    /* the run id and curve slice of every row, in one read */
-    if (s->runs_extent > 0) {
-        slices = calloc((size_t)s->runs_extent, sizeof(*slices));
-        if (!slices) {
-            message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path,
-                          s->runs_extent);
+    /* the run id and curve slice of every row, a block of rows at a time */
+    slices = calloc((size_t)(s->runs_extent > 0 ? s->runs_extent : 1), sizeof(*slices));
+    block = calloc(STORE_READ_BLOCK, sizeof(*block));
+    if (!slices || !block) {
+        message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path, s->runs_extent);
+        goto fail;
+    }
+    for (int64_t start = 0; start < s->runs_extent; start += STORE_READ_BLOCK) {
+        int64_t count =
+            s->runs_extent - start < STORE_READ_BLOCK ? s->runs_extent - start : STORE_READ_BLOCK;
+        memset(block, 0, (size_t)count * sizeof(*block));
+        if (results_read_rows(runs, results_run_columns, results_run_column_count, sizeof(*block),
+                              start, count, block, STORE_PROGRAM, path, err, errlen) < 0)
             goto fail;
+        for (int64_t i = 0; i < count; i++) {
+            store_run_slice *slice = &slices[start + i];
+            /* the strings are NUL-terminated by the conversion; be sure anyway */
+            memcpy(slice->run_id, block[i].run_id, sizeof(slice->run_id));
+            slice->run_id[sizeof(slice->run_id) - 1] = '\0';
+            slice->curve_offset = block[i].curve_offset;
+            slice->curve_length = block[i].curve_length;
         }
-        STORE_CHECK(slice_type = H5Tcreate(H5T_COMPOUND, sizeof(store_run_slice)));
-        STORE_CHECK(id_type = results_string_type(sizeof(slices->run_id)));
-        STORE_CHECK(H5Tinsert(slice_type, "run_id", offsetof(store_run_slice, run_id), id_type));
-        STORE_CHECK(H5Tinsert(slice_type, "curve_offset",
-                              offsetof(store_run_slice, curve_offset), H5T_NATIVE_INT64));
-        STORE_CHECK(H5Tinsert(slice_type, "curve_length",
-                              offsetof(store_run_slice, curve_length), H5T_NATIVE_INT64));
-        STORE_CHECK(H5Dread(runs, slice_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, slices));
     }
     /* Rows past the last one with a run id were extended but never written (a crash
      * between the two): not committed. */
@@ -499,28 +371,29 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     for (int64_t i = 0; i < s->n_runs; i++) {
         const store_run_slice *row = &slices[i];
         uint64_t key;
-        /* the strings are NUL-terminated by the conversion; be sure anyway */
-        char run_id[sizeof(row->run_id)];
-        memcpy(run_id, row->run_id, sizeof(run_id));
-        run_id[sizeof(run_id) - 1] = '\0';
-        if (store_parse_run_id(run_id, &key) < 0) {
-            message_format(err, errlen, "%s: row %" PRId64 " of /runs has run_id \"%s\", not 16 "
-                          "hex digits; the file is damaged", path, i, run_id);
+        if (results_parse_id(row->run_id, &key) < 0) {
+            message_format(err, errlen,
+                           "%s: row %" PRId64 " of /runs has run_id \"%s\", not 16 "
+                           "hex digits; the file is damaged",
+                           path, i, row->run_id);
             goto fail;
         }
         if (store_set_contains(s, key)) {
-            message_format(err, errlen, "%s: run %s appears twice in /runs (row %" PRId64 "); "
-                          "the file is damaged", path, run_id, i);
+            message_format(err, errlen,
+                           "%s: run %s appears twice in /runs (row %" PRId64 "); "
+                           "the file is damaged",
+                           path, row->run_id, i);
             goto fail;
         }
         /* appends keep every curve right after the previous one */
         if (row->curve_offset != expected_offset || row->curve_length < 0 ||
             row->curve_offset + row->curve_length > s->curves_extent) {
-            message_format(err, errlen, "%s: row %" PRId64 " of /runs (run %s) points at /curves "
-                          "rows %" PRId64 "+%" PRId64 ", but the previous run ends at %" PRId64
-                          " and /curves has %" PRId64 " rows; the file is damaged", path, i,
-                          run_id, row->curve_offset, row->curve_length, expected_offset,
-                          s->curves_extent);
+            message_format(err, errlen,
+                           "%s: row %" PRId64 " of /runs (run %s) points at /curves "
+                           "rows %" PRId64 "+%" PRId64 ", but the previous run ends at %" PRId64
+                           " and /curves has %" PRId64 " rows; the file is damaged",
+                           path, i, row->run_id, row->curve_offset, row->curve_length,
+                           expected_offset, s->curves_extent);
             goto fail;
         }
         expected_offset = row->curve_offset + row->curve_length;
@@ -528,18 +401,15 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     }
     s->curve_end = expected_offset;
 
-    results_release(&id_type);
-    results_release(&slice_type);
+    free(block);
     free(slices);
     STORE_CHECK(H5Dclose(curves));
     STORE_CHECK(H5Dclose(runs));
     STORE_CHECK(H5Fclose(file));
     return 0;
 fail:
+    free(block);
     free(slices);
-    results_release(&id_type);
-    results_release(&slice_type);
-    results_release(&type);
     results_release(&curves);
     results_release(&runs);
     results_release(&file);
@@ -557,19 +427,12 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
     /* A writer that died in SWMR mode left the superblock's "open for writing" flags
      * set, and HDF5 refuses such a file; we hold the writer's lock, so no writer is
      * alive and the flags can go. */
-    STORE_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING | RESULTS_ACCESS_CLEAR_FLAGS,
-                                           STORE_PROGRAM, path, err, errlen));
-    s->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    if (s->file < 0) {
-        results_hdf5_error(STORE_PROGRAM, err, errlen, path, "H5Fopen(path, H5F_ACC_RDWR, fapl)");
-        /* HDF5 readers hold a shared flock on the file until they close it */
-        size_t length = err ? strlen(err) : 0;
-        if (err && strstr(err, "unable to lock file") && length + 1 < errlen)
-            snprintf(err + length, errlen - length, " (a reader such as h5py has the file "
-                     "open: close it and start again; readers opened while the sweep runs "
-                     "do not block it)");
+    s->file = results_open_writable(path, RESULTS_ACCESS_NO_LOCKING | RESULTS_ACCESS_CLEAR_FLAGS,
+                                    "start again; readers opened while the sweep runs do not "
+                                    "block it",
+                                    STORE_PROGRAM, err, errlen);
+    if (s->file < 0)
         goto fail;
-    }
     /* It also left the superblock's end-of-allocation where it was when SWMR writing
      * started: every chunk written since lies beyond it. Opened as is, reads there fail
      * ("addr overflow"), new space would be allocated on top of them, and closing would
@@ -577,14 +440,13 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
      * to the end of the file; on a file closed cleanly the two are already equal. This
      * comes right after the open: until it succeeds, any close would truncate. */
     STORE_CHECK(H5Fincrement_filesize(s->file, 0));
-    STORE_CHECK(H5Pclose(fapl));
     if (plan_differs &&
         store_write_plan(s->file, plan_text, plan_hash, command_line, version, path, err,
                          errlen) < 0)
         goto fail;
     STORE_CHECK(dapl = store_dataset_access());
-    STORE_CHECK(s->runs = H5Dopen2(s->file, "runs", dapl));
-    STORE_CHECK(s->curves = H5Dopen2(s->file, "curves", dapl));
+    STORE_CHECK(s->runs = H5Dopen2(s->file, RESULTS_RUNS, dapl));
+    STORE_CHECK(s->curves = H5Dopen2(s->file, RESULTS_CURVES, dapl));
     STORE_CHECK(H5Pclose(dapl));
     /* Drop what was never committed: rows extended but not written, and the curve of a
      * run whose row never came. Shrinking is allowed only before SWMR writing starts. */
@@ -658,9 +520,9 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
      * equal and HDF5 copies rows without converting them (a compound conversion costs a
      * 1 MB background buffer cleared at every write). */
     STORE_CHECK(s->runs_memory_type = results_table_type(
-                    store_run_columns, STORE_COUNT(store_run_columns), 0, RESULTS_PACKED));
+                    results_run_columns, results_run_column_count, 0, RESULTS_PACKED));
     STORE_CHECK(s->curves_memory_type = results_table_type(
-                    store_curve_columns, STORE_COUNT(store_curve_columns), 0, RESULTS_PACKED));
+                    results_point_columns, results_point_column_count, 0, RESULTS_PACKED));
     STORE_CHECK(s->runs_file_space = H5Dget_space(s->runs));
     STORE_CHECK(s->curves_file_space = H5Dget_space(s->curves));
     hsize_t one = 1;
@@ -694,7 +556,7 @@ int64_t store_count(const store *s)
 int store_has_run(const store *s, const char *run_id)
 {
     uint64_t key;
-    if (!run_id || strnlen(run_id, 17) != 16 || store_parse_run_id(run_id, &key) < 0)
+    if (!run_id || strnlen(run_id, 17) != 16 || results_parse_id(run_id, &key) < 0)
         return 0;
     return store_set_contains(s, key);
 }
@@ -738,16 +600,27 @@ fail:
     return -1;
 }
 
-int store_append(store *s, store_row *row, const curve_point *points, int64_t n_points,
-                 char *err, size_t errlen)
+int store_append(store *s, results_run *row, const curve_point *points, int64_t n_points, char *err,
+                 size_t errlen)
 {
     const char *path = s->path;
     uint64_t key;
-    char run_id[17];
+    char run_id[RESULTS_ID_SIZE];
     results_copy_text(run_id, row->run_id, sizeof(run_id));
-    if (strnlen(row->run_id, sizeof(row->run_id)) != 16 || store_parse_run_id(run_id, &key) < 0) {
+    if (strnlen(row->run_id, sizeof(row->run_id)) != 16 || results_parse_id(run_id, &key) < 0) {
         message_format(err, errlen, "%s: run id \"%s\" is not 16 lowercase hex digits", path,
                       run_id);
+        return -1;
+    }
+    char config_id[RESULTS_ID_SIZE];
+    uint64_t config_value;
+    results_copy_text(config_id, row->config_id, sizeof(config_id));
+    if (strnlen(row->config_id, sizeof(row->config_id)) != 16 ||
+        results_parse_id(config_id, &config_value) < 0) {
+        message_format(err, errlen,
+                       "%s: run %s: config id \"%s\" is not 16 lowercase hex "
+                       "digits",
+                       path, run_id, config_id);
         return -1;
     }
     if (store_set_contains(s, key)) {
@@ -766,14 +639,14 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
     /* The curve first, flushed: a crash after this leaves a curve no row points at,
      * which resume drops. */
     if (n_points > 0) {
-        size_t row_size = results_row_size(store_curve_columns, STORE_COUNT(store_curve_columns));
+        size_t row_size = results_row_size(results_point_columns, results_point_column_count);
         if (store_reserve_buffer(s, (size_t)n_points * row_size) < 0) {
             message_format(err, errlen, "%s: out of memory for %" PRId64 " curve points", path,
                           n_points);
             return -1;
         }
         for (int64_t i = 0; i < n_points; i++) {
-            store_curve_row c;
+            results_point c;
             memcpy(c.run_id, run_id, sizeof(c.run_id));
             c.step = points[i].step;
             c.tokens = points[i].tokens;
@@ -781,8 +654,8 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
             c.train_loss = points[i].train_loss;
             c.test_loss = points[i].test_loss;
             c.lr = points[i].lr;
-            store_pack(s->buffer + (size_t)i * row_size, &c, sizeof(c), 1, store_curve_columns,
-                       STORE_COUNT(store_curve_columns));
+            store_pack(s->buffer + (size_t)i * row_size, &c, sizeof(c), 1, results_point_columns,
+                       results_point_column_count);
         }
         if (store_write_rows(s->curves, s->curves_file_space, s->curves_memory_space,
                              s->curves_memory_type, &s->curves_extent, s->curve_end, n_points,
@@ -792,20 +665,20 @@ int store_append(store *s, store_row *row, const curve_point *points, int64_t n_
     }
 
     /* Then the row, flushed: the commit. */
-    store_row copy = *row;
+    results_run copy = *row;
     memcpy(copy.run_id, run_id, sizeof(copy.run_id));
+    memcpy(copy.config_id, config_id, sizeof(copy.config_id));
     results_copy_text(copy.status, row->status, sizeof(copy.status));
     results_copy_text(copy.reason, row->reason, sizeof(copy.reason));
     results_copy_text(copy.host, row->host, sizeof(copy.host));
     copy.curve_offset = s->curve_end;
     copy.curve_length = n_points;
     /* the curve is on disk: the buffer is free for the row */
-    if (store_reserve_buffer(s, sizeof(store_row)) < 0) {
+    if (store_reserve_buffer(s, sizeof(results_run)) < 0) {
         message_format(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    store_pack(s->buffer, &copy, sizeof(copy), 1, store_run_columns,
-               STORE_COUNT(store_run_columns));
+    store_pack(s->buffer, &copy, sizeof(copy), 1, results_run_columns, results_run_column_count);
     if (store_write_rows(s->runs, s->runs_file_space, s->runs_memory_space,
                          s->runs_memory_type, &s->runs_extent, s->n_runs, 1, s->buffer, path,
                          err, errlen) < 0)

@@ -104,8 +104,8 @@ fail:
     return H5I_INVALID_HID;
 }
 
-int results_lock(const char *path, const char *program, const char *others, char *err,
-                 size_t errlen)
+int results_lock(const char *path, const char *program, const char *others, const char *advice,
+                 char *err, size_t errlen)
 {
     size_t length = strlen(path) + sizeof(".lock");
     char *lock_path = malloc(length);
@@ -116,17 +116,20 @@ int results_lock(const char *path, const char *program, const char *others, char
     snprintf(lock_path, length, "%s.lock", path);
     int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        message_format(err, errlen, "%s: cannot create %s: %s", path, lock_path,
-                      strerror(errno));
+        message_format(err, errlen, "%s: cannot create %s: %s", path, lock_path, strerror(errno));
         free(lock_path);
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int error = errno;
         if (error == EWOULDBLOCK) {
+            message_format(err, errlen,
+                           "%s: a sweep is writing this file (another process "
+                           "holds %s); %s",
+                           path, lock_path, advice);
             close(fd);
             free(lock_path);
-            return RESULTS_LOCK_BUSY;
+            return -1;
         }
         /* A file system without flock: go on unguarded, as HDF5 does when its own
          * locking is unavailable, but say so. */
@@ -137,6 +140,36 @@ int results_lock(const char *path, const char *program, const char *others, char
     return fd;
 }
 
+hid_t results_open_writable(const char *path, unsigned flags, const char *again,
+                            const char *program, char *err, size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID;
+    CHECK(fapl = results_file_access(flags, program, path, err, errlen));
+    file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (file < 0) {
+        results_hdf5_error(program, err, errlen, path, "H5Fopen(path, H5F_ACC_RDWR, fapl)");
+        size_t used = err ? strlen(err) : 0;
+        /* HDF5 readers hold a shared flock on the file until they close it */
+        if (err && strstr(err, "unable to lock file"))
+            message_format(err + used, errlen - used,
+                           " (a reader such as h5py has the file "
+                           "open: close it and %s)",
+                           again);
+        else if (err && strstr(err, "already open for"))
+            message_format(err + used, errlen - used,
+                           " (a sweep writing this file stopped "
+                           "without closing it: run the sweep again to resume and repair it, "
+                           "or h5clear -s --increment=0 the file)");
+        goto fail;
+    }
+    CHECK(H5Pclose(fapl));
+    return file;
+fail:
+    results_release(&file);
+    results_release(&fapl);
+    return H5I_INVALID_HID;
+}
+
 void results_unlock(int fd)
 {
     if (fd >= 0)
@@ -144,6 +177,103 @@ void results_unlock(int fd)
 }
 
 /* ---- compound tables ---- */
+
+int results_schema_version(hid_t file, int *version, const char *program, const char *path,
+                           char *err, size_t errlen)
+{
+    hid_t attribute = H5I_INVALID_HID;
+    htri_t exists;
+    CHECK(exists = H5Aexists(file, "schema_version"));
+    if (!exists) {
+        message_format(err, errlen,
+                       "%s: not a scalesweep results file (no schema_version "
+                       "attribute)",
+                       path);
+        return -1;
+    }
+    CHECK(attribute = H5Aopen(file, "schema_version", H5P_DEFAULT));
+    CHECK(H5Aread(attribute, H5T_NATIVE_INT, version));
+    CHECK(H5Aclose(attribute));
+    return 0;
+fail:
+    results_release(&attribute);
+    return -1;
+}
+
+int results_table_rows(hid_t dataset, int64_t *rows, const char *program, const char *path,
+                       char *err, size_t errlen)
+{
+    hid_t space = H5I_INVALID_HID;
+    hsize_t dims = 0;
+    int rank;
+    CHECK(space = H5Dget_space(dataset));
+    CHECK(rank = H5Sget_simple_extent_ndims(space));
+    if (rank != 1) {
+        message_format(err, errlen,
+                       "%s: a table has %d dimensions, not 1: not a scalesweep "
+                       "results file",
+                       path, rank);
+        goto fail;
+    }
+    CHECK(H5Sget_simple_extent_dims(space, &dims, NULL));
+    CHECK(H5Sclose(space));
+    *rows = (int64_t)dims;
+    return 0;
+fail:
+    results_release(&space);
+    return -1;
+}
+
+hid_t results_open_table(hid_t file, const char *name, hid_t access, const results_column *columns,
+                         size_t n_columns, const char *program, const char *path, char *err,
+                         size_t errlen)
+{
+    hid_t dataset = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    htri_t exists;
+    char what[128];
+    CHECK(exists = H5Lexists(file, name, H5P_DEFAULT));
+    if (!exists) {
+        message_format(err, errlen, "%s: no /%s table: not a scalesweep results file", path, name);
+        goto fail;
+    }
+    CHECK(dataset = H5Dopen2(file, name, access));
+    CHECK(type = H5Dget_type(dataset));
+    if (!results_columns_match(type, columns, n_columns, "not a table of compound rows", what,
+                               sizeof(what))) {
+        message_format(err, errlen, "%s: /%s is not a scalesweep table: %s", path, name, what);
+        goto fail;
+    }
+    CHECK(H5Tclose(type));
+    return dataset;
+fail:
+    results_release(&type);
+    results_release(&dataset);
+    return H5I_INVALID_HID;
+}
+
+int results_read_rows(hid_t dataset, const results_column *columns, size_t n_columns,
+                      size_t struct_size, int64_t start, int64_t count, void *rows,
+                      const char *program, const char *path, char *err, size_t errlen)
+{
+    hid_t type = H5I_INVALID_HID, file_space = H5I_INVALID_HID, memory_space = H5I_INVALID_HID;
+    if (count <= 0)
+        return 0;
+    hsize_t first = (hsize_t)start, length = (hsize_t)count;
+    CHECK(type = results_table_type(columns, n_columns, struct_size, RESULTS_IN_STRUCT));
+    CHECK(file_space = H5Dget_space(dataset));
+    CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &first, NULL, &length, NULL));
+    CHECK(memory_space = H5Screate_simple(1, &length, NULL));
+    CHECK(H5Dread(dataset, type, memory_space, file_space, H5P_DEFAULT, rows));
+    CHECK(H5Sclose(memory_space));
+    CHECK(H5Sclose(file_space));
+    CHECK(H5Tclose(type));
+    return 0;
+fail:
+    results_release(&memory_space);
+    results_release(&file_space);
+    results_release(&type);
+    return -1;
+}
 
 size_t results_row_size(const results_column *columns, size_t n_columns)
 {

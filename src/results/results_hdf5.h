@@ -1,8 +1,8 @@
 /* The HDF5 plumbing that the results file's writer (src/orchestrator/store.c) and its
  * reader and /fits writer (src/fit/fit_results.c) share: error reports with HDF5's stack,
- * releasing identifiers, file access, the writers' lock on PATH.lock, compound tables
- * described by their columns, and string attributes. What the file holds is theirs
- * (store.h, docs/results.md, docs/fit.md); nothing here knows its layout.
+ * releasing identifiers, file access, the writers' lock on PATH.lock, opening, checking
+ * and reading compound tables described by their columns, and string attributes. What
+ * /runs and /curves hold is results_schema.h's; /fits is the fit's (docs/fit.md).
  *
  * Errors are reported the way both modules do: a function that fails returns -1 (or
  * H5I_INVALID_HID) with a message in err, and when HDF5 failed, its whole error stack
@@ -65,21 +65,24 @@ enum {
 hid_t results_file_access(unsigned flags, const char *program, const char *path, char *err,
                           size_t errlen);
 
-/* results_lock's return when another process holds the lock; err is left alone, for the
- * caller to say who that is likely to be and what to do (its lock file is PATH.lock). */
-#define RESULTS_LOCK_BUSY (-2)
-
 /* One writer per results file: an exclusive flock on PATH.lock beside it, which the
  * kernel drops when its holder dies. HDF5's own lock is released once SWMR writing
  * starts, and the superblock's status flags survive a crash, so neither tells a live
  * writer from a dead one. Not on the results file itself: SWMR readers hold flocks on it.
- * Returns the lock's descriptor (results_unlock releases it), RESULTS_LOCK_BUSY, or -1
- * with err. On a file system without flock it goes on unguarded, as HDF5 does, and warns
- * "PROGRAM: warning: cannot lock PATH.lock (why); make sure no OTHERS writes PATH". */
-int results_lock(const char *path, const char *program, const char *others, char *err,
-                 size_t errlen);
+ * Returns the lock's descriptor (results_unlock releases it), or -1 with err: when another
+ * process holds the lock, "PATH: a sweep is writing this file (another process holds
+ * PATH.lock); ADVICE". On a file system without flock it goes on unguarded, as HDF5 does,
+ * and warns "PROGRAM: warning: cannot lock PATH.lock (why); make sure no OTHERS writes PATH". */
+int results_lock(const char *path, const char *program, const char *others, const char *advice,
+                 char *err, size_t errlen);
 /* Releases a lock results_lock took; nothing for a negative descriptor. */
 void results_unlock(int fd);
+
+/* Opens PATH read-write with results_file_access(flags): for its writers, who hold
+ * PATH.lock. On failure err says why, and what to do when a reader holds HDF5's lock
+ * ("close it and AGAIN") or a crashed writer left the file marked open. */
+hid_t results_open_writable(const char *path, unsigned flags, const char *again,
+                            const char *program, char *err, size_t errlen);
 
 /* ---- compound tables described by their columns ---- */
 
@@ -130,6 +133,24 @@ hid_t results_table_type(const results_column *columns, size_t n_columns, size_t
  * the wrong type, or, for a type that is not a compound, not_compound (the caller's words). */
 int results_columns_match(hid_t type, const results_column *columns, size_t n_columns,
                           const char *not_compound, char *what, size_t whatlen);
+
+/* The file's schema_version attribute; -1 with "not a scalesweep results file" when it
+ * has none. */
+int results_schema_version(hid_t file, int *version, const char *program, const char *path,
+                           char *err, size_t errlen);
+/* Rows of a one-dimensional table; -1 with err for any other shape. */
+int results_table_rows(hid_t dataset, int64_t *rows, const char *program, const char *path,
+                       char *err, size_t errlen);
+/* Opens the table NAME (with dataset access list access) and checks that it has every one
+ * of columns; H5I_INVALID_HID with err naming what is missing. */
+hid_t results_open_table(hid_t file, const char *name, hid_t access, const results_column *columns,
+                         size_t n_columns, const char *program, const char *path, char *err,
+                         size_t errlen);
+/* Reads rows [start, start + count) of a table into C structs laid out as columns say
+ * (RESULTS_IN_STRUCT: by column name, whatever other columns the file has). 0 or -1. */
+int results_read_rows(hid_t dataset, const results_column *columns, size_t n_columns,
+                      size_t struct_size, int64_t start, int64_t count, void *rows,
+                      const char *program, const char *path, char *err, size_t errlen);
 
 /* Fixed-size NUL-terminated ASCII strings of size bytes (terminator included), and
  * variable-length UTF-8 ones (h5py reads those as str). H5I_INVALID_HID on failure. */

@@ -1,0 +1,122 @@
+#include "results_schema.h"
+
+#include <string.h>
+
+/* A column named after its field, with the units and description the file carries. */
+/* clang-format off */
+#define COLUMN(type, field, kind, unit, description) \
+    { #field, offsetof(type, field), sizeof(((type *)0)->field), kind, unit, description }
+/* clang-format on */
+
+const results_column results_run_columns[] = {
+    COLUMN(results_run, run_id, RESULTS_STRING, "",
+           "16 hex digits: stable hash of the run's configuration and seed"),
+    COLUMN(results_run, config_id, RESULTS_STRING, "",
+           "16 hex digits: the same without the seed; the seeds of one configuration share it"),
+    COLUMN(results_run, n_layer, RESULTS_INT32, "layers", "transformer blocks"),
+    COLUMN(results_run, d_model, RESULTS_INT32, "channels", "width"),
+    COLUMN(results_run, n_head, RESULTS_INT32, "heads", "attention heads"),
+    COLUMN(results_run, n_ctx, RESULTS_INT32, "tokens", "context length"),
+    COLUMN(results_run, n_params, RESULTS_INT64, "parameters", "N, non-embedding parameters"),
+    COLUMN(results_run, n_params_total, RESULTS_INT64, "parameters",
+           "N_total, with token and position embeddings"),
+    COLUMN(results_run, tokens, RESULTS_INT64, "tokens", "D, tokens trained on"),
+    COLUMN(results_run, unique_tokens, RESULTS_INT64, "tokens", "distinct training tokens among D"),
+    COLUMN(results_run, seed, RESULTS_INT64, "", "seed of weights and data order"),
+    COLUMN(results_run, lr, RESULTS_FLOAT32, "", "peak learning rate"),
+    COLUMN(results_run, batch, RESULTS_INT32, "sequences",
+           "sequences per step; tokens per step = batch * n_ctx"),
+    COLUMN(results_run, steps, RESULTS_INT64, "steps", "optimiser steps taken"),
+    COLUMN(results_run, flops, RESULTS_FLOAT64, "FLOP", "C = 6 N D"),
+    COLUMN(results_run, flops_attention, RESULTS_FLOAT64, "FLOP",
+           "C with attention: (6 N + 6 n_layer n_ctx d_model) D"),
+    COLUMN(results_run, final_test_loss, RESULTS_FLOAT32, "nats/token",
+           "held-out loss at the last evaluation"),
+    COLUMN(results_run, best_test_loss, RESULTS_FLOAT32, "nats/token",
+           "lowest held-out loss of the run"),
+    COLUMN(results_run, best_step, RESULTS_INT64, "steps", "step of best_test_loss"),
+    COLUMN(results_run, train_loss, RESULTS_FLOAT32, "nats/token",
+           "mean training loss since the previous evaluation"),
+    COLUMN(results_run, stopped_early, RESULTS_INT32, "",
+           "1 if early stopping ended the run, else 0"),
+    COLUMN(results_run, status, RESULTS_STRING, "", "ok, diverged, failed or interrupted"),
+    COLUMN(results_run, reason, RESULTS_STRING, "", "why a run diverged or failed; empty when ok"),
+    COLUMN(results_run, seconds, RESULTS_FLOAT64, "s", "training wall time"),
+    COLUMN(results_run, tokens_per_second, RESULTS_FLOAT64, "tokens/s", "training throughput"),
+    COLUMN(results_run, rank, RESULTS_INT32, "", "MPI rank that trained the run"),
+    COLUMN(results_run, host, RESULTS_STRING, "", "host name of that rank"),
+    COLUMN(results_run, curve_offset, RESULTS_INT64, "rows", "first row of this run in /curves"),
+    COLUMN(results_run, curve_length, RESULTS_INT64, "rows",
+           "number of rows of this run in /curves"),
+};
+const size_t results_run_column_count = sizeof results_run_columns / sizeof *results_run_columns;
+
+const results_column results_point_columns[] = {
+    COLUMN(results_point, run_id, RESULTS_STRING, "", "run this point belongs to"),
+    COLUMN(results_point, step, RESULTS_INT64, "steps", "optimiser steps done"),
+    COLUMN(results_point, tokens, RESULTS_INT64, "tokens",
+           "tokens trained on so far = step * batch * n_ctx"),
+    COLUMN(results_point, flops, RESULTS_FLOAT64, "FLOP", "6 N tokens"),
+    COLUMN(results_point, train_loss, RESULTS_FLOAT32, "nats/token",
+           "mean training loss since the previous point"),
+    COLUMN(results_point, test_loss, RESULTS_FLOAT32, "nats/token", "held-out loss"),
+    COLUMN(results_point, lr, RESULTS_FLOAT32, "", "learning rate of the last step"),
+};
+const size_t results_point_column_count =
+    sizeof results_point_columns / sizeof *results_point_columns;
+
+_Static_assert(sizeof results_run_columns / sizeof *results_run_columns <= RESULTS_MAX_COLUMNS,
+               "RESULTS_MAX_COLUMNS has no room for /runs");
+
+const char results_runs_description[] =
+    "one row per run that ended; its curve is /curves[curve_offset : curve_offset + "
+    "curve_length]";
+const char results_curves_description[] =
+    "every evaluation of every run; a run's rows are contiguous and in step order";
+
+/* Columns a schema version added: files older than that lack them. */
+static const struct {
+    const char *column;
+    int version;
+} added_in[] = {{"config_id", 2}};
+
+size_t results_run_columns_of(int version, results_column *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < results_run_column_count; i++) {
+        int present = 1;
+        for (size_t a = 0; a < sizeof added_in / sizeof *added_in; a++)
+            if (strcmp(results_run_columns[i].name, added_in[a].column) == 0)
+                present = version >= added_in[a].version;
+        if (present)
+            out[n++] = results_run_columns[i];
+    }
+    return n;
+}
+
+int64_t results_committed_runs(const results_run *rows, int64_t n)
+{
+    while (n > 0 && rows[n - 1].run_id[0] == '\0')
+        n--;
+    return n;
+}
+
+int results_parse_id(const char *text, uint64_t *value)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char c = text[i];
+        int digit;
+        if (c >= '0' && c <= '9')
+            digit = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            digit = c - 'a' + 10;
+        else
+            return -1;
+        v = (v << 4) | (uint64_t)digit;
+    }
+    if (text[16] != '\0')
+        return -1;
+    *value = v;
+    return 0;
+}
