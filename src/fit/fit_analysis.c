@@ -12,6 +12,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
 
+#include "clock.h"
 #include "fit_internal.h"
 
 #define PF_DAY 8.64e19
@@ -89,6 +90,20 @@ static void law_free_points(fit_law *law)
     fit_law_set_points(law, NULL, NULL, NULL, NULL, 0);
 }
 
+/* The points a law was fitted to and the runs behind them (run may be NULL). Out of
+ * memory fails the law, saying so, and returns -1: its caller then says nothing more. */
+static int law_points(fit_law *law, const double *x, const double *x2, const double *y,
+                      const double *predicted, const int64_t *run, int64_t n)
+{
+    if (fit_law_set_points(law, x, x2, y, predicted, n) == 0 && fit_law_set_runs(law, run) == 0)
+        return 0;
+    fit_law_set_points(law, NULL, NULL, NULL, NULL, 0);
+    law->status = FIT_FAILED;
+    message_format(law->message, sizeof(law->message), "out of memory for its %lld points",
+                   (long long)n);
+    return -1;
+}
+
 static void set_value(fit_law *law, int slot, double value)
 {
     if (slot < law->n_quantities)
@@ -163,8 +178,12 @@ static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law
     if (!full)
         return;
     double *predicted = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-    if (!predicted)
+    if (!predicted) {
+        law->status = law_e->status = FIT_FAILED;
+        message_format(law->message, sizeof(law->message), "out of memory");
+        message_format(law_e->message, sizeof(law_e->message), "out of memory");
         return;
+    }
     for (int pass = 0; pass < 2; pass++) {
         fit_law *l = pass == 0 ? law : law_e;
         if (!wanted(ctx, pass == 0 ? pure : with_e))
@@ -172,8 +191,8 @@ static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law
         if (l->status == FIT_OK) {
             for (int64_t i = 0; i < n; i++)
                 predicted[i] = pass == 0 ? pow(p[1] / x[i], p[0]) : q[0] + pow(q[2] / x[i], q[1]);
-            fit_law_set_points(l, x, NULL, y, predicted, n);
-            fit_law_set_runs(l, run);
+            if (law_points(l, x, NULL, y, predicted, run, n) != 0)
+                continue;
             l->objective = l->rms_log_residual * l->rms_log_residual * (double)n;
             message_format(l->message, sizeof(l->message), "%s; %lld points", selection,
                         (long long)n);
@@ -201,6 +220,11 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
     }
     int from_curves;
     const int64_t count = fit_select_frontier(ctx, s, c, loss, n, d, run, &from_curves);
+    if (count < 0) {
+        message_format(law->message, sizeof(law->message), "out of memory");
+        law->status = r->law[FIT_LAW_C].status = r->law[FIT_LAW_C_E].status = FIT_FAILED;
+        goto done;
+    }
     const char *selection = from_curves ? "the frontier of the training curves"
                                         : "the final (C, L) frontier (no curves given)";
     power_laws(ctx, r, FIT_LAW_C, FIT_LAW_C_E, "C", c, loss, run, count, selection, full);
@@ -227,12 +251,11 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
             double predicted[count];
             for (int64_t i = 0; i < count; i++)
                 predicted[i] = exp(log_n0) * pow(c[i], a);
-            fit_law_set_points(law, c, d, n, predicted, count);
-            fit_law_set_runs(law, run);
-            message_format(law->message, sizeof(law->message),
-                        "N and D of the run on %s at each of %lld compute values; "
-                        "x = C, x2 = D, y = N",
-                        selection, (long long)count);
+            if (law_points(law, c, d, n, predicted, run, count) == 0)
+                message_format(law->message, sizeof(law->message),
+                               "N and D of the run on %s at each of %lld compute values; "
+                               "x = C, x2 = D, y = N",
+                               selection, (long long)count);
         }
     }
 done:
@@ -279,11 +302,12 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
         if (full) {
             for (int64_t i = 0; i < n; i++)
                 predicted[i] = pow(pow(k[2] / np[i], k[0] / k[1]) + k[3] / d[i], k[1]);
-            fit_law_set_points(kaplan, np, d, y, predicted, n);
-            fit_law_set_runs(kaplan, run);
-            kaplan->objective = kaplan->rms_log_residual * kaplan->rms_log_residual * (double)n;
-            message_format(kaplan->message, sizeof(kaplan->message),
-                        "every run (all seeds); least squares on ln L; %lld points", (long long)n);
+            if (law_points(kaplan, np, d, y, predicted, run, n) == 0) {
+                kaplan->objective = kaplan->rms_log_residual * kaplan->rms_log_residual * (double)n;
+                message_format(kaplan->message, sizeof(kaplan->message),
+                               "every run (all seeds); least squares on ln L; %lld points",
+                               (long long)n);
+            }
         }
     }
 
@@ -345,8 +369,8 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             for (int64_t i = 0; i < n; i++)
                 predicted[i] = exp(result.e) + exp(result.a) * pow(np[i], -result.alpha) +
                                exp(result.b) * pow(d[i], -result.beta);
-            fit_law_set_points(chin, np, d, y, predicted, n);
-            fit_law_set_runs(chin, run);
+            if (law_points(chin, np, d, y, predicted, run, n) != 0)
+                goto done;
             chin->objective = result.objective;
             chin->starts = result.starts;
             chin->candidates = result.candidates;
@@ -498,10 +522,11 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
         double predicted[valid];
         for (int j = 0; j < valid; j++)
             predicted[j] = exp(log_n0) * pow(budgets[j], a);
-        fit_law_set_points(law, budgets, d_opt, n_opt, predicted, valid);
-        message_format(law->message, sizeof(law->message),
-                    "parabolas of L in ln N at %d budgets (%s); x = C, x2 = D_opt, y = N_opt",
-                    valid, given ? "planned budgets" : "runs grouped by C");
+        if (law_points(law, budgets, d_opt, n_opt, predicted, NULL, valid) == 0)
+            message_format(
+                law->message, sizeof(law->message),
+                "parabolas of L in ln N at %d budgets (%s); x = C, x2 = D_opt, y = N_opt", valid,
+                given ? "planned budgets" : "runs grouped by C");
     }
 done:
     free(sorted);
@@ -984,7 +1009,7 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
 int fit_run(const fit_input *input, const fit_options *options, fit_report *report)
 {
     memset(report, 0, sizeof(*report));
-    gsl_set_error_handler_off();
+    fit_gsl_errors_off();
     fit_context ctx;
     memset(&ctx, 0, sizeof(ctx));
     if (options)
@@ -1003,7 +1028,7 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
         ctx.options.bootstrap = 0;
     report->confidence = ctx.options.confidence;
 
-    const double start = fit_seconds();
+    const double start = clock_seconds();
     begin_all(&ctx, report);
     if (prepare(&ctx, input, report) != 0) {
         for (int l = 0; l < FIT_NUM_LAWS; l++) {
@@ -1028,7 +1053,7 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
         }
     fit_sample all = {rows, ctx.n};
     fit_analyse(&ctx, &all, report, 1);
-    report->seconds_fit = fit_seconds() - start;
+    report->seconds_fit = clock_seconds() - start;
 
     if (ctx.options.bootstrap > 0) {
         if (ctx.n_configs < 2) {
@@ -1036,14 +1061,14 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
             message_format(report->message + used, sizeof(report->message) - used,
                         "; one configuration only: no bootstrap intervals");
         } else {
-            const double t = fit_seconds();
+            const double t = clock_seconds();
             if (fit_bootstrap(&ctx, report) != 0) {
                 size_t used = strlen(report->message);
                 message_format(report->message + used, sizeof(report->message) - used,
                             "; some resamples ran out of memory");
             }
             report->bootstrap = ctx.options.bootstrap;
-            report->seconds_bootstrap = fit_seconds() - t;
+            report->seconds_bootstrap = clock_seconds() - t;
         }
     }
     free(rows);

@@ -101,6 +101,10 @@ int fit_bootstrap(fit_context *ctx, fit_report *report)
         free(column);
         return -1;
     }
+    /* NaN until a resample fills its values: a worker that could not allocate leaves its
+       share NaN, which the intervals then count as invalid resamples */
+    for (size_t i = 0; i < (size_t)resamples * FIT_NUM_LAWS * FIT_MAX_QUANTITIES; i++)
+        values[i] = NAN;
     int threads = ctx->options.threads < 1 ? 1 : ctx->options.threads > 16 ? 16 : ctx->options.threads;
     bootstrap_batch batch[16];
     pthread_t thread[16];

@@ -455,6 +455,7 @@ static void *run_starts(void *arg)
 {
     start_batch *batch = arg;
     chinchilla_work w;
+    memset(&w, 0, sizeof(w)); /* work_free below may see it without work_init */
     gsl_multimin_fdfminimizer *s =
         gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, 5);
     if (!s || work_init(&w, batch->data) != 0) {
@@ -503,8 +504,9 @@ static int run_all(const fit_chinchilla_data *data, const double *starts, start_
         failed |= batch[t].failed;
     }
     if (failed) {
-        /* a thread that could not start or allocate: run its share here */
-        for (int t = 1; t < threads; t++)
+        /* a thread that could not start or allocate: run its share here (thread 0's share
+           too, whose allocations may have failed here already: then once more) */
+        for (int t = 0; t < threads; t++)
             if (!started[t] || batch[t].failed) {
                 batch[t].failed = 0;
                 run_starts(&batch[t]);
@@ -538,6 +540,7 @@ fit_status fit_chinchilla_prepared(const fit_chinchilla_data *data,
                                    fit_chinchilla_result *result, char *message,
                                    size_t message_length)
 {
+    fit_gsl_errors_off();
     memset(result, 0, sizeof(*result));
     result->objective = NAN;
     int stride = options->grid_stride > 0 ? options->grid_stride : 1;

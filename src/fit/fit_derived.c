@@ -99,6 +99,7 @@ fit_status fit_inference_optimal(double e, double a_coef, double b_coef, double 
                                  double beta, double target, double inference_tokens,
                                  double out[2], char *message, size_t message_length)
 {
+    fit_gsl_errors_off();
     out[0] = out[1] = NAN;
     if (!(e >= 0 && a_coef > 0 && b_coef > 0 && alpha > 0 && beta > 0)) {
         message_format(message, message_length, "the Chinchilla law is not defined");

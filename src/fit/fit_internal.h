@@ -15,7 +15,11 @@ const char *fit_check_positive(const double *values, int64_t n, const char *what
 /* Number of distinct values (relative tolerance 1e-9). */
 int64_t fit_count_distinct(const double *values, int64_t n);
 
-double fit_seconds(void);
+/* GSL's error handler off, once per process (pthread_once: the bootstrap's threads come
+ * through here too), so that GSL reports a failure, an allocation among them, as a status
+ * that the fit checks instead of aborting the program. Every public entry point that
+ * reaches GSL calls it. */
+void fit_gsl_errors_off(void);
 
 /* Quantities of a law: adds one (name, value) and returns its slot. */
 int fit_law_add(fit_law *law, const char *name, double value);

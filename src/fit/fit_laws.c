@@ -20,6 +20,7 @@
 fit_status fit_power_law(const double *x, const double *loss, int64_t n, double out[2],
                          char *message, size_t message_length)
 {
+    fit_gsl_errors_off();
     out[0] = out[1] = NAN;
     const char *bad = fit_check_positive(x, n, "x");
     if (!bad)
@@ -160,6 +161,7 @@ fit_status fit_power_law_e_start(const double *x, const double *loss, int64_t n,
                                  const double *start, double out[3], char *message,
                                  size_t message_length)
 {
+    fit_gsl_errors_off();
     out[0] = out[1] = out[2] = NAN;
     const char *bad = fit_check_positive(x, n, "x");
     if (!bad)
@@ -274,6 +276,7 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
                             int64_t n, const double *start, double out[4], char *message,
                             size_t message_length)
 {
+    fit_gsl_errors_off();
     out[0] = out[1] = out[2] = out[3] = NAN;
     const char *bad = fit_check_positive(n_params, n, "N");
     if (!bad)
@@ -357,6 +360,7 @@ fit_status fit_kaplan_start(const double *n_params, const double *tokens, const 
 fit_status fit_parabola(const double *x, const double *y, int64_t n, double c[3],
                         char *message, size_t message_length)
 {
+    fit_gsl_errors_off();
     c[0] = c[1] = c[2] = NAN;
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || !isfinite(y[i])) {

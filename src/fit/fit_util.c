@@ -1,12 +1,26 @@
 /* Small helpers of the fit stage: input checks, seeded random streams, the
  * quantities and points of a law. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fit_internal.h"
+
+#include <gsl/gsl_errno.h>
+
+static void gsl_errors_off(void)
+{
+    gsl_set_error_handler_off();
+}
+
+void fit_gsl_errors_off(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, gsl_errors_off);
+}
 
 const char *fit_check_positive(const double *values, int64_t n, const char *what)
 {
@@ -54,13 +68,6 @@ int64_t fit_count_distinct(const double *values, int64_t n)
         distinct += !(fabs(sorted[i] - sorted[i - 1]) <= 1e-9 * fabs(sorted[i - 1]));
     free(sorted);
     return distinct;
-}
-
-double fit_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int fit_law_add(fit_law *law, const char *name, double value)

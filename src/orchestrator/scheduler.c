@@ -1,3 +1,15 @@
+/* The sweep over MPI: rank 0's queue and protocol, the workers' loop, and the one path that
+ * finishes a run, shared by the MPI scheduler and the single-rank one. Runs themselves are
+ * runner.c's. Every MPI call is checked (mpi_check.h).
+ *
+ * The protocol, on the sweep's communicator:
+ *   worker -> 0  READY (no data)          once, at start
+ *                POINT (point_message)    each curve point of the run in hand, in order
+ *                RESULT (results_run)     the run ended; also asks for the next task
+ *                INTERRUPTED (int64[2])   a signal stopped the run: its index and step;
+ *                                         the worker has checkpointed it and stops
+ *   0 -> worker  TASK (int64 run index)   train this run
+ *                STOP (no data)           nothing more: stop */
 #include "scheduler.h"
 
 #include <math.h>
@@ -10,15 +22,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checkpoints.h"
-#include "corpus.h"
+#include "assertion.h"
+#include "clock.h"
+#include "checkpoint_folder.h"
 #include "exit_status.h"
 #include "fit_results.h"
+#include "mpi_check.h"
+#include "runner.h"
 #include "store.h"
-#include "synthetic.h"
-#include "train.h"
 
 enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT, TAG_INTERRUPTED };
+
+/* ---- signals ---- */
 
 /* Set by SIGTERM, SIGUSR1 or SIGINT on any rank: workers checkpoint their run at the
  * next step boundary and report it; rank 0 hands out nothing more. A second signal
@@ -43,26 +58,7 @@ void sched_install_signal_handlers(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
-/* A curve point on its way to rank 0. */
-typedef struct {
-    int64_t index;
-    curve_point point;
-} point_message;
-
-/* Where a run's curve points go: over MPI to rank 0, or into rank 0's own buffer. */
-typedef struct {
-    MPI_Comm comm;
-    int to_rank0;
-    curve_point *points;
-    int64_t n_points, capacity;
-} point_sink;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+/* ---- waiting without spinning ---- */
 
 static void sleep_microseconds(long us)
 {
@@ -72,17 +68,16 @@ static void sleep_microseconds(long us)
 
 /* Waits for a message matching (source, tag) without spinning: a few quick probes
  * (messages often come in bursts: a run's last points, then its result), then probe and
- * sleep, doubling the sleep from 20 us up to 2 ms while nothing comes. */
+ * sleep, doubling the sleep from 20 us up to 2 ms while nothing comes. 0 or -1. */
 static int wait_message(MPI_Comm comm, int source, int tag, MPI_Status *status)
 {
     long pause = 20;
     for (int probes = 0;; probes++) {
         int flag = 0;
-        int rc = MPI_Iprobe(source, tag, comm, &flag, status);
-        if (rc != MPI_SUCCESS)
-            return rc;
+        if (TRY_MPI(MPI_Iprobe(source, tag, comm, &flag, status)) != 0)
+            return -1;
         if (flag)
-            return MPI_SUCCESS;
+            return 0;
         if (probes < 32)
             continue;
         sleep_microseconds(pause);
@@ -95,217 +90,59 @@ static int wait_message(MPI_Comm comm, int source, int tag, MPI_Status *status)
 static void quiet_barrier(MPI_Comm comm)
 {
     MPI_Request request;
-    if (MPI_Ibarrier(comm, &request) != MPI_SUCCESS)
-        return;
+    CHECK_MPI(MPI_Ibarrier(comm, &request));
     long pause = 20;
     for (;;) {
         int done = 0;
-        if (MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done)
+        CHECK_MPI(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+        if (done)
             return;
         sleep_microseconds(pause);
         pause = pause < 2000 ? pause * 2 : 2000;
     }
 }
 
-static int sink_add(point_sink *sink, int64_t index, const curve_point *point)
+/* ---- curve points on their way to rank 0 ---- */
+
+/* A curve point on its way to rank 0. */
+typedef struct {
+    int64_t index;
+    curve_point point;
+} point_message;
+
+/* A worker's sink: every point goes to rank 0 at once. A lost connection to rank 0 ends
+ * the job: the run cannot be recorded. */
+static int send_point(void *comm_arg, int64_t index, const curve_point *point)
 {
-    if (sink->to_rank0) {
-        point_message m = {index, *point};
-        return MPI_Send(&m, sizeof m, MPI_BYTE, 0, TAG_POINT, sink->comm) == MPI_SUCCESS ? 0 : -1;
-    }
-    if (sink->n_points == sink->capacity) {
-        int64_t capacity = sink->capacity ? 2 * sink->capacity : 64;
-        curve_point *grown = realloc(sink->points, sizeof *grown * (size_t)capacity);
+    MPI_Comm comm = *(MPI_Comm *)comm_arg;
+    point_message m = {index, *point};
+    CHECK_MPI(MPI_Send(&m, sizeof m, MPI_BYTE, 0, TAG_POINT, comm));
+    return 0;
+}
+
+/* Rank 0's buffer of a run's points until its row is written. */
+typedef struct {
+    curve_point *points;
+    int64_t n_points, capacity;
+} point_buffer;
+
+static int buffer_point(void *buffer_arg, int64_t index, const curve_point *point)
+{
+    (void)index;
+    point_buffer *b = buffer_arg;
+    if (b->n_points == b->capacity) {
+        int64_t capacity = b->capacity ? 2 * b->capacity : 64;
+        curve_point *grown = realloc(b->points, sizeof *grown * (size_t)capacity);
         if (!grown)
             return -1;
-        sink->points = grown;
-        sink->capacity = capacity;
+        b->points = grown;
+        b->capacity = capacity;
     }
-    sink->points[sink->n_points++] = *point;
+    b->points[b->n_points++] = *point;
     return 0;
 }
 
-static void fill_row(results_run *row, const plan_run *run, const train_result *r, int rank)
-{
-    const train_config *c = &run->config;
-    memset(row, 0, sizeof *row);
-    memcpy(row->run_id, run->run_id, sizeof row->run_id);
-    memcpy(row->config_id, run->config_id, sizeof row->config_id);
-    row->n_layer = c->model.n_layer;
-    row->d_model = c->model.d_model;
-    row->n_head = c->model.n_head;
-    row->n_ctx = c->model.n_ctx;
-    row->n_params = model_count_nonembedding(&c->model);
-    row->n_params_total = model_count_total(&c->model);
-    row->tokens = r->tokens;
-    row->unique_tokens = r->unique_tokens;
-    row->seed = (int64_t)c->seed;
-    row->lr = c->lr;
-    row->batch = c->batch;
-    row->steps = r->steps;
-    row->flops = r->flops;
-    row->flops_attention = r->flops_attention;
-    row->final_test_loss = r->final_test_loss;
-    row->best_test_loss = r->best_test_loss;
-    row->best_step = r->best_step;
-    row->train_loss = r->final_train_loss;
-    row->stopped_early = r->stopped_early;
-    snprintf(row->status, sizeof row->status, "%s", run_status_name(r->status));
-    snprintf(row->reason, sizeof row->reason, "%s", r->reason ? r->reason : "");
-    row->seconds = r->seconds;
-    row->tokens_per_second = r->tokens_per_second;
-    row->rank = rank;
-    if (gethostname(row->host, sizeof row->host) != 0)
-        snprintf(row->host, sizeof row->host, "unknown");
-    row->host[sizeof row->host - 1] = '\0';
-}
-
-static void fail_row(results_run *row, const plan_run *run, int rank, const char *reason)
-{
-    train_result r;
-    memset(&r, 0, sizeof r);
-    r.status = RUN_FAILED;
-    r.reason = reason;
-    r.final_test_loss = r.best_test_loss = r.final_train_loss = NAN;
-    r.best_step = -1;
-    fill_row(row, run, &r, rank);
-}
-
-static uint64_t run_id_value(const char *run_id)
-{
-    return strtoull(run_id, NULL, 16);
-}
-
-static void save_checkpoint(const train_run *tr, const char *path, int rank)
-{
-    char err[512];
-    if (train_checkpoint_save(tr, path, err, sizeof err) != 0)
-        fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
-}
-
-/* Trains one run (or asks the stand-in), streaming its curve points to the sink. A run
- * with a checkpoint continues from it (its curve so far is sent again: rank 0 keeps
- * nothing of an unfinished run). Returns 0 with the row filled, or 1 when a signal
- * stopped it: its checkpoint is then written and *stopped_step says where. */
-static int execute_run(const plan *p, int64_t index, const corpus *data, int rank, point_sink *sink,
-                       results_run *row, int64_t *stopped_step)
-{
-    const plan_run *run = &p->runs[index];
-    double start = now_seconds();
-    if (p->trainer == TRAINER_SYNTHETIC) {
-        curve_point *points;
-        int64_t n;
-        train_result r;
-        if (synthetic_run(&run->config, run_id_value(run->run_id), &points, &n, &r) != 0) {
-            fail_row(row, run, rank, "out of memory");
-            return 0;
-        }
-        for (int64_t i = 0; i < n; i++)
-            sink_add(sink, index, &points[i]);
-        free(points);
-        r.seconds = now_seconds() - start;
-        fill_row(row, run, &r, rank);
-        return 0;
-    }
-    if (!data) {
-        fail_row(row, run, rank, "the corpus could not be loaded on this rank");
-        return 0;
-    }
-    char err[512], path[4200];
-    checkpoints_path(p->output, run->run_id, ".ckpt", path, sizeof path);
-    train_run tr;
-    int resumed = 0;
-    if (access(path, F_OK) == 0) {
-        resumed = train_checkpoint_load(&tr, path, data, err, sizeof err) == 0;
-        if (!resumed)
-            fprintf(stderr, "scalesweep: rank %d: %s; %s starts afresh\n", rank, err,
-                    run->run_id);
-    }
-    if (!resumed && train_run_init(&tr, &run->config, data, err, sizeof err) != 0) {
-        fail_row(row, run, rank, err);
-        return 0;
-    }
-    if (tr.status == RUN_INTERRUPTED)
-        tr.status = RUN_RUNNING;
-    for (int64_t i = 0; i < tr.curve_len; i++)
-        sink_add(sink, index, &tr.curve[i]);
-    checkpoints_watch_crashes(p->output, run->run_id);
-    double last_save = now_seconds();
-    while (tr.status == RUN_RUNNING) {
-        if (interrupt_requested) {
-            train_run_interrupt(&tr);
-            save_checkpoint(&tr, path, rank);
-            *stopped_step = tr.step;
-            train_run_free(&tr);
-            checkpoints_watch_crashes(p->output, NULL);
-            return 1;
-        }
-        int64_t before = tr.curve_len;
-        train_run_step(&tr);
-        for (int64_t i = before; i < tr.curve_len; i++)
-            sink_add(sink, index, &tr.curve[i]);
-        /* periodic checkpoints bound what a hard crash loses */
-        if (tr.status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
-            now_seconds() - last_save >= (double)p->checkpoint_seconds) {
-            save_checkpoint(&tr, path, rank);
-            last_save = now_seconds();
-        }
-    }
-    checkpoints_watch_crashes(p->output, NULL);
-    train_result r;
-    train_run_result(&tr, &r);
-    fill_row(row, run, &r, rank);
-    train_run_free(&tr);
-    return 0;
-}
-
-static int load_corpus(const plan *p, corpus *data, int rank)
-{
-    if (p->trainer == TRAINER_SYNTHETIC)
-        return -1;
-    char err[512];
-    if (corpus_load(data, p->corpus, p->test_fraction, err, sizeof err) != 0) {
-        fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- worker ranks ---- */
-
-static int worker_loop(const plan *p, MPI_Comm comm, int rank)
-{
-    int exit_status = 0;
-    corpus data;
-    int have_data = load_corpus(p, &data, rank) == 0;
-    point_sink sink = {comm, 1, NULL, 0, 0};
-    MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, comm);
-    for (;;) {
-        MPI_Status status;
-        if (wait_message(comm, 0, MPI_ANY_TAG, &status) != MPI_SUCCESS)
-            break;
-        int64_t index = -1;
-        MPI_Recv(&index, status.MPI_TAG == TAG_TASK ? 1 : 0, MPI_INT64_T, 0, status.MPI_TAG,
-                 comm, MPI_STATUS_IGNORE);
-        if (status.MPI_TAG != TAG_TASK)
-            break;
-        results_run row;
-        int64_t stopped_step = 0;
-        if (execute_run(p, index, have_data ? &data : NULL, rank, &sink, &row, &stopped_step)) {
-            int64_t message[2] = {index, stopped_step};
-            MPI_Send(message, 2, MPI_INT64_T, 0, TAG_INTERRUPTED, comm);
-            exit_status = EXIT_INTERRUPTED;
-            break;
-        }
-        /* the result also asks for the next task */
-        MPI_Send(&row, sizeof row, MPI_BYTE, 0, TAG_RESULT, comm);
-    }
-    if (have_data)
-        corpus_free(&data);
-    return exit_status;
-}
-
-/* ---- rank 0 ---- */
+/* ---- rank 0: the queue, the progress, and finishing a run ---- */
 
 typedef struct {
     int64_t total;     /* runs in the plan */
@@ -315,6 +152,19 @@ typedef struct {
     double cost_to_run, cost_done;
     double start;
 } progress;
+
+/* Rank 0's state of a sweep. */
+typedef struct {
+    const plan *p;
+    const sched_options *o;
+    store *s;
+    progress g;
+    int64_t *queue; /* run indices still to hand out, largest cost first */
+    int64_t n_queue;
+    int64_t next;     /* the next of them */
+    int checkpoints;  /* the trainer keeps checkpoints (and crash counts) */
+    int store_failed; /* the results file refused a row: hand out nothing more */
+} sweep;
 
 static void format_duration(char *out, size_t n, double seconds)
 {
@@ -333,7 +183,7 @@ static void format_duration(char *out, size_t n, double seconds)
 
 static void print_status(const progress *g)
 {
-    double elapsed = now_seconds() - g->start;
+    double elapsed = clock_seconds() - g->start;
     /* ETA by cost: what is left takes as long per FLOP as what is done */
     double eta = g->cost_done > 0 ? elapsed * (g->cost_to_run - g->cost_done) / g->cost_done : NAN;
     char e[32], r[32];
@@ -362,27 +212,66 @@ static int compare_cost(const void *a, const void *b, void *runs_arg)
     return i < j ? -1 : i > j;
 }
 
-/* Records a finished run; returns -1 if the results file could not take it. */
-static int record(store *s, progress *g, results_run *row, const curve_point *points,
-                  int64_t n_points, const plan *p, int64_t index, sched_verbosity verbosity)
+/* The one path that ends a run, whichever scheduler ran it: its row and curve into the
+ * results file, then its checkpoint and crash count out of the checkpoint folder (only
+ * once the row is in: a crash between the two leaves a checkpoint that the next start
+ * removes). A row the file refuses stops the sweep from handing out more. */
+static void finish_run(sweep *w, int64_t index, results_run *row, const curve_point *points,
+                       int64_t n_points)
 {
-    char err[1024];
-    if (store_append(s, row, points, n_points, err, sizeof err) != 0) {
-        fprintf(stderr, "scalesweep: %s: %s\n", p->output, err);
-        return -1;
-    }
-    g->done++;
+    SCALESWEEP_ASSERT(strcmp(row->run_id, w->p->runs[index].run_id) == 0);
+    progress *g = &w->g;
     g->running--;
-    g->cost_done += p->runs[index].cost;
+    char err[1024];
+    if (w->store_failed || store_append(w->s, row, points, n_points, err, sizeof err) != 0) {
+        if (!w->store_failed)
+            fprintf(stderr, "scalesweep: %s: %s\n", w->p->output, err);
+        w->store_failed = 1;
+        return;
+    }
+    if (w->checkpoints)
+        checkpoint_folder_remove(w->p->output, row->run_id);
+    g->done++;
+    g->cost_done += w->p->runs[index].cost;
     if (strcmp(row->status, "failed") == 0)
         g->failed++;
     if (strcmp(row->status, "diverged") == 0)
         g->diverged++;
-    if (verbosity >= SCHED_NORMAL) {
+    if (w->o->verbosity >= SCHED_NORMAL) {
         print_finished(g, row);
         print_status(g);
     }
-    return 0;
+}
+
+/* The next run to hand out, or -1. A run that crashed its worker
+ * CHECKPOINT_FOLDER_MAX_CRASHES times is finished as failed instead of tried again. */
+static int64_t next_task(sweep *w)
+{
+    while (!w->store_failed && w->next < w->n_queue) {
+        int64_t index = w->queue[w->next++];
+        const plan_run *run = &w->p->runs[index];
+        int crashes = w->checkpoints ? checkpoint_folder_crashes(w->p->output, run->run_id) : 0;
+        w->g.running++;
+        if (crashes < CHECKPOINT_FOLDER_MAX_CRASHES)
+            return index;
+        char reason[160];
+        snprintf(reason, sizeof reason, "crashed its worker %d times; not retried", crashes);
+        results_run row;
+        runner_failed_row(w->p, index, 0, reason, &row);
+        finish_run(w, index, &row, NULL, 0);
+    }
+    return -1;
+}
+
+static void report_interrupted(sweep *w, int64_t index, int64_t step)
+{
+    const plan_run *run = &w->p->runs[index];
+    char path[4200];
+    checkpoint_folder_path(w->p->output, run->run_id, ".ckpt", path, sizeof path);
+    w->g.running--;
+    w->g.interrupted++;
+    fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n", run->run_id,
+            (long long)step, path);
 }
 
 static double cpu_seconds(void)
@@ -393,44 +282,229 @@ static double cpu_seconds(void)
            (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
 }
 
-/* The next run to hand out, or -1. A run that crashed its worker CHECKPOINTS_MAX_CRASHES
- * times is recorded as failed instead of being tried again. */
-static int64_t next_task(const plan *p, const int64_t *queue, int64_t n_queue, int64_t *next,
-                         store *s, progress *g, sched_verbosity verbosity, int *store_failed)
+/* The results file, the checkpoint folder and the queue: the runs not in the file yet,
+ * largest cost first. Returns 0, or -1 with the reason printed. */
+static int sweep_open(sweep *w, const plan *p, const sched_options *o)
 {
-    while (*next < n_queue) {
-        int64_t index = queue[(*next)++];
-        const plan_run *run = &p->runs[index];
-        int crashes = p->trainer == TRAINER_TRANSFORMER ? checkpoints_crashes(p->output, run->run_id)
-                                                        : 0;
-        if (crashes < CHECKPOINTS_MAX_CRASHES)
-            return index;
-        char reason[160];
-        snprintf(reason, sizeof reason, "crashed its worker %d times; not retried", crashes);
-        results_run row;
-        fail_row(&row, run, 0, reason);
-        g->running++;
-        if (record(s, g, &row, NULL, 0, p, index, verbosity) != 0)
-            *store_failed = 1;
-        checkpoints_remove(p->output, run->run_id);
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    w->o = o;
+    w->checkpoints = runner_keeps_checkpoints(p);
+    char err[1024];
+    w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, o->force, err,
+                      sizeof err);
+    if (w->s && w->checkpoints && checkpoint_folder_prepare(p->output, err, sizeof err) != 0) {
+        store_close(w->s);
+        w->s = NULL;
     }
-    return -1;
+    w->queue = w->s ? malloc(sizeof *w->queue * (size_t)(p->n_runs + 1)) : NULL;
+    if (w->s && !w->queue)
+        snprintf(err, sizeof err, "out of memory for a queue of %lld runs", (long long)p->n_runs);
+    if (!w->s || !w->queue) {
+        fprintf(stderr, "scalesweep: %s\n", err);
+        store_close(w->s);
+        w->s = NULL;
+        return -1;
+    }
+    progress *g = &w->g;
+    g->total = p->n_runs;
+    g->start = clock_seconds();
+    for (int64_t i = 0; i < p->n_runs; i++) {
+        if (store_has_run(w->s, p->runs[i].run_id)) {
+            g->skipped++;
+            /* a crash between the row and the checkpoint's removal leaves one behind */
+            if (w->checkpoints)
+                checkpoint_folder_remove(p->output, p->runs[i].run_id);
+        } else {
+            w->queue[w->n_queue++] = i;
+            g->cost_to_run += p->runs[i].cost;
+        }
+    }
+    qsort_r(w->queue, (size_t)w->n_queue, sizeof *w->queue, compare_cost, p->runs);
+    g->to_run = w->n_queue;
+    return 0;
 }
 
-static void report_interrupted(const plan *p, progress *g, int64_t index, int64_t step)
+/* ---- the schedulers ---- */
+
+/* One rank: rank 0 trains the runs itself. */
+static void run_alone(sweep *w)
 {
-    const plan_run *run = &p->runs[index];
-    char path[4200];
-    checkpoints_path(p->output, run->run_id, ".ckpt", path, sizeof path);
-    g->running--;
-    g->interrupted++;
-    fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n",
-            run->run_id, (long long)step, path);
+    runner *r = runner_open(w->p, 0);
+    if (!r) {
+        fprintf(stderr, "scalesweep: out of memory for the runner\n");
+        w->store_failed = 1;
+        return;
+    }
+    point_buffer buffer = {NULL, 0, 0};
+    while (!interrupt_requested) {
+        int64_t index = next_task(w);
+        if (index < 0)
+            break;
+        results_run row;
+        int64_t stopped_step = 0;
+        buffer.n_points = 0;
+        if (runner_execute(r, index, &interrupt_requested, buffer_point, &buffer, &row,
+                           &stopped_step)) {
+            report_interrupted(w, index, stopped_step);
+            break;
+        }
+        finish_run(w, index, &row, buffer.points, buffer.n_points);
+    }
+    free(buffer.points);
+    runner_close(r);
 }
+
+/* Every worker's first message is READY: answers each with STOP (a sweep refused before
+ * anything ran). */
+static void stop_workers(MPI_Comm comm, int size)
+{
+    for (int k = 1; k < size; k++) {
+        MPI_Status st;
+        CHECK_MPI(MPI_Recv(NULL, 0, MPI_BYTE, MPI_ANY_SOURCE, TAG_READY, comm, &st));
+        CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_STOP, comm));
+    }
+}
+
+/* Rank 0 with workers: hands out runs, collects their points and results. Returns 0, or
+ * -1 when MPI failed (the message is printed; the caller closes the file and ends the
+ * job). */
+static int run_workers(sweep *w, MPI_Comm comm, int size)
+{
+    const plan *p = w->p;
+    point_buffer *buffers = calloc((size_t)size, sizeof *buffers);
+    int64_t *current = malloc(sizeof *current * (size_t)size);
+    if (!buffers || !current) {
+        fprintf(stderr, "scalesweep: out of memory for %d workers\n", size - 1);
+        free(buffers);
+        free(current);
+        w->store_failed = 1;
+        stop_workers(comm, size);
+        return 0;
+    }
+    for (int k = 0; k < size; k++)
+        current[k] = -1;
+    int failed = 0;
+    int stopped = 0; /* workers told to stop, or stopped by a signal */
+    while (stopped < size - 1) {
+        MPI_Status st;
+        if (wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st) != 0) {
+            failed = 1;
+            break;
+        }
+        const int k = st.MPI_SOURCE;
+        if (st.MPI_TAG == TAG_POINT) {
+            point_message m;
+            if (TRY_MPI(MPI_Recv(&m, sizeof m, MPI_BYTE, k, TAG_POINT, comm, MPI_STATUS_IGNORE))) {
+                failed = 1;
+                break;
+            }
+            SCALESWEEP_ASSERT(m.index == current[k]);
+            if (buffer_point(&buffers[k], m.index, &m.point) != 0) {
+                fprintf(stderr, "scalesweep: out of memory for the curve of %s\n",
+                        p->runs[m.index].run_id);
+                w->store_failed = 1;
+            }
+            if (w->o->verbosity >= SCHED_VERBOSE)
+                fprintf(stderr, "scalesweep: %s step %lld test loss %.4f (rank %d)\n",
+                        p->runs[m.index].run_id, (long long)m.point.step, m.point.test_loss, k);
+            continue;
+        }
+        if (st.MPI_TAG == TAG_INTERRUPTED) {
+            /* the worker checkpointed its run and has stopped; so does the sweep */
+            int64_t message[2];
+            if (TRY_MPI(MPI_Recv(message, 2, MPI_INT64_T, k, TAG_INTERRUPTED, comm,
+                                 MPI_STATUS_IGNORE))) {
+                failed = 1;
+                break;
+            }
+            SCALESWEEP_ASSERT(message[0] == current[k]);
+            report_interrupted(w, message[0], message[1]);
+            buffers[k].n_points = 0;
+            current[k] = -1;
+            interrupt_requested = 1;
+            stopped++;
+            continue;
+        }
+        if (st.MPI_TAG == TAG_RESULT) {
+            results_run row;
+            if (TRY_MPI(
+                    MPI_Recv(&row, sizeof row, MPI_BYTE, k, TAG_RESULT, comm, MPI_STATUS_IGNORE))) {
+                failed = 1;
+                break;
+            }
+            SCALESWEEP_ASSERT(current[k] >= 0);
+            finish_run(w, current[k], &row, buffers[k].points, buffers[k].n_points);
+            buffers[k].n_points = 0;
+            current[k] = -1;
+        } else if (TRY_MPI(MPI_Recv(NULL, 0, MPI_BYTE, k, st.MPI_TAG, comm, MPI_STATUS_IGNORE))) {
+            failed = 1;
+            break;
+        }
+        /* the worker is free: the next run, or stop */
+        int64_t index = interrupt_requested ? -1 : next_task(w);
+        int sent;
+        if (index >= 0) {
+            current[k] = index;
+            sent = TRY_MPI(MPI_Send(&current[k], 1, MPI_INT64_T, k, TAG_TASK, comm));
+        } else {
+            sent = TRY_MPI(MPI_Send(NULL, 0, MPI_BYTE, k, TAG_STOP, comm));
+            stopped++;
+        }
+        if (sent != 0) {
+            failed = 1;
+            break;
+        }
+    }
+    for (int k = 0; k < size; k++)
+        free(buffers[k].points);
+    free(buffers);
+    free(current);
+    return failed ? -1 : 0;
+}
+
+/* A worker rank: asks for runs, trains them, sends their points and results. */
+static int worker_loop(const plan *p, MPI_Comm comm, int rank)
+{
+    int exit_status = EXIT_OK;
+    runner *r = runner_open(p, rank);
+    if (!r) {
+        fprintf(stderr, "scalesweep: rank %d: out of memory for the runner\n", rank);
+        mpi_abort_job();
+    }
+    CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, comm));
+    for (;;) {
+        MPI_Status status;
+        if (wait_message(comm, 0, MPI_ANY_TAG, &status) != 0)
+            mpi_abort_job();
+        int64_t index = -1;
+        CHECK_MPI(MPI_Recv(&index, status.MPI_TAG == TAG_TASK ? 1 : 0, MPI_INT64_T, 0,
+                           status.MPI_TAG, comm, MPI_STATUS_IGNORE));
+        if (status.MPI_TAG != TAG_TASK)
+            break;
+        SCALESWEEP_ASSERT(index >= 0 && index < p->n_runs);
+        results_run row;
+        int64_t stopped_step = 0;
+        if (runner_execute(r, index, &interrupt_requested, send_point, &comm, &row,
+                           &stopped_step)) {
+            int64_t message[2] = {index, stopped_step};
+            CHECK_MPI(MPI_Send(message, 2, MPI_INT64_T, 0, TAG_INTERRUPTED, comm));
+            exit_status = EXIT_INTERRUPTED;
+            break;
+        }
+        /* the result also asks for the next task */
+        CHECK_MPI(MPI_Send(&row, sizeof row, MPI_BYTE, 0, TAG_RESULT, comm));
+    }
+    runner_close(r);
+    return exit_status;
+}
+
+/* ---- the end of a sweep ---- */
 
 /* The laws of the finished sweep, with the plan's [fit] settings: the table on stdout
  * and /fits in the results file (after the store has let go of its lock). A fit that
- * cannot write /fits makes the sweep's status 1; laws the data cannot determine do not. */
+ * cannot write /fits makes the sweep's status EXIT_FAILED; laws the data cannot
+ * determine do not. */
 static int fit_after_sweep(const plan *p, const sched_options *o)
 {
     fit_options options;
@@ -447,185 +521,71 @@ static int fit_after_sweep(const plan *p, const sched_options *o)
     }
     if (status != EXIT_OK)
         fprintf(stderr, "scalesweep: no law could be fitted: %s\n", err);
-    return 0;
+    return EXIT_OK;
+}
+
+/* The summary, also with --quiet. */
+static void print_summary(const sweep *w, int status, int size, double cpu_start)
+{
+    const progress *g = &w->g;
+    double elapsed = clock_seconds() - g->start;
+    char e[32];
+    format_duration(e, sizeof e, elapsed);
+    fprintf(stderr,
+            "scalesweep: %s: %lld of %lld runs in %s (%lld ran now, %lld were there "
+            "already; %lld failed, %lld diverged, %lld interrupted) in %s (%.3f s), "
+            "%.1f runs/s\n",
+            status == EXIT_INTERRUPTED ? "interrupted" : "finished",
+            (long long)(g->done + g->skipped), (long long)g->total, w->p->output,
+            (long long)g->done, (long long)g->skipped, (long long)g->failed, (long long)g->diverged,
+            (long long)g->interrupted, e, elapsed, elapsed > 0 ? (double)g->done / elapsed : 0.0);
+    if (status == EXIT_INTERRUPTED)
+        fprintf(stderr, "scalesweep: run the same command again to continue (exit status %d)\n",
+                EXIT_INTERRUPTED);
+    if (size > 1) {
+        /* rank 0 only waits and writes: it should cost next to nothing */
+        double cpu = cpu_seconds() - cpu_start;
+        fprintf(stderr, "scalesweep: rank 0 used %.2f s of CPU in %.2f s (%.1f%% of a core)\n", cpu,
+                elapsed, elapsed > 0 ? 100.0 * cpu / elapsed : 0.0);
+    }
 }
 
 static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_options *o)
 {
     double cpu_start = cpu_seconds();
-    int status = 0;
-    char err[1024];
-    store *s = store_open(p->output, p->text, p->hash, o->command_line, o->version, o->force,
-                          err, sizeof err);
-    if (s && p->trainer == TRAINER_TRANSFORMER &&
-        checkpoints_prepare(p->output, err, sizeof err) != 0) {
-        store_close(s);
-        s = NULL;
+    sweep w;
+    if (sweep_open(&w, p, o) != 0) {
+        stop_workers(comm, size);
+        return EXIT_INPUT; /* refused before anything ran, like an invalid plan */
     }
-    if (!s) {
-        fprintf(stderr, "scalesweep: %s\n", err);
-        status = 2; /* refused before anything ran, like an invalid plan */
-        /* every worker's first message is READY: answer each with STOP */
-        for (int w = 1; w < size; w++) {
-            MPI_Status st;
-            MPI_Recv(NULL, 0, MPI_BYTE, MPI_ANY_SOURCE, TAG_READY, comm, &st);
-            MPI_Send(NULL, 0, MPI_BYTE, st.MPI_SOURCE, TAG_STOP, comm);
-        }
-        return status;
-    }
-    progress g;
-    memset(&g, 0, sizeof g);
-    g.total = p->n_runs;
-    g.start = now_seconds();
-    int64_t *queue = malloc(sizeof *queue * (size_t)(p->n_runs + 1));
-    int64_t n_queue = 0;
-    for (int64_t i = 0; i < p->n_runs; i++) {
-        if (store_has_run(s, p->runs[i].run_id)) {
-            g.skipped++;
-            /* a crash between the row and the checkpoint's removal leaves one behind */
-            if (p->trainer == TRAINER_TRANSFORMER)
-                checkpoints_remove(p->output, p->runs[i].run_id);
-        } else {
-            queue[n_queue++] = i;
-            g.cost_to_run += p->runs[i].cost;
-        }
-    }
-    qsort_r(queue, (size_t)n_queue, sizeof *queue, compare_cost, p->runs);
-    g.to_run = n_queue;
     if (o->verbosity >= SCHED_NORMAL)
         fprintf(stderr, "scalesweep: %s: %lld runs, %lld already in %s, %lld to run on %d %s\n",
-                p->path, (long long)g.total, (long long)g.skipped, p->output,
-                (long long)g.to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
+                p->path, (long long)w.g.total, (long long)w.g.skipped, p->output,
+                (long long)w.g.to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
+    int mpi_failed = 0;
+    if (size == 1)
+        run_alone(&w);
+    else
+        mpi_failed = run_workers(&w, comm, size) != 0;
 
-    int64_t next = 0;
-    int store_failed = 0;
-    if (size == 1) {
-        /* no workers: rank 0 trains the runs itself */
-        corpus data;
-        int have_data = load_corpus(p, &data, 0) == 0;
-        point_sink sink = {comm, 0, NULL, 0, 0};
-        while (!store_failed && !interrupt_requested) {
-            int64_t index = next_task(p, queue, n_queue, &next, s, &g, o->verbosity,
-                                      &store_failed);
-            if (index < 0)
-                break;
-            results_run row;
-            int64_t stopped_step = 0;
-            sink.n_points = 0;
-            g.running++;
-            if (execute_run(p, index, have_data ? &data : NULL, 0, &sink, &row, &stopped_step)) {
-                report_interrupted(p, &g, index, stopped_step);
-                break;
-            }
-            if (record(s, &g, &row, sink.points, sink.n_points, p, index, o->verbosity) != 0)
-                store_failed = 1;
-            else if (p->trainer == TRAINER_TRANSFORMER)
-                checkpoints_remove(p->output, p->runs[index].run_id);
-        }
-        free(sink.points);
-        if (have_data)
-            corpus_free(&data);
-    } else {
-        point_sink *buffers = calloc((size_t)size, sizeof *buffers);
-        int64_t *current = malloc(sizeof *current * (size_t)size);
-        for (int w = 0; w < size; w++)
-            current[w] = -1;
-        int stopped = 0; /* workers told to stop, or stopped by a signal */
-        while (stopped < size - 1) {
-            MPI_Status st;
-            if (wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st) != MPI_SUCCESS) {
-                status = 1;
-                break;
-            }
-            int w = st.MPI_SOURCE;
-            if (st.MPI_TAG == TAG_POINT) {
-                point_message m;
-                MPI_Recv(&m, sizeof m, MPI_BYTE, w, TAG_POINT, comm, MPI_STATUS_IGNORE);
-                if (sink_add(&buffers[w], m.index, &m.point) != 0)
-                    store_failed = 1;
-                if (o->verbosity >= SCHED_VERBOSE)
-                    fprintf(stderr, "scalesweep: %s step %lld test loss %.4f (rank %d)\n",
-                            p->runs[m.index].run_id, (long long)m.point.step,
-                            m.point.test_loss, w);
-                continue;
-            }
-            if (st.MPI_TAG == TAG_INTERRUPTED) {
-                /* the worker checkpointed its run and has stopped; so does the sweep */
-                int64_t message[2];
-                MPI_Recv(message, 2, MPI_INT64_T, w, TAG_INTERRUPTED, comm, MPI_STATUS_IGNORE);
-                report_interrupted(p, &g, message[0], message[1]);
-                buffers[w].n_points = 0;
-                current[w] = -1;
-                interrupt_requested = 1;
-                stopped++;
-                continue;
-            }
-            if (st.MPI_TAG == TAG_RESULT) {
-                results_run row;
-                MPI_Recv(&row, sizeof row, MPI_BYTE, w, TAG_RESULT, comm, MPI_STATUS_IGNORE);
-                if (!store_failed &&
-                    record(s, &g, &row, buffers[w].points, buffers[w].n_points, p, current[w],
-                           o->verbosity) != 0)
-                    store_failed = 1;
-                if (!store_failed && p->trainer == TRAINER_TRANSFORMER)
-                    checkpoints_remove(p->output, p->runs[current[w]].run_id);
-                buffers[w].n_points = 0;
-                current[w] = -1;
-            } else {
-                MPI_Recv(NULL, 0, MPI_BYTE, w, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-            }
-            /* the worker is free: the next run, or stop */
-            int64_t index = store_failed || interrupt_requested
-                                ? -1
-                                : next_task(p, queue, n_queue, &next, s, &g, o->verbosity,
-                                            &store_failed);
-            if (index >= 0) {
-                current[w] = index;
-                g.running++;
-                MPI_Send(&current[w], 1, MPI_INT64_T, w, TAG_TASK, comm);
-            } else {
-                MPI_Send(NULL, 0, MPI_BYTE, w, TAG_STOP, comm);
-                stopped++;
-            }
-        }
-        for (int w = 0; w < size; w++)
-            free(buffers[w].points);
-        free(buffers);
-        free(current);
-    }
-    if (store_failed || g.failed > 0)
-        status = 1;
-    int unfinished = g.done + g.skipped < g.total;
-    if (status == 0 && unfinished && (g.interrupted > 0 || interrupt_requested))
+    int status = EXIT_OK;
+    if (w.store_failed || w.g.failed > 0 || mpi_failed)
+        status = EXIT_FAILED;
+    int unfinished = w.g.done + w.g.skipped < w.g.total;
+    if (status == EXIT_OK && unfinished && (w.g.interrupted > 0 || interrupt_requested))
         status = EXIT_INTERRUPTED;
-    {
-        /* the summary, also with --quiet */
-        double elapsed = now_seconds() - g.start;
-        char e[32];
-        format_duration(e, sizeof e, elapsed);
-        fprintf(stderr, "scalesweep: %s: %lld of %lld runs in %s (%lld ran now, %lld were there "
-                        "already; %lld failed, %lld diverged, %lld interrupted) in %s (%.3f s), "
-                        "%.1f runs/s\n",
-                status == EXIT_INTERRUPTED ? "interrupted" : "finished",
-                (long long)(g.done + g.skipped), (long long)g.total, p->output,
-                (long long)g.done, (long long)g.skipped, (long long)g.failed,
-                (long long)g.diverged, (long long)g.interrupted, e, elapsed,
-                elapsed > 0 ? (double)g.done / elapsed : 0.0);
-        if (status == EXIT_INTERRUPTED)
-            fprintf(stderr, "scalesweep: run the same command again to continue (exit status %d)\n",
-                    EXIT_INTERRUPTED);
-        if (size > 1) {
-            /* rank 0 only waits and writes: it should cost next to nothing */
-            double cpu = cpu_seconds() - cpu_start;
-            fprintf(stderr, "scalesweep: rank 0 used %.2f s of CPU in %.2f s (%.1f%% of a core)\n",
-                    cpu, elapsed, elapsed > 0 ? 100.0 * cpu / elapsed : 0.0);
-        }
+    print_summary(&w, status, size, cpu_start);
+    store_close(w.s);
+    free(w.queue);
+    if (mpi_failed) {
+        /* every row so far is in the closed file; the workers cannot be reached */
+        fprintf(stderr, "scalesweep: the sweep lost touch with its workers; ending the job "
+                        "(running the same command again continues it)\n");
+        mpi_abort_job();
     }
-    store_close(s);
-    if (status == 0 && p->trainer == TRAINER_TRANSFORMER)
-        checkpoints_tidy(p->output);
-    free(queue);
-    if (status == 0 && !o->no_fit)
+    if (status == EXIT_OK && w.checkpoints)
+        checkpoint_folder_tidy(p->output);
+    if (status == EXIT_OK && !o->no_fit)
         status = fit_after_sweep(p, o);
     return status;
 }
@@ -633,8 +593,8 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
 int sched_run(const plan *p, MPI_Comm comm, const sched_options *options)
 {
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    CHECK_MPI(MPI_Comm_rank(comm, &rank));
+    CHECK_MPI(MPI_Comm_size(comm, &size));
     /* Linux lets a 20 us sleep last 70 us (50 us of timer slack); ask for precise wakeups,
      * which the dispatch of short runs depends on. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);

@@ -1,6 +1,6 @@
 /* The sweep over MPI. Rank 0 keeps the queue (largest cost 6ND first), hands a run to
  * whichever worker is free, receives its streamed curve points and its result, and is
- * the only writer of the results file. Rank 0 never spins: it probes for messages and
+ * the only writer of the results file; runs are trained by runner.h. Rank 0 never spins: it probes for messages and
  * sleeps between probes, backing off from 20 us to 2 ms while nothing arrives. With a
  * single rank, rank 0 trains the runs itself. */
 #ifndef SCALESWEEP_SCHEDULER_H
@@ -26,12 +26,13 @@ typedef struct {
 void sched_install_signal_handlers(void);
 
 /* Runs every run of the plan not already in its results file. Collective over comm.
- * Returns the process exit status: 0 when every run ended (ok or diverged), 1 when a
- * run failed or the results file could not be written, 2 when the results file was
- * refused (another plan's, or locked by another sweep) before anything ran,
- * EXIT_INTERRUPTED (exit_status.h) when SIGTERM, SIGUSR1 or SIGINT stopped it before the end:
- * workers checkpoint their runs at the next step boundary into OUTPUT.checkpoints/,
- * which the next start continues from. */
+ * Returns the process exit status (exit_status.h): EXIT_OK when every run ended (ok or
+ * diverged), EXIT_FAILED when a run failed or the results file could not be written,
+ * EXIT_INPUT when the results file was refused (another plan's, or locked by another
+ * sweep) before anything ran, EXIT_INTERRUPTED when SIGTERM, SIGUSR1 or SIGINT stopped it
+ * before the end: workers checkpoint their runs at the next step boundary into
+ * OUTPUT.checkpoints/, which the next start continues from. An MPI failure ends the whole
+ * job (MPI_Abort) once rank 0 has closed the results file. */
 int sched_run(const plan *p, MPI_Comm comm, const sched_options *options);
 
 #endif

@@ -534,14 +534,8 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
 fail:
     /* A file we were creating is half made and ours: remove it, so that the next start
      * creates it anew instead of refusing it. An existing file is never removed. */
-    if (created && s->file >= 0) {
-        char *made = strdup(path);
-        store_close(s);
-        if (made)
-            unlink(made);
-        free(made);
-        return NULL;
-    }
+    if (created && s->file >= 0)
+        unlink(s->path); /* while the lock is held; closing an unlinked file is harmless */
     store_close(s);
     return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "cli_options.h"
 #include "exit_status.h"
+#include "mpi_check.h"
 #include "plan.h"
 #include "scheduler.h"
 #include "sweep.h"
@@ -104,13 +105,14 @@ int sweep_main(int argc, char **argv, const char *version)
         return EXIT_OK;
     }
 
-    MPI_Init(&argc, &argv);
+    /* errors come back as codes from here on, so that every check (mpi_check.h) is live;
+     * MPI_Init itself can only be checked by its return */
+    CHECK_MPI(MPI_Init(&argc, &argv));
     sched_install_signal_handlers();
     MPI_Comm comm = MPI_COMM_WORLD;
-    /* errors come back as codes, so that the checks in sched.c are not dead code */
-    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+    CHECK_MPI(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
     int rank;
-    MPI_Comm_rank(comm, &rank);
+    CHECK_MPI(MPI_Comm_rank(comm, &rank));
 
     /* Rank 0 validates everything before any rank trains, then shares the text: every
      * rank expands the same runs from it. */
@@ -128,13 +130,18 @@ int sweep_main(int argc, char **argv, const char *version)
         else
             text_length = (long long)strlen(p.text);
     }
-    MPI_Bcast(&text_length, 1, MPI_LONG_LONG, 0, comm);
+    CHECK_MPI(MPI_Bcast(&text_length, 1, MPI_LONG_LONG, 0, comm));
     if (text_length < 0) {
-        MPI_Finalize();
+        CHECK_MPI(MPI_Finalize());
         return EXIT_INPUT;
     }
     char *text = rank == 0 ? p.text : malloc((size_t)text_length + 1);
-    MPI_Bcast(text, (int)text_length + 1, MPI_CHAR, 0, comm);
+    if (!text) {
+        fprintf(stderr, "scalesweep: rank %d: out of memory for the plan\n", rank);
+        mpi_abort_job();
+    }
+    /* a plan is at most 1 MB (plan_load), well within an int count */
+    CHECK_MPI(MPI_Bcast(text, (int)text_length + 1, MPI_CHAR, 0, comm));
     if (rank != 0) {
         valid = plan_parse(&p, path, text, err, sizeof err) == 0;
         free(text);
@@ -148,6 +155,6 @@ int sweep_main(int argc, char **argv, const char *version)
     int status = sched_run(&p, comm, &options);
     free(command_line);
     plan_free(&p);
-    MPI_Finalize();
+    CHECK_MPI(MPI_Finalize());
     return status;
 }

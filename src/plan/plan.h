@@ -34,7 +34,7 @@ typedef enum {
 #define PLAN_LAWS_ALL 0x3f
 #define PLAN_LAW_COUNT 6
 
-/* Room for the line of every key of the plan (plan.key_lines); plan.c has the keys. */
+/* Room for the line of every key of the plan (plan.key_lines); plan_keys.c has the keys. */
 #define PLAN_MAX_KEYS 48
 /* A plan expands into at most this many runs (every rank holds them all: ~13 MB). */
 #define PLAN_MAX_RUNS 100000

@@ -180,7 +180,8 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     }
     closedir(dir);
     if (!names || n == 0) {
-        snprintf(err, errlen, "%s: no Brown documents (ca01..cr09) found", src_dir);
+        snprintf(err, errlen, "%s: %s", src_dir,
+                 names ? "no Brown documents (ca01..cr09) found" : "out of memory");
         free(names);
         return -1;
     }
@@ -188,6 +189,11 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
 
     /* Hold out max(1, round(5%)) documents of every genre, evenly spread through it. */
     char *held = calloc((size_t)n, 1);
+    if (!held) {
+        snprintf(err, errlen, "%s: out of memory", src_dir);
+        free(names);
+        return -1;
+    }
     int first = 0;
     while (first < n) {
         int last = first;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assertion.h"
 #include "layers.h"
 
 static const char *const tensor_names[MODEL_NUM_TENSORS] = {
@@ -262,6 +263,8 @@ double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, in
     const int L = m->config.n_layer, C = m->config.d_model, NH = m->config.n_head;
     const int T = m->config.n_ctx, V = MODEL_VOCAB;
     const int64_t BT = (int64_t)B * T;
+    /* the activations hold max_batch sequences: a larger batch would write past them */
+    SCALESWEEP_ASSERT(B >= 1 && B <= m->max_batch);
     model_params *p = &m->params;
     model_acts *a = &m->acts;
     m->batch = B;

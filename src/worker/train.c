@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
 #define STREAM_WEIGHTS 0
 #define STREAM_EPOCH_BASE 1
@@ -44,13 +46,6 @@ void train_config_defaults(train_config *c)
     c->eval_tokens = 65536;
     c->patience = 0;
     c->seed = 1;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 const char *train_config_error(const train_config *c, const corpus *data)
@@ -254,7 +249,7 @@ run_status train_run_step(train_run *run)
 {
     if (run->status != RUN_RUNNING)
         return run->status;
-    double start = now_seconds();
+    double start = clock_seconds();
     model *m = &run->model;
 
     next_batch(run);
@@ -263,7 +258,7 @@ run_status train_run_step(train_run *run)
     if (!isfinite(loss)) {
         run->last_train_loss = (float)loss;
         end_run(run, RUN_DIVERGED, "training loss is not finite");
-        run->seconds += now_seconds() - start;
+        run->seconds += clock_seconds() - start;
         return run->status;
     }
     model_zero_grad(m);
@@ -272,7 +267,7 @@ run_status train_run_step(train_run *run)
     if (!isfinite(norm)) {
         run->last_train_loss = (float)loss;
         end_run(run, RUN_DIVERGED, "gradient norm is not finite");
-        run->seconds += now_seconds() - start;
+        run->seconds += clock_seconds() - start;
         return run->status;
     }
     optim_adamw_update(m, &run->optim, lr, run->step + 1);
@@ -298,7 +293,7 @@ run_status train_run_step(train_run *run)
     }
     if (run->status == RUN_RUNNING && last)
         end_run(run, RUN_OK, "trained to the end");
-    run->seconds += now_seconds() - start;
+    run->seconds += clock_seconds() - start;
     return run->status;
 }
 

@@ -1,4 +1,4 @@
-#include "checkpoints.h"
+#include "checkpoint_folder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 
 #include "train.h"
 
-void checkpoints_path(const char *output, const char *run_id, const char *ending, char *path,
-                      size_t length)
+void checkpoint_folder_path(const char *output, const char *run_id, const char *ending, char *path,
+                            size_t length)
 {
     if (run_id)
         snprintf(path, length, "%s.checkpoints/%s%s", output, run_id, ending);
@@ -19,10 +19,10 @@ void checkpoints_path(const char *output, const char *run_id, const char *ending
         snprintf(path, length, "%s.checkpoints", output);
 }
 
-int checkpoints_prepare(const char *output, char *err, size_t errlen)
+int checkpoint_folder_prepare(const char *output, char *err, size_t errlen)
 {
     char dir[4200];
-    checkpoints_path(output, NULL, "", dir, sizeof dir);
+    checkpoint_folder_path(output, NULL, "", dir, sizeof dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: cannot create the checkpoint folder: %s", dir, strerror(errno));
         return -1;
@@ -30,10 +30,10 @@ int checkpoints_prepare(const char *output, char *err, size_t errlen)
     return 0;
 }
 
-int checkpoints_crashes(const char *output, const char *run_id)
+int checkpoint_folder_crashes(const char *output, const char *run_id)
 {
     char path[4200];
-    checkpoints_path(output, run_id, ".crashes", path, sizeof path);
+    checkpoint_folder_path(output, run_id, ".crashes", path, sizeof path);
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
@@ -63,7 +63,7 @@ static void on_crash(int sig)
     raise(sig); /* SA_RESETHAND restored the default action: die of the same signal */
 }
 
-void checkpoints_watch_crashes(const char *output, const char *run_id)
+void checkpoint_folder_watch_crashes(const char *output, const char *run_id)
 {
     static int installed = 0;
     if (!installed) {
@@ -79,23 +79,23 @@ void checkpoints_watch_crashes(const char *output, const char *run_id)
     }
     crash_watch = 0;
     if (run_id) {
-        checkpoints_path(output, run_id, ".crashes", crash_path, sizeof crash_path);
+        checkpoint_folder_path(output, run_id, ".crashes", crash_path, sizeof crash_path);
         crash_watch = 1;
     }
 }
 
-void checkpoints_remove(const char *output, const char *run_id)
+void checkpoint_folder_remove(const char *output, const char *run_id)
 {
     char path[4200];
-    checkpoints_path(output, run_id, ".ckpt", path, sizeof path);
+    checkpoint_folder_path(output, run_id, ".ckpt", path, sizeof path);
     unlink(path);
-    checkpoints_path(output, run_id, ".crashes", path, sizeof path);
+    checkpoint_folder_path(output, run_id, ".crashes", path, sizeof path);
     unlink(path);
 }
 
-void checkpoints_tidy(const char *output)
+void checkpoint_folder_tidy(const char *output)
 {
     char dir[4200];
-    checkpoints_path(output, NULL, "", dir, sizeof dir);
+    checkpoint_folder_path(output, NULL, "", dir, sizeof dir);
     rmdir(dir); /* fails, harmlessly, unless empty */
 }

@@ -1,4 +1,6 @@
-/* Checkpoint file (little-endian, this machine's float layout):
+/* A run's checkpoint: the worker's file format (train.h's train_checkpoint_*); a sweep keeps
+ * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
+ * The file (little-endian, this machine's float layout):
  *   magic "SSWCKPT1", then a sequence of 64-bit integers and doubles (the fields below,
  *   in this order), the curve points, the parameters, both AdamW moments as float32, and
  *   last a 64-bit FNV-1a hash of every byte before it, which catches truncated files. */

@@ -1,0 +1,344 @@
+/* The runner and its table of trainers (runner.h). */
+#include "runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint_folder.h"
+#include "clock.h"
+#include "corpus.h"
+#include "synthetic.h"
+
+struct runner {
+    const plan *p;
+    int rank;
+    corpus data;
+    int have_data;
+    char data_error[512]; /* why there is no corpus when the trainer needs one */
+};
+
+/* ---- the trainers ---- */
+
+typedef struct {
+    plan_trainer id;
+    /* Starts a run: from the checkpoint at path when one is there and can be used (a
+     * trainer without checkpoints gets NULL), else afresh. NULL with err on failure. */
+    void *(*start)(const plan_run *run, const corpus *data, const char *checkpoint, int rank,
+                   char *err, size_t errlen);
+    run_status (*step)(void *state);
+    /* Every curve point so far. */
+    void (*curve)(const void *state, const curve_point **points, int64_t *n);
+    /* Writes a checkpoint that start can continue from; NULL: the trainer keeps none (its
+     * runs are short, and run to their end even when a signal comes). */
+    int (*save)(const void *state, const char *path, char *err, size_t errlen);
+    void (*interrupt)(void *state);
+    void (*result)(const void *state, train_result *result);
+    void (*stop)(void *state);
+} trainer;
+
+/* The transformer: src/worker's train_run. */
+
+static void *transformer_start(const plan_run *run, const corpus *data, const char *checkpoint,
+                               int rank, char *err, size_t errlen)
+{
+    train_run *tr = malloc(sizeof *tr);
+    if (!tr) {
+        snprintf(err, errlen, "out of memory for the run");
+        return NULL;
+    }
+    int resumed = 0;
+    if (checkpoint && access(checkpoint, F_OK) == 0) {
+        char why[512];
+        resumed = train_checkpoint_load(tr, checkpoint, data, why, sizeof why) == 0;
+        if (!resumed)
+            fprintf(stderr, "scalesweep: rank %d: %s; %s starts afresh\n", rank, why, run->run_id);
+    }
+    if (!resumed && train_run_init(tr, &run->config, data, err, errlen) != 0) {
+        free(tr);
+        return NULL;
+    }
+    if (tr->status == RUN_INTERRUPTED)
+        tr->status = RUN_RUNNING; /* a continued run goes on */
+    return tr;
+}
+
+static run_status transformer_step(void *state)
+{
+    return train_run_step(state);
+}
+
+static void transformer_curve(const void *state, const curve_point **points, int64_t *n)
+{
+    const train_run *tr = state;
+    *points = tr->curve;
+    *n = tr->curve_len;
+}
+
+static int transformer_save(const void *state, const char *path, char *err, size_t errlen)
+{
+    return train_checkpoint_save(state, path, err, errlen);
+}
+
+static void transformer_interrupt(void *state)
+{
+    train_run_interrupt(state);
+}
+
+static void transformer_result(const void *state, train_result *result)
+{
+    train_run_result(state, result);
+}
+
+static void transformer_stop(void *state)
+{
+    train_run_free(state);
+    free(state);
+}
+
+/* The stand-in: synthetic.h's curve of a known law, all in one step. */
+
+typedef struct {
+    curve_point *points;
+    int64_t n_points;
+    int64_t shown; /* 0 until its one step, then n_points */
+    train_result result;
+    double start;
+} synthetic_state;
+
+static void *synthetic_start(const plan_run *run, const corpus *data, const char *checkpoint,
+                             int rank, char *err, size_t errlen)
+{
+    (void)data, (void)checkpoint, (void)rank;
+    /* the run's identity seeds the noise, so that each run draws its own (plan run ids are
+       always 16 hex digits) */
+    uint64_t identity = 0;
+    results_parse_id(run->run_id, &identity);
+    synthetic_state *s = calloc(1, sizeof *s);
+    if (!s || synthetic_run(&run->config, identity, &s->points, &s->n_points, &s->result) != 0) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->start = clock_seconds();
+    return s;
+}
+
+static run_status synthetic_step(void *state)
+{
+    synthetic_state *s = state;
+    s->shown = s->n_points;
+    s->result.seconds = clock_seconds() - s->start;
+    return s->result.status;
+}
+
+static void synthetic_curve(const void *state, const curve_point **points, int64_t *n)
+{
+    const synthetic_state *s = state;
+    *points = s->points;
+    *n = s->shown;
+}
+
+static void synthetic_interrupt(void *state)
+{
+    (void)state; /* runs to its end: it has no checkpoint to continue from */
+}
+
+static void synthetic_result(const void *state, train_result *result)
+{
+    *result = ((const synthetic_state *)state)->result;
+}
+
+static void synthetic_stop(void *state)
+{
+    synthetic_state *s = state;
+    free(s->points);
+    free(s);
+}
+
+static const trainer trainers[] = {
+    {TRAINER_TRANSFORMER, transformer_start, transformer_step, transformer_curve, transformer_save,
+     transformer_interrupt, transformer_result, transformer_stop},
+    {TRAINER_SYNTHETIC, synthetic_start, synthetic_step, synthetic_curve, NULL, synthetic_interrupt,
+     synthetic_result, synthetic_stop},
+};
+
+static const trainer *trainer_of(const plan *p)
+{
+    for (size_t i = 0; i < sizeof trainers / sizeof trainers[0]; i++)
+        if (trainers[i].id == p->trainer)
+            return &trainers[i];
+    return NULL;
+}
+
+int runner_keeps_checkpoints(const plan *p)
+{
+    const trainer *t = trainer_of(p);
+    return t && t->save != NULL;
+}
+
+/* ---- runs ---- */
+
+runner *runner_open(const plan *p, int rank)
+{
+    runner *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->p = p;
+    r->rank = rank;
+    if (!trainer_of(p))
+        snprintf(r->data_error, sizeof r->data_error, "no trainer %s in this scalesweep",
+                 plan_trainer_name(p->trainer));
+    else if (plan_trainer_reads_corpus(p->trainer)) {
+        char err[512];
+        r->have_data = corpus_load(&r->data, p->corpus, p->test_fraction, err, sizeof err) == 0;
+        if (!r->have_data) {
+            fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
+            snprintf(r->data_error, sizeof r->data_error,
+                     "the corpus could not be loaded on this rank");
+        }
+    }
+    return r;
+}
+
+void runner_close(runner *r)
+{
+    if (!r)
+        return;
+    if (r->have_data)
+        corpus_free(&r->data);
+    free(r);
+}
+
+/* The run's row from its result. */
+static void result_row(const plan *p, int64_t index, const train_result *result, int rank,
+                       results_run *row)
+{
+    const plan_run *run = &p->runs[index];
+    const train_config *c = &run->config;
+    memset(row, 0, sizeof *row);
+    memcpy(row->run_id, run->run_id, sizeof row->run_id);
+    memcpy(row->config_id, run->config_id, sizeof row->config_id);
+    row->n_layer = c->model.n_layer;
+    row->d_model = c->model.d_model;
+    row->n_head = c->model.n_head;
+    row->n_ctx = c->model.n_ctx;
+    row->n_params = model_count_nonembedding(&c->model);
+    row->n_params_total = model_count_total(&c->model);
+    row->tokens = result->tokens;
+    row->unique_tokens = result->unique_tokens;
+    row->seed = (int64_t)c->seed;
+    row->lr = c->lr;
+    row->batch = c->batch;
+    row->steps = result->steps;
+    row->flops = result->flops;
+    row->flops_attention = result->flops_attention;
+    row->final_test_loss = result->final_test_loss;
+    row->best_test_loss = result->best_test_loss;
+    row->best_step = result->best_step;
+    row->train_loss = result->final_train_loss;
+    row->stopped_early = result->stopped_early;
+    snprintf(row->status, sizeof row->status, "%s", run_status_name(result->status));
+    snprintf(row->reason, sizeof row->reason, "%s", result->reason ? result->reason : "");
+    row->seconds = result->seconds;
+    row->tokens_per_second = result->tokens_per_second;
+    row->rank = rank;
+    if (gethostname(row->host, sizeof row->host) != 0)
+        snprintf(row->host, sizeof row->host, "unknown");
+    row->host[sizeof row->host - 1] = '\0';
+}
+
+void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason, results_run *row)
+{
+    train_result r;
+    memset(&r, 0, sizeof r);
+    r.status = RUN_FAILED;
+    r.reason = reason;
+    r.final_test_loss = r.best_test_loss = r.final_train_loss = NAN;
+    r.best_step = -1;
+    result_row(p, index, &r, rank, row);
+}
+
+static void save_checkpoint(const trainer *t, const void *state, const char *path, int rank)
+{
+    char err[512];
+    if (t->save(state, path, err, sizeof err) != 0)
+        fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
+}
+
+/* Gives emit the points after the first *sent; -1 when emit would not take one. */
+static int emit_new_points(const trainer *t, const void *state, int64_t index, runner_emit emit,
+                           void *sink, int64_t *sent)
+{
+    const curve_point *points;
+    int64_t n;
+    t->curve(state, &points, &n);
+    for (; *sent < n; (*sent)++)
+        if (emit(sink, index, &points[*sent]) != 0)
+            return -1;
+    return 0;
+}
+
+int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, runner_emit emit,
+                   void *sink, results_run *row, int64_t *stopped_step)
+{
+    const plan *p = r->p;
+    const plan_run *run = &p->runs[index];
+    const trainer *t = trainer_of(p);
+    if (!t || (plan_trainer_reads_corpus(p->trainer) && !r->have_data)) {
+        runner_failed_row(p, index, r->rank, r->data_error, row);
+        return 0;
+    }
+    char err[512], path[4200];
+    if (t->save)
+        checkpoint_folder_path(p->output, run->run_id, ".ckpt", path, sizeof path);
+    void *state = t->start(run, r->have_data ? &r->data : NULL, t->save ? path : NULL, r->rank, err,
+                           sizeof err);
+    if (!state) {
+        runner_failed_row(p, index, r->rank, err, row);
+        return 0;
+    }
+    int64_t sent = 0;
+    int lost = emit_new_points(t, state, index, emit, sink, &sent) != 0;
+    if (t->save)
+        checkpoint_folder_watch_crashes(p->output, run->run_id);
+    double last_save = clock_seconds();
+    run_status status = RUN_RUNNING;
+    while (!lost && status == RUN_RUNNING) {
+        if (t->save && *interrupt) {
+            train_result at;
+            t->interrupt(state);
+            save_checkpoint(t, state, path, r->rank);
+            t->result(state, &at);
+            *stopped_step = at.steps;
+            t->stop(state);
+            checkpoint_folder_watch_crashes(p->output, NULL);
+            return 1;
+        }
+        status = t->step(state);
+        lost = emit_new_points(t, state, index, emit, sink, &sent) != 0;
+        /* periodic checkpoints bound what a hard crash loses */
+        if (t->save && status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
+            clock_seconds() - last_save >= (double)p->checkpoint_seconds) {
+            save_checkpoint(t, state, path, r->rank);
+            last_save = clock_seconds();
+        }
+    }
+    if (t->save)
+        checkpoint_folder_watch_crashes(p->output, NULL);
+    if (lost) {
+        runner_failed_row(p, index, r->rank,
+                          "its curve points could not be passed on (out of "
+                          "memory on rank 0)",
+                          row);
+    } else {
+        train_result result;
+        t->result(state, &result);
+        result_row(p, index, &result, r->rank, row);
+    }
+    t->stop(state);
+    return 0;
+}

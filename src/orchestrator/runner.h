@@ -1,0 +1,47 @@
+/* One run of a sweep, start to end, on whichever rank holds it, behind a table of
+ * trainers. An entry says how to start a run (afresh, or from its checkpoint), take a
+ * step, show its curve, checkpoint it and give its result: the transformer (src/worker's
+ * train_run) and the stand-in of synthetic.h are its two entries, and a second
+ * architecture is a third. The runner does everything else the same way for every entry:
+ * it streams each new curve point, checkpoints periodically and when a signal asks,
+ * watches for crashes of its process, and fills the run's row of the results file. */
+#ifndef SCALESWEEP_RUNNER_H
+#define SCALESWEEP_RUNNER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "plan.h"
+#include "results_schema.h"
+#include "train.h"
+
+typedef struct runner runner;
+
+/* Where a run's curve points go (over MPI to rank 0, or into rank 0's own buffer).
+ * Returns 0, or -1 when a point could not be taken. */
+typedef int (*runner_emit)(void *sink, int64_t index, const curve_point *point);
+
+/* Sets up a rank to train the plan's runs: loads the corpus once when the plan's trainer
+ * reads one. A rank whose corpus does not load still gets a runner (the reason is printed),
+ * and each run it is given fails with that reason. NULL only when out of memory. */
+runner *runner_open(const plan *p, int rank);
+void runner_close(runner *r);
+
+/* Whether the plan's trainer keeps checkpoints, and with them crash counts, in the
+ * sweep's checkpoint folder (checkpoint_folder.h). */
+int runner_keeps_checkpoints(const plan *p);
+
+/* Trains run `index` of the plan to its end, giving every curve point to emit in order (a
+ * run continued from its checkpoint gives its curve so far again: rank 0 keeps nothing of
+ * an unfinished run). While *interrupt is 0 it goes on; once a signal sets it, a trainer
+ * that keeps checkpoints stops at the next step boundary. Returns 0 with *row filled
+ * (ok, diverged or failed, with the reason), or 1 when interrupted: the checkpoint is
+ * written and *stopped_step says at which step. */
+int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, runner_emit emit,
+                   void *sink, results_run *row, int64_t *stopped_step);
+
+/* The row of a run that could not run (status failed, with reason), from this rank. */
+void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason,
+                       results_run *row);
+
+#endif
