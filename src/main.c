@@ -34,11 +34,11 @@ int main(int argc, char **argv)
         return corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
         print_usage(stdout);
-        return 0;
+        return EXIT_OK;
     }
     if (strcmp(command, "--version") == 0) {
         printf("scalesweep %s\n", SCALESWEEP_VERSION);
-        return 0;
+        return EXIT_OK;
     }
     /* anything else is a plan and its options */
     return sweep_main(argc, argv, SCALESWEEP_VERSION);

@@ -421,6 +421,21 @@ for report in (a, b):
 assert a['configurations'] == b['configurations'] == 90, (a['configurations'], b['configurations'])
 assert a == b"
 
+# a schema 1 file whose stored plan does not hold its runs: grouped by their columns, as
+# scalesweep before schema 2 grouped them
+"$python" -c "
+import h5py
+with h5py.File('schema1.h5', 'r+') as f:
+    f.attrs['plan_text'] = '[sweep]\\ntrainer = synthetic\\n[model]\\nshapes = 2x64x2\\n[train]\\ntokens = 1M\\n'"
+"$bin" fit schema1.h5 --no-write --bootstrap 0 --json > schema1_other.json 2> schema1_other.err
+check "a schema 1 file of another plan: exit 0" test $? -eq 0
+check "a schema 1 file of another plan: says its runs are grouped by their columns" \
+    grep -q "the stored plan does not hold 269 of its runs: all are grouped by their columns, as before schema 2" schema1_other.err
+check "a schema 1 file of another plan: still 90 configurations of 3 seeds" "$python" -c "
+import json
+r = json.load(open('schema1_other.json'))
+assert r['configurations'] == 90 and all(g['seeds'] == 3 for g in r['seed_groups']), r['configurations']"
+
 # ---- the same results as CSV ----
 cat > to_csv.py <<'PY'
 import sys

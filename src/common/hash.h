@@ -5,7 +5,8 @@
  *                    fingerprint of its corpus (src/worker), the configuration of a CSV row
  *                    (src/fit). Streaming: feed it piece by piece, starting at HASH_FNV_OFFSET.
  *   hash_fnv1a_u64   the same over the eight bytes of a value, least significant first, so
- *                    that it is the same on any machine.
+ *                    that it is the same on any machine: how the fit grouped the seeds of
+ *                    a schema 1 file's runs by their columns (src/fit/fit_observations.c).
  *   hash_mix64       MurmurHash3's 64-bit finaliser. FNV-1a alone spreads its last bytes over
  *                    few bits: runs that differ only in their seed (the end of their text)
  *                    would get ids that differ in a few hex digits; mixed, they look unrelated.

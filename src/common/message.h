@@ -9,4 +9,7 @@
 void message_format(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* "a, b, c" with last between the last two (", " or " or ") into out, cut to fit. */
+void message_join(const char *const *names, int count, const char *last, char *out, size_t size);
+
 #endif

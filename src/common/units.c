@@ -1,5 +1,6 @@
 #include "units.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,21 @@ int units_parse_real(const char *text, double *value)
 
 int units_parse_count(const char *text, int64_t *value)
 {
+    /* plain digits exactly, whatever their size; 1e6 or 3M through a double, which holds
+     * every whole number up to 2^53 exactly and no count beyond */
+    if (text && *text && strspn(text, "0123456789") == strlen(text)) {
+        errno = 0;
+        char *end;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno != 0 || *end != '\0' || v > 9000000000000000000ULL)
+            return -1;
+        *value = (int64_t)v;
+        return 0;
+    }
     double v;
     if (units_parse_real(text, &v) != 0)
         return -1;
-    if (v < 0.0 || v != floor(v) || v > 9.0e18)
+    if (v < 0.0 || v != floor(v) || v > 9007199254740992.0)
         return -1;
     *value = (int64_t)v;
     return 0;

@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 /* A non-negative whole count with an optional suffix k or K (1e3), M (1e6), G or B (1e9),
- * T (1e12), or in exponent form (1e6). The whole string must be a count.
- * Returns 0, or -1 if it is not one (including fractions such as 1.5 and overflow). */
+ * T (1e12), or in exponent form (1e6). The whole string must be a count: plain digits up to
+ * 9e18, a suffix or exponent form up to 2^53 (what a double holds exactly). Returns 0, or
+ * -1 if it is not one (including fractions such as 1.5 and overflow). */
 int units_parse_count(const char *text, int64_t *value);
 /* A finite real number, with the same optional suffixes. Returns 0 or -1. */
 int units_parse_real(const char *text, double *value);

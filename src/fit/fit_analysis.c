@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "fit_internal.h"
+#include "plan.h"
 
 #define PF_DAY 8.64e19
 
@@ -35,8 +36,9 @@ const char *fit_status_name(fit_status status)
 void fit_options_defaults(fit_options *o)
 {
     memset(o, 0, sizeof(*o));
-    o->bootstrap = 1000;
-    o->bootstrap_seed = 1;
+    /* as a plan's [fit] without those keys */
+    o->bootstrap = PLAN_FIT_BOOTSTRAP;
+    o->bootstrap_seed = PLAN_FIT_SEED;
     o->bootstrap_grid_stride = 30;
     o->threads = 2;
     o->confidence = 0.95;

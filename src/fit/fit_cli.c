@@ -16,8 +16,6 @@
 #include "fit_results.h"
 #include "plan.h"
 
-#define FIT_PROGRAM "scalesweep fit"
-
 /* ---- law names and the plan's [fit] ---- */
 
 #define LAW_BIT(id) (1u << (id))
@@ -80,12 +78,16 @@ int fit_laws_parse(const char *list, unsigned *laws, char *err, size_t errlen)
                 found = 1;
             }
         if (!found) {
+            char groups_text[128], keys_text[256];
+            const char *keys[FIT_NUM_LAWS];
+            for (int l = 0; l < FIT_NUM_LAWS; l++)
+                keys[l] = fit_law_key((fit_law_id)l);
+            plan_law_names(groups_text, sizeof(groups_text));
+            message_join(keys, FIT_NUM_LAWS, ", ", keys_text, sizeof(keys_text));
             message_format(err, errlen,
-                           "laws: '%s' is not a law; give n, d, c, kaplan, "
-                           "chinchilla, isoflop or all, or law keys (L_N, L_N_E, L_D, L_D_E, "
-                           "L_C, L_C_E, frontier, seeds, overfitting, allocation, "
-                           "contradiction, inference)",
-                           item);
+                           "laws: '%s' is not a law; give %s or all, or law keys "
+                           "(%s)",
+                           item, groups_text, keys_text);
             return -1;
         }
     }
@@ -198,7 +200,7 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     /* The stored plan, read by the plan's own parser: its [fit] for what the caller leaves
        open (the same text means the same to the sweep that stored it and to this fit), and
        for a schema 1 file, which has no config_id column, the configuration of each run. */
-    const int old_schema = results.schema < RESULTS_SCHEMA_VERSION;
+    const int old_schema = !results_version_has(results.schema, "config_id");
     plan stored;
     int have_plan = 0;
     if ((outputs->from_plan || old_schema) && results.plan_text && results.plan_text[0]) {
@@ -233,12 +235,19 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     }
     if (have_plan)
         plan_free(&stored);
-    if (old_schema && !outputs->quiet)
-        fprintf(stderr, FIT_PROGRAM ": note: %s has results schema %d (no config_id); %s\n", path,
-                results.schema,
-                unmatched == 0 ? "the seeds of each configuration are those of the stored plan"
-                               : "runs not among the stored plan's are each a configuration "
-                                 "of their own");
+    if (old_schema && !outputs->quiet) {
+        if (unmatched == 0)
+            fprintf(stderr,
+                    FIT_PROGRAM ": note: %s has results schema %d (no config_id); the seeds of "
+                                "each configuration are those of the stored plan\n",
+                    path, results.schema);
+        else
+            fprintf(stderr,
+                    FIT_PROGRAM ": note: %s has results schema %d (no config_id), and the "
+                                "stored plan does not hold %lld of its runs: all are grouped by "
+                                "their columns, as before schema 2\n",
+                    path, results.schema, (long long)unmatched);
+    }
     for (int64_t i = 0; i < results.n_runs; i++)
         run_ids[i] = results.runs[i].run_id;
 
@@ -361,11 +370,15 @@ static int set_option(void *user, int id, const cli_value *v)
     case O_CSV: c->csv_path = v->text; break;
     case O_JSON: c->json_path = v->text ? v->text : "-"; break;
     case O_BOOTSTRAP:
-        if (count > 10000000)
-            return cli_bad_value(FIT_PROGRAM, o, v->text, "at most 1e7 resamples");
+        if (count > PLAN_FIT_MAX_BOOTSTRAP)
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "at most 1e7 resamples, as in plans");
         c->fit.bootstrap = (int)count;
         break;
-    case O_SEED: c->fit.bootstrap_seed = (uint64_t)count; break;
+    case O_SEED:
+        if (count > PLAN_MAX_SEED)
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "a seed of at most 1e15, as in plans");
+        c->fit.bootstrap_seed = (uint64_t)count;
+        break;
     case O_LAWS:
         if (fit_laws_parse(v->text, &c->fit.laws, err, sizeof err) != 0) {
             fprintf(stderr, FIT_PROGRAM ": --%s\n", err);

@@ -9,6 +9,9 @@
 #include "fit.h"
 #include "message.h"
 
+/* The prefix of what `scalesweep fit` prints on stderr. */
+#define FIT_PROGRAM "scalesweep fit"
+
 /* Checks that n points are finite and positive; NULL when they are, else what is
  * wrong, as static text naming the variable. */
 const char *fit_check_positive(const double *values, int64_t n, const char *what);

@@ -7,72 +7,33 @@
 #include <string.h>
 
 #include "fit_results.h"
+#include "hash.h"
 
-/* The stored plan's runs sorted by run id, for the config ids of a schema 1 file. */
-typedef struct {
-    const plan_run *runs;
-    int64_t *order;
-    int64_t n;
-} run_index;
-
-static const plan_run *sort_runs; /* qsort has no context argument in C11 */
-
-static int compare_run_ids(const void *a, const void *b)
+/* How scalesweep before schema 2 told the seeds of a configuration apart, from the
+ * columns a row records: for a schema 1 file whose stored plan does not hold every run (a
+ * plan that does not parse, or runs added by an earlier plan with --force). It misses
+ * what the columns leave out, and splits the seeds of early-stopped runs, whose D
+ * differs; config_id has neither flaw. */
+static uint64_t config_from_columns(const results_run *r)
 {
-    return strcmp(sort_runs[*(const int64_t *)a].run_id, sort_runs[*(const int64_t *)b].run_id);
+    uint32_t lr_bits;
+    memcpy(&lr_bits, &r->lr, sizeof(lr_bits));
+    const uint64_t values[] = {(uint64_t)(int64_t)r->n_layer, (uint64_t)(int64_t)r->d_model,
+                               (uint64_t)(int64_t)r->n_head,  (uint64_t)(int64_t)r->n_ctx,
+                               (uint64_t)(int64_t)r->batch,   (uint64_t)r->tokens,
+                               (uint64_t)r->unique_tokens,    (uint64_t)lr_bits};
+    uint64_t h = HASH_FNV_OFFSET;
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        h = hash_fnv1a_u64(h, values[i]);
+    return hash_mix64(h);
 }
 
-static int index_build(run_index *index, const plan *stored)
+/* The stored plan's config_id of a run into *value: 0, or -1 when the plan does not hold
+ * the run. */
+static int planned_config(const results_run *r, const plan *stored, uint64_t *value)
 {
-    memset(index, 0, sizeof *index);
-    if (!stored || stored->n_runs == 0)
-        return 0;
-    index->order = malloc((size_t)stored->n_runs * sizeof *index->order);
-    if (!index->order)
-        return -1;
-    for (int64_t i = 0; i < stored->n_runs; i++)
-        index->order[i] = i;
-    sort_runs = stored->runs;
-    qsort(index->order, (size_t)stored->n_runs, sizeof *index->order, compare_run_ids);
-    sort_runs = NULL;
-    index->runs = stored->runs;
-    index->n = stored->n_runs;
-    return 0;
-}
-
-/* The stored plan's run of this id, or NULL. */
-static const plan_run *index_find(const run_index *index, const char *run_id)
-{
-    int64_t lo = 0, hi = index->n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        int order = strcmp(index->runs[index->order[mid]].run_id, run_id);
-        if (order == 0)
-            return &index->runs[index->order[mid]];
-        if (order < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-/* A configuration id: from the row, else from the stored plan, else the run's own id. */
-static uint64_t config_of(const results_run *r, int64_t row, const run_index *index,
-                          int64_t *unmatched)
-{
-    uint64_t value;
-    if (results_parse_id(r->config_id, &value) == 0)
-        return value;
-    const plan_run *planned = index_find(index, r->run_id);
-    if (planned && results_parse_id(planned->config_id, &value) == 0)
-        return value;
-    (*unmatched)++;
-    /* a configuration of its own: its run id, which no config id of a plan equals but by
-       a 64-bit collision (or, for an id that is not one, its row) */
-    if (results_parse_id(r->run_id, &value) == 0)
-        return value;
-    return (uint64_t)row;
+    const int64_t planned = stored ? plan_find_run(stored, r->run_id) : -1;
+    return planned >= 0 ? results_parse_id(stored->runs[planned].config_id, value) : -1;
 }
 
 int fit_observations_from_results(const fit_results *results, const plan *stored,
@@ -84,14 +45,15 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
     *curve = NULL;
     *n_curve = 0;
     *unmatched = 0;
-    run_index index;
-    if (index_build(&index, results->schema < 2 ? stored : NULL) != 0)
-        return -1;
+    /* Without the column (schema 1), from the stored plan when it holds every run; else all
+       by their columns, so that no configuration is split between the two ways. */
+    const int has_column = results_version_has(results->schema, "config_id");
+    uint64_t ignored;
+    for (int64_t i = 0; !has_column && i < n; i++)
+        *unmatched += planned_config(&results->runs[i], stored, &ignored) != 0;
     fit_observation *o = calloc((size_t)(n > 0 ? n : 1), sizeof *o);
-    if (!o) {
-        free(index.order);
+    if (!o)
         return -1;
-    }
     int64_t usable_points = 0;
     for (int64_t i = 0; i < n; i++) {
         const results_run *r = &results->runs[i];
@@ -106,14 +68,17 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
         o[i].flops = r->flops;
         o[i].budget = 0.0;
         o[i].loss = loss;
-        o[i].config_id = config_of(r, i, &index, unmatched);
+        uint64_t config = 0;
+        if (has_column ? results_parse_id(r->config_id, &config) != 0
+                       : *unmatched > 0 || planned_config(r, stored, &config) != 0)
+            config = config_from_columns(r);
+        o[i].config_id = config;
         o[i].seed = r->seed;
         o[i].run_index = i;
         o[i].ok = strncmp(r->status, "ok", sizeof(r->status)) == 0 && isfinite(loss);
         if (o[i].ok)
             usable_points += r->curve_length;
     }
-    free(index.order);
 
     /* the curves of the runs that can feed a fit; the others feed none */
     fit_curve_point *points =

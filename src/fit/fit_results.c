@@ -28,11 +28,8 @@
 
 /* ---- errors ---- */
 
-/* The prefix of what the fit prints on stderr. */
-#define FIT_RESULTS_PROGRAM "scalesweep fit"
-
 /* Every HDF5 call goes through this; expects path, err, errlen and a fail label. */
-#define RESULTS_CHECK(call) RESULTS_HDF5_CHECK(FIT_RESULTS_PROGRAM, call, #call)
+#define RESULTS_CHECK(call) RESULTS_HDF5_CHECK(FIT_PROGRAM, call, #call)
 
 #define RESULTS_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -79,8 +76,8 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     /* the results file's format (SWMR reading needs it); a file whose writer died still
      * says "open for writing" in its superblock, which HDF5 refuses unless the flags are
      * cleared in memory */
-    RESULTS_CHECK(fapl = results_file_access(RESULTS_ACCESS_CLEAR_FLAGS, FIT_RESULTS_PROGRAM,
-                                             path, err, errlen));
+    RESULTS_CHECK(
+        fapl = results_file_access(RESULTS_ACCESS_CLEAR_FLAGS, FIT_PROGRAM, path, err, errlen));
     /* SWMR read: a sweep may be writing the file; on a finished file it costs nothing */
     file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
     if (file < 0) {
@@ -91,7 +88,7 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     }
     RESULTS_CHECK(H5Pclose(fapl));
 
-    if (results_schema_version(file, &results->schema, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
+    if (results_schema_version(file, &results->schema, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     if (results->schema < RESULTS_OLDEST_READABLE_VERSION ||
         results->schema > RESULTS_SCHEMA_VERSION) {
@@ -102,20 +99,20 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
                        RESULTS_SCHEMA_VERSION);
         goto fail;
     }
-    if (results_read_text(file, RESULTS_ATTR_PLAN_TEXT, &results->plan_text, FIT_RESULTS_PROGRAM,
-                          path, err, errlen) < 0)
+    if (results_read_text(file, RESULTS_ATTR_PLAN_TEXT, &results->plan_text, FIT_PROGRAM, path, err,
+                          errlen) < 0)
         goto fail;
 
     /* the columns this file's schema has (version 1: no config_id) */
     const size_t n_run_columns = results_run_columns_of(results->schema, run_columns);
     int64_t n_rows, n_points;
     RESULTS_CHECK(runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, run_columns,
-                                            n_run_columns, FIT_RESULTS_PROGRAM, path, err, errlen));
+                                            n_run_columns, FIT_PROGRAM, path, err, errlen));
     RESULTS_CHECK(curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT,
                                               results_point_columns, results_point_column_count,
-                                              FIT_RESULTS_PROGRAM, path, err, errlen));
-    if (results_table_rows(runs, &n_rows, FIT_RESULTS_PROGRAM, path, err, errlen) < 0 ||
-        results_table_rows(curves, &n_points, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
+                                              FIT_PROGRAM, path, err, errlen));
+    if (results_table_rows(runs, &n_rows, FIT_PROGRAM, path, err, errlen) < 0 ||
+        results_table_rows(curves, &n_points, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     results->runs = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->runs));
     if (!results->runs) {
@@ -123,11 +120,12 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         goto fail;
     }
     if (results_read_rows(runs, run_columns, n_run_columns, sizeof(*results->runs), 0, n_rows,
-                          results->runs, FIT_RESULTS_PROGRAM, path, err, errlen) < 0)
+                          results->runs, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     /* Rows past the last one with a run id were extended but not written yet (a sweep
      * is writing, or one died between the two): not committed. */
-    n_rows = results_committed_runs(results->runs, n_rows);
+    n_rows = results_committed_rows(results->runs, sizeof(*results->runs),
+                                    offsetof(results_run, run_id), n_rows);
 
     /* the curve slices the rows point at, and where /curves must reach */
     int64_t needed = 0;
@@ -162,8 +160,8 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         goto fail;
     }
     if (results_read_rows(curves, results_point_columns, results_point_column_count,
-                          sizeof(*results->points), 0, needed, results->points, FIT_RESULTS_PROGRAM,
-                          path, err, errlen) < 0)
+                          sizeof(*results->points), 0, needed, results->points, FIT_PROGRAM, path,
+                          err, errlen) < 0)
         goto fail;
     results->n_points = needed;
 
@@ -194,21 +192,21 @@ void fit_results_free(fit_results *results)
 static int results_text(hid_t object, const char *name, const char *value, const char *path,
                         char *err, size_t errlen)
 {
-    return results_write_text(object, name, value, FIT_RESULTS_PROGRAM, path, err, errlen);
+    return results_write_text(object, name, value, FIT_PROGRAM, path, err, errlen);
 }
 
 static int results_double(hid_t object, const char *name, double value, const char *path,
                           char *err, size_t errlen)
 {
     return results_write_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, 0,
-                                   FIT_RESULTS_PROGRAM, path, err, errlen);
+                                   FIT_PROGRAM, path, err, errlen);
 }
 
 static int results_int(hid_t object, const char *name, int64_t value, const char *path,
                        char *err, size_t errlen)
 {
     return results_write_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, 0,
-                                   FIT_RESULTS_PROGRAM, path, err, errlen);
+                                   FIT_PROGRAM, path, err, errlen);
 }
 
 /* A table of n_rows C structs as a compound dataset (contiguous, fixed size). */
@@ -415,7 +413,7 @@ static int results_write_law(hid_t fits, const fit_report *report, int l,
             (dataset = H5Dcreate2(group, "run_ids", type, space, H5P_DEFAULT, H5P_DEFAULT,
                                   H5P_DEFAULT)) < 0 ||
             H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids) < 0) {
-            results_hdf5_error(FIT_RESULTS_PROGRAM, err, errlen, path, "writing run_ids");
+            results_hdf5_error(FIT_PROGRAM, err, errlen, path, "writing run_ids");
             results_release(&dataset);
             results_release(&space);
             results_release(&type);
@@ -502,7 +500,7 @@ fail:
  * the file. Returns the descriptor, or -1 with err. */
 static int results_fit_lock(const char *path, char *err, size_t errlen)
 {
-    return results_lock(path, FIT_RESULTS_PROGRAM, "sweep",
+    return results_lock(path, FIT_PROGRAM, "sweep", "a sweep is writing this file",
                         "fit it once the sweep has ended, or with --no-write to leave the file "
                         "alone",
                         err, errlen);
@@ -536,12 +534,12 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
     /* Like the sweep's writer, without HDF5's own file lock (PATH.lock, held above, keeps
      * writers apart): a user watching the file with h5py must not make the fit that ends
      * a sweep fail. A reader open during the write may see an error and has to reopen. */
-    file = results_open_writable(path, RESULTS_ACCESS_NO_LOCKING, "fit again", FIT_RESULTS_PROGRAM,
-                                 err, errlen);
+    file = results_open_writable(path, RESULTS_ACCESS_NO_LOCKING, "fit again", FIT_PROGRAM, err,
+                                 errlen);
     if (file < 0)
         goto fail;
     int schema = 0;
-    if (results_schema_version(file, &schema, FIT_RESULTS_PROGRAM, path, err, errlen) < 0) {
+    if (results_schema_version(file, &schema, FIT_PROGRAM, path, err, errlen) < 0) {
         size_t used = err ? strlen(err) : 0;
         message_format(err + used, errlen - used, "; /fits not written");
         goto fail;
@@ -567,15 +565,14 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         results_int(fits, "configurations", report->n_configurations, path, err, errlen) < 0 ||
         results_text(fits, "message", report->message, path, err, errlen) < 0 ||
         results_double(fits, "seconds_fit", report->seconds_fit, path, err, errlen) < 0 ||
-        results_double(fits, "seconds_bootstrap", report->seconds_bootstrap, path, err,
-                       errlen) < 0 ||
-        results_write_texts(fits, "laws", keys, FIT_NUM_LAWS, FIT_RESULTS_PROGRAM, path, err,
-                            errlen) < 0)
+        results_double(fits, "seconds_bootstrap", report->seconds_bootstrap, path, err, errlen) <
+            0 ||
+        results_write_texts(fits, "laws", keys, FIT_NUM_LAWS, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     if (report->n_table > 0 &&
         results_write_attribute(fits, "table_budgets", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                                report->table, (hsize_t)report->n_table, FIT_RESULTS_PROGRAM,
-                                path, err, errlen) < 0)
+                                report->table, (hsize_t)report->n_table, FIT_PROGRAM, path, err,
+                                errlen) < 0)
         goto fail;
     for (int l = 0; l < FIT_NUM_LAWS; l++)
         if (report->law[l].key &&

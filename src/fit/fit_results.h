@@ -47,10 +47,11 @@ void fit_results_free(fit_results *results);
  *   N = n_params, D = tokens, unique_tokens, C = flops, budget 0 (the fit groups IsoFLOP
  *   runs by C), loss = best_test_loss for runs that stopped early or are data-limited
  *   (unique_tokens < tokens), else final_test_loss; ok = status "ok" and a finite loss;
- *   config_id = the config_id column, or for a schema 1 file (which has none) the
- *   config_id of the stored plan's run of that run id (stored: the parsed plan_text, NULL
- *   when it does not parse); a run without one is a configuration of its own, counted in
- *   *unmatched;
+ *   config_id = the config_id column; for a schema 1 file (which has none) the config_id
+ *   of the stored plan's run of that run id (stored: the parsed plan_text, NULL when it
+ *   does not parse) when the plan holds every run, else for every run a hash of the
+ *   columns that scalesweep before schema 2 grouped seeds by (*unmatched: the runs the
+ *   plan does not hold);
  * and the points (tokens, flops, test_loss) of the /curves slice of each ok run. Returns 0
  * with *observations (n_runs) and *curve (*n_curve) malloc'd, or -1 when out of memory. */
 int fit_observations_from_results(const fit_results *results, const plan *stored,

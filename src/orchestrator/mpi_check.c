@@ -25,7 +25,12 @@ int mpi_report(int code, const char *call, const char *file, int line)
 
 _Noreturn void mpi_abort_job(void)
 {
-    MPI_Abort(MPI_COMM_WORLD, EXIT_FAILED);
+    /* MPI_Abort is for the time between MPI_Init and MPI_Finalize only */
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialized && !finalized)
+        MPI_Abort(MPI_COMM_WORLD, EXIT_FAILED);
     /* MPI_Abort does not return; should an implementation's return, end this rank */
     exit(EXIT_FAILED);
 }

@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint_folder.h"
 #include "clock.h"
 #include "corpus.h"
 #include "synthetic.h"
+
+/* Run ids and config ids go from the plan into the results file as they are. */
+_Static_assert(sizeof(((plan_run *)0)->run_id) == RESULTS_ID_SIZE &&
+                   sizeof(((plan_run *)0)->config_id) == RESULTS_ID_SIZE,
+               "plan.h's ids and results_schema.h's differ in size");
 
 struct runner {
     const plan *p;
@@ -117,13 +121,14 @@ static void *synthetic_start(const plan_run *run, const corpus *data, const char
        always 16 hex digits) */
     uint64_t identity = 0;
     results_parse_id(run->run_id, &identity);
+    const double start = clock_seconds();
     synthetic_state *s = calloc(1, sizeof *s);
     if (!s || synthetic_run(&run->config, identity, &s->points, &s->n_points, &s->result) != 0) {
         free(s);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    s->start = clock_seconds();
+    s->start = start;
     return s;
 }
 
@@ -131,7 +136,6 @@ static run_status synthetic_step(void *state)
 {
     synthetic_state *s = state;
     s->shown = s->n_points;
-    s->result.seconds = clock_seconds() - s->start;
     return s->result.status;
 }
 
@@ -149,7 +153,9 @@ static void synthetic_interrupt(void *state)
 
 static void synthetic_result(const void *state, train_result *result)
 {
-    *result = ((const synthetic_state *)state)->result;
+    const synthetic_state *s = state;
+    *result = s->result;
+    result->seconds = clock_seconds() - s->start; /* making and handing on its curve */
 }
 
 static void synthetic_stop(void *state)

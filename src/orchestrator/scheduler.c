@@ -283,7 +283,9 @@ static double cpu_seconds(void)
 }
 
 /* The results file, the checkpoint folder and the queue: the runs not in the file yet,
- * largest cost first. Returns 0, or -1 with the reason printed. */
+ * largest cost first. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
+ * was refused: another plan's, in use, not a results file; or no checkpoint folder can
+ * be made beside it) or EXIT_FAILED (no memory for the queue). */
 static int sweep_open(sweep *w, const plan *p, const sched_options *o)
 {
     memset(w, 0, sizeof *w);
@@ -293,18 +295,23 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o)
     char err[1024];
     w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, o->force, err,
                       sizeof err);
-    if (w->s && w->checkpoints && checkpoint_folder_prepare(p->output, err, sizeof err) != 0) {
-        store_close(w->s);
-        w->s = NULL;
+    if (!w->s) {
+        fprintf(stderr, "scalesweep: %s\n", err);
+        return EXIT_INPUT;
     }
-    w->queue = w->s ? malloc(sizeof *w->queue * (size_t)(p->n_runs + 1)) : NULL;
-    if (w->s && !w->queue)
-        snprintf(err, sizeof err, "out of memory for a queue of %lld runs", (long long)p->n_runs);
-    if (!w->s || !w->queue) {
+    if (w->checkpoints && checkpoint_folder_prepare(p->output, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep: %s\n", err);
         store_close(w->s);
         w->s = NULL;
-        return -1;
+        return EXIT_INPUT; /* as a results file that cannot be written */
+    }
+    w->queue = malloc(sizeof *w->queue * (size_t)(p->n_runs + 1));
+    if (!w->queue) {
+        fprintf(stderr, "scalesweep: out of memory for a queue of %lld runs\n",
+                (long long)p->n_runs);
+        store_close(w->s);
+        w->s = NULL;
+        return EXIT_FAILED;
     }
     progress *g = &w->g;
     g->total = p->n_runs;
@@ -322,7 +329,7 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o)
     }
     qsort_r(w->queue, (size_t)w->n_queue, sizeof *w->queue, compare_cost, p->runs);
     g->to_run = w->n_queue;
-    return 0;
+    return EXIT_OK;
 }
 
 /* ---- the schedulers ---- */
@@ -554,9 +561,10 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
 {
     double cpu_start = cpu_seconds();
     sweep w;
-    if (sweep_open(&w, p, o) != 0) {
+    const int opened = sweep_open(&w, p, o);
+    if (opened != EXIT_OK) {
         stop_workers(comm, size);
-        return EXIT_INPUT; /* refused before anything ran, like an invalid plan */
+        return opened;
     }
     if (o->verbosity >= SCHED_NORMAL)
         fprintf(stderr, "scalesweep: %s: %lld runs, %lld already in %s, %lld to run on %d %s\n",

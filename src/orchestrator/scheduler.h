@@ -32,7 +32,8 @@ void sched_install_signal_handlers(void);
  * sweep) before anything ran, EXIT_INTERRUPTED when SIGTERM, SIGUSR1 or SIGINT stopped it
  * before the end: workers checkpoint their runs at the next step boundary into
  * OUTPUT.checkpoints/, which the next start continues from. An MPI failure ends the whole
- * job (MPI_Abort) once rank 0 has closed the results file. */
+ * job (MPI_Abort): when rank 0 sees it, after closing the results file; when a worker
+ * does, at once, and the next start repairs the file as after any crash. */
 int sched_run(const plan *p, MPI_Comm comm, const sched_options *options);
 
 #endif

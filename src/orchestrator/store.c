@@ -25,7 +25,7 @@
 #include "results_hdf5.h"
 #include "results_schema.h"
 
-/* Rows per chunk (405 and 53 bytes a row: 104 kB and 217 kB chunks). Appends write
+/* Rows per chunk (422 and 53 bytes a row: 108 kB and 217 kB chunks). Appends write
  * straight into the chunk's place in the file (the chunk cache is off, see
  * store_dataset_access), so the size only sets how often a chunk is allocated and how
  * large the chunk index grows, not what an append costs. */
@@ -230,8 +230,9 @@ fail:
  * a writer dies; that is what makes clearing a dead writer's flags safe. */
 static int store_lock(const char *path, char *err, size_t errlen)
 {
-    return results_lock(path, STORE_PROGRAM, "other sweep", "two sweeps cannot share one output",
-                        err, errlen);
+    /* the holder may be a sweep, or a fit writing /fits */
+    return results_lock(path, STORE_PROGRAM, "other sweep", "another process is writing this file",
+                        "two sweeps cannot share one output", err, errlen);
 }
 
 /* ---- open ---- */
@@ -360,9 +361,8 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     }
     /* Rows past the last one with a run id were extended but never written (a crash
      * between the two): not committed. */
-    s->n_runs = s->runs_extent;
-    while (s->n_runs > 0 && slices[s->n_runs - 1].run_id[0] == '\0')
-        s->n_runs--;
+    s->n_runs = results_committed_rows(slices, sizeof(*slices), offsetof(store_run_slice, run_id),
+                                       s->runs_extent);
     if (store_set_reserve(s, s->n_runs + 1024) < 0) {
         message_format(err, errlen, "%s: out of memory", path);
         goto fail;
@@ -423,7 +423,7 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
                         size_t errlen)
 {
     const char *path = s->path;
-    hid_t fapl = H5I_INVALID_HID, dapl = H5I_INVALID_HID;
+    hid_t dapl = H5I_INVALID_HID;
     /* A writer that died in SWMR mode left the superblock's "open for writing" flags
      * set, and HDF5 refuses such a file; we hold the writer's lock, so no writer is
      * alive and the flags can go. */
@@ -463,7 +463,6 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
     return 0;
 fail:
     results_release(&dapl);
-    results_release(&fapl);
     return -1;
 }
 

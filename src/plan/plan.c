@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "message.h"
 #include "plan_internal.h"
 
 /* A plan is a short text; a larger file is something else given by mistake. */
@@ -46,6 +47,11 @@ const char *plan_law_name(plan_law law)
         if ((unsigned)law == (1u << i))
             return law_names[i];
     return "unknown";
+}
+
+void plan_law_names(char *out, size_t size)
+{
+    message_join(law_names, PLAN_LAW_COUNT, ", ", out, size);
 }
 
 unsigned plan_law_from_name(const char *name)
@@ -143,6 +149,7 @@ void plan_free(plan *p)
 {
     free(p->text);
     free(p->runs);
+    free(p->by_run_id);
     free(p->seeds);
     free(p->notes);
     memset(p, 0, sizeof *p);

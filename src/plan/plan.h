@@ -19,7 +19,9 @@
 #include "train.h"
 
 typedef enum { PLAN_GRID, PLAN_ISOFLOP, PLAN_LIST } plan_mode;
+#define PLAN_MODE_COUNT 3
 typedef enum { TRAINER_TRANSFORMER, TRAINER_SYNTHETIC } plan_trainer;
+#define PLAN_TRAINER_COUNT 2
 
 /* The laws [fit] can ask for, as bits of plan.laws; `scalesweep fit --laws` takes the same
  * names (src/fit/fit_results.h maps each to the laws it fits). */
@@ -36,6 +38,13 @@ typedef enum {
 
 /* Room for the line of every key of the plan (plan.key_lines); plan_keys.c has the keys. */
 #define PLAN_MAX_KEYS 48
+/* Seeds of runs and of the bootstrap: 0 to 1e15. */
+#define PLAN_MAX_SEED 1000000000000000LL
+/* [fit]: its defaults and bounds, which `scalesweep fit` also applies without a plan. */
+#define PLAN_FIT_BOOTSTRAP 1000
+#define PLAN_FIT_MAX_BOOTSTRAP 10000000
+#define PLAN_FIT_SEED 1
+
 /* A plan expands into at most this many runs (every rank holds them all: ~13 MB). */
 #define PLAN_MAX_RUNS 100000
 
@@ -69,6 +78,7 @@ typedef struct {
     uint64_t fit_seed;
     unsigned laws;        /* [fit] laws: PLAN_LAW_* bits */
     plan_run *runs;       /* in the order of expansion */
+    int64_t *by_run_id;   /* (n_runs) indices of runs in the order of their ids */
     int64_t n_runs;
     uint64_t *seeds;      /* [sweep] seeds or seed_list, in order */
     int64_t n_seeds;
@@ -92,6 +102,8 @@ int plan_load(plan *p, const char *path, char *err, size_t errlen);
  * access'ed, never created or modified. Returns 0, or -1 with one "FILE:LINE: " line. */
 int plan_check_environment(const plan *p, char *err, size_t errlen);
 void plan_free(plan *p);
+/* The index of the run with this id, or -1. */
+int64_t plan_find_run(const plan *p, const char *run_id);
 /* `scalesweep plan.ini --dry-run`: every run with N, D, C and its share of the total. */
 void plan_print_runs(const plan *p, FILE *out);
 
@@ -107,5 +119,7 @@ const char *plan_law_name(plan_law law);
 /* The law bit of a name as [fit] laws writes it (n, d, c, kaplan, chinchilla, isoflop, in
  * any case), PLAN_LAWS_ALL for "all", or 0 for anything else. */
 unsigned plan_law_from_name(const char *name);
+/* "n, d, c, kaplan, chinchilla, isoflop", for messages. */
+void plan_law_names(char *out, size_t size);
 
 #endif

@@ -124,29 +124,26 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     return 0;
 }
 
-static const plan_run *sort_runs; /* qsort has no context argument in C11 */
-
-static int compare_run_ids(const void *a, const void *b)
+static int compare_run_ids(const void *a, const void *b, void *runs_arg)
 {
+    const plan_run *runs = runs_arg;
     int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
-    int order = strcmp(sort_runs[i].run_id, sort_runs[j].run_id);
+    int order = strcmp(runs[i].run_id, runs[j].run_id);
     return order ? order : (i > j) - (i < j);
 }
 
-/* Identical runs have identical ids: two in one plan is an error at the later one. */
-static int check_duplicate_runs(plan_state *s)
+/* The runs in the order of their ids (p->by_run_id, for plan_find_run); identical runs
+ * have identical ids: two in one plan is an error at the later one. */
+static int index_and_check_duplicates(plan_state *s)
 {
     plan *p = s->p;
-    if (p->n_runs < 2)
-        return 0;
-    int64_t *order = malloc(sizeof *order * (size_t)p->n_runs);
+    int64_t *order = malloc(sizeof *order * (size_t)(p->n_runs > 0 ? p->n_runs : 1));
     if (!order)
         return plan_fail(s, 0, -1, "out of memory");
     for (int64_t i = 0; i < p->n_runs; i++)
         order[i] = i;
-    sort_runs = p->runs;
-    qsort(order, (size_t)p->n_runs, sizeof *order, compare_run_ids);
-    sort_runs = NULL;
+    qsort_r(order, (size_t)p->n_runs, sizeof *order, compare_run_ids, p->runs);
+    p->by_run_id = order;
     int64_t later = -1, earlier = -1;
     for (int64_t i = 1; i < p->n_runs; i++) {
         if (strcmp(p->runs[order[i]].run_id, p->runs[order[i - 1]].run_id) == 0 &&
@@ -155,7 +152,6 @@ static int check_duplicate_runs(plan_state *s)
             earlier = order[i - 1];
         }
     }
-    free(order);
     if (later < 0)
         return 0;
     const plan_run *run = &p->runs[later];
@@ -240,11 +236,27 @@ int plan_expand(plan_state *s)
                                  s->budget_sources[b]);
         }
     }
-    if (check_duplicate_runs(s) != 0)
+    if (index_and_check_duplicates(s) != 0)
         return -1;
     uint64_t hash = HASH_FNV_OFFSET;
     for (int64_t i = 0; i < p->n_runs; i++)
         hash = hash_fnv1a(hash, p->runs[i].run_id, 16);
     p->hash = hash_mix64(hash);
     return 0;
+}
+
+int64_t plan_find_run(const plan *p, const char *run_id)
+{
+    int64_t lo = 0, hi = p->by_run_id ? p->n_runs : 0;
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        const int order = strcmp(p->runs[p->by_run_id[mid]].run_id, run_id);
+        if (order == 0)
+            return p->by_run_id[mid];
+        if (order < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }

@@ -16,7 +16,6 @@
 #define PLAN_PARAMS_TOLERANCE 1.5
 /* Upper bounds that keep every product of counts far from int64 overflow. */
 #define PLAN_MAX_TOKENS 1000000000000000LL /* 1e15 */
-#define PLAN_MAX_SEED 1000000000000000LL   /* seeds stay exact in the double units.c parses */
 #define PLAN_MAX_COMPUTE 1e30
 
 /* ---- the keys (plan_keys.c) ---- */
@@ -174,9 +173,9 @@ int plan_get_auto_count(plan_state *s, plan_key k, int64_t auto_value, int64_t m
                         int64_t *out);
 int plan_get_bool(plan_state *s, plan_key k, int *out);
 int plan_get_string(plan_state *s, plan_key k, char *out, size_t size);
-/* One of count names; *out is its index. choices lists them for the message. */
-int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int count,
-                    const char *choices, int *out);
+/* One of count names; *out is its index. An error lists them: "'x' is not one of a, b or c". */
+int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int count, int *out);
+
 /* Splits a list key into s->items (pointing into its segments, which it cuts in place).
  * A comma may end a line that an indented line continues; other empty items are errors. */
 int plan_get_items(plan_state *s, plan_key k);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "message.h"
 #include "plan_internal.h"
 #include "units.h"
 
@@ -238,16 +239,12 @@ static int append_segment(plan_state *s, plan_raw_value *raw, const char *value,
 
 static void list_section_keys(const char *section, char *out, size_t size)
 {
-    size_t used = 0;
-    out[0] = '\0';
-    for (int k = 0; k < KEY_COUNT && used < size; k++) {
-        if (strcmp(plan_keys[k].section, section) != 0)
-            continue;
-        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", plan_keys[k].name);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
+    const char *names[KEY_COUNT];
+    int n = 0;
+    for (int k = 0; k < KEY_COUNT; k++)
+        if (strcmp(plan_keys[k].section, section) == 0)
+            names[n++] = plan_keys[k].name;
+    message_join(names, n, ", ", out, size);
 }
 
 /* Called by inih for every "key = value" and every continuation line. Only collects:
@@ -450,8 +447,7 @@ int plan_get_string(plan_state *s, plan_key k, char *out, size_t size)
     return 0;
 }
 
-int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int count,
-                    const char *choices, int *out)
+int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int count, int *out)
 {
     const char *text;
     if (plan_scalar_nonempty(s, k, &text) != 0)
@@ -464,6 +460,8 @@ int plan_get_choice(plan_state *s, plan_key k, const char *const *names, int cou
             return 0;
         }
     }
+    char choices[256];
+    message_join(names, count, " or ", choices, sizeof choices);
     return plan_fail(s, plan_line_of(s, k), k, "'%s' is not one of %s", text, choices);
 }
 

@@ -58,15 +58,17 @@ static int read_sweep(plan_state *s)
     if (plan_get_string(s, KEY_SWEEP_OUTPUT, p->output, sizeof p->output) != 0)
         return -1;
 
-    static const char *const modes[] = {"grid", "isoflop", "list"};
+    const char *modes[PLAN_MODE_COUNT], *trainers[PLAN_TRAINER_COUNT];
+    for (int i = 0; i < PLAN_MODE_COUNT; i++)
+        modes[i] = plan_mode_name((plan_mode)i);
+    for (int i = 0; i < PLAN_TRAINER_COUNT; i++)
+        trainers[i] = plan_trainer_name((plan_trainer)i);
     int mode = PLAN_GRID;
-    if (plan_get_choice(s, KEY_SWEEP_MODE, modes, 3, "grid, isoflop or list", &mode) != 0)
+    if (plan_get_choice(s, KEY_SWEEP_MODE, modes, PLAN_MODE_COUNT, &mode) != 0)
         return -1;
     p->mode = (plan_mode)mode;
-    static const char *const trainers[] = {"transformer", "synthetic"};
     int trainer = TRAINER_TRANSFORMER;
-    if (plan_get_choice(s, KEY_SWEEP_TRAINER, trainers, 2, "transformer or synthetic",
-                        &trainer) != 0)
+    if (plan_get_choice(s, KEY_SWEEP_TRAINER, trainers, PLAN_TRAINER_COUNT, &trainer) != 0)
         return -1;
     p->trainer = (plan_trainer)trainer;
     return 0;
@@ -255,9 +257,9 @@ static int read_train_settings(plan_state *s)
 static int read_fit(plan_state *s)
 {
     plan *p = s->p;
-    p->bootstrap = 1000;
-    int64_t seed = 1;
-    if (plan_get_count(s, KEY_FIT_BOOTSTRAP, 0, 10000000, &p->bootstrap) != 0 ||
+    p->bootstrap = PLAN_FIT_BOOTSTRAP;
+    int64_t seed = PLAN_FIT_SEED;
+    if (plan_get_count(s, KEY_FIT_BOOTSTRAP, 0, PLAN_FIT_MAX_BOOTSTRAP, &p->bootstrap) != 0 ||
         plan_get_count(s, KEY_FIT_SEED, 0, PLAN_MAX_SEED, &seed) != 0)
         return -1;
     p->fit_seed = (uint64_t)seed;
@@ -270,11 +272,12 @@ static int read_fit(plan_state *s)
     for (int i = 0; i < s->n_items; i++) {
         const plan_item *item = &s->items[i];
         const unsigned bit = plan_law_from_name(item->text);
-        if (!bit)
+        if (!bit) {
+            char names[128];
+            plan_law_names(names, sizeof names);
             return plan_fail(s, item->line, KEY_FIT_LAWS,
-                             "'%s' is not a law; the laws are n, d, c, kaplan, chinchilla, "
-                             "isoflop (or all)",
-                             item->text);
+                             "'%s' is not a law; the laws are %s (or all)", item->text, names);
+        }
         if (p->laws & bit)
             return plan_fail(s, item->line, KEY_FIT_LAWS, "'%s' is listed twice", item->text);
         p->laws |= bit;

@@ -104,8 +104,8 @@ fail:
     return H5I_INVALID_HID;
 }
 
-int results_lock(const char *path, const char *program, const char *others, const char *advice,
-                 char *err, size_t errlen)
+int results_lock(const char *path, const char *program, const char *others, const char *busy,
+                 const char *advice, char *err, size_t errlen)
 {
     size_t length = strlen(path) + sizeof(".lock");
     char *lock_path = malloc(length);
@@ -123,10 +123,7 @@ int results_lock(const char *path, const char *program, const char *others, cons
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int error = errno;
         if (error == EWOULDBLOCK) {
-            message_format(err, errlen,
-                           "%s: a sweep is writing this file (another process "
-                           "holds %s); %s",
-                           path, lock_path, advice);
+            message_format(err, errlen, "%s: %s (it holds %s); %s", path, busy, lock_path, advice);
             close(fd);
             free(lock_path);
             return -1;

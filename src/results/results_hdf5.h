@@ -70,11 +70,11 @@ hid_t results_file_access(unsigned flags, const char *program, const char *path,
  * starts, and the superblock's status flags survive a crash, so neither tells a live
  * writer from a dead one. Not on the results file itself: SWMR readers hold flocks on it.
  * Returns the lock's descriptor (results_unlock releases it), or -1 with err: when another
- * process holds the lock, "PATH: a sweep is writing this file (another process holds
- * PATH.lock); ADVICE". On a file system without flock it goes on unguarded, as HDF5 does,
- * and warns "PROGRAM: warning: cannot lock PATH.lock (why); make sure no OTHERS writes PATH". */
-int results_lock(const char *path, const char *program, const char *others, const char *advice,
-                 char *err, size_t errlen);
+ * process holds the lock, "PATH: BUSY (it holds PATH.lock); ADVICE", BUSY and ADVICE in the
+ * caller's words. On a file system without flock it goes on unguarded, as HDF5 does, and
+ * warns "PROGRAM: warning: cannot lock PATH.lock (why); make sure no OTHERS writes PATH". */
+int results_lock(const char *path, const char *program, const char *others, const char *busy,
+                 const char *advice, char *err, size_t errlen);
 /* Releases a lock results_lock took; nothing for a negative descriptor. */
 void results_unlock(int fd);
 

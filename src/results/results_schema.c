@@ -80,23 +80,27 @@ static const struct {
     int version;
 } added_in[] = {{"config_id", 2}};
 
+int results_version_has(int version, const char *column)
+{
+    for (size_t a = 0; a < sizeof added_in / sizeof *added_in; a++)
+        if (strcmp(column, added_in[a].column) == 0)
+            return version >= added_in[a].version;
+    return 1;
+}
+
 size_t results_run_columns_of(int version, results_column *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < results_run_column_count; i++) {
-        int present = 1;
-        for (size_t a = 0; a < sizeof added_in / sizeof *added_in; a++)
-            if (strcmp(results_run_columns[i].name, added_in[a].column) == 0)
-                present = version >= added_in[a].version;
-        if (present)
+    for (size_t i = 0; i < results_run_column_count; i++)
+        if (results_version_has(version, results_run_columns[i].name))
             out[n++] = results_run_columns[i];
-    }
     return n;
 }
 
-int64_t results_committed_runs(const results_run *rows, int64_t n)
+int64_t results_committed_rows(const void *rows, size_t row_size, size_t run_id_offset, int64_t n)
 {
-    while (n > 0 && rows[n - 1].run_id[0] == '\0')
+    const char *bytes = rows;
+    while (n > 0 && bytes[(size_t)(n - 1) * row_size + run_id_offset] == '\0')
         n--;
     return n;
 }

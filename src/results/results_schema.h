@@ -95,8 +95,13 @@ extern const char results_curves_description[];
  * copied into out (room for RESULTS_MAX_COLUMNS); returns their count. */
 size_t results_run_columns_of(int version, results_column *out);
 
-/* Rows before the first uncommitted one: the last row with a run id ends the table. */
-int64_t results_committed_runs(const results_run *rows, int64_t n);
+/* Whether a file of schema `version` has that column of /runs (config_id came with 2). */
+int results_version_has(int version, const char *column);
+
+/* Rows before the first uncommitted one: the last row with a run id ends the table. For
+ * rows of any struct that holds the run id (row_size bytes each, the id at run_id_offset):
+ *   results_committed_rows(runs, sizeof *runs, offsetof(results_run, run_id), n) */
+int64_t results_committed_rows(const void *rows, size_t row_size, size_t run_id_offset, int64_t n);
 
 /* Whether text is exactly 16 lowercase hex digits (what the plan writes); 0 with *value
  * set, or -1. */
