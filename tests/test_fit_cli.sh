@@ -316,15 +316,9 @@ assert f['L_D'].attrs['status'] == 'ok' and f['L_N'].attrs['status'] == 'skipped
 # Every key of [fit] in a form of its own: a K suffix, "key: value" with a comment, a list
 # continued on an indented line. The closing fit writes /fits; `scalesweep fit` on the same
 # file reads the stored plan and must write the very same /fits.
-cat > closing.ini <<'PLAN'
-[sweep]
-trainer = synthetic
-seeds = 2
-output = closing.h5
-[model]
-params = 1e5, 1e6, 1e7, 1e8
-[train]
-tokens = 1e7, 1e8, 1e9, 1e10
+# the small sweep above with a [fit] of its own
+sed -e '/^\[fit\]/,$d' -e 's/^output = small.h5/output = closing.h5/' small.ini > closing.ini
+cat >> closing.ini <<'PLAN'
 [fit]
 bootstrap = 2K
 seed: 11              ; a seed of its own

@@ -41,9 +41,6 @@ unsigned fit_laws_from_groups(unsigned groups)
     /* the contradiction needs L(C) and L(D) */
     if ((groups & PLAN_LAW_C) && (groups & PLAN_LAW_D))
         laws |= LAW_BIT(FIT_CONTRADICTION);
-    /* all of them, the derived ones too */
-    if ((groups & PLAN_LAWS_ALL) == PLAN_LAWS_ALL)
-        return 0;
     return laws;
 }
 

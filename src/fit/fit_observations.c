@@ -45,12 +45,8 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
     *curve = NULL;
     *n_curve = 0;
     *unmatched = 0;
-    /* Without the column (schema 1), from the stored plan when it holds every run; else all
-       by their columns, so that no configuration is split between the two ways. */
+    /* without the column (schema 1), from the stored plan */
     const int has_column = results_version_has(results->schema, "config_id");
-    uint64_t ignored;
-    for (int64_t i = 0; !has_column && i < n; i++)
-        *unmatched += planned_config(&results->runs[i], stored, &ignored) != 0;
     fit_observation *o = calloc((size_t)(n > 0 ? n : 1), sizeof *o);
     if (!o)
         return -1;
@@ -70,8 +66,10 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
         o[i].loss = loss;
         uint64_t config = 0;
         if (has_column ? results_parse_id(r->config_id, &config) != 0
-                       : *unmatched > 0 || planned_config(r, stored, &config) != 0)
+                       : planned_config(r, stored, &config) != 0) {
             config = config_from_columns(r);
+            *unmatched += !has_column;
+        }
         o[i].config_id = config;
         o[i].seed = r->seed;
         o[i].run_index = i;
@@ -79,6 +77,10 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
         if (o[i].ok)
             usable_points += r->curve_length;
     }
+    /* a schema 1 file that the stored plan does not wholly hold: every run by its columns,
+       so that no configuration is split between the two ways */
+    for (int64_t i = 0; *unmatched > 0 && i < n; i++)
+        o[i].config_id = config_from_columns(&results->runs[i]);
 
     /* the curves of the runs that can feed a fit; the others feed none */
     fit_curve_point *points =

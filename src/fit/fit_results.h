@@ -72,8 +72,7 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
 int fit_results_writable(const char *path, char *err, size_t errlen);
 
 /* fit_options.laws for a set of plan.h's PLAN_LAW_* bits (plan.laws, [fit] laws). The
- * seed variance is always in; Kaplan's contradiction point when both c and d are; all of
- * them (PLAN_LAWS_ALL) is 0, every law. */
+ * seed variance is always in; Kaplan's contradiction point when both c and d are. */
 unsigned fit_laws_from_groups(unsigned groups);
 /* Parses a comma-separated list of group names (n, d, c, kaplan, chinchilla, isoflop,
  * all, as in plan.ini) or law keys (L_N, L_N_E, ..., inference: fit_law_key), any case,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "assertion.h"
 #include "checkpoint_folder.h"
 #include "clock.h"
 #include "corpus.h"
@@ -21,8 +22,7 @@ struct runner {
     const plan *p;
     int rank;
     corpus data;
-    int have_data;
-    char data_error[512]; /* why there is no corpus when the trainer needs one */
+    int have_data; /* the corpus loaded (its error was printed when it did not) */
 };
 
 /* ---- the trainers ---- */
@@ -39,6 +39,7 @@ typedef struct {
     /* Writes a checkpoint that start can continue from; NULL: the trainer keeps none (its
      * runs are short, and run to their end even when a signal comes). */
     int (*save)(const void *state, const char *path, char *err, size_t errlen);
+    /* Marks a run stopped by a signal, before its last save (with save only). */
     void (*interrupt)(void *state);
     void (*result)(const void *state, train_result *result);
     void (*stop)(void *state);
@@ -146,11 +147,6 @@ static void synthetic_curve(const void *state, const curve_point **points, int64
     *n = s->shown;
 }
 
-static void synthetic_interrupt(void *state)
-{
-    (void)state; /* runs to its end: it has no checkpoint to continue from */
-}
-
 static void synthetic_result(const void *state, train_result *result)
 {
     const synthetic_state *s = state;
@@ -168,22 +164,24 @@ static void synthetic_stop(void *state)
 static const trainer trainers[] = {
     {TRAINER_TRANSFORMER, transformer_start, transformer_step, transformer_curve, transformer_save,
      transformer_interrupt, transformer_result, transformer_stop},
-    {TRAINER_SYNTHETIC, synthetic_start, synthetic_step, synthetic_curve, NULL, synthetic_interrupt,
+    {TRAINER_SYNTHETIC, synthetic_start, synthetic_step, synthetic_curve, NULL, NULL,
      synthetic_result, synthetic_stop},
 };
 
+/* Every trainer a plan can name has its entry, in plan_trainer order. */
+_Static_assert(sizeof trainers / sizeof trainers[0] == PLAN_TRAINER_COUNT,
+               "a trainer of plan.h has no entry in the table");
+
 static const trainer *trainer_of(const plan *p)
 {
-    for (size_t i = 0; i < sizeof trainers / sizeof trainers[0]; i++)
-        if (trainers[i].id == p->trainer)
-            return &trainers[i];
-    return NULL;
+    SCALESWEEP_ASSERT(p->trainer >= 0 && p->trainer < PLAN_TRAINER_COUNT &&
+                      trainers[p->trainer].id == p->trainer);
+    return &trainers[p->trainer];
 }
 
 int runner_keeps_checkpoints(const plan *p)
 {
-    const trainer *t = trainer_of(p);
-    return t && t->save != NULL;
+    return trainer_of(p)->save != NULL;
 }
 
 /* ---- runs ---- */
@@ -195,17 +193,11 @@ runner *runner_open(const plan *p, int rank)
         return NULL;
     r->p = p;
     r->rank = rank;
-    if (!trainer_of(p))
-        snprintf(r->data_error, sizeof r->data_error, "no trainer %s in this scalesweep",
-                 plan_trainer_name(p->trainer));
-    else if (plan_trainer_reads_corpus(p->trainer)) {
+    if (plan_trainer_reads_corpus(p->trainer)) {
         char err[512];
         r->have_data = corpus_load(&r->data, p->corpus, p->test_fraction, err, sizeof err) == 0;
-        if (!r->have_data) {
+        if (!r->have_data)
             fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
-            snprintf(r->data_error, sizeof r->data_error,
-                     "the corpus could not be loaded on this rank");
-        }
     }
     return r;
 }
@@ -294,8 +286,8 @@ int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, r
     const plan *p = r->p;
     const plan_run *run = &p->runs[index];
     const trainer *t = trainer_of(p);
-    if (!t || (plan_trainer_reads_corpus(p->trainer) && !r->have_data)) {
-        runner_failed_row(p, index, r->rank, r->data_error, row);
+    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data) {
+        runner_failed_row(p, index, r->rank, "the corpus could not be loaded on this rank", row);
         return 0;
     }
     char err[512], path[4200];
