@@ -380,7 +380,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             message_format(chin->message, sizeof(chin->message),
                         "every run (all seeds); Huber (delta %.3g) on ln L, summed; L-BFGS from "
                         "%d grid starts; the %d best end points polished, %d to within 1e-8 of "
-                        "the best; %lld points",
+                        "the best, which Newton steps finish; %lld points",
                         options.delta, result.starts, result.candidates,
                         result.candidates_at_best, (long long)n);
         }
