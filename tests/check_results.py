@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks a scalesweep results file (schema 2) the way a user reads it: with h5py, as a
+"""Checks a scalesweep results file (schema 3) the way a user reads it: with h5py, as a
 SWMR reader, so that it also works on a file a sweep is still writing.
 
     /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
@@ -18,7 +18,7 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
@@ -28,7 +28,7 @@ RUN_COLUMNS = [
     ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
     ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
     ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
-    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("host", "S64"),
+    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"),
     ("curve_offset", "<i8"), ("curve_length", "<i8"),
 ]
 CURVE_COLUMNS = [

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Two results files hold the same sweep: the same runs, each exactly once, with
-bit-identical losses and curves (timing, rank and host may differ).
+bit-identical losses and curves (timing, rank, width and host may differ).
 
     compare_results.py A.h5 B.h5
 """
@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 # Columns that describe where and how fast a run went, not what it computed.
-CIRCUMSTANTIAL = {"seconds", "tokens_per_second", "rank", "host", "curve_offset"}
+CIRCUMSTANTIAL = {"seconds", "tokens_per_second", "rank", "ranks", "host", "curve_offset"}
 
 
 def load(path):

@@ -383,37 +383,43 @@ check "an unparsable stored plan: the warning names the file, line and key" \
     grep -q "unparsable.h5 (plan_text):10: \[fit\] bootstrap: 'lots' is not a number" unparsable.err
 check "an unparsable stored plan: the defaults apply (seed 1)" grep -q "seed 1," unparsable.txt
 
-# ---- a file of schema 1 (before config_id): fitted with the stored plan's configurations ----
-cat > to_schema1.py <<'PY'
-"""Writes a copy of a schema 2 results file as schema 1 wrote it: no config_id column."""
+# ---- files of schema 1 (before config_id) and 2 (before ranks) ----
+cat > to_schema.py <<'PY'
+"""Writes a copy of a results file as an older schema wrote it: schema 2 has no ranks
+column, schema 1 no config_id either."""
 import sys
 
 import h5py
 import numpy as np
 
+version = int(sys.argv[3])
+added = {"config_id": 2, "ranks": 3}
 with h5py.File(sys.argv[1], "r") as old, h5py.File(sys.argv[2], "w", libver="latest") as new:
     for key, value in old.attrs.items():
         new.attrs[key] = value
-    new.attrs["schema_version"] = np.int32(1)
+    new.attrs["schema_version"] = np.int32(version)
     runs = old["runs"][:]
-    names = [n for n in runs.dtype.names if n != "config_id"]
+    names = [n for n in runs.dtype.names if added.get(n, 0) <= version]
     new.create_dataset("runs", data=runs[names].astype(np.dtype([(n, runs.dtype[n]) for n in names])),
                        maxshape=(None,), chunks=(256,))
     new.create_dataset("curves", data=old["curves"][:], maxshape=(None,), chunks=(4096,))
 PY
-"$python" to_schema1.py synthetic.h5 schema1.h5
+"$python" to_schema.py synthetic.h5 schema1.h5 1
+"$python" to_schema.py synthetic.h5 schema2.h5 2
+"$bin" fit schema2.h5 --no-write --bootstrap 20 --json > schema2_file.json 2> schema2.err
+check "a schema 2 file: scalesweep fit exits 0" test $? -eq 0
 "$bin" fit schema1.h5 --no-write --bootstrap 20 --json > schema1.json 2> schema1.err
 check "a schema 1 file: scalesweep fit exits 0" test $? -eq 0
 check "a schema 1 file: says where its configurations come from" \
     grep -q "results schema 1 (no config_id); the seeds of each configuration are those of the stored plan" schema1.err
-"$bin" fit synthetic.h5 --no-write --bootstrap 20 --json > schema2.json
-check "a schema 1 file fits as its schema 2 original does: the same laws and intervals" "$python" -c "
+"$bin" fit synthetic.h5 --no-write --bootstrap 20 --json > schema3.json
+check "files of schema 1 and 2 fit as their schema 3 original does: the same laws and intervals" "$python" -c "
 import json
-a, b = (json.load(open(p)) for p in ('schema1.json', 'schema2.json'))
-for report in (a, b):
+a, b, c = (json.load(open(p)) for p in ('schema1.json', 'schema2_file.json', 'schema3.json'))
+for report in (a, b, c):
     del report['seconds_fit'], report['seconds_bootstrap']
-assert a['configurations'] == b['configurations'] == 90, (a['configurations'], b['configurations'])
-assert a == b"
+assert a['configurations'] == b['configurations'] == c['configurations'] == 90
+assert a == c and b == c"
 
 # a schema 1 file whose stored plan does not hold its runs: grouped by their columns, as
 # scalesweep before schema 2 grouped them

@@ -469,7 +469,8 @@ static void test_create_resume(void)
     hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
     H5Aread(attribute, H5T_NATIVE_INT, &schema);
     H5Aclose(attribute);
-    check(schema == 2, "schema_version is 2: %d", schema);
+    check(schema == RESULTS_SCHEMA_VERSION, "schema_version is %d: %d", RESULTS_SCHEMA_VERSION,
+          schema);
     hid_t runs_set = H5Dopen2(file, "runs", H5P_DEFAULT);
     hid_t type = H5Dget_type(runs_set);
     struct { const char *name; hid_t want; } columns[] = {
@@ -624,27 +625,31 @@ static void test_refuse_force(void)
     check(before == after && size_before == size_after, "and left as it was");
     remove_store_files(other);
 
-    /* a file of the schema before this one (1, before config_id): read by the fit, not
+    /* files of older schemas (1, before config_id; 2, before ranks): read by the fit, not
      * appended to */
-    file_path(other, sizeof(other), "schema1.h5");
-    remove_store_files(other);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
-    check(s != NULL, "create %s: %s", other, s ? "" : err);
-    store_close(s);
-    file = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
-    hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
-    const int old_schema = 1;
-    H5Awrite(attribute, H5T_NATIVE_INT, &old_schema);
-    H5Aclose(attribute);
-    H5Fclose(file);
-    before = file_checksum(other, &size_before);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
-    check(s == NULL && strstr(err, "schema version 1") && strstr(err, "scalesweep fit still reads"),
-          "a schema 1 file is refused, saying the fit still reads it: %s", err);
-    store_close(s);
-    after = file_checksum(other, &size_after);
-    check(before == after && size_before == size_after, "and left as it was");
-    remove_store_files(other);
+    for (int old_schema = 1; old_schema < RESULTS_SCHEMA_VERSION; old_schema++) {
+        char name[32], want[64];
+        snprintf(name, sizeof name, "schema%d.h5", old_schema);
+        snprintf(want, sizeof want, "schema version %d", old_schema);
+        file_path(other, sizeof(other), name);
+        remove_store_files(other);
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+        check(s != NULL, "create %s: %s", other, s ? "" : err);
+        store_close(s);
+        file = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
+        hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
+        H5Awrite(attribute, H5T_NATIVE_INT, &old_schema);
+        H5Aclose(attribute);
+        H5Fclose(file);
+        before = file_checksum(other, &size_before);
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
+        check(s == NULL && strstr(err, want) && strstr(err, "scalesweep fit still reads"),
+              "a schema %d file is refused, saying the fit still reads it: %s", old_schema, err);
+        store_close(s);
+        after = file_checksum(other, &size_after);
+        check(before == after && size_before == size_after, "and left as it was");
+        remove_store_files(other);
+    }
 }
 
 /* A writer killed without closing: the file is left flagged "open for writing" with a

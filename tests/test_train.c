@@ -8,36 +8,8 @@
 #include "check.h"
 #include "optim.h"
 #include "rng.h"
+#include "toy_corpus.h"
 #include "train.h"
-
-/* Sentences from a small vocabulary: text with structure a tiny model learns quickly. */
-static void make_text(uint8_t *out, int64_t n, uint64_t seed)
-{
-    static const char *words[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog",
-                                  "ran", "to", "house", "red", "big", "small", "saw"};
-    rng_state rng;
-    rng_seed(&rng, seed, 7);
-    int64_t i = 0;
-    while (i < n) {
-        const char *w = words[rng_below(&rng, sizeof words / sizeof words[0])];
-        for (const char *c = w; *c && i < n; c++)
-            out[i++] = (uint8_t)*c;
-        if (i < n)
-            out[i++] = rng_below(&rng, 6) == 0 ? '\n' : ' ';
-    }
-}
-
-static corpus make_corpus(uint64_t seed)
-{
-    corpus c;
-    c.train_size = 60000;
-    c.test_size = 6000;
-    c.train = malloc(c.train_size);
-    c.test = malloc(c.test_size);
-    make_text(c.train, c.train_size, seed);
-    make_text(c.test, c.test_size, seed + 1);
-    return c;
-}
 
 static train_config small_config(void)
 {
@@ -296,8 +268,40 @@ static void test_validation(const corpus *data)
     check(train_config_error(&c, data) == NULL, "a sane configuration is accepted");
 }
 
+/* The widths a batch allows and the blocks of shards they give (train.h). */
+static void test_widths(void)
+{
+    static const struct {
+        int batch, width, block, at_most;
+    } table[] = {
+        {16, 1, 16, 1}, {16, 2, 8, 2},  {16, 3, 8, 2},   {16, 4, 4, 4},   {16, 7, 4, 4},
+        {16, 8, 2, 8},  {16, 15, 2, 8}, {16, 16, 1, 16}, {16, 64, 1, 16}, {12, 2, 8, 2},
+        {12, 3, 4, 3},  {12, 5, 4, 3},  {12, 6, 2, 6},   {12, 11, 2, 6},  {12, 12, 1, 12},
+        {6, 4, 2, 3},   {1, 1, 1, 1},   {1, 8, 1, 1},    {5, 2, 4, 2},    {5, 3, 2, 3},
+        {5, 4, 2, 3},   {5, 5, 1, 5},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        int b = table[i].batch, w = table[i].width;
+        check(train_shards_per_member(b, w) == table[i].block,
+              "batch %d on %d: %d shards per member, want %d", b, w, train_shards_per_member(b, w),
+              table[i].block);
+        check(train_width_at_most(b, w) == table[i].at_most,
+              "batch %d: widest up to %d is %d, want %d", b, w, train_width_at_most(b, w),
+              table[i].at_most);
+    }
+    /* every allowed width gives each member at least one shard */
+    for (int b = 1; b <= 40; b++)
+        for (int w = 1; w <= b; w++) {
+            int allowed = train_width_at_most(b, w);
+            int block = train_shards_per_member(b, allowed);
+            check(allowed <= w && (b + block - 1) / block == allowed && (allowed - 1) * block < b,
+                  "batch %d width %d: allowed %d, block %d", b, w, allowed, block);
+        }
+}
+
 int main(void)
 {
+    test_widths();
     corpus data = make_corpus(1);
     test_determinism_and_learning(&data);
     test_checkpoint(&data);

@@ -31,8 +31,11 @@ typedef struct {
     plan_trainer id;
     /* Starts a run: from the checkpoint at path when one is there and can be used (a
      * trainer without checkpoints gets NULL), else afresh. NULL with err on failure. */
-    void *(*start)(const plan_run *run, const corpus *data, const char *checkpoint, int rank,
-                   char *err, size_t errlen);
+    void *(*start)(const plan *p, const plan_run *run, const corpus *data, const char *checkpoint,
+                   int rank, char *err, size_t errlen);
+    /* From now on the run is trained with the members of group (NULL: alone), every member
+     * having started it from the same state. */
+    void (*join)(void *state, train_group *group);
     run_status (*step)(void *state);
     /* Every curve point so far. */
     void (*curve)(const void *state, const curve_point **points, int64_t *n);
@@ -47,9 +50,10 @@ typedef struct {
 
 /* The transformer: src/worker's train_run. */
 
-static void *transformer_start(const plan_run *run, const corpus *data, const char *checkpoint,
-                               int rank, char *err, size_t errlen)
+static void *transformer_start(const plan *p, const plan_run *run, const corpus *data,
+                               const char *checkpoint, int rank, char *err, size_t errlen)
 {
+    (void)p;
     train_run *tr = malloc(sizeof *tr);
     if (!tr) {
         snprintf(err, errlen, "out of memory for the run");
@@ -69,6 +73,11 @@ static void *transformer_start(const plan_run *run, const corpus *data, const ch
     if (tr->status == RUN_INTERRUPTED)
         tr->status = RUN_RUNNING; /* a continued run goes on */
     return tr;
+}
+
+static void transformer_join(void *state, train_group *group)
+{
+    train_run_join(state, group);
 }
 
 static run_status transformer_step(void *state)
@@ -104,7 +113,8 @@ static void transformer_stop(void *state)
     free(state);
 }
 
-/* The stand-in: synthetic.h's curve of a known law, all in one step. */
+/* The stand-in: synthetic.h's curve of a known law, all in one step, which takes as long as
+ * the plan's time model says. */
 
 typedef struct {
     curve_point *points;
@@ -112,10 +122,14 @@ typedef struct {
     int64_t shown; /* 0 until its one step, then n_points */
     train_result result;
     double start;
+    double seconds_alone; /* what the time model gives: per width, synthetic_seconds */
+    const plan *p;
+    const train_config *config;
+    train_group *group;
 } synthetic_state;
 
-static void *synthetic_start(const plan_run *run, const corpus *data, const char *checkpoint,
-                             int rank, char *err, size_t errlen)
+static void *synthetic_start(const plan *p, const plan_run *run, const corpus *data,
+                             const char *checkpoint, int rank, char *err, size_t errlen)
 {
     (void)data, (void)checkpoint, (void)rank;
     /* the run's identity seeds the noise, so that each run draws its own (plan run ids are
@@ -130,12 +144,25 @@ static void *synthetic_start(const plan_run *run, const corpus *data, const char
         return NULL;
     }
     s->start = start;
+    s->p = p;
+    s->config = &run->config;
     return s;
+}
+
+static void synthetic_join(void *state, train_group *group)
+{
+    synthetic_state *s = state;
+    s->group = group;
 }
 
 static run_status synthetic_step(void *state)
 {
     synthetic_state *s = state;
+    const synthetic_time time = {s->p->synthetic_flops_per_second, s->p->synthetic_step_seconds,
+                                 s->p->synthetic_width_efficiency};
+    synthetic_wait(&time, s->config, s->group ? s->group->size : 1);
+    if (s->group)
+        s->group->either(s->group, 0); /* the members end together */
     s->shown = s->n_points;
     return s->result.status;
 }
@@ -162,10 +189,10 @@ static void synthetic_stop(void *state)
 }
 
 static const trainer trainers[] = {
-    {TRAINER_TRANSFORMER, transformer_start, transformer_step, transformer_curve, transformer_save,
-     transformer_interrupt, transformer_result, transformer_stop},
-    {TRAINER_SYNTHETIC, synthetic_start, synthetic_step, synthetic_curve, NULL, NULL,
-     synthetic_result, synthetic_stop},
+    {TRAINER_TRANSFORMER, transformer_start, transformer_join, transformer_step, transformer_curve,
+     transformer_save, transformer_interrupt, transformer_result, transformer_stop},
+    {TRAINER_SYNTHETIC, synthetic_start, synthetic_join, synthetic_step, synthetic_curve, NULL,
+     NULL, synthetic_result, synthetic_stop},
 };
 
 /* Every trainer a plan can name has its entry, in plan_trainer order. */
@@ -213,7 +240,7 @@ void runner_close(runner *r)
 
 /* The run's row from its result. */
 static void result_row(const plan *p, int64_t index, const train_result *result, int rank,
-                       results_run *row)
+                       int ranks, results_run *row)
 {
     const plan_run *run = &p->runs[index];
     const train_config *c = &run->config;
@@ -244,6 +271,7 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     row->seconds = result->seconds;
     row->tokens_per_second = result->tokens_per_second;
     row->rank = rank;
+    row->ranks = ranks;
     if (gethostname(row->host, sizeof row->host) != 0)
         snprintf(row->host, sizeof row->host, "unknown");
     row->host[sizeof row->host - 1] = '\0';
@@ -257,7 +285,7 @@ void runner_failed_row(const plan *p, int64_t index, int rank, const char *reaso
     r.reason = reason;
     r.final_test_loss = r.best_test_loss = r.final_train_loss = NAN;
     r.best_step = -1;
-    result_row(p, index, &r, rank, row);
+    result_row(p, index, &r, rank, 1, row);
 }
 
 static void save_checkpoint(const trainer *t, const void *state, const char *path, int rank)
@@ -280,46 +308,72 @@ static int emit_new_points(const trainer *t, const void *state, int64_t index, r
     return 0;
 }
 
-int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, runner_emit emit,
-                   void *sink, results_run *row, int64_t *stopped_step)
+/* What the members of a run agree on between steps (train_group either). */
+enum { AGREE_INTERRUPT = 1, AGREE_LOST = 2, AGREE_FAILED = 4 };
+
+static int agree(train_group *group, int flags)
+{
+    return group ? group->either(group, flags) : flags;
+}
+
+int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_atomic_t *interrupt,
+                   runner_emit emit, void *sink, results_run *row, int64_t *stopped_step)
 {
     const plan *p = r->p;
     const plan_run *run = &p->runs[index];
     const trainer *t = trainer_of(p);
-    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data) {
-        runner_failed_row(p, index, r->rank, "the corpus could not be loaded on this rank", row);
-        return 0;
-    }
+    const int leads = !group || group->rank == 0;
+    const int width = group ? group->size : 1;
     char err[512], path[4200];
-    if (t->save)
-        checkpoint_folder_path(p->output, run->run_id, ".ckpt", path, sizeof path);
-    void *state = t->start(run, r->have_data ? &r->data : NULL, t->save ? path : NULL, r->rank, err,
-                           sizeof err);
-    if (!state) {
+    err[0] = '\0';
+    void *state = NULL;
+    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data) {
+        snprintf(err, sizeof err, "the corpus could not be loaded on rank %d", r->rank);
+    } else {
+        if (t->save)
+            checkpoint_folder_path(p->output, run->run_id, ".ckpt", path, sizeof path);
+        state = t->start(p, run, r->have_data ? &r->data : NULL, t->save ? path : NULL, r->rank,
+                         err, sizeof err);
+    }
+    /* a run that one member cannot start, none trains */
+    if (agree(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
+        if (state)
+            t->stop(state);
+        if (!err[0])
+            snprintf(err, sizeof err, "another rank of its group could not start it");
         runner_failed_row(p, index, r->rank, err, row);
         return 0;
     }
+    t->join(state, group);
     int64_t sent = 0;
-    int lost = emit_new_points(t, state, index, emit, sink, &sent) != 0;
+    int lost = leads && emit_new_points(t, state, index, emit, sink, &sent) != 0;
     if (t->save)
         checkpoint_folder_watch_crashes(p->output, run->run_id);
     double last_save = clock_seconds();
     run_status status = RUN_RUNNING;
-    while (!lost && status == RUN_RUNNING) {
-        if (t->save && *interrupt) {
+    for (;;) {
+        int flags =
+            agree(group, (lost ? AGREE_LOST : 0) | (t->save && *interrupt ? AGREE_INTERRUPT : 0));
+        if (flags & AGREE_LOST || status != RUN_RUNNING) {
+            lost = (flags & AGREE_LOST) != 0;
+            break;
+        }
+        if (flags & AGREE_INTERRUPT) {
             train_result at;
             t->interrupt(state);
-            save_checkpoint(t, state, path, r->rank);
+            if (leads)
+                save_checkpoint(t, state, path, r->rank);
             t->result(state, &at);
             *stopped_step = at.steps;
+            t->join(state, NULL);
             t->stop(state);
             checkpoint_folder_watch_crashes(p->output, NULL);
             return 1;
         }
         status = t->step(state);
-        lost = emit_new_points(t, state, index, emit, sink, &sent) != 0;
+        lost = leads && emit_new_points(t, state, index, emit, sink, &sent) != 0;
         /* periodic checkpoints bound what a hard crash loses */
-        if (t->save && status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
+        if (leads && t->save && status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
             clock_seconds() - last_save >= (double)p->checkpoint_seconds) {
             save_checkpoint(t, state, path, r->rank);
             last_save = clock_seconds();
@@ -335,8 +389,9 @@ int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, r
     } else {
         train_result result;
         t->result(state, &result);
-        result_row(p, index, &result, r->rank, row);
+        result_row(p, index, &result, r->rank, width, row);
     }
+    t->join(state, NULL);
     t->stop(state);
     return 0;
 }

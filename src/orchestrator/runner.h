@@ -33,12 +33,14 @@ int runner_keeps_checkpoints(const plan *p);
 
 /* Trains run `index` of the plan to its end, giving every curve point to emit in order (a
  * run continued from its checkpoint gives its curve so far again: rank 0 keeps nothing of
- * an unfinished run). While *interrupt is 0 it goes on; once a signal sets it, a trainer
- * that keeps checkpoints stops at the next step boundary. Returns 0 with *row filled
- * (ok, diverged or failed, with the reason), or 1 when interrupted: the checkpoint is
- * written and *stopped_step says at which step. */
-int runner_execute(runner *r, int64_t index, volatile sig_atomic_t *interrupt, runner_emit emit,
-                   void *sink, results_run *row, int64_t *stopped_step);
+ * an unfinished run). With a group (train.h; NULL: alone) every member calls this at once
+ * and they train the run together; the leader (member 0) alone emits points and writes
+ * checkpoints, and every member returns the same. While *interrupt is 0 on every member it
+ * goes on; once a signal sets it on any, a trainer that keeps checkpoints stops at the next
+ * step boundary. Returns 0 with *row filled (ok, diverged or failed, with the reason), or 1
+ * when interrupted: the checkpoint is written and *stopped_step says at which step. */
+int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_atomic_t *interrupt,
+                   runner_emit emit, void *sink, results_run *row, int64_t *stopped_step);
 
 /* The row of a run that could not run (status failed, with reason), from this rank. */
 void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason,

@@ -2,13 +2,20 @@
  * finishes a run, shared by the MPI scheduler and the single-rank one. Runs themselves are
  * runner.c's. Every MPI call is checked (mpi_check.h).
  *
- * The protocol, on the sweep's communicator:
- *   worker -> 0  READY (no data)          once, at start
+ * A run is trained by one worker or, when wide, by several at once (a group, on a
+ * communicator of its own: wide_group.h); schedule.h chooses each run's width and when it
+ * starts. The protocol, on the sweep's communicator:
+ *   worker -> 0  READY (no data)          once, at start: the worker is free
  *                POINT (point_message)    each curve point of the run in hand, in order
- *                RESULT (results_run)     the run ended; also asks for the next task
+ *                                         (a wide run's leader only)
+ *                RESULT (results_run)     the run ended (from its leader); the worker is free
  *                INTERRUPTED (int64[2])   a signal stopped the run: its index and step;
- *                                         the worker has checkpointed it and stops
- *   0 -> worker  TASK (int64 run index)   train this run
+ *                                         the leader has checkpointed it and stops
+ *                MEMBER_DONE (int64[2])   a wide run's other member is done with the run:
+ *                                         its index, and 1 if interrupted (the member stops)
+ *                                         or 0 (it is free)
+ *   0 -> worker  TASK (int64[2 + width])  train this run: its index, its width, and the
+ *                                         ranks of its group, the leader first
  *                STOP (no data)           nothing more: stop */
 #include "scheduler.h"
 
@@ -29,9 +36,11 @@
 #include "fit_results.h"
 #include "mpi_check.h"
 #include "runner.h"
+#include "schedule.h"
 #include "store.h"
+#include "wide_group.h"
 
-enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT, TAG_INTERRUPTED };
+enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT, TAG_INTERRUPTED, TAG_MEMBER_DONE };
 
 /* ---- signals ---- */
 
@@ -150,6 +159,7 @@ typedef struct {
     int64_t to_run;
     int64_t done, failed, diverged, running, interrupted;
     double cost_to_run, cost_done;
+    double busy_seconds; /* seconds x ranks of the runs done */
     double start;
 } progress;
 
@@ -159,9 +169,9 @@ typedef struct {
     const sched_options *o;
     store *s;
     progress g;
-    int64_t *queue; /* run indices still to hand out, largest cost first */
+    int64_t *queue; /* run indices not in the results file yet */
     int64_t n_queue;
-    int64_t next;     /* the next of them */
+    schedule *plan;   /* their widths and order (schedule.h), numbered as in queue */
     int checkpoints;  /* the trainer keeps checkpoints (and crash counts) */
     int store_failed; /* the results file refused a row: hand out nothing more */
 } sweep;
@@ -203,15 +213,6 @@ static void print_finished(const progress *g, const results_run *row)
             row->final_test_loss, row->seconds, row->rank);
 }
 
-static int compare_cost(const void *a, const void *b, void *runs_arg)
-{
-    const plan_run *runs = runs_arg;
-    int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
-    if (runs[i].cost != runs[j].cost)
-        return runs[i].cost > runs[j].cost ? -1 : 1;
-    return i < j ? -1 : i > j;
-}
-
 /* The one path that ends a run, whichever scheduler ran it: its row and curve into the
  * results file, then its checkpoint and crash count out of the checkpoint folder (only
  * once the row is in: a crash between the two leaves a checkpoint that the next start
@@ -233,6 +234,7 @@ static void finish_run(sweep *w, int64_t index, results_run *row, const curve_po
         checkpoint_folder_remove(w->p->output, row->run_id);
     g->done++;
     g->cost_done += w->p->runs[index].cost;
+    g->busy_seconds += row->seconds * (row->ranks > 0 ? row->ranks : 1);
     if (strcmp(row->status, "failed") == 0)
         g->failed++;
     if (strcmp(row->status, "diverged") == 0)
@@ -243,12 +245,14 @@ static void finish_run(sweep *w, int64_t index, results_run *row, const curve_po
     }
 }
 
-/* The next run to hand out, or -1. A run that crashed its worker
- * CHECKPOINT_FOLDER_MAX_CRASHES times is finished as failed instead of tried again. */
-static int64_t next_task(sweep *w)
+/* The next run to hand out on `free` free ranks, with *width, or -1. A run that crashed
+ * its worker CHECKPOINT_FOLDER_MAX_CRASHES times is finished as failed instead of tried
+ * again. */
+static int64_t next_task(sweep *w, int free, int *width)
 {
-    while (!w->store_failed && w->next < w->n_queue) {
-        int64_t index = w->queue[w->next++];
+    int64_t k;
+    while (!w->store_failed && (k = schedule_next(w->plan, free, width)) >= 0) {
+        int64_t index = w->queue[k];
         const plan_run *run = &w->p->runs[index];
         int crashes = w->checkpoints ? checkpoint_folder_crashes(w->p->output, run->run_id) : 0;
         w->g.running++;
@@ -283,10 +287,10 @@ static double cpu_seconds(void)
 }
 
 /* The results file, the checkpoint folder and the queue: the runs not in the file yet,
- * largest cost first. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
+ * with their widths for `ranks` workers. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
  * was refused: another plan's, in use, not a results file; or no checkpoint folder can
  * be made beside it) or EXIT_FAILED (no memory for the queue). */
-static int sweep_open(sweep *w, const plan *p, const sched_options *o)
+static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks)
 {
     memset(w, 0, sizeof *w);
     w->p = p;
@@ -327,8 +331,28 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o)
             g->cost_to_run += p->runs[i].cost;
         }
     }
-    qsort_r(w->queue, (size_t)w->n_queue, sizeof *w->queue, compare_cost, p->runs);
     g->to_run = w->n_queue;
+    double *cost = malloc(sizeof *cost * (size_t)(w->n_queue + 1));
+    int *batch = malloc(sizeof *batch * (size_t)(w->n_queue + 1));
+    if (cost && batch) {
+        for (int64_t k = 0; k < w->n_queue; k++) {
+            cost[k] = p->runs[w->queue[k]].cost;
+            batch[k] = p->runs[w->queue[k]].config.batch;
+        }
+        const schedule_limits limits = {ranks, p->max_ranks_per_run, p->min_batch_per_rank};
+        w->plan = schedule_plan(cost, batch, w->n_queue, &limits);
+    }
+    free(cost);
+    free(batch);
+    if (!w->plan) {
+        fprintf(stderr, "scalesweep: out of memory for the schedule of %lld runs\n",
+                (long long)w->n_queue);
+        store_close(w->s);
+        w->s = NULL;
+        free(w->queue);
+        w->queue = NULL;
+        return EXIT_FAILED;
+    }
     return EXIT_OK;
 }
 
@@ -345,13 +369,14 @@ static void run_alone(sweep *w)
     }
     point_buffer buffer = {NULL, 0, 0};
     while (!interrupt_requested) {
-        int64_t index = next_task(w);
+        int width;
+        int64_t index = next_task(w, 1, &width);
         if (index < 0)
             break;
         results_run row;
         int64_t stopped_step = 0;
         buffer.n_points = 0;
-        if (runner_execute(r, index, &interrupt_requested, buffer_point, &buffer, &row,
+        if (runner_execute(r, index, NULL, &interrupt_requested, buffer_point, &buffer, &row,
                            &stopped_step)) {
             report_interrupted(w, index, stopped_step);
             break;
@@ -373,6 +398,54 @@ static void stop_workers(MPI_Comm comm, int size)
     }
 }
 
+/* Rank 0's view of its workers: which run each holds, and which are free. */
+typedef struct {
+    int size;
+    int64_t *current; /* (size) the run each rank trains, or -1 */
+    char *free;       /* (size) 1 while a rank waits for a task */
+    int n_free;
+    int64_t *task; /* (2 + size) a TASK message */
+} workers;
+
+/* Starts what fits on the free ranks (schedule.h: the costliest run whose width fits, again
+ * and again), each run on the lowest-numbered free ranks, its leader first; once nothing is
+ * left to start (or a signal came), stops the free ranks. Returns 0, or -1 when MPI failed. */
+static int dispatch(sweep *w, workers *k, MPI_Comm comm, int *stopped)
+{
+    while (!interrupt_requested && k->n_free > 0) {
+        int width;
+        int64_t index = next_task(w, k->n_free, &width);
+        if (index < 0)
+            break;
+        k->task[0] = index;
+        k->task[1] = width;
+        int members = 0;
+        for (int r = 1; r < k->size && members < width; r++)
+            if (k->free[r])
+                k->task[2 + members++] = r;
+        for (int m = 0; m < width; m++) {
+            int r = (int)k->task[2 + m];
+            k->free[r] = 0;
+            k->n_free--;
+            k->current[r] = index;
+            if (TRY_MPI(MPI_Send(k->task, 2 + width, MPI_INT64_T, r, TAG_TASK, comm)) != 0)
+                return -1;
+        }
+    }
+    if (interrupt_requested || w->store_failed || schedule_left(w->plan) == 0) {
+        for (int r = 1; r < k->size; r++) {
+            if (!k->free[r])
+                continue;
+            if (TRY_MPI(MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, comm)) != 0)
+                return -1;
+            k->free[r] = 0;
+            k->n_free--;
+            (*stopped)++;
+        }
+    }
+    return 0;
+}
+
 /* Rank 0 with workers: hands out runs, collects their points and results. Returns 0, or
  * -1 when MPI failed (the message is printed; the caller closes the file and ends the
  * job). */
@@ -380,102 +453,146 @@ static int run_workers(sweep *w, MPI_Comm comm, int size)
 {
     const plan *p = w->p;
     point_buffer *buffers = calloc((size_t)size, sizeof *buffers);
-    int64_t *current = malloc(sizeof *current * (size_t)size);
-    if (!buffers || !current) {
+    workers k = {size, malloc(sizeof(int64_t) * (size_t)size), calloc((size_t)size, 1), 0,
+                 malloc(sizeof(int64_t) * (size_t)(size + 2))};
+    if (!buffers || !k.current || !k.free || !k.task) {
         fprintf(stderr, "scalesweep: out of memory for %d workers\n", size - 1);
         free(buffers);
-        free(current);
+        free(k.current);
+        free(k.free);
+        free(k.task);
         w->store_failed = 1;
         stop_workers(comm, size);
         return 0;
     }
-    for (int k = 0; k < size; k++)
-        current[k] = -1;
+    for (int r = 0; r < size; r++)
+        k.current[r] = -1;
     int failed = 0;
     int stopped = 0; /* workers told to stop, or stopped by a signal */
+    int ready = 0;   /* workers that said READY: none starts before all are there, so that
+                        the widest runs go first */
     while (stopped < size - 1) {
         MPI_Status st;
         if (wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st) != 0) {
             failed = 1;
             break;
         }
-        const int k = st.MPI_SOURCE;
+        const int r = st.MPI_SOURCE;
         if (st.MPI_TAG == TAG_POINT) {
             point_message m;
-            if (TRY_MPI(MPI_Recv(&m, sizeof m, MPI_BYTE, k, TAG_POINT, comm, MPI_STATUS_IGNORE))) {
+            if (TRY_MPI(MPI_Recv(&m, sizeof m, MPI_BYTE, r, TAG_POINT, comm, MPI_STATUS_IGNORE))) {
                 failed = 1;
                 break;
             }
-            SCALESWEEP_ASSERT(m.index == current[k]);
-            if (buffer_point(&buffers[k], m.index, &m.point) != 0) {
+            SCALESWEEP_ASSERT(m.index == k.current[r]);
+            if (buffer_point(&buffers[r], m.index, &m.point) != 0) {
                 fprintf(stderr, "scalesweep: out of memory for the curve of %s\n",
                         p->runs[m.index].run_id);
                 w->store_failed = 1;
             }
             if (w->o->verbosity >= SCHED_VERBOSE)
                 fprintf(stderr, "scalesweep: %s step %lld test loss %.4f (rank %d)\n",
-                        p->runs[m.index].run_id, (long long)m.point.step, m.point.test_loss, k);
+                        p->runs[m.index].run_id, (long long)m.point.step, m.point.test_loss, r);
             continue;
         }
-        if (st.MPI_TAG == TAG_INTERRUPTED) {
-            /* the worker checkpointed its run and has stopped; so does the sweep */
+        if (st.MPI_TAG == TAG_INTERRUPTED || st.MPI_TAG == TAG_MEMBER_DONE) {
             int64_t message[2];
-            if (TRY_MPI(MPI_Recv(message, 2, MPI_INT64_T, k, TAG_INTERRUPTED, comm,
-                                 MPI_STATUS_IGNORE))) {
+            if (TRY_MPI(
+                    MPI_Recv(message, 2, MPI_INT64_T, r, st.MPI_TAG, comm, MPI_STATUS_IGNORE))) {
                 failed = 1;
                 break;
             }
-            SCALESWEEP_ASSERT(message[0] == current[k]);
-            report_interrupted(w, message[0], message[1]);
-            buffers[k].n_points = 0;
-            current[k] = -1;
-            interrupt_requested = 1;
-            stopped++;
-            continue;
-        }
-        if (st.MPI_TAG == TAG_RESULT) {
+            SCALESWEEP_ASSERT(message[0] == k.current[r]);
+            k.current[r] = -1;
+            if (st.MPI_TAG == TAG_INTERRUPTED) {
+                /* the leader checkpointed its run and has stopped; so does the sweep */
+                report_interrupted(w, message[0], message[1]);
+                buffers[r].n_points = 0;
+                interrupt_requested = 1;
+                stopped++;
+            } else if (message[1]) {
+                stopped++; /* a member of an interrupted run: it has stopped */
+            } else {
+                k.free[r] = 1;
+                k.n_free++;
+            }
+        } else if (st.MPI_TAG == TAG_RESULT) {
             results_run row;
             if (TRY_MPI(
-                    MPI_Recv(&row, sizeof row, MPI_BYTE, k, TAG_RESULT, comm, MPI_STATUS_IGNORE))) {
+                    MPI_Recv(&row, sizeof row, MPI_BYTE, r, TAG_RESULT, comm, MPI_STATUS_IGNORE))) {
                 failed = 1;
                 break;
             }
-            SCALESWEEP_ASSERT(current[k] >= 0);
-            finish_run(w, current[k], &row, buffers[k].points, buffers[k].n_points);
-            buffers[k].n_points = 0;
-            current[k] = -1;
-        } else if (TRY_MPI(MPI_Recv(NULL, 0, MPI_BYTE, k, st.MPI_TAG, comm, MPI_STATUS_IGNORE))) {
-            failed = 1;
-            break;
-        }
-        /* the worker is free: the next run, or stop */
-        int64_t index = interrupt_requested ? -1 : next_task(w);
-        int sent;
-        if (index >= 0) {
-            current[k] = index;
-            sent = TRY_MPI(MPI_Send(&current[k], 1, MPI_INT64_T, k, TAG_TASK, comm));
+            SCALESWEEP_ASSERT(k.current[r] >= 0);
+            finish_run(w, k.current[r], &row, buffers[r].points, buffers[r].n_points);
+            buffers[r].n_points = 0;
+            k.current[r] = -1;
+            k.free[r] = 1;
+            k.n_free++;
         } else {
-            sent = TRY_MPI(MPI_Send(NULL, 0, MPI_BYTE, k, TAG_STOP, comm));
-            stopped++;
+            if (TRY_MPI(MPI_Recv(NULL, 0, MPI_BYTE, r, st.MPI_TAG, comm, MPI_STATUS_IGNORE))) {
+                failed = 1;
+                break;
+            }
+            k.free[r] = 1; /* READY */
+            k.n_free++;
+            ready++;
         }
-        if (sent != 0) {
+        if (ready == size - 1 && dispatch(w, &k, comm, &stopped) != 0) {
             failed = 1;
             break;
         }
     }
-    for (int k = 0; k < size; k++)
-        free(buffers[k].points);
+    for (int r = 0; r < size; r++)
+        free(buffers[r].points);
     free(buffers);
-    free(current);
+    free(k.current);
+    free(k.free);
+    free(k.task);
     return failed ? -1 : 0;
 }
 
-/* A worker rank: asks for runs, trains them, sends their points and results. */
-static int worker_loop(const plan *p, MPI_Comm comm, int rank)
+/* Trains run index with the ranks of its group (members[0] leads): a communicator of their
+ * own, a train_group over it, then the runner. Returns what runner_execute returns. */
+static int execute_wide(runner *r, const plan *p, MPI_Comm comm, int64_t index, int width,
+                        const int64_t *members, results_run *row, int64_t *stopped_step)
+{
+    int *ranks = malloc(sizeof *ranks * (size_t)width);
+    if (!ranks) {
+        fprintf(stderr, "scalesweep: out of memory for a group of %d ranks\n", width);
+        mpi_abort_job();
+    }
+    for (int m = 0; m < width; m++)
+        ranks[m] = (int)members[m];
+    MPI_Group everyone, group;
+    MPI_Comm sub;
+    CHECK_MPI(MPI_Comm_group(comm, &everyone));
+    CHECK_MPI(MPI_Group_incl(everyone, width, ranks, &group));
+    /* collective over the group only; its members make no other group meanwhile */
+    CHECK_MPI(MPI_Comm_create_group(comm, group, (int)(index % 32768), &sub));
+    free(ranks);
+    CHECK_MPI(MPI_Group_free(&group));
+    CHECK_MPI(MPI_Group_free(&everyone));
+    wide_group wide;
+    if (wide_group_open(&wide, sub, model_count_total(&p->runs[index].config.model)) != 0) {
+        fprintf(stderr, "scalesweep: out of memory for the group of %s\n", p->runs[index].run_id);
+        mpi_abort_job();
+    }
+    int interrupted = runner_execute(r, index, &wide.group, &interrupt_requested, send_point, &comm,
+                                     row, stopped_step);
+    wide_group_close(&wide);
+    CHECK_MPI(MPI_Comm_free(&sub));
+    return interrupted;
+}
+
+/* A worker rank: asks for runs, trains them (alone or with the other ranks of a wide run),
+ * sends their points and results. */
+static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
 {
     int exit_status = EXIT_OK;
     runner *r = runner_open(p, rank);
-    if (!r) {
+    int64_t *task = malloc(sizeof *task * (size_t)(size + 2));
+    if (!r || !task) {
         fprintf(stderr, "scalesweep: rank %d: out of memory for the runner\n", rank);
         mpi_abort_job();
     }
@@ -484,24 +601,37 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank)
         MPI_Status status;
         if (wait_message(comm, 0, MPI_ANY_TAG, &status) != 0)
             mpi_abort_job();
-        int64_t index = -1;
-        CHECK_MPI(MPI_Recv(&index, status.MPI_TAG == TAG_TASK ? 1 : 0, MPI_INT64_T, 0,
-                           status.MPI_TAG, comm, MPI_STATUS_IGNORE));
+        int count = 0;
+        CHECK_MPI(MPI_Get_count(&status, MPI_INT64_T, &count));
+        SCALESWEEP_ASSERT(count <= size + 2);
+        CHECK_MPI(MPI_Recv(task, count, MPI_INT64_T, 0, status.MPI_TAG, comm, MPI_STATUS_IGNORE));
         if (status.MPI_TAG != TAG_TASK)
             break;
-        SCALESWEEP_ASSERT(index >= 0 && index < p->n_runs);
+        const int64_t index = task[0];
+        const int width = (int)task[1];
+        SCALESWEEP_ASSERT(count == 2 + width && index >= 0 && index < p->n_runs);
+        const int leads = task[2] == rank;
         results_run row;
         int64_t stopped_step = 0;
-        if (runner_execute(r, index, &interrupt_requested, send_point, &comm, &row,
-                           &stopped_step)) {
+        int interrupted =
+            width == 1 ? runner_execute(r, index, NULL, &interrupt_requested, send_point, &comm,
+                                        &row, &stopped_step)
+                       : execute_wide(r, p, comm, index, width, task + 2, &row, &stopped_step);
+        if (!leads) {
+            int64_t message[2] = {index, interrupted};
+            CHECK_MPI(MPI_Send(message, 2, MPI_INT64_T, 0, TAG_MEMBER_DONE, comm));
+        } else if (interrupted) {
             int64_t message[2] = {index, stopped_step};
             CHECK_MPI(MPI_Send(message, 2, MPI_INT64_T, 0, TAG_INTERRUPTED, comm));
+        } else {
+            CHECK_MPI(MPI_Send(&row, sizeof row, MPI_BYTE, 0, TAG_RESULT, comm));
+        }
+        if (interrupted) {
             exit_status = EXIT_INTERRUPTED;
             break;
         }
-        /* the result also asks for the next task */
-        CHECK_MPI(MPI_Send(&row, sizeof row, MPI_BYTE, 0, TAG_RESULT, comm));
     }
+    free(task);
     runner_close(r);
     return exit_status;
 }
@@ -549,6 +679,9 @@ static void print_summary(const sweep *w, int status, int size, double cpu_start
     if (status == EXIT_INTERRUPTED)
         fprintf(stderr, "scalesweep: run the same command again to continue (exit status %d)\n",
                 EXIT_INTERRUPTED);
+    if (size > 1 && elapsed > 0 && g->done > 0)
+        fprintf(stderr, "scalesweep: the %d workers were training %.1f%% of the time\n", size - 1,
+                100.0 * g->busy_seconds / ((double)(size - 1) * elapsed));
     if (size > 1) {
         /* rank 0 only waits and writes: it should cost next to nothing */
         double cpu = cpu_seconds() - cpu_start;
@@ -561,7 +694,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
 {
     double cpu_start = cpu_seconds();
     sweep w;
-    const int opened = sweep_open(&w, p, o);
+    const int opened = sweep_open(&w, p, o, size > 1 ? size - 1 : 1);
     if (opened != EXIT_OK) {
         stop_workers(comm, size);
         return opened;
@@ -570,6 +703,15 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         fprintf(stderr, "scalesweep: %s: %lld runs, %lld already in %s, %lld to run on %d %s\n",
                 p->path, (long long)w.g.total, (long long)w.g.skipped, p->output,
                 (long long)w.g.to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
+    if (o->verbosity >= SCHED_NORMAL && size > 2 && w.g.to_run > 0) {
+        schedule_estimate e;
+        schedule_estimated(w.plan, &e);
+        fprintf(stderr,
+                "scalesweep: %lld runs wide (up to %d ranks each); by 6ND the sweep keeps %.0f%% "
+                "of the workers busy, its makespan %.2fx the lower bound\n",
+                (long long)e.wide_runs, e.widest, 100.0 * e.efficiency,
+                e.lower_bound > 0 ? e.makespan / e.lower_bound : 1.0);
+    }
     int mpi_failed = 0;
     if (size == 1)
         run_alone(&w);
@@ -585,6 +727,7 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
     print_summary(&w, status, size, cpu_start);
     store_close(w.s);
     free(w.queue);
+    schedule_free(w.plan);
     if (mpi_failed) {
         /* every row so far is in the closed file; the workers cannot be reached */
         fprintf(stderr, "scalesweep: the sweep lost touch with its workers; ending the job "
@@ -607,7 +750,7 @@ int sched_run(const plan *p, MPI_Comm comm, const sched_options *options)
      * which the dispatch of short runs depends on. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     sched_install_signal_handlers(); /* again, in case a caller did not */
-    int status = rank == 0 ? rank0_loop(p, comm, size, options) : worker_loop(p, comm, rank);
+    int status = rank == 0 ? rank0_loop(p, comm, size, options) : worker_loop(p, comm, rank, size);
     quiet_barrier(comm);
     return status;
 }

@@ -3,8 +3,43 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rng.h"
+
+/* The run's steps, as the transformer would take them (train.c rounds the same way). */
+static int64_t total_steps(const train_config *c)
+{
+    const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
+    int64_t total = (int64_t)llround((double)c->tokens / (double)per_step);
+    return total < 1 ? 1 : total;
+}
+
+double synthetic_seconds(const synthetic_time *t, const train_config *c, int width)
+{
+    if (!(t->flops_per_second > 0.0))
+        return 0.0;
+    const int64_t steps = total_steps(c);
+    const double tokens = (double)steps * (double)c->batch * (double)c->model.n_ctx;
+    const double share = (double)train_shards_per_member(c->batch, width) / (double)c->batch;
+    int doublings = 0;
+    while ((1 << doublings) < width)
+        doublings++;
+    return (double)steps * t->step_seconds + model_flops_per_token(&c->model) * tokens * share /
+                                                 t->flops_per_second /
+                                                 pow(t->width_efficiency, doublings);
+}
+
+void synthetic_wait(const synthetic_time *t, const train_config *c, int width)
+{
+    double seconds = synthetic_seconds(t, c, width);
+    if (!(seconds > 0.0))
+        return;
+    struct timespec ts = {(time_t)seconds, (long)((seconds - floor(seconds)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0) {
+        /* a signal: sleep the rest (the stand-in runs to its end) */
+    }
+}
 
 double synthetic_loss(double n_params, double tokens)
 {
@@ -17,8 +52,7 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
 {
     memset(r, 0, sizeof *r);
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
-    int64_t total = (int64_t)llround((double)c->tokens / (double)per_step);
-    total = total < 1 ? 1 : total;
+    const int64_t total = total_steps(c);
     int64_t interval = c->eval_interval > 0 ? c->eval_interval : total / 10;
     interval = interval < 1 ? 1 : interval;
     int64_t capacity = total / interval + 2;

@@ -22,6 +22,22 @@
 #define SYNTHETIC_BETA 0.28
 #define SYNTHETIC_NOISE 0.005
 
+/* The stand-in's time model ([synthetic] in a plan), so that a sweep of a real plan's cost
+ * profile runs on many ranks of a small machine, its ranks asleep while their runs "train":
+ * a run of width w takes
+ *     steps x step_seconds + 6ND x (the share of its batch on the busiest rank)
+ *                            / flops_per_second / width_efficiency^ceil(log2 w)
+ * seconds (a rank of a wide run holds train_shards_per_member of the batch's shards). */
+typedef struct {
+    double flops_per_second; /* one rank's speed; 0: no time model, runs take no time */
+    double step_seconds;     /* per-step overhead */
+    double width_efficiency; /* what each doubling of the width keeps, in (0, 1] */
+} synthetic_time;
+
+double synthetic_seconds(const synthetic_time *time, const train_config *config, int width);
+/* Sleeps for synthetic_seconds. */
+void synthetic_wait(const synthetic_time *time, const train_config *config, int width);
+
 /* The law itself, without noise. */
 double synthetic_loss(double n_params, double tokens);
 

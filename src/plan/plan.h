@@ -73,6 +73,14 @@ typedef struct {
     double test_fraction; /* [data] test_fraction */
     int allow_epochs;     /* [data] allow_epochs */
     int64_t checkpoint_seconds; /* [train] checkpoint_seconds (issue 5) */
+    /* How wide a run may be (docs/plan.md, Wide runs): at most max_ranks_per_run ranks (0:
+     * as many as its batch allows), each taking at least min_batch_per_rank sequences. */
+    int max_ranks_per_run;
+    int min_batch_per_rank;
+    /* [synthetic] the stand-in's time model (synthetic.h); flops_per_second 0: no waiting */
+    double synthetic_flops_per_second;
+    double synthetic_step_seconds;
+    double synthetic_width_efficiency;
     /* [fit] */
     int64_t bootstrap;
     uint64_t fit_seed;

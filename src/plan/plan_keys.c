@@ -37,6 +37,8 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_SWEEP_SEEDS] = {"sweep", "seeds", 0},
     [KEY_SWEEP_SEED_LIST] = {"sweep", "seed_list", 1},
     [KEY_SWEEP_TRAINER] = {"sweep", "trainer", 0},
+    [KEY_SWEEP_MAX_RANKS_PER_RUN] = {"sweep", "max_ranks_per_run", 0},
+    [KEY_SWEEP_MIN_BATCH_PER_RANK] = {"sweep", "min_batch_per_rank", 0},
     [KEY_DATA_CORPUS] = {"data", "corpus", 0},
     [KEY_DATA_TEST_FRACTION] = {"data", "test_fraction", 0},
     [KEY_DATA_ALLOW_EPOCHS] = {"data", "allow_epochs", 0},
@@ -66,9 +68,12 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_FIT_BOOTSTRAP] = {"fit", "bootstrap", 0},
     [KEY_FIT_SEED] = {"fit", "seed", 0},
     [KEY_FIT_LAWS] = {"fit", "laws", 1},
+    [KEY_SYNTHETIC_FLOPS_PER_SECOND] = {"synthetic", "flops_per_second", 0},
+    [KEY_SYNTHETIC_STEP_SECONDS] = {"synthetic", "step_seconds", 0},
+    [KEY_SYNTHETIC_WIDTH_EFFICIENCY] = {"synthetic", "width_efficiency", 0},
 };
 
-static const char *const section_names[] = {"sweep", "data", "model", "train", "fit"};
+static const char *const section_names[] = {"sweep", "data", "model", "train", "fit", "synthetic"};
 #define SECTION_COUNT ((int)(sizeof section_names / sizeof section_names[0]))
 
 /* ---- errors and notes ---------------------------------------------------------------- */

@@ -71,6 +71,34 @@ static int read_sweep(plan_state *s)
     if (plan_get_choice(s, KEY_SWEEP_TRAINER, trainers, PLAN_TRAINER_COUNT, &trainer) != 0)
         return -1;
     p->trainer = (plan_trainer)trainer;
+    p->max_ranks_per_run = 0;
+    p->min_batch_per_rank = 1;
+    if (plan_get_int(s, KEY_SWEEP_MAX_RANKS_PER_RUN, 0, 1000000, &p->max_ranks_per_run) != 0 ||
+        plan_get_int(s, KEY_SWEEP_MIN_BATCH_PER_RANK, 1, 1000000, &p->min_batch_per_rank) != 0)
+        return -1;
+    return 0;
+}
+
+/* [synthetic]: the stand-in's time model, for the stand-in only. */
+static int read_synthetic(plan_state *s)
+{
+    plan *p = s->p;
+    const plan_key keys[] = {KEY_SYNTHETIC_FLOPS_PER_SECOND, KEY_SYNTHETIC_STEP_SECONDS,
+                             KEY_SYNTHETIC_WIDTH_EFFICIENCY};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (plan_is_set(s, keys[i]) && p->trainer != TRAINER_SYNTHETIC)
+            return plan_fail(s, plan_line_of(s, keys[i]), keys[i],
+                             "is the stand-in's time model; it needs [sweep] trainer = synthetic");
+    p->synthetic_flops_per_second = 0.0;
+    p->synthetic_step_seconds = 0.0;
+    p->synthetic_width_efficiency = 1.0;
+    if (plan_get_real(s, KEY_SYNTHETIC_FLOPS_PER_SECOND, 0.0, 0, INFINITY, 1,
+                      &p->synthetic_flops_per_second) != 0 ||
+        plan_get_real(s, KEY_SYNTHETIC_STEP_SECONDS, 0.0, 0, 3600.0, 0,
+                      &p->synthetic_step_seconds) != 0 ||
+        plan_get_real(s, KEY_SYNTHETIC_WIDTH_EFFICIENCY, 0.0, 1, 1.0, 0,
+                      &p->synthetic_width_efficiency) != 0)
+        return -1;
     return 0;
 }
 
@@ -515,7 +543,7 @@ int plan_read_sections(plan_state *s)
      * rounded to, [model] n_ctx bounds eval_tokens */
     if (read_sweep(s) != 0 || read_seeds(s) != 0 || read_data(s) != 0 ||
         check_applicability(s) != 0 || read_train_settings(s) != 0 || read_model(s) != 0 ||
-        read_data_sizes(s) != 0 || read_fit(s) != 0)
+        read_data_sizes(s) != 0 || read_fit(s) != 0 || read_synthetic(s) != 0)
         return -1;
     return 0;
 }

@@ -43,7 +43,9 @@ const results_column results_run_columns[] = {
     COLUMN(results_run, reason, RESULTS_STRING, "", "why a run diverged or failed; empty when ok"),
     COLUMN(results_run, seconds, RESULTS_FLOAT64, "s", "training wall time"),
     COLUMN(results_run, tokens_per_second, RESULTS_FLOAT64, "tokens/s", "training throughput"),
-    COLUMN(results_run, rank, RESULTS_INT32, "", "MPI rank that trained the run"),
+    COLUMN(results_run, rank, RESULTS_INT32, "",
+           "MPI rank that trained the run (the first of its ranks)"),
+    COLUMN(results_run, ranks, RESULTS_INT32, "", "ranks that trained the run together, its width"),
     COLUMN(results_run, host, RESULTS_STRING, "", "host name of that rank"),
     COLUMN(results_run, curve_offset, RESULTS_INT64, "rows", "first row of this run in /curves"),
     COLUMN(results_run, curve_length, RESULTS_INT64, "rows",
@@ -78,7 +80,7 @@ const char results_curves_description[] =
 static const struct {
     const char *column;
     int version;
-} added_in[] = {{"config_id", 2}};
+} added_in[] = {{"config_id", 2}, {"ranks", 3}};
 
 int results_version_has(int version, const char *column)
 {

@@ -20,9 +20,11 @@
 
 #include "results_hdf5.h"
 
-/* Version 2 added /runs config_id. Version 1 files are read (the fit takes each run's
- * configuration from the stored plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 2
+/* Version 2 added /runs config_id; version 3 /runs ranks, when runs became wide and their
+ * gradients summed shard by shard (so a run's bits differ from a version-2 file's). Older
+ * files are read (for version 1 the fit takes each run's configuration from the stored
+ * plan) but never appended to. */
+#define RESULTS_SCHEMA_VERSION 3
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -62,7 +64,8 @@ typedef struct {
     char reason[160];
     double seconds;
     double tokens_per_second;
-    int32_t rank;
+    int32_t rank;  /* the first (leading) rank of those that trained it */
+    int32_t ranks; /* how many trained it together: its width (schema 3) */
     char host[64];
     int64_t curve_offset; /* first row of this run in /curves */
     int64_t curve_length;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "assertion.h"
 #include "clock.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
@@ -100,6 +101,20 @@ void train_run_shuffle_epoch(train_run *run)
     rng_shuffle(&rng, run->order, (uint64_t)run->num_windows);
 }
 
+/* After j shards the tree holds popcount(j) partial sums: at most floor(log2(B + 1)). */
+static int tree_slots(int batch)
+{
+    int slots = 0;
+    while ((2 << slots) <= batch + 1)
+        slots++;
+    return slots;
+}
+
+int64_t train_count_floats(const train_config *c)
+{
+    return model_count_floats(&c->model, 1) + tree_slots(c->batch) * model_count_total(&c->model);
+}
+
 /* Sets up everything but the weights and the progress state. */
 static int run_setup(train_run *run, const train_config *config, const corpus *data,
                      char *err, size_t errlen)
@@ -140,7 +155,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->optim.total_steps = run->total_steps;
     run->optim.final_lr_ratio = config->final_lr_ratio;
 
-    if (model_init(&run->model, &config->model, config->batch) != 0) {
+    /* the model holds one shard: one sequence */
+    if (model_init(&run->model, &config->model, 1) != 0) {
         snprintf(err, errlen, "out of memory for the model");
         return -1;
     }
@@ -149,7 +165,17 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->targets = malloc((size_t)run->tokens_per_step);
     run->curve_cap = 16;
     run->curve = malloc(sizeof(curve_point) * (size_t)run->curve_cap);
-    if (!run->order || !run->inputs || !run->targets || !run->curve) {
+    run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
+    run->eval_losses =
+        malloc(sizeof(double) * (size_t)(run->eval_windows > 0 ? run->eval_windows : 1));
+    run->tree_slots = tree_slots(config->batch);
+    run->tree = calloc((size_t)run->tree_slots, sizeof *run->tree);
+    run->tree_level = calloc((size_t)run->tree_slots, sizeof *run->tree_level);
+    int tree_ok = run->tree && run->tree_level;
+    for (int i = 0; tree_ok && i < run->tree_slots; i++)
+        tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->model.num_params)) != NULL;
+    if (!run->order || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
+        !run->eval_losses || !tree_ok) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the run");
         return -1;
@@ -179,7 +205,105 @@ void train_run_free(train_run *run)
     free(run->inputs);
     free(run->targets);
     free(run->curve);
+    free(run->shard_losses);
+    free(run->eval_losses);
+    for (int i = 0; run->tree && i < run->tree_slots; i++)
+        free(run->tree[i]);
+    free(run->tree);
+    free(run->tree_level);
     memset(run, 0, sizeof *run);
+}
+
+/* ---- data parallelism: the shards' fixed tree (train.h) ---- */
+
+int train_shards_per_member(int batch, int width)
+{
+    int block = 1;
+    while (width >= 1 && (batch + block - 1) / block > width)
+        block *= 2;
+    return width >= 1 ? block : batch;
+}
+
+int train_width_at_most(int batch, int width)
+{
+    if (width <= 1 || batch <= 1)
+        return 1;
+    int block = train_shards_per_member(batch, width);
+    return (batch + block - 1) / block;
+}
+
+void train_run_join(train_run *run, train_group *group)
+{
+    if (group && group->size == 1)
+        group = NULL; /* a group of one is the process alone */
+    SCALESWEEP_ASSERT(!group || train_width_at_most(run->config.batch, group->size) == group->size);
+    run->group = group;
+}
+
+static int member_rank(const train_run *run)
+{
+    return run->group ? run->group->rank : 0;
+}
+
+static int member_count(const train_run *run)
+{
+    return run->group ? run->group->size : 1;
+}
+
+/* The items [*first, *first + *count) of n that this member takes, in chunks of chunk. */
+static void member_slice(const train_run *run, int64_t n, int64_t chunk, int64_t *first,
+                         int64_t *count)
+{
+    int64_t start = (int64_t)member_rank(run) * chunk;
+    *first = start < n ? start : n;
+    *count = start + chunk < n ? chunk : n - *first;
+}
+
+/* Every member's items of values[0, n), in chunks of chunk, on every member. */
+static void share_values(train_run *run, double *values, int64_t n, int64_t chunk)
+{
+    if (run->group)
+        run->group->share(run->group, values, n, chunk);
+}
+
+static void add_into(float *restrict sum, const float *restrict x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        sum[i] += x[i];
+}
+
+/* Takes the gradient of the next shard (in the model's grads) into the tree: it pairs with
+ * the partial sum of its left neighbour while their levels are equal. */
+static void tree_push(train_run *run, int *depth)
+{
+    const int64_t n = run->model.num_params;
+    int d = *depth;
+    if (d > 0 && run->tree_level[d - 1] == 0) {
+        add_into(run->tree[d - 1], run->model.grads_memory, n);
+        run->tree_level[d - 1] = 1;
+        while (d >= 2 && run->tree_level[d - 2] == run->tree_level[d - 1]) {
+            add_into(run->tree[d - 2], run->tree[d - 1], n);
+            run->tree_level[d - 2]++;
+            d--;
+        }
+    } else {
+        SCALESWEEP_ASSERT(d < run->tree_slots);
+        memcpy(run->tree[d], run->model.grads_memory, sizeof(float) * (size_t)n);
+        run->tree_level[d] = 0;
+        d++;
+    }
+    *depth = d;
+}
+
+/* The member's block as one node: the partial sums folded from the right, as the tree
+ * carries an odd last one up. Leaves it in the model's grads. */
+static void tree_fold(train_run *run, int depth)
+{
+    const int64_t n = run->model.num_params;
+    SCALESWEEP_ASSERT(depth >= 1);
+    for (int d = depth - 1; d >= 1; d--)
+        add_into(run->tree[d - 1], run->tree[d], n);
+    memcpy(run->model.grads_memory, run->tree[0], sizeof(float) * (size_t)n);
 }
 
 /* Copies the next batch of windows into inputs and targets, moving to a freshly
@@ -203,15 +327,20 @@ static void next_batch(train_run *run)
 double train_run_evaluate(train_run *run)
 {
     const int64_t T = run->config.model.n_ctx;
-    const int64_t B = run->config.batch;
-    double total = 0.0;
-    for (int64_t w = 0; w < run->eval_windows; w += B) {
-        int b = (int)(run->eval_windows - w < B ? run->eval_windows - w : B);
+    const int64_t n = run->eval_windows;
+    const int64_t chunk = (n + member_count(run) - 1) / member_count(run);
+    int64_t first, count;
+    member_slice(run, n, chunk, &first, &count);
+    for (int64_t w = first; w < first + count; w++) {
         /* consecutive windows of the test text: inputs and targets are views, no copy */
         const uint8_t *start = run->data->test + w * T;
-        total += model_forward(&run->model, start, start + 1, b) * b;
+        run->eval_losses[w] = model_forward(&run->model, start, start + 1, 1);
     }
-    return total / (double)run->eval_windows;
+    share_values(run, run->eval_losses, n, chunk);
+    double total = 0.0;
+    for (int64_t w = 0; w < n; w++)
+        total += run->eval_losses[w];
+    return total / (double)n;
 }
 
 static void end_run(train_run *run, run_status status, const char *reason)
@@ -253,7 +382,23 @@ run_status train_run_step(train_run *run)
     model *m = &run->model;
 
     next_batch(run);
-    double loss = model_forward(m, run->inputs, run->targets, run->config.batch);
+    const int B = run->config.batch;
+    const int64_t T = run->config.model.n_ctx;
+    const int64_t block = train_shards_per_member(B, member_count(run));
+    int64_t first, count;
+    member_slice(run, B, block, &first, &count);
+    int depth = 0;
+    for (int64_t s = first; s < first + count; s++) {
+        model_zero_grad(m);
+        run->shard_losses[s] = model_forward(m, run->inputs + s * T, run->targets + s * T, 1);
+        model_backward(m);
+        tree_push(run, &depth);
+    }
+    share_values(run, run->shard_losses, B, block);
+    double loss = 0.0;
+    for (int s = 0; s < B; s++)
+        loss += run->shard_losses[s];
+    loss /= B;
     float lr = optim_lr(&run->optim, run->step);
     if (!isfinite(loss)) {
         run->last_train_loss = (float)loss;
@@ -261,8 +406,13 @@ run_status train_run_step(train_run *run)
         run->seconds += clock_seconds() - start;
         return run->status;
     }
-    model_zero_grad(m);
-    model_backward(m);
+    tree_fold(run, depth);
+    if (run->group)
+        run->group->tree_sum(run->group, m->grads_memory, m->num_params);
+    /* the sum of the shards' mean-loss gradients: the batch's mean is 1/B of it */
+    const float inverse = 1.0f / (float)B;
+    for (int64_t i = 0; i < m->num_params; i++)
+        m->grads_memory[i] *= inverse;
     double norm = optim_clip_gradients(m, run->optim.grad_clip);
     if (!isfinite(norm)) {
         run->last_train_loss = (float)loss;

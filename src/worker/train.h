@@ -30,6 +30,40 @@ typedef struct {
     uint64_t seed;
 } train_config;
 
+/* Data parallelism. A step's batch is `batch` shards of one sequence each. The gradient of
+ * every shard is computed on its own and the shards' gradients are summed in one fixed
+ * binary tree (pairs of neighbours, level by level, an odd last one carried up), whichever
+ * process computed which shard; losses are summed shard by shard in order. So a run's bits
+ * depend on its configuration and seed only, never on how many processes train it.
+ *
+ * A run trained by w processes (its width) gives each member a block of 2^k consecutive
+ * shards (the last member may have fewer), with w = ceil(batch / 2^k): each block is then a
+ * node of the tree, and the members' nodes are summed by the same tree. The widths a batch
+ * allows are therefore batch, ceil(batch/2), ceil(batch/4), ..., 1 (for 16: 16, 8, 4, 2, 1).
+ *
+ * The group is how the worker sees the other members; it knows no MPI (src/orchestrator's
+ * wide_group.h implements it over a communicator). Every member calls the same functions in
+ * the same order; the calls are collective over the group. */
+typedef struct train_group {
+    int rank; /* this member, 0 .. size - 1; member 0 leads (reports, checkpoints) */
+    int size; /* the width */
+    /* Member m holds node m of the tree's level above its shards in values[0, n); afterwards
+     * every member holds their sum, added in the tree's order. */
+    void (*tree_sum)(struct train_group *g, float *values, int64_t n);
+    /* Member m has filled values[m chunk, min((m + 1) chunk, n)); afterwards every member
+     * holds all n. */
+    void (*share)(struct train_group *g, double *values, int64_t n, int64_t chunk);
+    /* The bitwise OR of every member's flags: how members agree to stop together. */
+    int (*either)(struct train_group *g, int flags);
+    void *context;
+} train_group;
+
+/* Shards per member (2^k) for a run of this batch on `width` processes: the smallest block
+ * with ceil(batch / block) <= width. */
+int train_shards_per_member(int batch, int width);
+/* The widest width a batch allows that is not above `width` (at least 1). */
+int train_width_at_most(int batch, int width);
+
 typedef enum {
     RUN_RUNNING = 0,
     RUN_OK,          /* trained to the end, or stopped early by patience */
@@ -62,6 +96,12 @@ typedef struct {
     uint8_t *inputs;        /* (B, T) */
     uint8_t *targets;       /* (B, T) */
     int64_t eval_windows;   /* held-out windows scored at each evaluation */
+    train_group *group;     /* the processes training this run together; NULL: alone */
+    double *shard_losses;   /* (B) this step's loss of each shard */
+    double *eval_losses;    /* (eval_windows) the loss of each held-out window */
+    float **tree;           /* partial sums of shard gradients waiting for their pair */
+    int *tree_level;        /* the tree level of each */
+    int tree_slots;         /* buffers allocated: floor(log2 B), enough for any width */
 
     /* the state a checkpoint keeps; the window order of an epoch is a function of
      * (seed, epoch), so (epoch, window) is the whole data-stream state */
@@ -110,10 +150,18 @@ const char *train_config_error(const train_config *c, const corpus *data);
 int train_run_init(train_run *run, const train_config *config, const corpus *data,
                    char *err, size_t errlen);
 void train_run_free(train_run *run);
+/* Floats a run of this configuration holds: the model of one shard (model_count_floats) and
+ * the shard tree's partial sums. */
+int64_t train_count_floats(const train_config *config);
+/* From now on the run is trained by the members of group (NULL: by this process alone). The
+ * group's size must be a width the batch allows (train_width_at_most). Every member must have
+ * the same state: initialised from the same configuration, or loaded from one checkpoint. */
+void train_run_join(train_run *run, train_group *group);
 /* One optimiser step, plus an evaluation when one is due. Returns the status:
  * RUN_RUNNING while there is more to do. */
 run_status train_run_step(train_run *run);
-/* Held-out loss of the current weights (nats per token) on the fixed slice. */
+/* Held-out loss of the current weights (nats per token) on the fixed slice: the mean of each
+ * window's loss, the windows shared among the group's members. */
 double train_run_evaluate(train_run *run);
 /* Sets the window order of run->epoch: a shuffle seeded by (seed, epoch). */
 void train_run_shuffle_epoch(train_run *run);
