@@ -25,6 +25,7 @@ struct schedule {
     int *class_width;
     int64_t *class_runs, *class_start, *class_length, *class_head;
     int64_t left;
+    int64_t left_width; /* the planned widths of the runs not given yet, summed */
     schedule_estimate estimate;
 };
 
@@ -105,6 +106,9 @@ static void build_classes(schedule *s)
         s->class_runs[s->class_length[c]++] = i;
     }
     s->left = s->n;
+    s->left_width = 0;
+    for (int64_t i = 0; i < s->n; i++)
+        s->left_width += s->width[i];
 }
 
 int64_t schedule_next(schedule *s, int free, int *width)
@@ -122,7 +126,17 @@ int64_t schedule_next(schedule *s, int free, int *width)
         return -1;
     int64_t i = s->class_runs[s->class_head[best]++];
     s->left--;
+    s->left_width -= s->width[i];
     *width = s->width[i];
+    /* ranks that no run left to start will ask for: the run takes them, up to its widest */
+    int64_t spare = free - *width - s->left_width;
+    if (spare > 0) {
+        int64_t room = *width + spare;
+        int widest = schedule_widest(&s->limits, s->batch[i]);
+        int wider = train_width_at_most(s->batch[i], room < widest ? (int)room : widest);
+        if (wider > *width)
+            *width = wider;
+    }
     return i;
 }
 
@@ -173,16 +187,21 @@ static running heap_pop(running *heap, int64_t *n)
     return top;
 }
 
-/* The makespan of the dispatch with the current widths (consumes the classes). */
+/* The makespan of the dispatch with the current widths (consumes the classes), and the
+ * estimate's count of wide runs and widest width as given. */
 static double simulate(schedule *s, running *heap)
 {
     int64_t n_running = 0;
     int free = s->limits.ranks;
     double now = 0.0, makespan = 0.0;
+    s->estimate.widest = 1;
+    s->estimate.wide_runs = 0;
     for (;;) {
         int width;
         int64_t i;
         while ((i = schedule_next(s, free, &width)) >= 0) {
+            s->estimate.wide_runs += width > 1;
+            s->estimate.widest = width > s->estimate.widest ? width : s->estimate.widest;
             running r = {now + schedule_time(s->cost[i], s->batch[i], width), width};
             makespan = r.end > makespan ? r.end : makespan;
             free -= width;
@@ -247,15 +266,12 @@ schedule *schedule_plan(const double *cost, const int *batch, int64_t n,
             best_theta = thetas[k];
         }
     }
-    free(heap);
-    s->estimate.widest = 1;
-    for (int64_t i = 0; i < n; i++) {
+    /* the chosen widths, simulated once more for the estimate's counts, then afresh */
+    for (int64_t i = 0; i < n; i++)
         s->width[i] = width_for(s, i, best_theta * bound);
-        if (s->width[i] > 1)
-            s->estimate.wide_runs++;
-        if (s->width[i] > s->estimate.widest)
-            s->estimate.widest = s->width[i];
-    }
+    build_classes(s);
+    simulate(s, heap);
+    free(heap);
     build_classes(s);
     s->estimate.makespan = best_makespan;
     s->estimate.lower_bound = bound;

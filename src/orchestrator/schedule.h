@@ -11,7 +11,9 @@
  * dispatch, the same in the simulation and in the sweep: whenever ranks are free, start the
  * costliest run not yet started whose width fits in them, until none fits. Wide runs come
  * first (they are the costly ones), narrow ones fill in around them, and each freed rank is
- * used as soon as some run fits. */
+ * used as soon as some run fits. Ranks that no run left to start would ever ask for (free
+ * ranks beyond the planned widths of all the runs not started) go to the run starting now,
+ * up to its widest: the sweep's tail re-plans itself wider as ranks free up. */
 #ifndef SCALESWEEP_SCHEDULE_H
 #define SCALESWEEP_SCHEDULE_H
 
@@ -34,17 +36,17 @@ double schedule_time(double cost, int batch, int width);
 schedule *schedule_plan(const double *cost, const int *batch, int64_t n,
                         const schedule_limits *limits);
 void schedule_free(schedule *s);
-/* The run to start now on `free` free ranks: its number (0 .. n-1), with *width; -1 when no
- * run left fits. Each run is given once. */
+/* The run to start now on `free` free ranks: its number (0 .. n-1), with *width (its planned
+ * width, or wider when ranks are spare); -1 when no run left fits. Each run is given once. */
 int64_t schedule_next(schedule *s, int free, int *width);
 /* Runs not given yet. */
 int64_t schedule_left(const schedule *s);
-/* The width planned for run i. */
+/* The width planned for run i (schedule_next may give it more). */
 int schedule_width(const schedule *s, int64_t i);
 
 /* What the plan promises: the simulated makespan of its widths on estimated times, the lower
  * bound above, the efficiency (total cost / (ranks x makespan)), the theta chosen, and the
- * widest width planned. */
+ * widest width and the number of wide runs as the simulated dispatch gave them. */
 typedef struct {
     double makespan, lower_bound, efficiency, theta;
     int widest;

@@ -5,7 +5,8 @@
 #     requeues the job, which then completes; other statuses fail it without a requeue;
 #     the warning before the time limit (--signal=B:USR1@...) arrives and requeues;
 #   - real sweeps: a stand-in sweep and a tiny transformer sweep submitted with sbatch
-#     equal a direct mpirun of the same plan, bit for bit; SIGUSR1 mid-sweep to the batch
+#     equal a direct mpirun of the same plan, bit for bit, and so does a lone run trained
+#     on both workers at once (a wide run under srun); SIGUSR1 mid-sweep to the batch
 #     shell leads to checkpoints, a requeue and a complete, identical result, with srun
 #     and with mpirun as the launcher; scancel mid-sweep ends the job (no requeue) and a
 #     new submission completes it, identical; a chain of two jobs
@@ -249,6 +250,31 @@ check "tiny transformer sweep, direct mpirun, exits 0" test $? -eq 0
 job=$(submit tiny-slurm -n 3 -O "$batch" ../tiny.ini --quiet --no-fit)
 check "tiny transformer sweep, submitted, completes" test "$(finish "$job")" = COMPLETED
 check "tiny transformer sweep: submitted = direct, bit for bit" same tiny-direct/tiny.h5 tiny-slurm/tiny.h5
+
+# ---- a wide run under srun: one run on both workers, its group made inside the job ----
+cat > lone.ini << PLAN
+[sweep]
+mode = list
+output = lone.h5
+[data]
+corpus = $data/brown
+eval_tokens = 4096
+[model]
+n_ctx = 32
+[train]
+runs = 2x64x2 @ 100k
+batch = 8
+lr = 3e-3
+PLAN
+mkdir lone-direct lone-slurm
+direct lone-direct ../lone.ini
+check "a lone run, direct mpirun, exits 0" test $? -eq 0
+job=$(submit lone-slurm -n 3 -O "$batch" ../lone.ini --quiet --no-fit)
+check "a lone run, submitted, completes" test "$(finish "$job")" = COMPLETED
+check "a lone run under srun trained on both workers at once" /usr/bin/python3 -c "
+import h5py
+assert h5py.File('lone-slurm/lone.h5', 'r')['runs']['ranks'][0] == 2"
+check "a lone run: submitted = direct, bit for bit" same lone-direct/lone.h5 lone-slurm/lone.h5
 
 # ---- interruptions ----
 # SIGUSR1 to the batch shell (as the warning before the time limit comes) once 2 runs
