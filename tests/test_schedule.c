@@ -120,6 +120,14 @@ static void test_limits(void)
     check_dispatch("share", s, batch, N, &share);
     schedule_free(s);
 
+    /* batch 10, 4 sequences a rank: 2 ranks would take 8 and 2, so one rank */
+    const schedule_limits ten = {8, 0, 4};
+    check(schedule_widest(&ten, 10) == 1, "batch 10, min 4: widest %d, want 1",
+          schedule_widest(&ten, 10));
+    const schedule_limits three = {8, 0, 3};
+    check(schedule_widest(&three, 12) == 3, "batch 12, min 3: widest %d, want 3 (4 each)",
+          schedule_widest(&three, 12));
+
     double equal[N];
     int batches[N];
     for (int i = 0; i < N; i++) {

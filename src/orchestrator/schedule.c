@@ -36,7 +36,12 @@ int schedule_widest(const schedule_limits *limits, int batch)
         cap = limits->max_ranks_per_run;
     if (cap > limits->ranks)
         cap = limits->ranks;
-    return train_width_at_most(batch, cap < 1 ? 1 : cap);
+    int width = train_width_at_most(batch, cap < 1 ? 1 : cap);
+    /* the last rank holds what the others leave: it too takes min_batch_per_rank */
+    while (width > 1 && batch - (width - 1) * train_shards_per_member(batch, width) <
+                            limits->min_batch_per_rank)
+        width = train_width_at_most(batch, width - 1);
+    return width;
 }
 
 double schedule_time(double cost, int batch, int width)

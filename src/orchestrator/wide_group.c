@@ -74,6 +74,15 @@ static int either(train_group *tg, int flags)
     return result;
 }
 
+static int same(train_group *tg, int64_t value)
+{
+    wide_group *g = tg->context;
+    int64_t low = 0, high = 0;
+    CHECK_MPI(MPI_Allreduce(&value, &low, 1, MPI_INT64_T, MPI_MIN, g->comm));
+    CHECK_MPI(MPI_Allreduce(&value, &high, 1, MPI_INT64_T, MPI_MAX, g->comm));
+    return low == high;
+}
+
 int wide_group_open(wide_group *g, MPI_Comm comm, int64_t n_floats)
 {
     memset(g, 0, sizeof *g);
@@ -83,6 +92,7 @@ int wide_group_open(wide_group *g, MPI_Comm comm, int64_t n_floats)
     g->group.tree_sum = tree_sum;
     g->group.share = share;
     g->group.either = either;
+    g->group.same = same;
     g->group.context = g;
     g->counts = malloc(sizeof *g->counts * (size_t)g->group.size);
     g->displacements = malloc(sizeof *g->displacements * (size_t)g->group.size);

@@ -137,6 +137,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     int64_t eval = config->eval_tokens < data->test_size - 1 ? config->eval_tokens
                                                              : data->test_size - 1;
     run->eval_windows = eval / T;
+    if (run->eval_windows > (int64_t)1 << 28) /* what one message shares among a group */
+        run->eval_windows = (int64_t)1 << 28;
     if (run->config.eval_interval == 0) {
         run->config.eval_interval = run->total_steps / 10;
         if (run->config.eval_interval < 1)
@@ -163,7 +165,11 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->order = malloc(sizeof(uint32_t) * (size_t)run->num_windows);
     run->inputs = malloc((size_t)run->tokens_per_step);
     run->targets = malloc((size_t)run->tokens_per_step);
-    run->curve_cap = 16;
+    /* every point the schedule will make (up to 65,536; more are grown), so that no member of
+     * a group runs out of memory alone in the middle of a run */
+    run->curve_cap = run->total_steps / run->config.eval_interval + 2;
+    if (run->curve_cap > 65536)
+        run->curve_cap = 65536;
     run->curve = malloc(sizeof(curve_point) * (size_t)run->curve_cap);
     run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
     run->eval_losses =

@@ -55,6 +55,8 @@ typedef struct train_group {
     void (*share)(struct train_group *g, double *values, int64_t n, int64_t chunk);
     /* The bitwise OR of every member's flags: how members agree to stop together. */
     int (*either)(struct train_group *g, int flags);
+    /* Whether every member passes the same value. */
+    int (*same)(struct train_group *g, int64_t value);
     void *context;
 } train_group;
 
