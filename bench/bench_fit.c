@@ -17,6 +17,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "blas_core.h"
 #include "fit.h"
 #include "rng.h"
 
@@ -82,6 +83,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
+    blas_core_correct(argv); /* the kernels scalesweep fits with (blas_core.h) */
     gsl_set_error_handler_off();
     const char *data = NULL, *scipy = NULL;
     int bootstrap = 1000, threads = 2;

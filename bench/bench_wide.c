@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blas_core.h"
 #include "clock.h"
 #include "corpus.h"
 #include "train.h"
@@ -61,6 +62,7 @@ static double train_steps(train_run *run, const train_config *c, const corpus *d
 
 int main(int argc, char **argv)
 {
+    blas_core_correct(argv); /* before MPI_Init, as scalesweep does */
     MPI_Init(&argc, &argv);
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
         train_run_free(&b);
     }
     if (rank == 0) {
+        printf("OpenBLAS core %s (%s)\n", blas_core_name(), blas_core_origin());
         printf("(%d,%d,%d,%d,%d), %d steps x %d rounds, tokens/s of the fastest step:\n",
                c.model.n_layer, c.model.d_model, c.model.n_head, c.model.n_ctx, c.batch, steps,
                rounds);

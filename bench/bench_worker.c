@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blas_core.h"
 #include "rng.h"
 #include "train.h"
 
@@ -170,6 +171,7 @@ static double pytorch_measured(const char *path, const bench_config *b)
 
 int main(int argc, char **argv)
 {
+    blas_core_correct(argv); /* the kernels scalesweep trains with (blas_core.h) */
     double seconds = 8.0;
     const char *pytorch_file = NULL;
     unsigned only = 0; /* bit k set: measure shape k + 1 only */
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
     if (!threads || strcmp(threads, "1") != 0)
         fprintf(stderr, "bench: set OPENBLAS_NUM_THREADS=1 for single-thread figures\n");
     double peak = sgemm_peak();
+    printf("OpenBLAS core %s (%s)\n", blas_core_name(), blas_core_origin());
     printf("sgemm 1024^3, one thread: %.1f GFLOP/s (the 100%% below)\n\n", peak);
     printf("%-22s %9s %10s %8s %9s %11s %9s %8s %9s %9s\n", "config (L,C,H,T,B)", "N",
            "tokens/s", "GFLOP/s", "of sgemm", "x PyTorch", "target", "met", "peak RSS",

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blas_core.h"
 #include "cli.h"
 #include "exit_status.h"
 #include "fit_results.h"
@@ -26,6 +27,11 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
     const char *command = argv[1];
+    /* before anything trains or fits (and before MPI_Init): the right BLAS kernels, which
+       may mean running again */
+    if (strcmp(command, "corpus") != 0 && strcmp(command, "--help") != 0 &&
+        strcmp(command, "-h") != 0)
+        blas_core_correct(argv);
     if (strcmp(command, "train") == 0)
         return train_main(argc - 1, argv + 1);
     if (strcmp(command, "fit") == 0)
@@ -37,7 +43,9 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(command, "--version") == 0) {
-        printf("scalesweep %s\n", SCALESWEEP_VERSION);
+        char line[512];
+        blas_core_describe(line, sizeof line, blas_sgemm_gflops());
+        printf("scalesweep %s\n%s\n", SCALESWEEP_VERSION, line);
         return EXIT_OK;
     }
     /* anything else is a plan and its options */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks a scalesweep results file (schema 3) the way a user reads it: with h5py, as a
+"""Checks a scalesweep results file (schema 4) the way a user reads it: with h5py, as a
 SWMR reader, so that it also works on a file a sweep is still writing.
 
     /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
@@ -18,7 +18,7 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
@@ -28,14 +28,15 @@ RUN_COLUMNS = [
     ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
     ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
     ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
-    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"),
+    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"), ("blas_core", "S32"),
     ("curve_offset", "<i8"), ("curve_length", "<i8"),
 ]
 CURVE_COLUMNS = [
     ("run_id", "S17"), ("step", "<i8"), ("tokens", "<i8"), ("flops", "<f8"),
     ("train_loss", "<f4"), ("test_loss", "<f4"), ("lr", "<f4"),
 ]
-ROOT_TEXT = ["scalesweep_version", "plan_text", "plan_hash", "command_line", "created"]
+ROOT_TEXT = ["scalesweep_version", "plan_text", "plan_hash", "command_line", "created",
+             "blas_core", "blas_config"]
 HEX16 = re.compile(rb"^[0-9a-f]{16}$")
 
 
@@ -82,6 +83,8 @@ def check_file(c, path, expected_runs):
                 f"schema_version is {f.attrs.get('schema_version')}, want {SCHEMA_VERSION}")
         for key in ROOT_TEXT:
             c.check(key in f.attrs, f"root attribute {key} missing")
+        c.check(float(f.attrs.get("sgemm_gflops", 0)) > 0,
+                f"sgemm_gflops {f.attrs.get('sgemm_gflops')} is not a measured rate")
         c.check(HEX16.match(text(f.attrs.get("plan_hash", "")).encode()) is not None,
                 f"plan_hash {text(f.attrs.get('plan_hash', ''))!r} is not 16 hex digits")
         c.check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", text(f.attrs.get("created", "")))

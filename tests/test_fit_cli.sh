@@ -385,15 +385,15 @@ check "an unparsable stored plan: the defaults apply (seed 1)" grep -q "seed 1,"
 
 # ---- files of schema 1 (before config_id) and 2 (before ranks) ----
 cat > to_schema.py <<'PY'
-"""Writes a copy of a results file as an older schema wrote it: schema 2 has no ranks
-column, schema 1 no config_id either."""
+"""Writes a copy of a results file as an older schema wrote it: schema 3 has no blas_core
+column, schema 2 no ranks either, schema 1 no config_id either."""
 import sys
 
 import h5py
 import numpy as np
 
 version = int(sys.argv[3])
-added = {"config_id": 2, "ranks": 3}
+added = {"config_id": 2, "ranks": 3, "blas_core": 4}
 with h5py.File(sys.argv[1], "r") as old, h5py.File(sys.argv[2], "w", libver="latest") as new:
     for key, value in old.attrs.items():
         new.attrs[key] = value

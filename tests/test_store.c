@@ -30,6 +30,9 @@
 #define PLAN_TEXT "[sweep]\nname = test\noutput = results.h5\n"
 #define MAX_POINTS 12
 
+/* What rank 0 hands the store about its BLAS (blas_core.h) */
+static const store_blas TEST_BLAS = {"Haswell", "OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell", 98.5};
+
 static char directory[4096];
 
 /* ---- deterministic runs ---- */
@@ -396,8 +399,8 @@ static void test_create_resume(void)
     remove_store_files(path);
     static test_run runs[65];
 
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", 0, err,
-                          sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS, 0,
+                          err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -440,7 +443,8 @@ static void test_create_resume(void)
     check(store_count(s) == 40, "refused appends add nothing");
 
     /* a second writer, even in this process, is kept out by the lock */
-    store *second = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    store *second =
+        store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(second == NULL && strstr(err, "another process"),
           "a second writer of the same file is refused: %s", err);
     store_close(second);
@@ -464,9 +468,20 @@ static void test_create_resume(void)
     check(read_root_text(path, "created", text, sizeof(text)) == 0 && strlen(text) == 20 &&
               text[4] == '-' && text[10] == 'T' && text[19] == 'Z',
           "created is ISO 8601 UTC: %s", text);
+    check(read_root_text(path, "blas_core", text, sizeof(text)) == 0 &&
+              strcmp(text, TEST_BLAS.core) == 0,
+          "blas_core attribute: %s", text);
+    check(read_root_text(path, "blas_config", text, sizeof(text)) == 0 &&
+              strcmp(text, TEST_BLAS.config) == 0,
+          "blas_config attribute: %s", text);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double gflops = 0;
+    hid_t attribute = H5Aopen(file, "sgemm_gflops", H5P_DEFAULT);
+    H5Aread(attribute, H5T_NATIVE_DOUBLE, &gflops);
+    H5Aclose(attribute);
+    check(gflops == TEST_BLAS.sgemm_gflops, "sgemm_gflops attribute: %g", gflops);
     int schema = 0;
-    hid_t attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
+    attribute = H5Aopen(file, "schema_version", H5P_DEFAULT);
     H5Aread(attribute, H5T_NATIVE_INT, &schema);
     H5Aclose(attribute);
     check(schema == RESULTS_SCHEMA_VERSION, "schema_version is %d: %d", RESULTS_SCHEMA_VERSION,
@@ -508,7 +523,7 @@ static void test_create_resume(void)
     H5Fclose(file);
 
     /* resume: same plan, the runs are known, and appends continue after them */
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", 0, err,
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS, 0, err,
                    sizeof(err));
     check(s != NULL, "resume %s: %s", path, s ? "" : err);
     if (!s)
@@ -556,7 +571,8 @@ static void test_refuse_force(void)
     file_path(path, sizeof(path), "refuse.h5");
     remove_store_files(path);
     static test_run runs[12];
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "first", "0.1.0", 0, err, sizeof(err));
+    store *s =
+        store_open(path, PLAN_TEXT, PLAN_HASH, "first", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -565,7 +581,8 @@ static void test_refuse_force(void)
 
     long size_before, size_after;
     uint64_t before = file_checksum(path, &size_before);
-    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", 0, err, sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, 0, err,
+                   sizeof(err));
     check(s == NULL, "another plan's hash is refused");
     store_close(s);
     check(strstr(err, "0123456789abcdef") && strstr(err, "fedcba9876543210"),
@@ -574,7 +591,8 @@ static void test_refuse_force(void)
     check(size_before > 0 && before == after && size_before == size_after,
           "a refused file is byte for byte unchanged (%ld -> %ld bytes)", size_before, size_after);
 
-    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", 1, err, sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, 1, err,
+                   sizeof(err));
     check(s != NULL, "force accepts another plan: %s", s ? "" : err);
     if (!s)
         return;
@@ -591,7 +609,8 @@ static void test_refuse_force(void)
     if (read_file(path, &f) == 0)
         check_contents("after force", &f, runs, 12);
     free_file(&f);
-    s = store_open(path, "other plan", OTHER_HASH, "third", "0.1.0", 0, err, sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "third", "0.1.0", &TEST_BLAS, 0, err,
+                   sizeof(err));
     check(s != NULL && store_count(s) == 12, "the forced plan then resumes without force: %s",
           s ? "" : err);
     store_close(s);
@@ -604,7 +623,7 @@ static void test_refuse_force(void)
     fputs("not an HDF5 file\n", text_file);
     fclose(text_file);
     before = file_checksum(other, &size_before);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
     check(s == NULL && strstr(err, other), "a file that is not HDF5 is refused: %s", err);
     store_close(s);
     after = file_checksum(other, &size_after);
@@ -617,7 +636,7 @@ static void test_refuse_force(void)
     hid_t file = H5Fcreate(other, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Fclose(file);
     before = file_checksum(other, &size_before);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
     check(s == NULL && strstr(err, "not a scalesweep results file"),
           "an HDF5 file without schema_version is refused: %s", err);
     store_close(s);
@@ -633,7 +652,7 @@ static void test_refuse_force(void)
         snprintf(want, sizeof want, "schema version %d", old_schema);
         file_path(other, sizeof(other), name);
         remove_store_files(other);
-        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
         check(s != NULL, "create %s: %s", other, s ? "" : err);
         store_close(s);
         file = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -642,7 +661,7 @@ static void test_refuse_force(void)
         H5Aclose(attribute);
         H5Fclose(file);
         before = file_checksum(other, &size_before);
-        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 1, err, sizeof(err));
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
         check(s == NULL && strstr(err, want) && strstr(err, "scalesweep fit still reads"),
               "a schema %d file is refused, saying the fit still reads it: %s", old_schema, err);
         store_close(s);
@@ -668,7 +687,8 @@ static void test_crash(void)
     pid_t child = fork();
     if (child == 0) {
         /* the child writes and dies: no store_close, no exit handlers */
-        store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+        store *s =
+            store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
         if (!s) {
             fprintf(stderr, "child: %s\n", err);
             _exit(2);
@@ -712,7 +732,7 @@ static void test_crash(void)
 
     long size_before, size_after;
     uint64_t before = file_checksum(path, &size_before);
-    store *s = store_open(path, "other", OTHER_HASH, "", "0.1.0", 0, err, sizeof(err));
+    store *s = store_open(path, "other", OTHER_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s == NULL && strstr(err, "fedcba9876543210"), "another plan is refused on a crashed "
           "file too: %s", err);
     store_close(s);
@@ -720,7 +740,7 @@ static void test_crash(void)
     check(before == after && size_before == size_after,
           "the refused crashed file is byte for byte unchanged");
 
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "the crashed file resumes: %s", s ? "" : err);
     if (!s)
         return;
@@ -756,7 +776,7 @@ static void test_orphan_curve(void)
     file_path(path, sizeof(path), "orphan.h5");
     remove_store_files(path);
     static test_run runs[5];
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -803,7 +823,7 @@ static void test_orphan_curve(void)
     H5Fclose(file);
     check(ok, "wrote an orphan curve and an unwritten row");
 
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "resume with an orphan curve: %s", s ? "" : err);
     if (!s)
         return;
@@ -903,7 +923,7 @@ static void test_swmr_reader(void)
     close(to_reader[0]);
     close(to_writer[1]);
 
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     int rounds_ok = 0;
     if (s) {
@@ -943,7 +963,7 @@ static void test_rate(void)
     file_path(path, sizeof(path), "rate.h5");
     remove_store_files(path);
     enum { RUNS = 10000, POINTS = 10 };
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;

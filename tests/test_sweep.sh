@@ -132,6 +132,40 @@ check "transformer sweep: h5py checks" valid t3/tiny.h5 12
 for n in 1 2 8; do
     check "transformers: $n ranks = 3 ranks, bit for bit" same t3/tiny.h5 "t$n/tiny.h5"
 done
+# the kernels: scalesweep corrects OpenBLAS's fallback on a CPU it does not know (blas_core.h)
+"$bin" --version > version.txt
+check "--version names the OpenBLAS core, how it was chosen and an sgemm rate" \
+    grep -Eq "^OpenBLAS core [A-Za-z0-9_]+ \((chosen by OpenBLAS|OPENBLAS_CORETYPE (from the environment|set by scalesweep))\), sgemm 512\^3 on one thread [0-9.]+ GFLOP/s; OpenBLAS " version.txt
+OPENBLAS_CORETYPE=Prescott "$bin" --version > prescott.txt 2>&1
+check "an OPENBLAS_CORETYPE in the environment is kept, silently" \
+    grep -qx "OpenBLAS core Prescott (OPENBLAS_CORETYPE from the environment), .*" <(sed -n 2p prescott.txt)
+check "trained runs record a BLAS core that is no fallback for this CPU, unless the environment chose it" "$python" - t3/tiny.h5 <<'PY'
+import os
+import sys
+
+import h5py
+
+LEVELS = {"prescott": 0, "nehalem": 0, "core2": 0, "penryn": 0, "atom": 0, "sandybridge": 1,
+          "bulldozer": 1, "piledriver": 1, "steamroller": 1, "excavator": 1, "haswell": 2,
+          "zen": 2, "skylakex": 3, "cooperlake": 3, "sapphirerapids": 3}
+flags = set()
+for line in open("/proc/cpuinfo"):
+    if line.startswith("flags"):
+        flags = set(line.split(":", 1)[1].split())
+        break
+best = 3 if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags else \
+    2 if {"avx2", "fma"} <= flags else 0
+with h5py.File(sys.argv[1], "r") as f:
+    cores = {c.decode() for c in f["runs"]["blas_core"]}
+    root = f.attrs["blas_core"]
+    root = root.decode() if isinstance(root, bytes) else root
+assert len(cores) == 1 and root in cores, (cores, root)
+core = cores.pop()
+if "OPENBLAS_CORETYPE" in os.environ:
+    print("OPENBLAS_CORETYPE is set: the environment chose", core)
+else:
+    assert LEVELS.get(core.lower(), -1) >= best, (core, best)
+PY
 check "transformers on 8 ranks: some runs trained wide" "$python" -c "
 import h5py
 assert h5py.File('t8/tiny.h5', 'r')['runs']['ranks'].max() > 1"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "assertion.h"
+#include "blas_core.h"
 #include "checkpoint_folder.h"
 #include "clock.h"
 #include "corpus.h"
@@ -275,6 +276,7 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     if (gethostname(row->host, sizeof row->host) != 0)
         snprintf(row->host, sizeof row->host, "unknown");
     row->host[sizeof row->host - 1] = '\0';
+    snprintf(row->blas_core, sizeof row->blas_core, "%s", blas_core_name());
 }
 
 void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason, results_run *row)
@@ -309,11 +311,52 @@ static int emit_new_points(const trainer *t, const void *state, int64_t index, r
 }
 
 /* What the members of a run agree on between steps (train_group either). */
-enum { AGREE_INTERRUPT = 1, AGREE_LOST = 2, AGREE_FAILED = 4 };
+enum { AGREE_INTERRUPT = 1, AGREE_LOST = 2, AGREE_FAILED = 4, AGREE_ENDED = 8 };
 
 static int agree(train_group *group, int flags)
 {
     return group ? group->either(group, flags) : flags;
+}
+
+/* Starts the run on every member from one state: from the checkpoint, unless a member could
+ * not continue it (then all start afresh), or afresh. NULL on every member, with err, when a
+ * member could not start it at all. */
+static void *start_together(const trainer *t, runner *r, const plan_run *run, train_group *group,
+                            const char *checkpoint, char *err, size_t errlen)
+{
+    const plan *p = r->p;
+    const corpus *data = r->have_data ? &r->data : NULL;
+    void *state = NULL;
+    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data)
+        snprintf(err, errlen, "the corpus could not be loaded on rank %d", r->rank);
+    else
+        state = t->start(p, run, data, checkpoint, r->rank, err, errlen);
+    if (group && !(group->either(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED)) {
+        /* one member that could not read the checkpoint, or read another one: afresh */
+        train_result at;
+        t->result(state, &at);
+        if (!group->same(group, at.steps)) {
+            if (group->rank == 0)
+                fprintf(stderr,
+                        "scalesweep: rank %d: the ranks of %s could not all continue "
+                        "it from %s; it starts afresh\n",
+                        r->rank, run->run_id, checkpoint);
+            t->stop(state);
+            state = t->start(p, run, data, NULL, r->rank, err, errlen);
+            if (group->either(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
+                if (state)
+                    t->stop(state);
+                state = NULL;
+            }
+        }
+    } else if (group) {
+        if (state)
+            t->stop(state);
+        state = NULL;
+    }
+    if (!state && !err[0])
+        snprintf(err, errlen, "another rank of its group could not start it");
+    return state;
 }
 
 int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_atomic_t *interrupt,
@@ -326,36 +369,35 @@ int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_at
     const int width = group ? group->size : 1;
     char err[512], path[4200];
     err[0] = '\0';
-    void *state = NULL;
-    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data) {
-        snprintf(err, sizeof err, "the corpus could not be loaded on rank %d", r->rank);
-    } else {
-        if (t->save)
-            checkpoint_folder_path(p->output, run->run_id, ".ckpt", path, sizeof path);
-        state = t->start(p, run, r->have_data ? &r->data : NULL, t->save ? path : NULL, r->rank,
-                         err, sizeof err);
-    }
+    if (t->save)
+        checkpoint_folder_path(p->output, run->run_id, ".ckpt", path, sizeof path);
     /* a run that one member cannot start, none trains */
-    if (agree(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
-        if (state)
-            t->stop(state);
-        if (!err[0])
-            snprintf(err, sizeof err, "another rank of its group could not start it");
+    void *state = start_together(t, r, run, group, t->save ? path : NULL, err, sizeof err);
+    if (!state) {
         runner_failed_row(p, index, r->rank, err, row);
+        row->ranks = width;
         return 0;
     }
     t->join(state, group);
     int64_t sent = 0;
     int lost = leads && emit_new_points(t, state, index, emit, sink, &sent) != 0;
-    if (t->save)
+    /* the leader counts a crash of the run (every member would count the same one) */
+    if (t->save && leads)
         checkpoint_folder_watch_crashes(p->output, run->run_id);
     double last_save = clock_seconds();
     run_status status = RUN_RUNNING;
     for (;;) {
         int flags =
-            agree(group, (lost ? AGREE_LOST : 0) | (t->save && *interrupt ? AGREE_INTERRUPT : 0));
-        if (flags & AGREE_LOST || status != RUN_RUNNING) {
+            agree(group, (lost ? AGREE_LOST : 0) | (t->save && *interrupt ? AGREE_INTERRUPT : 0) |
+                             (status != RUN_RUNNING ? AGREE_ENDED : 0));
+        if (flags & (AGREE_LOST | AGREE_ENDED)) {
             lost = (flags & AGREE_LOST) != 0;
+            /* members end together; one that ended alone (out of memory) fails the run */
+            if (!lost && status == RUN_RUNNING) {
+                if (t->interrupt)
+                    t->interrupt(state);
+                status = RUN_FAILED;
+            }
             break;
         }
         if (flags & AGREE_INTERRUPT) {
@@ -379,7 +421,7 @@ int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_at
             last_save = clock_seconds();
         }
     }
-    if (t->save)
+    if (t->save && leads)
         checkpoint_folder_watch_crashes(p->output, NULL);
     if (lost) {
         runner_failed_row(p, index, r->rank,
@@ -389,8 +431,13 @@ int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_at
     } else {
         train_result result;
         t->result(state, &result);
+        if (result.status == RUN_RUNNING || result.status == RUN_INTERRUPTED) {
+            result.status = RUN_FAILED;
+            result.reason = "another rank of its group ended it early (out of memory)";
+        }
         result_row(p, index, &result, r->rank, width, row);
     }
+    row->ranks = width;
     t->join(state, NULL);
     t->stop(state);
     return 0;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "assertion.h"
+#include "blas_core.h"
 #include "clock.h"
 #include "checkpoint_folder.h"
 #include "exit_status.h"
@@ -290,14 +291,15 @@ static double cpu_seconds(void)
  * with their widths for `ranks` workers. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
  * was refused: another plan's, in use, not a results file; or no checkpoint folder can
  * be made beside it) or EXIT_FAILED (no memory for the queue). */
-static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks)
+static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks,
+                      const store_blas *blas)
 {
     memset(w, 0, sizeof *w);
     w->p = p;
     w->o = o;
     w->checkpoints = runner_keeps_checkpoints(p);
     char err[1024];
-    w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, o->force, err,
+    w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, blas, o->force, err,
                       sizeof err);
     if (!w->s) {
         fprintf(stderr, "scalesweep: %s\n", err);
@@ -693,8 +695,15 @@ static void print_summary(const sweep *w, int status, int size, double cpu_start
 static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_options *o)
 {
     double cpu_start = cpu_seconds();
+    /* the sweep's first line: the kernels it trains with (blas_core.h) */
+    const store_blas blas = {blas_core_name(), blas_core_config(), blas_sgemm_gflops()};
+    if (o->verbosity >= SCHED_NORMAL) {
+        char line[512];
+        blas_core_describe(line, sizeof line, blas.sgemm_gflops);
+        fprintf(stderr, "scalesweep: %s\n", line);
+    }
     sweep w;
-    const int opened = sweep_open(&w, p, o, size > 1 ? size - 1 : 1);
+    const int opened = sweep_open(&w, p, o, size > 1 ? size - 1 : 1, &blas);
     if (opened != EXIT_OK) {
         stop_workers(comm, size);
         return opened;

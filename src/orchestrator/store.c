@@ -467,7 +467,7 @@ fail:
 }
 
 store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
-                  const char *command_line, const char *version, int force,
+                  const char *command_line, const char *version, const store_blas *blas, int force,
                   char *err, size_t errlen)
 {
     store *s = calloc(1, sizeof(*s));
@@ -514,6 +514,18 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
         message_format(err, errlen, "%s: %s", path, strerror(errno));
         goto fail;
     }
+
+    /* the creator's BLAS (each row has its own run's core); attributes cannot be written once
+     * SWMR writing has started */
+    if (created && blas &&
+        (results_write_text(s->file, RESULTS_ATTR_BLAS_CORE, blas->core, STORE_PROGRAM, path, err,
+                            errlen) < 0 ||
+         results_write_text(s->file, RESULTS_ATTR_BLAS_CONFIG, blas->config, STORE_PROGRAM, path,
+                            err, errlen) < 0 ||
+         results_write_attribute(s->file, RESULTS_ATTR_SGEMM_GFLOPS, H5T_IEEE_F64LE,
+                                 H5T_NATIVE_DOUBLE, &blas->sgemm_gflops, 0, STORE_PROGRAM, path,
+                                 err, errlen) < 0))
+        goto fail;
 
     /* Rows packed in memory as in the file: on a little-endian machine the two types are
      * equal and HDF5 copies rows without converting them (a compound conversion costs a

@@ -19,14 +19,22 @@
 
 typedef struct store store;
 
+/* The BLAS of rank 0 of the sweep that creates the file: the root attributes blas_core,
+ * blas_config and sgemm_gflops (results_schema.h). */
+typedef struct {
+    const char *core, *config;
+    double sgemm_gflops;
+} store_blas;
+
 /* Creates the file, or opens an existing one to resume. An existing file whose
  * plan_hash differs is refused (err names both hashes) unless force is set, which
  * records the new plan's text, hash and command line in the file. A file left open by
- * a writer that died is recovered with every committed row. Starts SWMR writing.
+ * a writer that died is recovered with every committed row. blas (NULL: none) is written
+ * to the root of a file it creates. Starts SWMR writing.
  * Returns NULL with err on failure; a refused file is left byte for byte as it was.
  * Turns HDF5's automatic error printing off: the store reports errors itself. */
 store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
-                  const char *command_line, const char *version, int force,
+                  const char *command_line, const char *version, const store_blas *blas, int force,
                   char *err, size_t errlen);
 /* Number of rows in /runs, and whether a run id is among them. */
 int64_t store_count(const store *s);

@@ -47,6 +47,7 @@ const results_column results_run_columns[] = {
            "MPI rank that trained the run (the first of its ranks)"),
     COLUMN(results_run, ranks, RESULTS_INT32, "", "ranks that trained the run together, its width"),
     COLUMN(results_run, host, RESULTS_STRING, "", "host name of that rank"),
+    COLUMN(results_run, blas_core, RESULTS_STRING, "", "OpenBLAS core (kernels) of that rank"),
     COLUMN(results_run, curve_offset, RESULTS_INT64, "rows", "first row of this run in /curves"),
     COLUMN(results_run, curve_length, RESULTS_INT64, "rows",
            "number of rows of this run in /curves"),
@@ -80,7 +81,7 @@ const char results_curves_description[] =
 static const struct {
     const char *column;
     int version;
-} added_in[] = {{"config_id", 2}, {"ranks", 3}};
+} added_in[] = {{"config_id", 2}, {"ranks", 3}, {"blas_core", 4}};
 
 int results_version_has(int version, const char *column)
 {

@@ -21,10 +21,11 @@
 #include "results_hdf5.h"
 
 /* Version 2 added /runs config_id; version 3 /runs ranks, when runs became wide and their
- * gradients summed shard by shard (so a run's bits differ from a version-2 file's). Older
- * files are read (for version 1 the fit takes each run's configuration from the stored
- * plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 3
+ * gradients summed shard by shard (so a run's bits differ from a version-2 file's); version 4
+ * /runs blas_core and the root's BLAS attributes, when scalesweep began to choose OpenBLAS's
+ * kernels. Older files are read (for version 1 the fit takes each run's configuration from
+ * the stored plan) but never appended to. */
+#define RESULTS_SCHEMA_VERSION 4
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -39,6 +40,11 @@
 #define RESULTS_ATTR_PLAN_HASH "plan_hash"
 #define RESULTS_ATTR_COMMAND_LINE "command_line"
 #define RESULTS_ATTR_CREATED "created"
+/* Of rank 0 of the sweep that created the file (schema 4): OpenBLAS's core and configuration
+ * string, and a measured single-thread 512^3 sgemm in GFLOP/s. */
+#define RESULTS_ATTR_BLAS_CORE "blas_core"
+#define RESULTS_ATTR_BLAS_CONFIG "blas_config"
+#define RESULTS_ATTR_SGEMM_GFLOPS "sgemm_gflops"
 
 /* A row of /runs. */
 typedef struct {
@@ -67,6 +73,7 @@ typedef struct {
     int32_t rank;  /* the first (leading) rank of those that trained it */
     int32_t ranks; /* how many trained it together: its width (schema 3) */
     char host[64];
+    char blas_core[32];   /* the OpenBLAS core (kernels) of its leading rank (schema 4) */
     int64_t curve_offset; /* first row of this run in /curves */
     int64_t curve_length;
 } results_run;

@@ -275,6 +275,11 @@ check "a lone run under srun trained on both workers at once" /usr/bin/python3 -
 import h5py
 assert h5py.File('lone-slurm/lone.h5', 'r')['runs']['ranks'][0] == 2"
 check "a lone run: submitted = direct, bit for bit" same lone-direct/lone.h5 lone-slurm/lone.h5
+check "a lone run under srun ran on the BLAS kernels of the direct run (each rank corrects them before MPI_Init)" \
+    /usr/bin/python3 -c "
+import h5py
+a, b = (h5py.File(p + '/lone.h5', 'r') for p in ('lone-direct', 'lone-slurm'))
+assert a['runs']['blas_core'][0] == b['runs']['blas_core'][0], (a['runs']['blas_core'], b['runs']['blas_core'])"
 
 # ---- interruptions ----
 # SIGUSR1 to the batch shell (as the warning before the time limit comes) once 2 runs
