@@ -36,6 +36,7 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_vector.h>
 
+#include "dispatch.h"
 #include "fit_internal.h"
 
 /* glibc's libmvec has vector versions of exp and log, but math.h announces them only
@@ -244,7 +245,7 @@ static inline double huber(double r, double delta, double *slope)
 }
 
 /* The objective at p = (a, b, e, alpha, beta) and, if gradient is not NULL, its gradient. */
-static double objective(chinchilla_work *w, const double *p, double *gradient)
+SCALESWEEP_HOT static double objective(chinchilla_work *w, const double *p, double *gradient)
 {
     const fit_chinchilla_data *d = w->data;
     const double a = p[0], b = p[1], e = p[2], alpha = p[3], beta = p[4];

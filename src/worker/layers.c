@@ -4,10 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "fastmath.h"
 
-void encoder_forward(float *out, const uint8_t *inp, const float *wte, const float *wpe,
-                     int B, int T, int C)
+SCALESWEEP_HOT void encoder_forward(float *out, const uint8_t *inp, const float *wte,
+                                    const float *wpe, int B, int T, int C)
 {
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < T; t++) {
@@ -20,8 +21,8 @@ void encoder_forward(float *out, const uint8_t *inp, const float *wte, const flo
     }
 }
 
-void encoder_backward(float *dwte, float *dwpe, const float *dout, const uint8_t *inp,
-                      int B, int T, int C)
+SCALESWEEP_HOT void encoder_backward(float *dwte, float *dwpe, const float *dout,
+                                     const uint8_t *inp, int B, int T, int C)
 {
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < T; t++) {
@@ -36,8 +37,8 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const uint8_t
     }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
-                       const float *weight, const float *bias, int N, int C)
+SCALESWEEP_HOT void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                      const float *weight, const float *bias, int N, int C)
 {
     const float eps = 1e-5f;
     for (int i = 0; i < N; i++) {
@@ -63,9 +64,9 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
     }
 }
 
-void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                        const float *inp, const float *weight, const float *mean,
-                        const float *rstd, int N, int C)
+SCALESWEEP_HOT void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                       const float *inp, const float *weight, const float *mean,
+                                       const float *rstd, int N, int C)
 {
     for (int i = 0; i < N; i++) {
         const float *d = dout + (int64_t)i * C;
@@ -93,8 +94,8 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
     }
 }
 
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
-                    const float *residual, int N, int C, int OC)
+SCALESWEEP_HOT void matmul_forward(float *out, const float *inp, const float *weight,
+                                   const float *bias, const float *residual, int N, int C, int OC)
 {
     /* one pass sets out to residual + bias, then the product accumulates onto it */
     float beta = 1.0f;
@@ -118,8 +119,8 @@ void matmul_forward(float *out, const float *inp, const float *weight, const flo
                 1.0f, inp, C, weight, C, beta, out, OC);
 }
 
-void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                     const float *inp, const float *weight, int N, int C, int OC)
+SCALESWEEP_HOT void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                    const float *inp, const float *weight, int N, int C, int OC)
 {
     if (dinp) {
         /* dinp(N,C) += dout(N,OC) * weight(OC,C) */
@@ -143,7 +144,8 @@ void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dou
  * 5/8 of the full square's work. */
 #define ATTENTION_BLOCK 32
 
-void attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH)
+SCALESWEEP_HOT void attention_forward(float *out, float *att, const float *inp, int B, int T, int C,
+                                      int NH)
 {
     const int hs = C / NH;
     const int C3 = 3 * C;
@@ -188,8 +190,9 @@ void attention_forward(float *out, float *att, const float *inp, int B, int T, i
     }
 }
 
-void attention_backward(float *dinp, const float *dout, const float *inp, const float *att,
-                        float *scratch, int B, int T, int C, int NH)
+SCALESWEEP_HOT void attention_backward(float *dinp, const float *dout, const float *inp,
+                                       const float *att, float *scratch, int B, int T, int C,
+                                       int NH)
 {
     const int hs = C / NH;
     const int C3 = 3 * C;
@@ -240,7 +243,7 @@ void attention_backward(float *dinp, const float *dout, const float *inp, const 
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
 
-void gelu_forward(float *out, const float *inp, int64_t n)
+SCALESWEEP_HOT void gelu_forward(float *out, const float *inp, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
         float x = inp[i];
@@ -249,7 +252,7 @@ void gelu_forward(float *out, const float *inp, int64_t n)
     }
 }
 
-void gelu_backward(float *dinp, const float *inp, const float *dout, int64_t n)
+SCALESWEEP_HOT void gelu_backward(float *dinp, const float *inp, const float *dout, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
         float x = inp[i];
@@ -261,8 +264,8 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, int64_t n)
     }
 }
 
-double crossentropy_forward(float *losses, float *probs, const float *logits,
-                            const uint8_t *targets, int N, int V)
+SCALESWEEP_HOT double crossentropy_forward(float *losses, float *probs, const float *logits,
+                                           const uint8_t *targets, int N, int V)
 {
     double total = 0.0;
     for (int i = 0; i < N; i++) {
@@ -289,8 +292,8 @@ double crossentropy_forward(float *losses, float *probs, const float *logits,
     return total / N;
 }
 
-void crossentropy_backward(float *dlogits, const float *probs, const uint8_t *targets,
-                           float scale, int N, int V)
+SCALESWEEP_HOT void crossentropy_backward(float *dlogits, const float *probs,
+                                          const uint8_t *targets, float scale, int N, int V)
 {
     for (int i = 0; i < N; i++) {
         const float *p = probs + (int64_t)i * V;

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "dispatch.h"
+
 float optim_lr(const optim_config *c, int64_t step)
 {
     if (step < c->warmup_steps)
@@ -17,7 +19,7 @@ float optim_lr(const optim_config *c, int64_t step)
     return (float)(c->lr * ratio);
 }
 
-double optim_clip_gradients(model *m, float grad_clip)
+SCALESWEEP_HOT double optim_clip_gradients(model *m, float grad_clip)
 {
     const float *g = m->grads_memory;
     double sum = 0.0;
@@ -33,7 +35,7 @@ double optim_clip_gradients(model *m, float grad_clip)
     return norm;
 }
 
-void optim_adamw_update(model *m, const optim_config *c, float lr, int64_t t)
+SCALESWEEP_HOT void optim_adamw_update(model *m, const optim_config *c, float lr, int64_t t)
 {
     const float b1 = c->beta1, b2 = c->beta2;
     const float bias1 = 1.0f - powf(b1, (float)t);

@@ -8,6 +8,7 @@
 
 #include "assertion.h"
 #include "clock.h"
+#include "dispatch.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
 #define STREAM_WEIGHTS 0
@@ -272,7 +273,7 @@ static void share_values(train_run *run, double *values, int64_t n, int64_t chun
         run->group->share(run->group, values, n, chunk);
 }
 
-static void add_into(float *restrict sum, const float *restrict x, int64_t n)
+SCALESWEEP_HOT static void add_into(float *restrict sum, const float *restrict x, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         sum[i] += x[i];
