@@ -213,6 +213,15 @@ cd ..
 check "after kill and restart: every run once, identical to the uninterrupted sweep" same whole/kill.h5 killed/kill.h5
 check "after kill and restart: h5py checks" valid killed/kill.h5 12
 
+# session_ends SESSION SECONDS: waits until no process of that session is left; 0 if none is
+session_ends() {
+    for _ in $(seq $(($2 * 20))); do
+        pgrep -s "$1" > /dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # ---- SIGKILL of rank 0 alone: Open MPI ends the job; a restart completes it identically ----
 rank_pid() { # RANK PATTERN: the pid of that MPI rank among processes matching PATTERN
     for p in $(pgrep -f "$2"); do
@@ -229,11 +238,8 @@ for _ in $(seq 600); do
     sleep 0.05
 done
 kill -KILL "$(rank_pid 0 "$bin ../rank0.ini")"
-for _ in $(seq 200); do # Open MPI aborts the other ranks; give it ten seconds
-    pgrep -s "$leader" > /dev/null || break
-    sleep 0.05
-done
-check "killing rank 0 ends the whole job" test -z "$(pgrep -s "$leader")"
+# Open MPI aborts the other ranks; give it ten seconds
+check "killing rank 0 ends the whole job" session_ends "$leader" 10
 pkill -KILL -s "$leader" 2> /dev/null
 wait "$leader" 2> /dev/null
 sweep 3 ../rank0.ini
@@ -273,11 +279,7 @@ for _ in $(seq 600); do
 done
 check "the wide run wrote a checkpoint" ls wide.h5.checkpoints/*.ckpt
 kill -KILL "$(rank_pid 2 "$bin ../wide.ini")" # rank 2: the member that does not lead
-for _ in $(seq 300); do # Open MPI ends the job; give it fifteen seconds
-    pgrep -s "$leader" > /dev/null || break
-    sleep 0.05
-done
-check "killing a member of a wide run ends the job (no hang)" test -z "$(pgrep -s "$leader")"
+check "killing a member of a wide run ends the job (no hang)" session_ends "$leader" 15
 pkill -KILL -s "$leader" 2> /dev/null
 wait "$leader" 2> /dev/null
 check "the killed job left no row" test "$(rows wide.h5)" -eq 0

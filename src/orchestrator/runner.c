@@ -123,8 +123,7 @@ typedef struct {
     int64_t shown; /* 0 until its one step, then n_points */
     train_result result;
     double start;
-    double seconds_alone; /* what the time model gives: per width, synthetic_seconds */
-    const plan *p;
+    synthetic_time time; /* the plan's [synthetic] */
     const train_config *config;
     train_group *group;
 } synthetic_state;
@@ -145,7 +144,8 @@ static void *synthetic_start(const plan *p, const plan_run *run, const corpus *d
         return NULL;
     }
     s->start = start;
-    s->p = p;
+    s->time = (synthetic_time){p->synthetic_flops_per_second, p->synthetic_step_seconds,
+                               p->synthetic_width_efficiency};
     s->config = &run->config;
     return s;
 }
@@ -159,9 +159,7 @@ static void synthetic_join(void *state, train_group *group)
 static run_status synthetic_step(void *state)
 {
     synthetic_state *s = state;
-    const synthetic_time time = {s->p->synthetic_flops_per_second, s->p->synthetic_step_seconds,
-                                 s->p->synthetic_width_efficiency};
-    synthetic_wait(&time, s->config, s->group ? s->group->size : 1);
+    synthetic_wait(&s->time, s->config, s->group ? s->group->size : 1);
     if (s->group)
         s->group->either(s->group, 0); /* the members end together */
     s->shown = s->n_points;
@@ -318,41 +316,41 @@ static int agree(train_group *group, int flags)
     return group ? group->either(group, flags) : flags;
 }
 
-/* Starts the run on every member from one state: from the checkpoint, unless a member could
- * not continue it (then all start afresh), or afresh. NULL on every member, with err, when a
- * member could not start it at all. */
+/* Starts the run on this member; with a group, on every member or (when one cannot) on
+ * none: NULL everywhere then, with err. */
+static void *start_agreed(const trainer *t, runner *r, const plan_run *run, train_group *group,
+                          const char *checkpoint, char *err, size_t errlen)
+{
+    void *state = NULL;
+    if (plan_trainer_reads_corpus(r->p->trainer) && !r->have_data)
+        snprintf(err, errlen, "the corpus could not be loaded on rank %d", r->rank);
+    else
+        state =
+            t->start(r->p, run, r->have_data ? &r->data : NULL, checkpoint, r->rank, err, errlen);
+    if (agree(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
+        if (state)
+            t->stop(state);
+        return NULL;
+    }
+    return state;
+}
+
+/* Starts the run on every member from one state: from the checkpoint, unless the members
+ * could not all continue it (one could not read it, or read another one: then all start
+ * afresh), or afresh. NULL on every member, with err, when a member could not start it. */
 static void *start_together(const trainer *t, runner *r, const plan_run *run, train_group *group,
                             const char *checkpoint, char *err, size_t errlen)
 {
-    const plan *p = r->p;
-    const corpus *data = r->have_data ? &r->data : NULL;
-    void *state = NULL;
-    if (plan_trainer_reads_corpus(p->trainer) && !r->have_data)
-        snprintf(err, errlen, "the corpus could not be loaded on rank %d", r->rank);
-    else
-        state = t->start(p, run, data, checkpoint, r->rank, err, errlen);
-    if (group && !(group->either(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED)) {
-        /* one member that could not read the checkpoint, or read another one: afresh */
-        train_result at;
-        t->result(state, &at);
-        if (!group->same(group, at.steps)) {
-            if (group->rank == 0)
-                fprintf(stderr,
-                        "scalesweep: rank %d: the ranks of %s could not all continue "
-                        "it from %s; it starts afresh\n",
-                        r->rank, run->run_id, checkpoint);
-            t->stop(state);
-            state = t->start(p, run, data, NULL, r->rank, err, errlen);
-            if (group->either(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
-                if (state)
-                    t->stop(state);
-                state = NULL;
-            }
-        }
-    } else if (group) {
-        if (state)
-            t->stop(state);
-        state = NULL;
+    void *state = start_agreed(t, r, run, group, checkpoint, err, errlen);
+    train_result at;
+    if (state && group && (t->result(state, &at), !group->same(group, at.steps))) {
+        if (group->rank == 0)
+            fprintf(stderr,
+                    "scalesweep: rank %d: the ranks of %s could not all continue it from %s; it "
+                    "starts afresh\n",
+                    r->rank, run->run_id, checkpoint);
+        t->stop(state);
+        state = start_agreed(t, r, run, group, NULL, err, errlen);
     }
     if (!state && !err[0])
         snprintf(err, errlen, "another rank of its group could not start it");

@@ -409,6 +409,13 @@ typedef struct {
     int64_t *task; /* (2 + size) a TASK message */
 } workers;
 
+/* Rank r waits for a task. */
+static void set_free(workers *k, int r)
+{
+    k->free[r] = 1;
+    k->n_free++;
+}
+
 /* Starts what fits on the free ranks (schedule.h: the costliest run whose width fits, again
  * and again), each run on the lowest-numbered free ranks, its leader first; once nothing is
  * left to start (or a signal came), stops the free ranks. Returns 0, or -1 when MPI failed. */
@@ -515,8 +522,7 @@ static int run_workers(sweep *w, MPI_Comm comm, int size)
             } else if (message[1]) {
                 stopped++; /* a member of an interrupted run: it has stopped */
             } else {
-                k.free[r] = 1;
-                k.n_free++;
+                set_free(&k, r);
             }
         } else if (st.MPI_TAG == TAG_RESULT) {
             results_run row;
@@ -529,15 +535,13 @@ static int run_workers(sweep *w, MPI_Comm comm, int size)
             finish_run(w, k.current[r], &row, buffers[r].points, buffers[r].n_points);
             buffers[r].n_points = 0;
             k.current[r] = -1;
-            k.free[r] = 1;
-            k.n_free++;
+            set_free(&k, r);
         } else {
             if (TRY_MPI(MPI_Recv(NULL, 0, MPI_BYTE, r, st.MPI_TAG, comm, MPI_STATUS_IGNORE))) {
                 failed = 1;
                 break;
             }
-            k.free[r] = 1; /* READY */
-            k.n_free++;
+            set_free(&k, r); /* READY */
             ready++;
         }
         if (ready == size - 1 && dispatch(w, &k, comm, &stopped) != 0) {

@@ -41,10 +41,7 @@ static void tree_sum(train_group *tg, float *values, int64_t n)
             continue;
         SCALESWEEP_ASSERT(n <= g->received_n);
         receive_floats(g->received, n, rank + step, g->comm);
-        float *restrict sum = values;
-        const float *restrict right = g->received;
-        for (int64_t i = 0; i < n; i++)
-            sum[i] += right[i];
+        train_tree_add(values, g->received, n);
     }
     for (int64_t at = 0; at < n; at += PIECE) {
         int count = (int)(n - at < PIECE ? n - at : PIECE);
@@ -57,10 +54,10 @@ static void share(train_group *tg, double *values, int64_t n, int64_t chunk)
     wide_group *g = tg->context;
     SCALESWEEP_ASSERT(n <= PIECE);
     for (int m = 0; m < tg->size; m++) {
-        int64_t first = (int64_t)m * chunk < n ? (int64_t)m * chunk : n;
-        int64_t end = first + chunk < n ? first + chunk : n;
+        int64_t first, count;
+        train_slice(n, chunk, m, &first, &count);
         g->displacements[m] = (int)first;
-        g->counts[m] = (int)(end - first);
+        g->counts[m] = (int)count;
     }
     CHECK_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values, g->counts,
                              g->displacements, MPI_DOUBLE, g->comm));

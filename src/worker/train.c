@@ -257,13 +257,18 @@ static int member_count(const train_run *run)
     return run->group ? run->group->size : 1;
 }
 
-/* The items [*first, *first + *count) of n that this member takes, in chunks of chunk. */
+void train_slice(int64_t n, int64_t chunk, int member, int64_t *first, int64_t *count)
+{
+    int64_t start = (int64_t)member * chunk;
+    *first = start < n ? start : n;
+    *count = start + chunk < n ? chunk : n - *first;
+}
+
+/* The items of n that this member takes, in chunks of chunk. */
 static void member_slice(const train_run *run, int64_t n, int64_t chunk, int64_t *first,
                          int64_t *count)
 {
-    int64_t start = (int64_t)member_rank(run) * chunk;
-    *first = start < n ? start : n;
-    *count = start + chunk < n ? chunk : n - *first;
+    train_slice(n, chunk, member_rank(run), first, count);
 }
 
 /* Every member's items of values[0, n), in chunks of chunk, on every member. */
@@ -273,7 +278,7 @@ static void share_values(train_run *run, double *values, int64_t n, int64_t chun
         run->group->share(run->group, values, n, chunk);
 }
 
-SCALESWEEP_HOT static void add_into(float *restrict sum, const float *restrict x, int64_t n)
+SCALESWEEP_HOT void train_tree_add(float *restrict sum, const float *restrict x, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         sum[i] += x[i];
@@ -286,10 +291,10 @@ static void tree_push(train_run *run, int *depth)
     const int64_t n = run->model.num_params;
     int d = *depth;
     if (d > 0 && run->tree_level[d - 1] == 0) {
-        add_into(run->tree[d - 1], run->model.grads_memory, n);
+        train_tree_add(run->tree[d - 1], run->model.grads_memory, n);
         run->tree_level[d - 1] = 1;
         while (d >= 2 && run->tree_level[d - 2] == run->tree_level[d - 1]) {
-            add_into(run->tree[d - 2], run->tree[d - 1], n);
+            train_tree_add(run->tree[d - 2], run->tree[d - 1], n);
             run->tree_level[d - 2]++;
             d--;
         }
@@ -309,7 +314,7 @@ static void tree_fold(train_run *run, int depth)
     const int64_t n = run->model.num_params;
     SCALESWEEP_ASSERT(depth >= 1);
     for (int d = depth - 1; d >= 1; d--)
-        add_into(run->tree[d - 1], run->tree[d], n);
+        train_tree_add(run->tree[d - 1], run->tree[d], n);
     memcpy(run->model.grads_memory, run->tree[0], sizeof(float) * (size_t)n);
 }
 

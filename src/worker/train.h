@@ -65,6 +65,12 @@ typedef struct train_group {
 int train_shards_per_member(int batch, int width);
 /* The widest width a batch allows that is not above `width` (at least 1). */
 int train_width_at_most(int batch, int width);
+/* sum[i] += x[i]: the tree's one addition, the left operand first, within a member and across
+ * members alike. */
+void train_tree_add(float *restrict sum, const float *restrict x, int64_t n);
+/* The items [*first, *first + *count) of n that member takes when members take chunk each in
+ * turn (the last may take fewer, or none). */
+void train_slice(int64_t n, int64_t chunk, int member, int64_t *first, int64_t *count);
 
 typedef enum {
     RUN_RUNNING = 0,
