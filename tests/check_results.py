@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks a scalesweep results file (schema 4) the way a user reads it: with h5py, as a
+"""Checks a scalesweep results file (schema 5) the way a user reads it: with h5py, as a
 SWMR reader, so that it also works on a file a sweep is still writing.
 
     /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
@@ -8,7 +8,7 @@ Checks the root attributes, every column of /runs and /curves and its dtype, tha
 ids are unique 16-hex-digit strings, that the runs of one config_id differ in their seed
 and in nothing they were configured with, that each row's curve slice holds curve_length
 points of that run with increasing steps, tokens = step * batch * n_ctx and
-flops = 6 N tokens, that statuses are known, and (if pandas is installed) that the
+flops = 6 N tokens, that eval_seconds is a part of seconds, that statuses are known, and (if pandas is installed) that the
 table loads into a DataFrame. Ends with "check_results: N passed, M failed" and exits
 non-zero on any failure. Needs h5py and NumPy; pandas is optional.
 """
@@ -18,7 +18,7 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
@@ -28,7 +28,7 @@ RUN_COLUMNS = [
     ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
     ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
     ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
-    ("seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"), ("blas_core", "S32"),
+    ("seconds", "<f8"), ("eval_seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"), ("blas_core", "S32"),
     ("curve_offset", "<i8"), ("curve_length", "<i8"),
 ]
 CURVE_COLUMNS = [
@@ -132,6 +132,11 @@ def check_file(c, path, expected_runs):
     flops = 6.0 * runs["n_params"].astype(np.float64) * runs["tokens"].astype(np.float64)
     wrong = np.flatnonzero(np.abs(runs["flops"] - flops) > 1e-12 * np.abs(flops))
     c.check(wrong.size == 0, f"{wrong.size} rows have flops != 6 N D, first row "
+            f"{wrong[:1].tolist()}")
+
+    # evaluation's time is a part of the run's
+    wrong = np.flatnonzero(~((runs["eval_seconds"] >= 0) & (runs["eval_seconds"] <= runs["seconds"])))
+    c.check(wrong.size == 0, f"{wrong.size} rows have eval_seconds outside [0, seconds], first row "
             f"{wrong[:1].tolist()}")
 
     # each row's curve slice

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 # Columns that describe where and how fast a run went, not what it computed.
-CIRCUMSTANTIAL = {"seconds", "tokens_per_second", "rank", "ranks", "host", "curve_offset"}
+CIRCUMSTANTIAL = {"seconds", "eval_seconds", "tokens_per_second", "rank", "ranks", "host", "curve_offset"}
 
 
 def load(path):

@@ -450,7 +450,8 @@ static void test_defaults(void)
               strcmp(p.corpus, "data/brown") == 0 && p.test_fraction == 0.05 &&
               !p.allow_epochs && p.n_seeds == 1 && p.seeds[0] == 1,
           "defaults: [sweep] and [data]");
-    check(c->eval_tokens == 65536 && c->model.n_ctx == 128 && c->batch == 16 && p.lr_auto &&
+    check(c->eval_tokens == 8192 && c->evaluations == 10 && c->eval_spacing == TRAIN_EVAL_AUTO &&
+              c->eval_budget == 0.1 && c->model.n_ctx == 128 && c->batch == 16 && p.lr_auto &&
               c->final_lr_ratio == 0.1f && c->warmup_steps == -1 && c->weight_decay == 0.1f &&
               c->beta1 == 0.9f && c->beta2 == 0.95f && c->eps == 1e-8f && c->grad_clip == 1.0f &&
               c->eval_interval == 0 && c->patience == 0 && c->unique_tokens == 0 &&
@@ -460,8 +461,9 @@ static void test_defaults(void)
               p.laws == PLAN_LAWS_ALL && p.max_epochs == 10 && p.notes == NULL,
           "defaults: checkpoint_seconds, [fit]");
     /* A run id is part of every results file: it must not drift between versions, or
-     * resuming would retrain everything. Change this only with the canonical text. */
-    check(strcmp(p.runs[0].run_id, "2bcae2c2211fda70") == 0, "defaults: run id %s (golden value)",
+     * resuming would retrain everything. Change this only with the canonical text (version 2
+     * of it came with evaluation on spread windows, which changes every run's test loss). */
+    check(strcmp(p.runs[0].run_id, "19f2dacde13c95f7") == 0, "defaults: run id %s (golden value)",
           p.runs[0].run_id);
 
     /* formatting is not identity: a BOM, CRLF, comments and spacing change no id */
@@ -478,10 +480,12 @@ static void test_defaults(void)
         check(0, "defaults variant: %s", err);
     }
     /* any setting changes the id */
-    static const char *const changes[] = {"[train]\nbeta1 = 0.85\n", "[data]\ncorpus = other\n",
-                                          "[sweep]\ntrainer = synthetic\n",
-                                          "[data]\neval_tokens = 32768\n", "[train]\nlr = 1e-3\n",
-                                          "[train]\npatience = 1\n"};
+    static const char *const changes[] = {
+        "[train]\nbeta1 = 0.85\n",        "[data]\ncorpus = other\n",
+        "[sweep]\ntrainer = synthetic\n", "[data]\neval_tokens = 32768\n",
+        "[train]\nlr = 1e-3\n",           "[train]\npatience = 1\n",
+        "[train]\nevaluations = 5\n",     "[train]\neval_spacing = linear\n",
+        "[train]\neval_budget = 0.2\n"};
     for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
         size_t length = strlen(p.text) + strlen(changes[i]) + 1;
         char *text = malloc(length);
@@ -596,6 +600,24 @@ static void test_jobs(const char *jobs_dir)
             int env = plan_check_environment(&p, err, sizeof err);
             check(env == 0, "%s: environment: %s", path, err);
         }
+        /* lean evaluation: no job's run spends more than 10% of its training FLOPs on
+         * evaluation, the one at its last step included (eval_tokens whole windows; Brown's
+         * test text holds every job's) */
+        double worst = 0.0;
+        for (int64_t r = 0; r < p.n_runs; r++) {
+            const train_config *c = &p.runs[r].config;
+            const int64_t total = train_total_steps(c);
+            const int64_t eval_tokens = c->eval_tokens / c->model.n_ctx * c->model.n_ctx;
+            const double share = (double)train_eval_count(c, total, eval_tokens) *
+                                 model_flops_per_token_forward(&c->model) * (double)eval_tokens /
+                                 (model_flops_per_token(&c->model) * (double)total *
+                                  (double)c->batch * (double)c->model.n_ctx);
+            worst = share > worst ? share : worst;
+        }
+        check(worst <= 0.1, "%s: evaluation costs at most 10%% of a run's training FLOPs (%.1f%%)",
+              path, 100.0 * worst);
+        printf("test_plan: %-20s evaluation at most %4.1f%% of a run's training FLOPs\n", names[i],
+               100.0 * worst);
         plan_free(&p);
     }
     free_names(names, n);

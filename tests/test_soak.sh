@@ -28,8 +28,13 @@ lr = 3e-3
 checkpoint_seconds = 1
 PLAN
 mkdir whole soak
+started=$(date +%s.%N)
 (cd whole && mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet --no-fit 2> /dev/null)
 check "the uninterrupted sweep exits 0" test $? -eq 0
+# Each round lets the sweep run for a random time before the kill, up to an eighth of the
+# uninterrupted sweep's time (at least 0.6 s), from half of that: ten rounds then land ten
+# kills mid-sweep on a fast machine as on a slow one.
+longest=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { t = (e - s) / 8; print t > 0.6 ? t : 0.6 }')
 
 cd soak
 # the reader: reads the table again and again, checking each row against its curve
@@ -65,7 +70,7 @@ while [ "$kills" -lt 10 ] && [ "$round" -lt 20 ] && [ "$(rows soak.h5)" -lt 20 ]
     round=$((round + 1))
     setsid mpirun --oversubscribe -n 3 "$bin" ../soak.ini --quiet --no-fit > /dev/null 2>&1 &
     leader=$!
-    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 1.0 + 1.5 * r / 32767 }')"
+    sleep "$(awk -v r="$RANDOM" -v b="$longest" 'BEGIN { printf "%.2f", b * (0.5 + 0.5 * r / 32767) }')"
     if kill -0 "$leader" 2> /dev/null; then
         pkill -KILL -s "$leader"
         kills=$((kills + 1))

@@ -253,6 +253,145 @@ static void test_schedule(void)
     check(monotone, "decay never rises");
 }
 
+/* Every evaluation step of a run, by train_eval_next from 0 to the last step. */
+static int64_t eval_steps(const train_config *c, int64_t total, int64_t eval_tokens, int64_t *out,
+                          int64_t cap)
+{
+    int64_t n = 0, step = 0;
+    while (step < total && n < cap) {
+        int64_t next = train_eval_next(c, total, eval_tokens, step);
+        if (next <= step)
+            return -1; /* not rising: a broken schedule */
+        out[n++] = step = next;
+    }
+    return n;
+}
+
+static void test_eval_schedule(void)
+{
+    train_config c;
+    train_config_defaults(&c);
+    c.model = (model_config){2, 64, 2, 64};
+    c.batch = 16;
+    c.tokens = 195 * 1024;
+    int64_t steps[4096];
+    /* 195 steps on the default 8192 held-out tokens: the budget (10% of 6ND against 2N per
+     * held-out token) allows floor(0.1 * 3 * 199680 / 8192) = 7 evaluations, log-spaced:
+     * round(195^(k/7)) */
+    const int64_t want[] = {2, 5, 10, 20, 43, 92, 195};
+    int64_t n = eval_steps(&c, 195, 8192, steps, 4096);
+    int same = n == 7 && train_eval_count(&c, 195, 8192) == 7;
+    for (int64_t i = 0; same && i < n; i++)
+        same = steps[i] == want[i];
+    check(same, "195 steps: 7 log-spaced evaluations at 2, 5, 10, 20, 43, 92, 195 (%lld)",
+          (long long)n);
+
+    /* a long run makes its 10, a constant ratio apart */
+    c.tokens = 100000LL * 1024;
+    n = eval_steps(&c, 100000, 8192, steps, 4096);
+    const int64_t decades[] = {3, 10, 32, 100, 316, 1000, 3162, 10000, 31623, 100000};
+    int even_in_log = n == 10;
+    for (int64_t i = 0; even_in_log && i < n; i++)
+        even_in_log = steps[i] == decades[i];
+    check(even_in_log, "100000 steps: 10 evaluations at round(10^(k/2))");
+
+    /* with patience (spacing auto) they are evenly spaced: early stopping compares them */
+    c.patience = 3;
+    n = eval_steps(&c, 100000, 8192, steps, 4096);
+    int evenly = n == 10;
+    for (int64_t i = 0; evenly && i < n; i++)
+        evenly = steps[i] == 10000 * (i + 1);
+    check(evenly, "with patience: every 10000 steps (%lld evaluations)", (long long)n);
+    c.patience = 0;
+
+    /* eval_interval: every K steps and the last, with no budget */
+    c.eval_interval = 30;
+    n = eval_steps(&c, 100, 1 << 20, steps, 4096);
+    check(n == 4 && steps[0] == 30 && steps[2] == 90 && steps[3] == 100 &&
+              train_eval_count(&c, 100, 1 << 20) == 4,
+          "eval_interval 30 of 100 steps: 30, 60, 90, 100");
+    c.eval_interval = 0;
+
+    /* the budget holds wherever more than the last evaluation is made, for any spacing, and
+     * the count matches the steps made */
+    rng_state rng;
+    rng_seed(&rng, 11, 0);
+    int within = 1, counted = 1;
+    for (int trial = 0; trial < 2000; trial++) {
+        c.batch = 1 + (int)rng_below(&rng, 32);
+        c.model.n_ctx = 16 << rng_below(&rng, 4);
+        int64_t total = 1 + (int64_t)rng_below(&rng, trial % 2 ? 3000 : 40);
+        c.tokens = total * c.batch * c.model.n_ctx;
+        c.evaluations = 1 + (int64_t)rng_below(&rng, 40);
+        c.eval_spacing = (int)rng_below(&rng, TRAIN_EVAL_SPACINGS);
+        c.eval_budget = 0.01 + 0.3 * rng_uniform(&rng);
+        int64_t eval_tokens = c.model.n_ctx * (1 + (int64_t)rng_below(&rng, 512));
+        int64_t made = eval_steps(&c, total, eval_tokens, steps, 4096);
+        counted &= made == train_eval_count(&c, total, eval_tokens) && made >= 1 &&
+                   made <= c.evaluations && steps[made - 1] == total;
+        double eval_flops = (double)made * model_flops_per_token_forward(&c.model) * eval_tokens;
+        double train_flops = model_flops_per_token(&c.model) * (double)c.tokens;
+        within &= made == 1 || eval_flops <= c.eval_budget * train_flops * (1 + 1e-12);
+    }
+    check(counted, "train_eval_count is the number of steps train_eval_next visits");
+    check(within, "evaluation stays within eval_budget of the training FLOPs");
+
+    /* a run too short for its budget still evaluates at its end */
+    c = small_config();
+    c.eval_interval = 0;
+    c.tokens = 3 * 4 * 32;
+    c.eval_tokens = 1 << 20;
+    check(train_eval_count(&c, 3, 1 << 20) == 1 && train_eval_next(&c, 3, 1 << 20, 0) == 3,
+          "over budget: one evaluation, at the last step");
+}
+
+/* The lean forward of evaluation against the training forward, window by window, and the
+ * held-out windows spread over the whole test text. */
+static void test_lean_evaluation(const corpus *data)
+{
+    train_config config = small_config();
+    config.eval_interval = 0;
+    config.eval_tokens = 40 * 32; /* 40 windows of 32: groups of 64 hold them all */
+    char err[256];
+    train_run run;
+    if (train_run_init(&run, &config, data, err, sizeof err) != 0) {
+        check(0, "init: %s", err);
+        return;
+    }
+    for (int i = 0; i < 5; i++)
+        train_run_step(&run);
+    /* the windows: from the start of the test text to its end, evenly apart */
+    const int64_t T = config.model.n_ctx, n = run.eval_windows, span = data->test_size - 1 - T;
+    double total = 0.0, worst = 0.0;
+    double *losses = malloc(sizeof(double) * (size_t)n);
+    const uint8_t **starts = malloc(sizeof *starts * (size_t)n);
+    for (int64_t w = 0; w < n; w++) {
+        starts[w] = data->test + (int64_t)floor((double)w * (double)span / (double)(n - 1));
+        double one = model_forward(&run.model, starts[w], starts[w] + 1, 1);
+        total += one;
+        losses[w] = one;
+    }
+    double evaluated = train_run_evaluate(&run);
+    check(n == 40 && close_enough(evaluated, total / (double)n, 1e-5, 0),
+          "held-out loss %.7f is the mean of the training forward over 40 spread windows (%.7f)",
+          evaluated, total / (double)n);
+    /* the lean forward in uneven groups: each window's loss as the training forward's */
+    model_eval e;
+    check(model_eval_init(&e, &config.model, 7) == 0, "lean forward of 7 windows allocated");
+    double lean[7];
+    for (int64_t w = 0; w < n; w += 7) {
+        int k = (int)(n - w < 7 ? n - w : 7);
+        model_evaluate(&run.model, &e, starts + w, k, lean);
+        for (int i = 0; i < k; i++)
+            worst = fmax(worst, fabs(lean[i] - losses[w + i]) / losses[w + i]);
+    }
+    check(worst < 1e-5, "lean forward in groups of 7 within %.1e of the training forward", worst);
+    model_eval_free(&e);
+    free(starts);
+    free(losses);
+    train_run_free(&run);
+}
+
 static void test_validation(const corpus *data)
 {
     train_config c = small_config();
@@ -308,6 +447,8 @@ int main(void)
     test_divergence(&data);
     test_early_stopping(&data);
     test_schedule();
+    test_eval_schedule();
+    test_lean_evaluation(&data);
     test_validation(&data);
     corpus_free(&data);
     return test_report("test_train");

@@ -268,6 +268,7 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     snprintf(row->status, sizeof row->status, "%s", run_status_name(result->status));
     snprintf(row->reason, sizeof row->reason, "%s", result->reason ? result->reason : "");
     row->seconds = result->seconds;
+    row->eval_seconds = result->eval_seconds;
     row->tokens_per_second = result->tokens_per_second;
     row->rank = rank;
     row->ranks = ranks;

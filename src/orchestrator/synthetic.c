@@ -7,19 +7,11 @@
 
 #include "rng.h"
 
-/* The run's steps, as the transformer would take them (train.c rounds the same way). */
-static int64_t total_steps(const train_config *c)
-{
-    const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
-    int64_t total = (int64_t)llround((double)c->tokens / (double)per_step);
-    return total < 1 ? 1 : total;
-}
-
 double synthetic_seconds(const synthetic_time *t, const train_config *c, int width)
 {
     if (!(t->flops_per_second > 0.0))
         return 0.0;
-    const int64_t steps = total_steps(c);
+    const int64_t steps = train_total_steps(c);
     const double tokens = (double)steps * (double)c->batch * (double)c->model.n_ctx;
     const double share = (double)train_shards_per_member(c->batch, width) / (double)c->batch;
     int doublings = 0;
@@ -52,10 +44,10 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
 {
     memset(r, 0, sizeof *r);
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
-    const int64_t total = total_steps(c);
-    int64_t interval = c->eval_interval > 0 ? c->eval_interval : total / 10;
-    interval = interval < 1 ? 1 : interval;
-    int64_t capacity = total / interval + 2;
+    const int64_t total = train_total_steps(c);
+    /* the transformer's schedule, on eval_tokens of held-out text (the stand-in has none) */
+    const int64_t eval_tokens = c->eval_tokens / c->model.n_ctx * c->model.n_ctx;
+    const int64_t capacity = train_eval_count(c, total, eval_tokens);
     curve_point *p = calloc((size_t)capacity, sizeof *p); /* zeroed padding: curves compare bytewise */
     if (!p)
         return -1;
@@ -68,7 +60,7 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
     r->reason = "trained to the end";
     r->best_test_loss = INFINITY;
     while (step < total) {
-        step = step + interval < total ? step + interval : total;
+        step = train_eval_next(c, total, eval_tokens, step);
         int64_t tokens = step * per_step;
         double law = synthetic_loss(n, (double)tokens);
         curve_point *q = &p[count++];

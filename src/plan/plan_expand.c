@@ -23,24 +23,27 @@
  * significant digits, which round-trip. The text without its seed line is the run's
  * configuration: config_id hashes it, run_id hashes the whole text. Changing this text
  * changes every run id, and so what resuming an old results file skips: keep it stable
- * (tests/test_plan.c holds a known id). Returns the length of the configuration part and
+ * (tests/test_plan.c holds a known id). Version 2: evaluations spread over the test text,
+ * on a schedule of their own (evaluations, eval_spacing, eval_budget). Returns the length of the configuration part and
  * *total that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
     int configuration =
         snprintf(out, size,
-                 "scalesweep run 1\n"
+                 "scalesweep run 2\n"
                  "trainer=%s\ncorpus=%s\ntest_fraction=%.17g\n"
                  "n_layer=%d\nd_model=%d\nn_head=%d\nn_ctx=%d\n"
                  "batch=%d\ntokens=%lld\nunique_tokens=%lld\n"
                  "lr=%.9g\nfinal_lr_ratio=%.9g\nwarmup_steps=%lld\nweight_decay=%.9g\n"
                  "beta1=%.9g\nbeta2=%.9g\neps=%.9g\ngrad_clip=%.9g\n"
+                 "evaluations=%lld\neval_spacing=%s\neval_budget=%.17g\n"
                  "eval_interval=%lld\neval_tokens=%lld\npatience=%d\n",
                  plan_trainer_name(p->trainer), p->corpus, p->test_fraction, c->model.n_layer,
                  c->model.d_model, c->model.n_head, c->model.n_ctx, c->batch, (long long)c->tokens,
                  (long long)c->unique_tokens, (double)c->lr, (double)c->final_lr_ratio,
                  (long long)c->warmup_steps, (double)c->weight_decay, (double)c->beta1,
-                 (double)c->beta2, (double)c->eps, (double)c->grad_clip,
+                 (double)c->beta2, (double)c->eps, (double)c->grad_clip, (long long)c->evaluations,
+                 train_eval_spacing_names[c->eval_spacing], c->eval_budget,
                  (long long)c->eval_interval, (long long)c->eval_tokens, c->patience);
     if (configuration < 0 || (size_t)configuration >= size)
         return -1;

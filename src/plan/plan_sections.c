@@ -251,17 +251,30 @@ static int read_train_settings(plan_state *s)
                              "%s is too small for a float", lr);
     }
     if (plan_get_float(s, KEY_TRAIN_FINAL_LR_RATIO, 0.0, 0, 1.0, 0, &c->final_lr_ratio) != 0 ||
-        plan_get_auto_count(s, KEY_TRAIN_WARMUP_STEPS, -1, 0, PLAN_MAX_TOKENS,
-                            &c->warmup_steps) != 0 ||
+        plan_get_auto_count(s, KEY_TRAIN_WARMUP_STEPS, -1, 0, PLAN_MAX_TOKENS, &c->warmup_steps) !=
+            0 ||
         plan_get_float(s, KEY_TRAIN_WEIGHT_DECAY, 0.0, 0, INFINITY, 0, &c->weight_decay) != 0 ||
         plan_get_float(s, KEY_TRAIN_BETA1, 0.0, 0, 1.0, 1, &c->beta1) != 0 ||
         plan_get_float(s, KEY_TRAIN_BETA2, 0.0, 0, 1.0, 1, &c->beta2) != 0 ||
         plan_get_float(s, KEY_TRAIN_EPS, 0.0, 1, 1.0, 0, &c->eps) != 0 ||
         plan_get_float(s, KEY_TRAIN_GRAD_CLIP, 0.0, 0, INFINITY, 0, &c->grad_clip) != 0 ||
-        plan_get_auto_count(s, KEY_TRAIN_EVAL_INTERVAL, 0, 1, PLAN_MAX_TOKENS,
-                            &c->eval_interval) != 0 ||
-        plan_get_int(s, KEY_TRAIN_PATIENCE, 0, 1000000, &c->patience) != 0)
+        plan_get_auto_count(s, KEY_TRAIN_EVAL_INTERVAL, 0, 1, PLAN_MAX_TOKENS, &c->eval_interval) !=
+            0 ||
+        plan_get_int(s, KEY_TRAIN_PATIENCE, 0, 1000000, &c->patience) != 0 ||
+        plan_get_count(s, KEY_TRAIN_EVALUATIONS, 1, 1000000, &c->evaluations) != 0 ||
+        plan_get_choice(s, KEY_TRAIN_EVAL_SPACING, train_eval_spacing_names, TRAIN_EVAL_SPACINGS,
+                        &c->eval_spacing) != 0 ||
+        plan_get_real(s, KEY_TRAIN_EVAL_BUDGET, 0.0, 1, 1e6, 0, &c->eval_budget) != 0)
         return -1;
+    /* every eval_interval steps is a schedule of its own: the keys of the other contradict it */
+    static const plan_key log_keys[] = {KEY_TRAIN_EVALUATIONS, KEY_TRAIN_EVAL_SPACING,
+                                        KEY_TRAIN_EVAL_BUDGET};
+    for (size_t i = 0; c->eval_interval > 0 && i < sizeof log_keys / sizeof *log_keys; i++)
+        if (plan_is_set(s, log_keys[i]))
+            return plan_fail(s, plan_line_of(s, log_keys[i]), log_keys[i],
+                             "is not used with eval_interval (line %d), which evaluates every "
+                             "eval_interval steps however many that is; set one or the other",
+                             plan_line_of(s, KEY_TRAIN_EVAL_INTERVAL));
     if (c->beta1 >= 1.0f || c->beta2 >= 1.0f) /* 0.9999999999 rounds to 1.0f */
         return plan_fail(s, plan_line_of(s, c->beta1 >= 1.0f ? KEY_TRAIN_BETA1 : KEY_TRAIN_BETA2),
                          c->beta1 >= 1.0f ? KEY_TRAIN_BETA1 : KEY_TRAIN_BETA2,

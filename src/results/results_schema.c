@@ -41,7 +41,9 @@ const results_column results_run_columns[] = {
            "1 if early stopping ended the run, else 0"),
     COLUMN(results_run, status, RESULTS_STRING, "", "ok, diverged, failed or interrupted"),
     COLUMN(results_run, reason, RESULTS_STRING, "", "why a run diverged or failed; empty when ok"),
-    COLUMN(results_run, seconds, RESULTS_FLOAT64, "s", "training wall time"),
+    COLUMN(results_run, seconds, RESULTS_FLOAT64, "s", "training wall time, evaluation included"),
+    COLUMN(results_run, eval_seconds, RESULTS_FLOAT64, "s",
+           "the part of seconds spent evaluating on held-out text"),
     COLUMN(results_run, tokens_per_second, RESULTS_FLOAT64, "tokens/s", "training throughput"),
     COLUMN(results_run, rank, RESULTS_INT32, "",
            "MPI rank that trained the run (the first of its ranks)"),
@@ -81,7 +83,7 @@ const char results_curves_description[] =
 static const struct {
     const char *column;
     int version;
-} added_in[] = {{"config_id", 2}, {"ranks", 3}, {"blas_core", 4}};
+} added_in[] = {{"config_id", 2}, {"ranks", 3}, {"blas_core", 4}, {"eval_seconds", 5}};
 
 int results_version_has(int version, const char *column)
 {

@@ -23,9 +23,11 @@
 /* Version 2 added /runs config_id; version 3 /runs ranks, when runs became wide and their
  * gradients summed shard by shard (so a run's bits differ from a version-2 file's); version 4
  * /runs blas_core and the root's BLAS attributes, when scalesweep began to choose OpenBLAS's
- * kernels. Older files are read (for version 1 the fit takes each run's configuration from
+ * kernels; version 5 /runs eval_seconds, when evaluation moved to windows spread over the test
+ * text on a log-spaced schedule (so the test losses of a version-4 file were measured on
+ * other text). Older files are read (for version 1 the fit takes each run's configuration from
  * the stored plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 4
+#define RESULTS_SCHEMA_VERSION 5
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -69,6 +71,7 @@ typedef struct {
     char status[16]; /* ok, diverged, failed, interrupted */
     char reason[160];
     double seconds;
+    double eval_seconds; /* the part of seconds spent evaluating (schema 5) */
     double tokens_per_second;
     int32_t rank;  /* the first (leading) rank of those that trained it */
     int32_t ranks; /* how many trained it together: its width (schema 3) */

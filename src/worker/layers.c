@@ -107,7 +107,8 @@ SCALESWEEP_HOT void matmul_forward(float *out, const float *inp, const float *we
                 o[j] = r[j] + bias[j];
         }
     } else if (residual) {
-        memcpy(out, residual, sizeof(float) * (size_t)N * OC);
+        if (residual != out)
+            memcpy(out, residual, sizeof(float) * (size_t)N * OC);
     } else if (bias) {
         for (int i = 0; i < N; i++)
             memcpy(out + (int64_t)i * OC, bias, sizeof(float) * OC);
@@ -264,6 +265,23 @@ SCALESWEEP_HOT void gelu_backward(float *dinp, const float *inp, const float *do
     }
 }
 
+/* -log softmax(l)[target] from the row's maximum and sum of exp(l - max): from the logits,
+ * not log(p), so it is exact even when p underflows. The one formula of the loss, for the
+ * training forward and the lean evaluation alike. */
+static inline float row_loss(const float *l, int target, float mx, float sum)
+{
+    return logf(sum) - (l[target] - mx);
+}
+
+static inline float row_max(const float *l, int V)
+{
+    float mx = l[0];
+#pragma omp simd reduction(max : mx)
+    for (int j = 1; j < V; j++)
+        mx = l[j] > mx ? l[j] : mx;
+    return mx;
+}
+
 SCALESWEEP_HOT double crossentropy_forward(float *losses, float *probs, const float *logits,
                                            const uint8_t *targets, int N, int V)
 {
@@ -271,10 +289,7 @@ SCALESWEEP_HOT double crossentropy_forward(float *losses, float *probs, const fl
     for (int i = 0; i < N; i++) {
         const float *l = logits + (int64_t)i * V;
         float *p = probs + (int64_t)i * V;
-        float mx = l[0];
-        #pragma omp simd reduction(max : mx)
-        for (int j = 1; j < V; j++)
-            mx = l[j] > mx ? l[j] : mx;
+        float mx = row_max(l, V);
         float sum = 0.0f;
         #pragma omp simd reduction(+ : sum)
         for (int j = 0; j < V; j++) {
@@ -284,12 +299,25 @@ SCALESWEEP_HOT double crossentropy_forward(float *losses, float *probs, const fl
         float inv = 1.0f / sum;
         for (int j = 0; j < V; j++)
             p[j] *= inv;
-        /* from the logits, not log(p): exact even when p underflows */
-        float loss = logf(sum) - (l[targets[i]] - mx);
+        float loss = row_loss(l, targets[i], mx, sum);
         losses[i] = loss;
         total += loss;
     }
     return total / N;
+}
+
+SCALESWEEP_HOT void crossentropy_losses(float *losses, const float *logits, const uint8_t *targets,
+                                        int N, int V)
+{
+    for (int i = 0; i < N; i++) {
+        const float *l = logits + (int64_t)i * V;
+        float mx = row_max(l, V);
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < V; j++)
+            sum += fast_expf(l[j] - mx);
+        losses[i] = row_loss(l, targets[i], mx, sum);
+    }
 }
 
 SCALESWEEP_HOT void crossentropy_backward(float *dlogits, const float *probs,

@@ -30,7 +30,8 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 
 /* out(N,OC) = residual(N,OC) + inp(N,C) * weight(OC,C)^T + bias(OC). The residual
  * connections add straight into the residual stream this way; bias and residual may be
- * NULL, and residual may not alias out. */
+ * NULL, and residual may be out itself (the stream updated in place) but no other part of
+ * it. */
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
                     const float *residual, int N, int C, int OC);
 /* dinp(N,C) += dout * weight; dweight(OC,C) += dout^T * inp; dbias(OC) += column sums.
@@ -57,6 +58,9 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, int64_t n);
  * Returns the mean loss, accumulated in double. */
 double crossentropy_forward(float *losses, float *probs, const float *logits,
                             const uint8_t *targets, int N, int V);
+/* losses(N) as crossentropy_forward computes them, without the probabilities: for
+ * evaluation, where nothing is kept for a backward pass. */
+void crossentropy_losses(float *losses, const float *logits, const uint8_t *targets, int N, int V);
 /* dlogits(N,V) = scale * (probs - onehot(targets)), written (not accumulated) so that it may
  * alias probs. scale is dL/dloss_i, 1/N for a mean loss. */
 void crossentropy_backward(float *dlogits, const float *probs, const uint8_t *targets,

@@ -87,6 +87,11 @@ double model_flops_per_token(const model_config *c)
     return 6.0 * (double)model_count_nonembedding(c);
 }
 
+double model_flops_per_token_forward(const model_config *c)
+{
+    return 2.0 * (double)model_count_nonembedding(c);
+}
+
 double model_flops_per_token_attention(const model_config *c)
 {
     return model_flops_per_token(c) + 6.0 * c->n_layer * (double)c->n_ctx * c->d_model;
@@ -373,4 +378,109 @@ void model_backward(model *m)
                            residual, p->ln1w + l * C, ln1_mean, ln1_rstd, (int)BT, C);
     }
     encoder_backward(g->wte, g->wpe, s->dresidual, m->inputs, B, T, C);
+}
+
+/* ---- the lean forward of evaluation ---- */
+
+#define EVAL_POSITIONS 2048
+#define EVAL_MAX_FLOATS ((int64_t)1 << 24)
+
+/* Floats per position of the lean forward: residual, ln, qkv, atty, fch, logits, losses,
+ * mean, rstd. */
+static int64_t eval_floats_per_position(const model_config *c)
+{
+    return 10 * (int64_t)c->d_model + MODEL_VOCAB + 3;
+}
+
+int model_eval_windows(const model_config *c)
+{
+    int64_t T = c->n_ctx;
+    int64_t by_positions = EVAL_POSITIONS / T;
+    int64_t by_memory = EVAL_MAX_FLOATS / (T * eval_floats_per_position(c));
+    int64_t w = by_positions < by_memory ? by_positions : by_memory;
+    return w < 1 ? 1 : (int)w;
+}
+
+int64_t model_eval_count_floats(const model_config *c, int windows)
+{
+    int64_t T = c->n_ctx;
+    /* the byte buffers, rounded up to floats */
+    return (int64_t)windows * T * eval_floats_per_position(c) + (int64_t)c->n_head * T * T +
+           ((int64_t)windows * T * 2 + 3) / 4;
+}
+
+int model_eval_init(model_eval *e, const model_config *c, int windows)
+{
+    memset(e, 0, sizeof *e);
+    const int64_t R = (int64_t)windows * c->n_ctx, C = c->d_model, T = c->n_ctx;
+    e->max_windows = windows;
+    e->memory = malloc(sizeof(float) *
+                       (size_t)(R * eval_floats_per_position(c) + (int64_t)c->n_head * T * T));
+    e->inputs = malloc((size_t)R);
+    e->targets = malloc((size_t)R);
+    if (!e->memory || !e->inputs || !e->targets) {
+        model_eval_free(e);
+        return -1;
+    }
+    float *next = e->memory;
+    float **fields[] = {&e->residual, &e->ln,     &e->qkv,  &e->atty, &e->fch,
+                        &e->logits,   &e->losses, &e->mean, &e->rstd, &e->att};
+    const int64_t sizes[] = {R * C,           R * C, R * 3 * C, R * C, R * 4 * C,
+                             R * MODEL_VOCAB, R,     R,         R,     (int64_t)c->n_head * T * T};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        *fields[i] = next;
+        next += sizes[i];
+    }
+    return 0;
+}
+
+void model_eval_free(model_eval *e)
+{
+    free(e->memory);
+    free(e->inputs);
+    free(e->targets);
+    memset(e, 0, sizeof *e);
+}
+
+void model_evaluate(const model *m, model_eval *e, const uint8_t *const *starts, int count,
+                    double *losses)
+{
+    const int L = m->config.n_layer, C = m->config.d_model, NH = m->config.n_head;
+    const int T = m->config.n_ctx, V = MODEL_VOCAB;
+    SCALESWEEP_ASSERT(count >= 1 && count <= e->max_windows);
+    const int R = count * T;
+    const model_params *p = &m->params;
+    for (int w = 0; w < count; w++) {
+        memcpy(e->inputs + (int64_t)w * T, starts[w], (size_t)T);
+        memcpy(e->targets + (int64_t)w * T, starts[w] + 1, (size_t)T);
+    }
+    encoder_forward(e->residual, e->inputs, p->wte, p->wpe, count, T, C);
+    for (int l = 0; l < L; l++) {
+        layernorm_forward(e->ln, e->mean, e->rstd, e->residual, p->ln1w + l * C, p->ln1b + l * C, R,
+                          C);
+        matmul_forward(e->qkv, e->ln, p->qkvw + (int64_t)l * 3 * C * C, p->qkvb + l * 3 * C, NULL,
+                       R, C, 3 * C);
+        for (int w = 0; w < count; w++)
+            attention_forward(e->atty + (int64_t)w * T * C, e->att, e->qkv + (int64_t)w * T * 3 * C,
+                              1, T, C, NH);
+        matmul_forward(e->residual, e->atty, p->attprojw + (int64_t)l * C * C, p->attprojb + l * C,
+                       e->residual, R, C, C);
+        layernorm_forward(e->ln, e->mean, e->rstd, e->residual, p->ln2w + l * C, p->ln2b + l * C, R,
+                          C);
+        matmul_forward(e->fch, e->ln, p->fcw + (int64_t)l * 4 * C * C, p->fcb + l * 4 * C, NULL, R,
+                       C, 4 * C);
+        gelu_forward(e->fch, e->fch, (int64_t)R * 4 * C);
+        matmul_forward(e->residual, e->fch, p->fcprojw + (int64_t)l * C * 4 * C, p->fcprojb + l * C,
+                       e->residual, R, 4 * C, C);
+    }
+    layernorm_forward(e->ln, e->mean, e->rstd, e->residual, p->lnfw, p->lnfb, R, C);
+    matmul_forward(e->logits, e->ln, p->wte, NULL, NULL, R, C, V);
+    crossentropy_losses(e->losses, e->logits, e->targets, R, V);
+    for (int w = 0; w < count; w++) {
+        /* as crossentropy_forward means a window's positions: summed in double */
+        double total = 0.0;
+        for (int t = 0; t < T; t++)
+            total += e->losses[(int64_t)w * T + t];
+        losses[w] = total / T;
+    }
 }

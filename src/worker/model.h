@@ -116,6 +116,8 @@ int64_t model_count_total(const model_config *config);
  * 6N + 6 n_layer n_ctx d_model. */
 double model_flops_per_token(const model_config *config);
 double model_flops_per_token_attention(const model_config *config);
+/* Forward-pass FLOPs per token, a third of training's: 2N (evaluation's cost). */
+double model_flops_per_token_forward(const model_config *config);
 /* Floats held by a model of max_batch sequences: params, grads, two moments, activations
  * and scratch. */
 int64_t model_count_floats(const model_config *config, int max_batch);
@@ -139,5 +141,40 @@ double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, in
 void model_zero_grad(model *m);
 /* Accumulates d(mean loss)/d(params) into m->grads. */
 void model_backward(model *m);
+
+/* A lean forward pass for evaluation: nothing is kept for a backward pass, only one layer's
+ * activations at a time, for several windows at once (larger matrix products than training's
+ * one sequence per shard). */
+typedef struct {
+    int max_windows; /* W */
+    float *memory;
+    float *residual;  /* (W, T, C) the residual stream, updated in place */
+    float *ln;        /* (W, T, C) a layernorm's output */
+    float *mean;      /* (W, T) */
+    float *rstd;      /* (W, T) */
+    float *qkv;       /* (W, T, 3C) */
+    float *atty;      /* (W, T, C) */
+    float *fch;       /* (W, T, 4C), GELU applied in place */
+    float *logits;    /* (W, T, V) */
+    float *losses;    /* (W, T) */
+    float *att;       /* (NH, T, T) one window's attention */
+    uint8_t *inputs;  /* (W, T) */
+    uint8_t *targets; /* (W, T) */
+} model_eval;
+
+/* Windows a lean forward takes at once for this configuration: 2048 positions' worth, fewer
+ * when their activations would pass 16M floats, at least one. A function of the
+ * configuration only, so that every process of a run groups the windows alike. */
+int model_eval_windows(const model_config *config);
+/* Floats a lean forward of up to `windows` windows holds. */
+int64_t model_eval_count_floats(const model_config *config, int windows);
+/* Returns 0, or -1 when out of memory. */
+int model_eval_init(model_eval *e, const model_config *config, int windows);
+void model_eval_free(model_eval *e);
+/* The mean loss (nats per token) of each of count <= max_windows windows: window i reads
+ * starts[i][0, T) as inputs and starts[i][1, T] as targets. The same loss as model_forward
+ * gives one window, up to the rounding of larger matrix products. */
+void model_evaluate(const model *m, model_eval *e, const uint8_t *const *starts, int count,
+                    double *losses);
 
 #endif

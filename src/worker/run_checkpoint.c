@@ -1,7 +1,7 @@
 /* A run's checkpoint: the worker's file format (train.h's train_checkpoint_*); a sweep keeps
  * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
  * The file (little-endian, this machine's float layout):
- *   magic "SSWCKPT1", then a sequence of 64-bit integers and doubles (the fields below,
+ *   magic "SSWCKPT2" (version 2: the evaluation schedule and its time), then a sequence of 64-bit integers and doubles (the fields below,
  *   in this order), the curve points, the parameters, both AdamW moments as float32, and
  *   last a 64-bit FNV-1a hash of every byte before it, which catches truncated files. */
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "hash.h"
 #include "train.h"
 
-static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '1'};
+static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '2'};
 
 typedef struct {
     FILE *file;
@@ -77,6 +77,9 @@ static void put_config(stream *s, const train_config *c)
     put_f64(s, c->beta2);
     put_f64(s, c->eps);
     put_f64(s, c->grad_clip);
+    put_i64(s, c->evaluations);
+    put_i64(s, c->eval_spacing);
+    put_f64(s, c->eval_budget);
     put_i64(s, c->eval_interval);
     put_i64(s, c->eval_tokens);
     put_i64(s, c->patience);
@@ -100,6 +103,9 @@ static void get_config(stream *s, train_config *c)
     c->beta2 = (float)get_f64(s);
     c->eps = (float)get_f64(s);
     c->grad_clip = (float)get_f64(s);
+    c->evaluations = get_i64(s);
+    c->eval_spacing = (int)get_i64(s);
+    c->eval_budget = get_f64(s);
     c->eval_interval = get_i64(s);
     c->eval_tokens = get_i64(s);
     c->patience = (int)get_i64(s);
@@ -116,7 +122,7 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
         return -1;
     }
     put(&s, magic, sizeof magic);
-    /* the run's resolved configuration: automatic warmup and eval interval are fixed */
+    /* the run's resolved configuration: an automatic warmup is fixed */
     put_config(&s, &run->config);
     put_i64(&s, (int64_t)corpus_fingerprint(run->data));
     put_i64(&s, run->step);
@@ -132,6 +138,7 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
     put_i64(&s, run->status);
     put(&s, run->reason, sizeof run->reason);
     put_f64(&s, run->seconds);
+    put_f64(&s, run->eval_seconds);
     put_i64(&s, run->curve_len);
     put(&s, run->curve, sizeof(curve_point) * (size_t)run->curve_len);
     const model *m = &run->model;
@@ -178,7 +185,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     char head[sizeof magic];
     get(&s, head, sizeof head);
     if (s.failed || memcmp(head, magic, sizeof magic) != 0) {
-        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 1)", path);
+        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 2)", path);
         fclose(s.file);
         return -1;
     }
@@ -216,6 +223,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     get(&s, run->reason, sizeof run->reason);
     run->reason[sizeof run->reason - 1] = '\0';
     run->seconds = get_f64(&s);
+    run->eval_seconds = get_f64(&s);
     int64_t curve_len = get_i64(&s);
     model *m = &run->model;
     if (s.failed || curve_len < 0 || curve_len > run->total_steps + 1 || run->step < 0 ||
@@ -250,8 +258,11 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
         goto fail;
     }
     fclose(s.file);
-    /* the window order of the current epoch is a function of (seed, epoch) */
+    /* the window order of the current epoch is a function of (seed, epoch), the next
+     * evaluation one of the step */
     train_run_shuffle_epoch(run);
+    run->next_eval = train_eval_next(&run->config, run->total_steps,
+                                     run->eval_windows * run->config.model.n_ctx, run->step);
     return 0;
 fail:
     fclose(s.file);

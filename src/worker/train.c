@@ -11,6 +11,7 @@
 #include "dispatch.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
+#define TRAIN_MAX_EVALUATIONS 1000000
 #define STREAM_WEIGHTS 0
 #define STREAM_EPOCH_BASE 1
 
@@ -44,8 +45,11 @@ void train_config_defaults(train_config *c)
     c->beta2 = 0.95f;
     c->eps = 1e-8f;
     c->grad_clip = 1.0f;
+    c->evaluations = 10;
+    c->eval_spacing = TRAIN_EVAL_AUTO;
+    c->eval_budget = 0.1;
     c->eval_interval = 0;
-    c->eval_tokens = 65536;
+    c->eval_tokens = 8192;
     c->patience = 0;
     c->seed = 1;
 }
@@ -77,6 +81,13 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return "grad_clip must not be negative";
     if (c->eval_interval < 0)
         return "eval_interval must not be negative";
+    if (c->evaluations < 1 || c->evaluations > TRAIN_MAX_EVALUATIONS)
+        return "evaluations must lie in [1, 1000000]";
+    if (c->eval_spacing != TRAIN_EVAL_AUTO && c->eval_spacing != TRAIN_EVAL_LOG &&
+        c->eval_spacing != TRAIN_EVAL_LINEAR)
+        return "eval_spacing must be auto, log or linear";
+    if (!(c->eval_budget > 0.0) || !isfinite(c->eval_budget))
+        return "eval_budget must be positive";
     if (c->patience < 0)
         return "patience must not be negative";
     if (data) {
@@ -91,6 +102,85 @@ const char *train_config_error(const train_config *c, const corpus *data)
             return "eval_tokens (or the held-out text) is shorter than one n_ctx window";
     }
     return NULL;
+}
+
+const char *const train_eval_spacing_names[TRAIN_EVAL_SPACINGS] = {"auto", "log", "linear"};
+
+int64_t train_total_steps(const train_config *c)
+{
+    const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
+    int64_t total = (int64_t)llround((double)c->tokens / (double)per_step);
+    return total < 1 ? 1 : total;
+}
+
+static int eval_spacing(const train_config *c)
+{
+    if (c->eval_spacing != TRAIN_EVAL_AUTO)
+        return c->eval_spacing;
+    return c->patience > 0 ? TRAIN_EVAL_LINEAR : TRAIN_EVAL_LOG;
+}
+
+/* The step of evaluation k of count (1-based; the last is total_steps): round(S^(k/count))
+ * when log-spaced (several k may share a step), floor(k S / count) when evenly spaced. */
+static int64_t eval_step(const train_config *c, int64_t total_steps, int64_t count, int64_t k)
+{
+    if (k >= count)
+        return total_steps;
+    if (eval_spacing(c) == TRAIN_EVAL_LINEAR)
+        return k * (total_steps / count) + k * (total_steps % count) / count;
+    int64_t step = llround(exp(log((double)total_steps) * (double)k / (double)count));
+    return step < 1 ? 1 : step > total_steps ? total_steps : step;
+}
+
+/* The evaluation slots k = 1..K of a run, before log spacing merges slots that round to
+ * one step: `evaluations`, at most what the budget allows and the steps, at least one. */
+static int64_t eval_slots(const train_config *c, int64_t total_steps, int64_t eval_tokens)
+{
+    const double trained = (double)total_steps * (double)c->batch * (double)c->model.n_ctx;
+    const double allowed = c->eval_budget * model_flops_per_token(&c->model) * trained /
+                           (model_flops_per_token_forward(&c->model) * (double)eval_tokens);
+    int64_t slots = c->evaluations;
+    if (allowed < (double)slots)
+        slots = allowed >= 1.0 ? (int64_t)allowed : 1;
+    return slots < total_steps ? slots : total_steps;
+}
+
+int64_t train_eval_count(const train_config *c, int64_t total_steps, int64_t eval_tokens)
+{
+    if (c->eval_interval > 0)
+        return (total_steps + c->eval_interval - 1) / c->eval_interval;
+    const int64_t slots = eval_slots(c, total_steps, eval_tokens);
+    if (eval_spacing(c) == TRAIN_EVAL_LINEAR)
+        return slots; /* floor(k S / K) rises strictly with k when K <= S */
+    int64_t distinct = 0, last = 0;
+    for (int64_t k = 1; k <= slots; k++) {
+        int64_t step = eval_step(c, total_steps, slots, k);
+        if (step > last) {
+            distinct++;
+            last = step;
+        }
+    }
+    return distinct;
+}
+
+int64_t train_eval_next(const train_config *c, int64_t total_steps, int64_t eval_tokens,
+                        int64_t step)
+{
+    if (c->eval_interval > 0) {
+        int64_t next = (step / c->eval_interval + 1) * c->eval_interval;
+        return next < total_steps ? next : total_steps;
+    }
+    /* the slots' steps rise with k: the first above `step`, by bisection */
+    const int64_t slots = eval_slots(c, total_steps, eval_tokens);
+    int64_t lo = 1, hi = slots;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (eval_step(c, total_steps, slots, mid) > step)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return eval_step(c, total_steps, slots, lo);
 }
 
 void train_run_shuffle_epoch(train_run *run)
@@ -113,7 +203,8 @@ static int tree_slots(int batch)
 
 int64_t train_count_floats(const train_config *c)
 {
-    return model_count_floats(&c->model, 1) + tree_slots(c->batch) * model_count_total(&c->model);
+    return model_count_floats(&c->model, 1) + tree_slots(c->batch) * model_count_total(&c->model) +
+           model_eval_count_floats(&c->model, model_eval_windows(&c->model));
 }
 
 /* Sets up everything but the weights and the progress state. */
@@ -130,9 +221,7 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->data = data;
     const int64_t T = config->model.n_ctx;
     run->tokens_per_step = (int64_t)config->batch * T;
-    run->total_steps = (int64_t)llround((double)config->tokens / (double)run->tokens_per_step);
-    if (run->total_steps < 1)
-        run->total_steps = 1;
+    run->total_steps = train_total_steps(config);
     run->pool_size = config->unique_tokens > 0 ? config->unique_tokens : data->train_size;
     run->num_windows = (run->pool_size - 1) / T;
     int64_t eval = config->eval_tokens < data->test_size - 1 ? config->eval_tokens
@@ -140,11 +229,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->eval_windows = eval / T;
     if (run->eval_windows > (int64_t)1 << 28) /* what one message shares among a group */
         run->eval_windows = (int64_t)1 << 28;
-    if (run->config.eval_interval == 0) {
-        run->config.eval_interval = run->total_steps / 10;
-        if (run->config.eval_interval < 1)
-            run->config.eval_interval = 1;
-    }
+    run->eval_count = train_eval_count(config, run->total_steps, run->eval_windows * T);
+    run->next_eval = train_eval_next(config, run->total_steps, run->eval_windows * T, 0);
     if (run->config.warmup_steps < 0)
         run->config.warmup_steps = (int64_t)llround(0.05 * (double)run->total_steps);
 
@@ -168,13 +254,16 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->targets = malloc((size_t)run->tokens_per_step);
     /* every point the schedule will make (up to 65,536; more are grown), so that no member of
      * a group runs out of memory alone in the middle of a run */
-    run->curve_cap = run->total_steps / run->config.eval_interval + 2;
-    if (run->curve_cap > 65536)
-        run->curve_cap = 65536;
+    run->curve_cap = run->eval_count < 65536 ? run->eval_count : 65536;
     run->curve = malloc(sizeof(curve_point) * (size_t)run->curve_cap);
     run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
     run->eval_losses =
         malloc(sizeof(double) * (size_t)(run->eval_windows > 0 ? run->eval_windows : 1));
+    int windows = model_eval_windows(&config->model);
+    if (windows > run->eval_windows)
+        windows = (int)run->eval_windows;
+    int eval_ok = model_eval_init(&run->eval, &config->model, windows) == 0;
+    run->eval_starts = malloc(sizeof *run->eval_starts * (size_t)windows);
     run->tree_slots = tree_slots(config->batch);
     run->tree = calloc((size_t)run->tree_slots, sizeof *run->tree);
     run->tree_level = calloc((size_t)run->tree_slots, sizeof *run->tree_level);
@@ -182,7 +271,7 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     for (int i = 0; tree_ok && i < run->tree_slots; i++)
         tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->model.num_params)) != NULL;
     if (!run->order || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
-        !run->eval_losses || !tree_ok) {
+        !run->eval_losses || !eval_ok || !run->eval_starts || !tree_ok) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the run");
         return -1;
@@ -214,6 +303,8 @@ void train_run_free(train_run *run)
     free(run->curve);
     free(run->shard_losses);
     free(run->eval_losses);
+    model_eval_free(&run->eval);
+    free(run->eval_starts);
     for (int i = 0; run->tree && i < run->tree_slots; i++)
         free(run->tree[i]);
     free(run->tree);
@@ -336,22 +427,39 @@ static void next_batch(train_run *run)
     }
 }
 
+/* The start of held-out window w of n: spread evenly over the test text, from its start to
+ * its end (n_ctx + 1 bytes each, never overlapping: n n_ctx < test size). */
+static const uint8_t *eval_window(const train_run *run, int64_t w)
+{
+    const int64_t T = run->config.model.n_ctx, n = run->eval_windows;
+    if (n == 1)
+        return run->data->test;
+    const int64_t span = run->data->test_size - 1 - T; /* the last start */
+    const int64_t q = span / (n - 1), r = span % (n - 1);
+    return run->data->test + w * q + w * r / (n - 1);
+}
+
 double train_run_evaluate(train_run *run)
 {
-    const int64_t T = run->config.model.n_ctx;
-    const int64_t n = run->eval_windows;
-    const int64_t chunk = (n + member_count(run) - 1) / member_count(run);
+    const double start = clock_seconds();
+    /* windows go through the lean forward in groups of G; each member takes whole groups,
+     * so that a window's group, and so its bits, never depend on the width */
+    const int64_t n = run->eval_windows, G = run->eval.max_windows;
+    const int64_t groups = (n + G - 1) / G;
+    const int64_t chunk = (groups + member_count(run) - 1) / member_count(run) * G;
     int64_t first, count;
     member_slice(run, n, chunk, &first, &count);
-    for (int64_t w = first; w < first + count; w++) {
-        /* consecutive windows of the test text: inputs and targets are views, no copy */
-        const uint8_t *start = run->data->test + w * T;
-        run->eval_losses[w] = model_forward(&run->model, start, start + 1, 1);
+    for (int64_t w = first; w < first + count; w += G) {
+        int k = (int)(first + count - w < G ? first + count - w : G);
+        for (int i = 0; i < k; i++)
+            run->eval_starts[i] = eval_window(run, w + i);
+        model_evaluate(&run->model, &run->eval, run->eval_starts, k, run->eval_losses + w);
     }
     share_values(run, run->eval_losses, n, chunk);
     double total = 0.0;
     for (int64_t w = 0; w < n; w++)
         total += run->eval_losses[w];
+    run->eval_seconds += clock_seconds() - start;
     return total / (double)n;
 }
 
@@ -439,7 +547,9 @@ run_status train_run_step(train_run *run)
     run->train_loss_count++;
 
     int last = run->step == run->total_steps;
-    if (last || run->step % run->config.eval_interval == 0) {
+    if (run->step >= run->next_eval) {
+        run->next_eval =
+            train_eval_next(&run->config, run->total_steps, run->eval_windows * T, run->step);
         float test_loss = (float)train_run_evaluate(run);
         add_curve_point(run, test_loss, lr);
         if (!isfinite(test_loss)) {
@@ -492,5 +602,6 @@ void train_run_result(const train_run *run, train_result *r)
     r->best_step = run->best_step;
     r->final_train_loss = run->last_train_loss;
     r->seconds = run->seconds;
+    r->eval_seconds = run->eval_seconds;
     r->tokens_per_second = run->seconds > 0.0 ? (double)r->tokens / run->seconds : 0.0;
 }

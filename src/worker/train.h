@@ -12,6 +12,13 @@
 #include "model.h"
 #include "optim.h"
 
+/* Where a run's evaluations fall: log-spaced steps (the L(C) frontier is read in log C),
+ * evenly spaced (early stopping compares evaluations a fixed number of steps apart), or
+ * auto: log-spaced, evenly spaced when patience is set. */
+enum { TRAIN_EVAL_AUTO = 0, TRAIN_EVAL_LOG, TRAIN_EVAL_LINEAR, TRAIN_EVAL_SPACINGS };
+/* "auto", "log", "linear", in that order */
+extern const char *const train_eval_spacing_names[TRAIN_EVAL_SPACINGS];
+
 typedef struct {
     model_config model;
     int batch;              /* sequences per step; tokens per step = batch * n_ctx */
@@ -24,8 +31,13 @@ typedef struct {
     float weight_decay;
     float beta1, beta2, eps;
     float grad_clip;        /* 0: no clipping */
-    int64_t eval_interval;  /* steps between evaluations; 0: ten per run (and always at the end) */
-    int64_t eval_tokens;    /* tokens of the held-out slice (the start of the test text) */
+    int64_t evaluations;    /* evaluations of a run (10), the last step always one of them */
+    int eval_spacing;       /* where they fall: TRAIN_EVAL_AUTO, _LOG or _LINEAR */
+    double eval_budget;     /* at most this share of the training FLOPs (0.1): fewer otherwise */
+    int64_t eval_interval;  /* > 0: every eval_interval steps and at the end instead, however
+                               many that is (evaluations, spacing and budget unused) */
+    int64_t eval_tokens;    /* tokens of the held-out slice: n_ctx windows spread evenly over
+                               the test text (8192) */
     int patience;           /* early stopping: evaluations without improvement; 0: off */
     uint64_t seed;
 } train_config;
@@ -104,6 +116,10 @@ typedef struct {
     uint8_t *inputs;        /* (B, T) */
     uint8_t *targets;       /* (B, T) */
     int64_t eval_windows;   /* held-out windows scored at each evaluation */
+    int64_t eval_count;     /* evaluations the run makes (train_eval_count) */
+    int64_t next_eval;      /* the step of the next one */
+    model_eval eval;        /* the lean forward's activations */
+    const uint8_t **eval_starts; /* (eval.max_windows) the windows of one lean forward */
     train_group *group;     /* the processes training this run together; NULL: alone */
     double *shard_losses;   /* (B) this step's loss of each shard */
     double *eval_losses;    /* (eval_windows) the loss of each held-out window */
@@ -126,6 +142,7 @@ typedef struct {
     run_status status;
     char reason[160];
     double seconds;         /* training wall time, summed over restores */
+    double eval_seconds;    /* the part of it spent evaluating */
     curve_point *curve;
     int64_t curve_len;
     int64_t curve_cap;
@@ -147,10 +164,23 @@ typedef struct {
     int64_t best_step;
     float final_train_loss;
     double seconds;
+    double eval_seconds; /* the part of seconds spent evaluating */
     double tokens_per_second;
 } train_result;
 
 void train_config_defaults(train_config *c);
+/* The evaluation schedule, one owner for the transformer and the synthetic stand-in alike.
+ * A run of total_steps steps scoring eval_tokens held-out tokens per evaluation makes
+ * train_eval_count evaluations: `evaluations`, fewer when they would cost more than
+ * eval_budget of its training FLOPs (one forward pass over eval_tokens is 2N per token
+ * against 6N per trained token) or when there are fewer steps, and always at least the one at
+ * the last step. With eval_interval, every eval_interval steps and the last. */
+int64_t train_eval_count(const train_config *c, int64_t total_steps, int64_t eval_tokens);
+/* The first evaluation step after `step` (total_steps when none comes earlier). */
+int64_t train_eval_next(const train_config *c, int64_t total_steps, int64_t eval_tokens,
+                        int64_t step);
+/* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
+int64_t train_total_steps(const train_config *c);
 /* NULL when the configuration can run on this corpus, else what is wrong. */
 const char *train_config_error(const train_config *c, const corpus *data);
 

@@ -24,10 +24,12 @@ typedef struct {
     int quiet;
 } train_options;
 
+/* clang-format off */
 enum {
     O_CORPUS, O_TEST_FRACTION, O_N_LAYER, O_D_MODEL, O_N_HEAD, O_N_CTX, O_BATCH, O_TOKENS,
     O_UNIQUE_TOKENS, O_LR, O_FINAL_LR_RATIO, O_WARMUP_STEPS, O_WEIGHT_DECAY, O_BETA1, O_BETA2,
-    O_EPS, O_GRAD_CLIP, O_EVAL_INTERVAL, O_EVAL_TOKENS, O_PATIENCE, O_SEED, O_CHECKPOINT,
+    O_EPS, O_GRAD_CLIP, O_EVALUATIONS, O_EVAL_SPACING, O_EVAL_BUDGET, O_EVAL_INTERVAL,
+    O_EVAL_TOKENS, O_PATIENCE, O_SEED, O_CHECKPOINT,
     O_CHECKPOINT_EVERY, O_RESUME, O_STOP_AFTER, O_QUIET, O_HELP, O_COUNT
 };
 
@@ -49,8 +51,11 @@ static const cli_option options[O_COUNT] = {
     [O_BETA2] = {"beta2", CLI_REAL, "B2", "AdamW beta2 (0.95)"},
     [O_EPS] = {"eps", CLI_REAL, "E", "AdamW epsilon (1e-8)"},
     [O_GRAD_CLIP] = {"grad-clip", CLI_REAL, "G", "clip the global gradient norm to G, 0 = off (1.0)"},
-    [O_EVAL_INTERVAL] = {"eval-interval", CLI_COUNT, "K", "evaluate every K steps (default: ten times per run) and at the end"},
-    [O_EVAL_TOKENS] = {"eval-tokens", CLI_COUNT, "E", "held-out tokens scored at each evaluation (65536)"},
+    [O_EVALUATIONS] = {"evaluations", CLI_COUNT, "K", "evaluations of the run, the last step always one (10)"},
+    [O_EVAL_SPACING] = {"eval-spacing", CLI_TEXT, "S", "log, linear, or auto: log, linear with --patience (auto)"},
+    [O_EVAL_BUDGET] = {"eval-budget", CLI_REAL, "F", "fewer evaluations where they would cost more than F of the training FLOPs (0.1)"},
+    [O_EVAL_INTERVAL] = {"eval-interval", CLI_COUNT, "K", "instead: evaluate every K steps and at the end, however many that is"},
+    [O_EVAL_TOKENS] = {"eval-tokens", CLI_COUNT, "E", "held-out tokens per evaluation, windows spread over the test text (8192)"},
     [O_PATIENCE] = {"patience", CLI_INT, "P", "stop after P evaluations without a better test loss, 0 = off (0)"},
     [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the weights and of the data order (1)"},
     [O_CHECKPOINT] = {"checkpoint", CLI_TEXT, "PATH", "write the run's whole state here when it ends or stops"},
@@ -60,6 +65,7 @@ static const cli_option options[O_COUNT] = {
     [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only the summary, not the curve"},
     [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
 };
+/* clang-format on */
 
 #define TRAIN_PROGRAM "scalesweep train"
 
@@ -95,6 +101,16 @@ static int set_option(void *user, int id, const cli_value *v)
     case O_BETA2: c->beta2 = (float)real; break;
     case O_EPS: c->eps = (float)real; break;
     case O_GRAD_CLIP: c->grad_clip = (float)real; break;
+    case O_EVALUATIONS: c->evaluations = count; break;
+    case O_EVAL_SPACING:
+        c->eval_spacing = -1;
+        for (int i = 0; i < TRAIN_EVAL_SPACINGS; i++)
+            if (strcmp(v->text, train_eval_spacing_names[i]) == 0)
+                c->eval_spacing = i;
+        if (c->eval_spacing < 0)
+            return cli_bad_value(TRAIN_PROGRAM, &options[id], v->text, "auto, log or linear");
+        break;
+    case O_EVAL_BUDGET: c->eval_budget = real; break;
     case O_EVAL_INTERVAL: c->eval_interval = count; break;
     case O_EVAL_TOKENS: c->eval_tokens = count; break;
     case O_PATIENCE: c->patience = (int)count; break;
@@ -162,7 +178,11 @@ static void print_summary(const train_run *run)
            train_run_bits_per_byte(r.final_test_loss));
     printf("best_test_loss    %.5f at step %lld\n", r.best_test_loss, (long long)r.best_step);
     printf("train_loss        %.5f\n", r.final_train_loss);
-    printf("seconds           %.2f (%.0f tokens/s)\n", r.seconds, r.tokens_per_second);
+    printf("seconds           %.2f (%.0f tokens/s); evaluation %.2f s, %.1f%% of it, %lld "
+           "evaluations of %lld tokens\n",
+           r.seconds, r.tokens_per_second, r.eval_seconds,
+           r.seconds > 0.0 ? 100.0 * r.eval_seconds / r.seconds : 0.0, (long long)run->curve_len,
+           (long long)(run->eval_windows * m->n_ctx));
 }
 
 int train_main(int argc, char **argv)
