@@ -115,7 +115,7 @@ static void test_matmul(void)
     float *w = random_array(N * OC, 1);
     float *dinp = zeros(N * C), *dweight = zeros(OC * C), *dbias = zeros(OC);
     matmul_run(&m);
-    matmul_backward(dinp, dweight, dbias, w, m.inp, m.weight, N, C, OC);
+    matmul_backward(dinp, dweight, dbias, w, m.inp, m.weight, N, C, OC, 1.0f);
     projection p = {matmul_run, &m, m.out, w, N * OC};
     check_gradient("matmul d(inp)", m.inp, N * C, dinp, &p, 1e-2f, 2e-4, 1e-3);
     check_gradient("matmul d(weight)", m.weight, OC * C, dweight, &p, 1e-2f, 2e-4, 1e-3);
@@ -125,8 +125,27 @@ static void test_matmul(void)
     float *twice = malloc(sizeof(float) * OC * C);
     for (int i = 0; i < OC * C; i++)
         twice[i] = 2.0f * dweight[i];
-    matmul_backward(dinp, dweight, dbias, w, m.inp, m.weight, N, C, OC);
+    matmul_backward(dinp, dweight, dbias, w, m.inp, m.weight, N, C, OC, 1.0f);
     check_arrays("matmul_backward accumulates", dweight, twice, OC * C, 1e-6, 1e-6);
+    /* with beta 0 it writes: what the buffers held (here NaN) is never read */
+    float *once = malloc(sizeof(float) * OC * C);
+    for (int i = 0; i < OC * C; i++) {
+        once[i] = 0.5f * twice[i];
+        dweight[i] = NAN;
+    }
+    for (int i = 0; i < N * C; i++)
+        dinp[i] = NAN;
+    for (int i = 0; i < OC; i++)
+        dbias[i] = NAN;
+    matmul_backward(dinp, dweight, dbias, w, m.inp, m.weight, N, C, OC, 0.0f);
+    check_arrays("matmul_backward with beta 0 writes over NaN", dweight, once, OC * C, 1e-6, 1e-6);
+    int finite = 1;
+    for (int i = 0; i < N * C; i++)
+        finite &= isfinite(dinp[i]);
+    for (int i = 0; i < OC; i++)
+        finite &= isfinite(dbias[i]);
+    check(finite, "matmul_backward with beta 0 writes d(inp) and d(bias) whole");
+    free(once);
     free(twice);
     free(w); free(dinp); free(dweight); free(dbias); free(want);
     free(m.out); free(m.inp); free(m.weight); free(m.bias);

@@ -70,11 +70,16 @@ int main(void)
     check(model_forward(&m, inputs, targets, B) == both, "forward is deterministic");
 
     model_forward(&m, inputs, targets, B);
-    model_zero_grad(&m);
+    /* backward writes every gradient: whatever the buffer held (here NaN) is gone */
+    for (int64_t i = 0; i < m.num_params; i++)
+        m.grads_memory[i] = NAN;
     model_backward(&m);
     float *analytic = malloc(sizeof(float) * m.num_params);
     float *numeric = malloc(sizeof(float) * m.num_params);
     memcpy(analytic, m.grads_memory, sizeof(float) * m.num_params);
+    model_backward(&m);
+    check(memcmp(analytic, m.grads_memory, sizeof(float) * m.num_params) == 0,
+          "backward writes the gradient: a second call gives the same bits, over NaN the first");
     const float h = 1e-2f;
     for (int64_t i = 0; i < m.num_params; i++) {
         float saved = m.params_memory[i];

@@ -426,7 +426,6 @@ static void negative_self_check(model *m, const fixture *f)
     reset(m, f);
     m->params_memory[tensor_offset(m, tensor)] *= 1.001f;
     double loss = model_forward(m, f->inputs, f->targets, f->batch);
-    model_zero_grad(m);
     model_backward(m);
     int64_t mismatches = compare_gradients(m, f->grads, "perturbed", 0, 0);
     printf("negative self-check: %s[0] scaled by 1.001: loss %.2e off (%s), "
@@ -443,7 +442,6 @@ static void test_gradients(model *m, const fixture *f)
     double loss = model_forward(m, f->inputs, f->targets, f->batch);
     printf("loss %.9g, reference %.9g, abs error %.2e\n", loss, f->loss, fabs(loss - f->loss));
     check(loss_close(loss, f->loss), "loss %.9g, reference %.9g", loss, f->loss);
-    model_zero_grad(m);
     model_backward(m);
     printf("gradients (rtol %.0e, atol %.0e of the block's max|g|):\n", GRAD_RTOL,
            GRAD_ATOL_OF_MAX);
@@ -483,7 +481,6 @@ static void test_training(model *m, const fixture *f)
         double loss = model_forward(m, f->inputs, f->targets, f->batch);
         check(loss_close(loss, f->step_loss[k]), "%s loss %.9g, reference %.9g", what, loss,
               f->step_loss[k]);
-        model_zero_grad(m);
         model_backward(m);
         double norm = optim_clip_gradients(m, f->grad_clip);
         double norm_error = fabs(norm - f->step_grad_norm[k]) / f->step_grad_norm[k];

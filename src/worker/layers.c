@@ -121,17 +121,21 @@ SCALESWEEP_HOT void matmul_forward(float *out, const float *inp, const float *we
 }
 
 SCALESWEEP_HOT void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                                    const float *inp, const float *weight, int N, int C, int OC)
+                                    const float *inp, const float *weight, int N, int C, int OC,
+                                    float beta)
 {
     if (dinp) {
-        /* dinp(N,C) += dout(N,OC) * weight(OC,C) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC,
-                    1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+        /* dinp(N,C) = beta dinp + dout(N,OC) * weight(OC,C) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, weight, C,
+                    beta, dinp, C);
     }
-    /* dweight(OC,C) += dout(N,OC)^T * inp(N,C) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N,
-                1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+    /* dweight(OC,C) = beta dweight + dout(N,OC)^T * inp(N,C); with beta 0 BLAS reads none of
+     * it, so neither gradient needs clearing first */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, beta,
+                dweight, C);
     if (dbias) {
+        if (beta == 0.0f)
+            memset(dbias, 0, sizeof(float) * (size_t)OC);
         for (int i = 0; i < N; i++) {
             const float *d = dout + (int64_t)i * OC;
             for (int j = 0; j < OC; j++)

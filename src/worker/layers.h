@@ -35,9 +35,10 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
                     const float *residual, int N, int C, int OC);
 /* dinp(N,C) += dout * weight; dweight(OC,C) += dout^T * inp; dbias(OC) += column sums.
- * dinp and dbias may be NULL. */
-void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                     const float *inp, const float *weight, int N, int C, int OC);
+ * dinp and dbias may be NULL. With beta 0 each is written instead (what it held is never
+ * read, so it needs no clearing), with beta 1 accumulated, as BLAS's beta. */
+void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                     const float *weight, int N, int C, int OC, float beta);
 
 /* Causal multi-head self-attention.
  * inp(B,T,3C) holds q, k, v side by side; att(B,NH,T,T) keeps the softmax probabilities

@@ -315,9 +315,12 @@ double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, in
     return crossentropy_forward(a->losses, a->probs, a->logits, targets, (int)BT, V);
 }
 
-void model_zero_grad(model *m)
+void model_swap_grads(model *m, float **buffer)
 {
-    memset(m->grads_memory, 0, sizeof(float) * (size_t)m->num_params);
+    float *mine = m->grads_memory;
+    m->grads_memory = *buffer;
+    *buffer = mine;
+    point_params(&m->grads, m->grads_memory, m->param_sizes);
 }
 
 void model_backward(model *m)
@@ -330,11 +333,18 @@ void model_backward(model *m)
     model_acts *a = &m->acts;
     model_scratch *s = &m->scratch;
 
+    /* Every gradient is written, not added to: the matrices' and biases' by products with
+     * beta 0 (nothing to clear, and nothing read: the widest buffers of a small model), the
+     * small tensors that take sums (the layernorms', wpe's) cleared first. */
+    float *cleared[] = {g->wpe, g->ln1w, g->ln1b, g->ln2w, g->ln2b, g->lnfw, g->lnfb};
+    const int cleared_index[] = {1, 2, 3, 8, 9, 14, 15};
+    for (int i = 0; i < 7; i++)
+        memset(cleared[i], 0, sizeof(float) * m->param_sizes[cleared_index[i]]);
+
     /* mean loss: each position's loss has weight 1/(B*T) */
     float *dlogits = a->logits;
     crossentropy_backward(dlogits, a->probs, m->targets, 1.0f / (float)BT, (int)BT, V);
-    memset(s->dchannels, 0, sizeof(float) * BT * C);
-    matmul_backward(s->dchannels, g->wte, NULL, dlogits, a->lnf, p->wte, (int)BT, C, V);
+    matmul_backward(s->dchannels, g->wte, NULL, dlogits, a->lnf, p->wte, (int)BT, C, V, 0.0f);
     memset(s->dresidual, 0, sizeof(float) * BT * C);
     const float *last = a->residual3 + (L - 1) * BT * C;
     layernorm_backward(s->dresidual, g->lnfw, g->lnfb, s->dchannels, last, p->lnfw,
@@ -354,26 +364,22 @@ void model_backward(model *m)
         const float *fch_gelu = a->fch_gelu + l * BT * 4 * C;
 
         /* MLP: dresidual holds d(residual3), which flows unchanged into d(residual2) */
-        memset(s->dfch, 0, sizeof(float) * BT * 4 * C);
         matmul_backward(s->dfch, g->fcprojw + (int64_t)l * C * 4 * C, g->fcprojb + l * C,
-                        s->dresidual, fch_gelu, p->fcprojw + (int64_t)l * C * 4 * C,
-                        (int)BT, 4 * C, C);
+                        s->dresidual, fch_gelu, p->fcprojw + (int64_t)l * C * 4 * C, (int)BT, 4 * C,
+                        C, 0.0f);
         gelu_backward(s->dfch, fch, s->dfch, BT * 4 * C);
-        memset(s->dchannels, 0, sizeof(float) * BT * C);
-        matmul_backward(s->dchannels, g->fcw + (int64_t)l * 4 * C * C, g->fcb + l * 4 * C,
-                        s->dfch, ln2, p->fcw + (int64_t)l * 4 * C * C, (int)BT, C, 4 * C);
+        matmul_backward(s->dchannels, g->fcw + (int64_t)l * 4 * C * C, g->fcb + l * 4 * C, s->dfch,
+                        ln2, p->fcw + (int64_t)l * 4 * C * C, (int)BT, C, 4 * C, 0.0f);
         layernorm_backward(s->dresidual, g->ln2w + l * C, g->ln2b + l * C, s->dchannels,
                            residual2, p->ln2w + l * C, ln2_mean, ln2_rstd, (int)BT, C);
 
         /* attention: dresidual now holds d(residual2) */
-        memset(s->dchannels, 0, sizeof(float) * BT * C);
         matmul_backward(s->dchannels, g->attprojw + (int64_t)l * C * C, g->attprojb + l * C,
-                        s->dresidual, atty, p->attprojw + (int64_t)l * C * C, (int)BT, C, C);
+                        s->dresidual, atty, p->attprojw + (int64_t)l * C * C, (int)BT, C, C, 0.0f);
         memset(s->dqkv, 0, sizeof(float) * BT * 3 * C);
         attention_backward(s->dqkv, s->dchannels, qkv, att, s->datt, B, T, C, NH);
-        memset(s->dchannels, 0, sizeof(float) * BT * C);
         matmul_backward(s->dchannels, g->qkvw + (int64_t)l * 3 * C * C, g->qkvb + l * 3 * C,
-                        s->dqkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, (int)BT, C, 3 * C);
+                        s->dqkv, ln1, p->qkvw + (int64_t)l * 3 * C * C, (int)BT, C, 3 * C, 0.0f);
         layernorm_backward(s->dresidual, g->ln1w + l * C, g->ln1b + l * C, s->dchannels,
                            residual, p->ln1w + l * C, ln1_mean, ln1_rstd, (int)BT, C);
     }

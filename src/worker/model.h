@@ -138,9 +138,11 @@ const char *model_tensor_name(int i);
  * B*T positions (nats); with targets NULL only the logits are computed and 0 returned.
  * The arrays must stay alive until model_backward. */
 double model_forward(model *m, const uint8_t *inputs, const uint8_t *targets, int B);
-void model_zero_grad(model *m);
-/* Accumulates d(mean loss)/d(params) into m->grads. */
+/* Writes d(mean loss)/d(params) into m->grads (whatever they held: nothing needs clearing). */
 void model_backward(model *m);
+/* Exchanges the model's gradient buffer with *buffer (num_params floats), so that a gradient
+ * can be set aside without copying it. */
+void model_swap_grads(model *m, float **buffer);
 
 /* A lean forward pass for evaluation: nothing is kept for a backward pass, only one layer's
  * activations at a time, for several windows at once (larger matrix products than training's

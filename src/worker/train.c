@@ -391,7 +391,7 @@ static void tree_push(train_run *run, int *depth)
         }
     } else {
         SCALESWEEP_ASSERT(d < run->tree_slots);
-        memcpy(run->tree[d], run->model.grads_memory, sizeof(float) * (size_t)n);
+        model_swap_grads(&run->model, &run->tree[d]); /* set aside, not copied */
         run->tree_level[d] = 0;
         d++;
     }
@@ -406,7 +406,7 @@ static void tree_fold(train_run *run, int depth)
     SCALESWEEP_ASSERT(depth >= 1);
     for (int d = depth - 1; d >= 1; d--)
         train_tree_add(run->tree[d - 1], run->tree[d], n);
-    memcpy(run->model.grads_memory, run->tree[0], sizeof(float) * (size_t)n);
+    model_swap_grads(&run->model, &run->tree[0]);
 }
 
 /* Copies the next batch of windows into inputs and targets, moving to a freshly
@@ -509,7 +509,6 @@ run_status train_run_step(train_run *run)
     member_slice(run, B, block, &first, &count);
     int depth = 0;
     for (int64_t s = first; s < first + count; s++) {
-        model_zero_grad(m);
         run->shard_losses[s] = model_forward(m, run->inputs + s * T, run->targets + s * T, 1);
         model_backward(m);
         tree_push(run, &depth);
