@@ -79,13 +79,49 @@ static double sgemm_peak(void)
 typedef struct {
     int n_layer, d_model, n_head, n_ctx, batch;
     double pytorch_fraction; /* PyTorch 1.13's share of the sgemm peak (the issue's figures) */
-    double target;           /* >1: x PyTorch tokens/s; <1: share of the sgemm peak */
+    double target_pytorch;   /* x PyTorch's tokens/s wanted (0: none) */
+    double target_peak;      /* and share of the sgemm peak wanted */
 } bench_config;
 
 typedef struct {
     double tokens_per_second;
     double peak_rss, baseline_rss, counted_bytes;
+    double eval_lean, eval_training; /* held-out tokens/s: the lean forward, the training one */
 } bench_result;
+
+/* Best rate of rounds of at least 0.25 s within `seconds` of f(run), which does `work` tokens. */
+static double best_rate(double seconds, double work, void (*f)(train_run *), train_run *run)
+{
+    double best = 0.0, start = now();
+    while (now() - start < seconds) {
+        int64_t calls = 0;
+        double round_start = now(), elapsed = 0.0;
+        while (elapsed < 0.25 || calls < 2) {
+            f(run);
+            calls++;
+            elapsed = now() - round_start;
+        }
+        double rate = (double)calls * work / elapsed;
+        best = rate > best ? rate : best;
+    }
+    return best;
+}
+
+static void lean_evaluation(train_run *run)
+{
+    train_run_evaluate(run);
+}
+
+/* The evaluation before the lean forward: the training forward, one window at a time, on
+ * the same windows (the held-out text's start; placement does not change the cost). */
+static void training_forward_evaluation(train_run *run)
+{
+    const int64_t T = run->config.model.n_ctx;
+    for (int64_t w = 0; w < run->eval_windows; w++) {
+        const uint8_t *start = run->data->test + w * T;
+        model_forward(&run->model, start, start + 1, 1);
+    }
+}
 
 static void run_config(const bench_config *b, double seconds, bench_result *out)
 {
@@ -107,6 +143,7 @@ static void run_config(const bench_config *b, double seconds, bench_result *out)
     c.batch = b->batch;
     c.tokens = (int64_t)1e12; /* never reaches its end or an evaluation here */
     c.eval_interval = 1000000000;
+    c.eval_tokens = 8192; /* the default slice */
     out->baseline_rss = rss_now();
     train_run run;
     char err[256];
@@ -135,17 +172,21 @@ static void run_config(const bench_config *b, double seconds, bench_result *out)
     }
     out->tokens_per_second = best;
     out->peak_rss = rss_peak();
+    const double held_out = (double)(run.eval_windows * c.model.n_ctx);
+    out->eval_lean = best_rate(seconds / 4, held_out, lean_evaluation, &run);
+    out->eval_training = best_rate(seconds / 4, held_out, training_forward_evaluation, &run);
     train_run_free(&run);
     corpus_free(&data);
 }
 
-/* The issue's reference shapes, PyTorch 1.13's reported share of the sgemm peak on each,
- * and the targets: 3x and 2x PyTorch's tokens/s, then 75% of the sgemm peak. */
+/* The reference shapes, PyTorch 1.13's share of the sgemm peak on each as issue 9 reports
+ * it, and that issue's targets: 3x PyTorch's tokens/s and 60% of the sgemm peak, 2x and 70%,
+ * then 80% of the peak. */
 static const bench_config configs[] = {
-    {2, 64, 2, 64, 16, 0.22, 3.0},
-    {4, 128, 4, 128, 16, 0.36, 2.0},
-    {4, 256, 4, 128, 16, 0.53, 0.75},
-    {6, 384, 6, 256, 8, 0.55, 0.75},
+    {2, 64, 2, 64, 16, 0.22, 3.0, 0.60},
+    {4, 128, 4, 128, 16, 0.36, 2.0, 0.70},
+    {4, 256, 4, 128, 16, 0.53, 0.0, 0.80},
+    {6, 384, 6, 256, 8, 0.55, 0.0, 0.80},
 };
 
 /* PyTorch's measured tokens/s for a shape from a torch_step.py output file, or 0. */
@@ -198,9 +239,9 @@ int main(int argc, char **argv)
     double peak = sgemm_peak();
     printf("OpenBLAS core %s (%s)\n", blas_core_name(), blas_core_origin());
     printf("sgemm 1024^3, one thread: %.1f GFLOP/s (the 100%% below)\n\n", peak);
-    printf("%-22s %9s %10s %8s %9s %11s %9s %8s %9s %9s\n", "config (L,C,H,T,B)", "N",
-           "tokens/s", "GFLOP/s", "of sgemm", "x PyTorch", "target", "met", "peak RSS",
-           "RSS/need");
+    printf("%-22s %9s %10s %8s %9s %11s %11s %5s %9s %9s\n", "config (L,C,H,T,B)", "N", "tokens/s",
+           "GFLOP/s", "of sgemm", "x PyTorch", "target", "met", "peak RSS", "RSS/need");
+    bench_result results[sizeof configs / sizeof configs[0]];
     for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
         if (only && !(only & (1u << i)))
             continue;
@@ -235,23 +276,41 @@ int main(int argc, char **argv)
         if (estimated)
             pytorch_tps = b->pytorch_fraction * peak * 1e9 / flops_per_token;
         double speedup = r.tokens_per_second / pytorch_tps;
-        int met = b->target > 1.0 ? speedup >= b->target : gflops / peak >= b->target;
+        int met = speedup >= b->target_pytorch && gflops / peak >= b->target_peak;
         char name[64], target[32];
         snprintf(name, sizeof name, "(%d,%d,%d,%d,%d)", b->n_layer, b->d_model, b->n_head,
                  b->n_ctx, b->batch);
-        if (b->target > 1.0)
-            snprintf(target, sizeof target, "%.0fx PyT", b->target);
+        if (b->target_pytorch > 0.0)
+            snprintf(target, sizeof target, "%.0fx, %.0f%%", b->target_pytorch,
+                     100 * b->target_peak);
         else
-            snprintf(target, sizeof target, "%.0f%% peak", 100 * b->target);
-        printf("%-22s %9lld %10.0f %8.1f %8.1f%% %9.2fx%s %9s %8s %7.0fMB %9.2f\n", name,
+            snprintf(target, sizeof target, "%.0f%% peak", 100 * b->target_peak);
+        results[i] = r;
+        printf("%-22s %9lld %10.0f %8.1f %8.1f%% %9.2fx%s %11s %5s %7.0fMB %9.2f\n", name,
                (long long)model_count_nonembedding(&m), r.tokens_per_second, gflops,
-               100.0 * gflops / peak, speedup, estimated ? "*" : " ", target, met ? "yes" : "NO", r.peak_rss / 1e6,
-               (r.peak_rss - r.baseline_rss) / r.counted_bytes);
+               100.0 * gflops / peak, speedup, estimated ? "*" : " ", target, met ? "yes" : "NO",
+               r.peak_rss / 1e6, (r.peak_rss - r.baseline_rss) / r.counted_bytes);
+    }
+    printf("\nEvaluation, 8192 held-out tokens in windows of n_ctx, tokens/s:\n");
+    printf("%-22s %12s %16s %8s\n", "config (L,C,H,T,B)", "lean forward", "training forward",
+           "ratio");
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+        if (only && !(only & (1u << i)))
+            continue;
+        const bench_config *b = &configs[i];
+        char name[64];
+        snprintf(name, sizeof name, "(%d,%d,%d,%d,%d)", b->n_layer, b->d_model, b->n_head, b->n_ctx,
+                 b->batch);
+        printf("%-22s %12.0f %16.0f %7.2fx\n", name, results[i].eval_lean, results[i].eval_training,
+               results[i].eval_lean / results[i].eval_training);
     }
     printf("\ntokens/s: the best of rounds of >= 0.25 s, like the sgemm peak (best of 6).\n");
     printf("FLOPs/token = 6N + 6 n_layer n_ctx d_model. x PyTorch: against PyTorch's tokens/s\n"
            "measured by bench/torch_step.py just before (bench/worker.sh); * marks an estimate\n"
            "instead: the share of the sgemm peak the issue reports (22%%, 36%%, 53%%, 55%%).\n"
+           "Target: x PyTorch and share of the sgemm peak, both to be met (issue 9).\n"
+           "Evaluation: the lean forward (train_run_evaluate: no activations kept, up to 512\n"
+           "positions per product) against the training forward, window by window.\n"
            "RSS/need = (peak RSS - RSS before the run) / bytes of parameters, gradients, AdamW\n"
            "moments, activations and scratch of one shard, the shard tree's sums and data by "
            "count.\n");

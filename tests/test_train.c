@@ -351,7 +351,7 @@ static void test_lean_evaluation(const corpus *data)
 {
     train_config config = small_config();
     config.eval_interval = 0;
-    config.eval_tokens = 40 * 32; /* 40 windows of 32: groups of 64 hold them all */
+    config.eval_tokens = 40 * 32; /* 40 windows of 32: groups of 16, 16 and 8 */
     char err[256];
     train_run run;
     if (train_run_init(&run, &config, data, err, sizeof err) != 0) {

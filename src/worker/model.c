@@ -388,7 +388,7 @@ void model_backward(model *m)
 
 /* ---- the lean forward of evaluation ---- */
 
-#define EVAL_POSITIONS 2048
+#define EVAL_POSITIONS 512
 #define EVAL_MAX_FLOATS ((int64_t)1 << 24)
 
 /* Floats per position of the lean forward: residual, ln, qkv, atty, fch, logits, losses,

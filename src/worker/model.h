@@ -164,9 +164,10 @@ typedef struct {
     uint8_t *targets; /* (W, T) */
 } model_eval;
 
-/* Windows a lean forward takes at once for this configuration: 2048 positions' worth, fewer
- * when their activations would pass 16M floats, at least one. A function of the
- * configuration only, so that every process of a run groups the windows alike. */
+/* Windows a lean forward takes at once for this configuration: 512 positions' worth (of 256
+ * to 2048, the fastest in bench_worker: larger groups leave the caches), fewer when their
+ * activations would pass 16M floats, at least one. A function of the configuration only, so
+ * that every process of a run groups the windows alike. */
 int model_eval_windows(const model_config *config);
 /* Floats a lean forward of up to `windows` windows holds. */
 int64_t model_eval_count_floats(const model_config *config, int windows);
