@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "rng.h"
 
 double synthetic_seconds(const synthetic_time *t, const train_config *c, int width)
@@ -53,8 +54,6 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
         return -1;
     const double n = (double)model_count_nonembedding(&c->model);
     const double flops_per_token = model_flops_per_token(&c->model);
-    rng_state rng;
-    rng_seed(&rng, c->seed, seed_hash);
     int64_t count = 0, step = 0;
     r->status = RUN_OK;
     r->reason = "trained to the end";
@@ -68,6 +67,10 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
         q->tokens = tokens;
         q->flops = flops_per_token * (double)tokens;
         q->train_loss = (float)(law + 0.02);
+        /* the noise at a step is its own draw: a run's losses do not depend on which other
+         * steps the evaluation schedule visits */
+        rng_state rng;
+        rng_seed(&rng, c->seed, hash_mix64(seed_hash ^ (uint64_t)step));
         q->test_loss = (float)(law * (1.0 + SYNTHETIC_NOISE * rng_normal(&rng)));
         q->lr = c->lr;
         if (c->lr >= 1.0f && count == 2) {
