@@ -24,8 +24,8 @@
  * configuration: config_id hashes it, run_id hashes the whole text. Changing this text
  * changes every run id, and so what resuming an old results file skips: keep it stable
  * (tests/test_plan.c holds a known id). Version 2: evaluations spread over the test text,
- * on a schedule of their own (evaluations, eval_spacing, eval_budget). Returns the length of the configuration part and
- * *total that of the whole, or -1 when out does not hold it. */
+ * on a schedule of their own (evaluations, eval_spacing, eval_budget). Returns the length of
+ * the configuration part and *total that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
     int configuration =

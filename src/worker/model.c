@@ -16,6 +16,11 @@ static const char *const tensor_names[MODEL_NUM_TENSORS] = {
 static const int tensor_decays[MODEL_NUM_TENSORS] = {
     1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0};
 
+/* Gradients that backward builds by sums (layernorm gains and biases, wpe's scatter) rather
+ * than writes with a product of beta 0: cleared at its start. */
+static const int tensor_summed[MODEL_NUM_TENSORS] = {0, 1, 1, 1, 0, 0, 0, 0,
+                                                     1, 1, 0, 0, 0, 0, 1, 1};
+
 const char *model_tensor_name(int i) { return tensor_names[i]; }
 int model_tensor_decays(int i) { return tensor_decays[i]; }
 
@@ -336,10 +341,10 @@ void model_backward(model *m)
     /* Every gradient is written, not added to: the matrices' and biases' by products with
      * beta 0 (nothing to clear, and nothing read: the widest buffers of a small model), the
      * small tensors that take sums (the layernorms', wpe's) cleared first. */
-    float *cleared[] = {g->wpe, g->ln1w, g->ln1b, g->ln2w, g->ln2b, g->lnfw, g->lnfb};
-    const int cleared_index[] = {1, 2, 3, 8, 9, 14, 15};
-    for (int i = 0; i < 7; i++)
-        memset(cleared[i], 0, sizeof(float) * m->param_sizes[cleared_index[i]]);
+    float *tensor = m->grads_memory;
+    for (int i = 0; i < MODEL_NUM_TENSORS; tensor += m->param_sizes[i], i++)
+        if (tensor_summed[i])
+            memset(tensor, 0, sizeof(float) * m->param_sizes[i]);
 
     /* mean loss: each position's loss has weight 1/(B*T) */
     float *dlogits = a->logits;
@@ -391,49 +396,55 @@ void model_backward(model *m)
 #define EVAL_POSITIONS 512
 #define EVAL_MAX_FLOATS ((int64_t)1 << 24)
 
-/* Floats per position of the lean forward: residual, ln, qkv, atty, fch, logits, losses,
- * mean, rstd. */
-static int64_t eval_floats_per_position(const model_config *c)
+#define NUM_EVAL 10
+
+/* The lean forward's float buffers, in model_eval's order: residual, ln, qkv, atty, fch,
+ * logits, losses, mean, rstd (per position) and one window's attention. */
+static void eval_sizes(const model_config *c, int windows, int64_t sizes[NUM_EVAL])
 {
-    return 10 * (int64_t)c->d_model + MODEL_VOCAB + 3;
+    const int64_t R = (int64_t)windows * c->n_ctx, C = c->d_model, T = c->n_ctx;
+    const int64_t per_position[NUM_EVAL - 1] = {C, C, 3 * C, C, 4 * C, MODEL_VOCAB, 1, 1, 1};
+    for (int i = 0; i < NUM_EVAL - 1; i++)
+        sizes[i] = R * per_position[i];
+    sizes[NUM_EVAL - 1] = (int64_t)c->n_head * T * T;
 }
 
 int model_eval_windows(const model_config *c)
 {
-    int64_t T = c->n_ctx;
-    int64_t by_positions = EVAL_POSITIONS / T;
-    int64_t by_memory = EVAL_MAX_FLOATS / (T * eval_floats_per_position(c));
+    int64_t one[NUM_EVAL];
+    eval_sizes(c, 1, one);
+    int64_t by_positions = EVAL_POSITIONS / c->n_ctx;
+    int64_t by_memory = EVAL_MAX_FLOATS / (sum_sizes(one, NUM_EVAL) - one[NUM_EVAL - 1]);
     int64_t w = by_positions < by_memory ? by_positions : by_memory;
     return w < 1 ? 1 : (int)w;
 }
 
 int64_t model_eval_count_floats(const model_config *c, int windows)
 {
-    int64_t T = c->n_ctx;
-    /* the byte buffers, rounded up to floats */
-    return (int64_t)windows * T * eval_floats_per_position(c) + (int64_t)c->n_head * T * T +
-           ((int64_t)windows * T * 2 + 3) / 4;
+    int64_t sizes[NUM_EVAL];
+    eval_sizes(c, windows, sizes);
+    /* and the inputs and targets, in bytes, rounded up to floats */
+    return sum_sizes(sizes, NUM_EVAL) + ((int64_t)windows * c->n_ctx * 2 + 3) / 4;
 }
 
 int model_eval_init(model_eval *e, const model_config *c, int windows)
 {
     memset(e, 0, sizeof *e);
-    const int64_t R = (int64_t)windows * c->n_ctx, C = c->d_model, T = c->n_ctx;
+    const int64_t R = (int64_t)windows * c->n_ctx;
+    int64_t sizes[NUM_EVAL];
+    eval_sizes(c, windows, sizes);
     e->max_windows = windows;
-    e->memory = malloc(sizeof(float) *
-                       (size_t)(R * eval_floats_per_position(c) + (int64_t)c->n_head * T * T));
+    e->memory = malloc(sizeof(float) * (size_t)sum_sizes(sizes, NUM_EVAL));
     e->inputs = malloc((size_t)R);
     e->targets = malloc((size_t)R);
     if (!e->memory || !e->inputs || !e->targets) {
         model_eval_free(e);
         return -1;
     }
+    float **fields[NUM_EVAL] = {&e->residual, &e->ln,     &e->qkv,  &e->atty, &e->fch,
+                                &e->logits,   &e->losses, &e->mean, &e->rstd, &e->att};
     float *next = e->memory;
-    float **fields[] = {&e->residual, &e->ln,     &e->qkv,  &e->atty, &e->fch,
-                        &e->logits,   &e->losses, &e->mean, &e->rstd, &e->att};
-    const int64_t sizes[] = {R * C,           R * C, R * 3 * C, R * C, R * 4 * C,
-                             R * MODEL_VOCAB, R,     R,         R,     (int64_t)c->n_head * T * T};
-    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    for (int i = 0; i < NUM_EVAL; i++) {
         *fields[i] = next;
         next += sizes[i];
     }

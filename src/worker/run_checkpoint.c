@@ -1,8 +1,8 @@
 /* A run's checkpoint: the worker's file format (train.h's train_checkpoint_*); a sweep keeps
  * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
  * The file (little-endian, this machine's float layout):
- *   magic "SSWCKPT2" (version 2: the evaluation schedule and its time), then a sequence of 64-bit integers and doubles (the fields below,
- *   in this order), the curve points, the parameters, both AdamW moments as float32, and
+ *   magic "SSWCKPT2" (version 2: the evaluation schedule and its time), then a sequence of
+ *   64-bit integers and doubles (the fields below, in this order), the curve points, the parameters, both AdamW moments as float32, and
  *   last a 64-bit FNV-1a hash of every byte before it, which catches truncated files. */
 #include <errno.h>
 #include <math.h>
@@ -261,8 +261,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     /* the window order of the current epoch is a function of (seed, epoch), the next
      * evaluation one of the step */
     train_run_shuffle_epoch(run);
-    run->next_eval = train_eval_next(&run->config, run->total_steps,
-                                     run->eval_windows * run->config.model.n_ctx, run->step);
+    run->next_eval = train_run_next_eval(run);
     return 0;
 fail:
     fclose(s.file);

@@ -11,9 +11,11 @@
 #include "dispatch.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
-#define TRAIN_MAX_EVALUATIONS 1000000
 #define STREAM_WEIGHTS 0
 #define STREAM_EPOCH_BASE 1
+
+/* The most evaluations a run may ask for. */
+#define TRAIN_MAX_EVALUATIONS 1000000
 
 const char *run_status_name(run_status s)
 {
@@ -83,8 +85,7 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return "eval_interval must not be negative";
     if (c->evaluations < 1 || c->evaluations > TRAIN_MAX_EVALUATIONS)
         return "evaluations must lie in [1, 1000000]";
-    if (c->eval_spacing != TRAIN_EVAL_AUTO && c->eval_spacing != TRAIN_EVAL_LOG &&
-        c->eval_spacing != TRAIN_EVAL_LINEAR)
+    if (c->eval_spacing < 0 || c->eval_spacing >= TRAIN_EVAL_SPACINGS)
         return "eval_spacing must be auto, log or linear";
     if (!(c->eval_budget > 0.0) || !isfinite(c->eval_budget))
         return "eval_budget must be positive";
@@ -183,6 +184,19 @@ int64_t train_eval_next(const train_config *c, int64_t total_steps, int64_t eval
     return eval_step(c, total_steps, slots, lo);
 }
 
+int64_t train_eval_windows(const train_config *c, int64_t test_size)
+{
+    int64_t tokens = c->eval_tokens < test_size - 1 ? c->eval_tokens : test_size - 1;
+    int64_t windows = tokens / c->model.n_ctx;
+    return windows < (int64_t)1 << 28 ? windows : (int64_t)1 << 28;
+}
+
+int64_t train_run_next_eval(const train_run *run)
+{
+    return train_eval_next(&run->config, run->total_steps,
+                           run->eval_windows * run->config.model.n_ctx, run->step);
+}
+
 void train_run_shuffle_epoch(train_run *run)
 {
     rng_state rng;
@@ -224,13 +238,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->total_steps = train_total_steps(config);
     run->pool_size = config->unique_tokens > 0 ? config->unique_tokens : data->train_size;
     run->num_windows = (run->pool_size - 1) / T;
-    int64_t eval = config->eval_tokens < data->test_size - 1 ? config->eval_tokens
-                                                             : data->test_size - 1;
-    run->eval_windows = eval / T;
-    if (run->eval_windows > (int64_t)1 << 28) /* what one message shares among a group */
-        run->eval_windows = (int64_t)1 << 28;
-    run->eval_count = train_eval_count(config, run->total_steps, run->eval_windows * T);
-    run->next_eval = train_eval_next(config, run->total_steps, run->eval_windows * T, 0);
+    run->eval_windows = train_eval_windows(config, data->test_size);
+    run->next_eval = train_run_next_eval(run);
     if (run->config.warmup_steps < 0)
         run->config.warmup_steps = (int64_t)llround(0.05 * (double)run->total_steps);
 
@@ -254,7 +263,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->targets = malloc((size_t)run->tokens_per_step);
     /* every point the schedule will make (up to 65,536; more are grown), so that no member of
      * a group runs out of memory alone in the middle of a run */
-    run->curve_cap = run->eval_count < 65536 ? run->eval_count : 65536;
+    const int64_t evaluations = train_eval_count(config, run->total_steps, run->eval_windows * T);
+    run->curve_cap = evaluations < 65536 ? evaluations : 65536;
     run->curve = malloc(sizeof(curve_point) * (size_t)run->curve_cap);
     run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
     run->eval_losses =
@@ -547,8 +557,7 @@ run_status train_run_step(train_run *run)
 
     int last = run->step == run->total_steps;
     if (run->step >= run->next_eval) {
-        run->next_eval =
-            train_eval_next(&run->config, run->total_steps, run->eval_windows * T, run->step);
+        run->next_eval = train_run_next_eval(run);
         float test_loss = (float)train_run_evaluate(run);
         add_curve_point(run, test_loss, lr);
         if (!isfinite(test_loss)) {

@@ -116,8 +116,7 @@ typedef struct {
     uint8_t *inputs;        /* (B, T) */
     uint8_t *targets;       /* (B, T) */
     int64_t eval_windows;   /* held-out windows scored at each evaluation */
-    int64_t eval_count;     /* evaluations the run makes (train_eval_count) */
-    int64_t next_eval;      /* the step of the next one */
+    int64_t next_eval;      /* the step of the next evaluation (train_run_next_eval) */
     model_eval eval;        /* the lean forward's activations */
     const uint8_t **eval_starts; /* (eval.max_windows) the windows of one lean forward */
     train_group *group;     /* the processes training this run together; NULL: alone */
@@ -179,6 +178,10 @@ int64_t train_eval_count(const train_config *c, int64_t total_steps, int64_t eva
 /* The first evaluation step after `step` (total_steps when none comes earlier). */
 int64_t train_eval_next(const train_config *c, int64_t total_steps, int64_t eval_tokens,
                         int64_t step);
+/* The held-out windows of n_ctx an evaluation scores on a test text of test_size bytes
+ * (INT64_MAX: none, as for the synthetic stand-in): eval_tokens, clamped to the text less
+ * one byte, in whole windows, at most 2^28 (what one message shares among a group). */
+int64_t train_eval_windows(const train_config *c, int64_t test_size);
 /* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
 int64_t train_total_steps(const train_config *c);
 /* NULL when the configuration can run on this corpus, else what is wrong. */
@@ -201,6 +204,8 @@ run_status train_run_step(train_run *run);
 /* Held-out loss of the current weights (nats per token) on the fixed slice: the mean of each
  * window's loss, the windows shared among the group's members. */
 double train_run_evaluate(train_run *run);
+/* The first evaluation step after run->step. */
+int64_t train_run_next_eval(const train_run *run);
 /* Sets the window order of run->epoch: a shuffle seeded by (seed, epoch). */
 void train_run_shuffle_epoch(train_run *run);
 /* Marks a running run as interrupted (a checkpoint lets it continue). */
