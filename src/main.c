@@ -10,14 +10,16 @@
 
 static void print_usage(FILE *out)
 {
-    fprintf(out,
-            "usage:\n"
-            "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
-            "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
-            "  scalesweep fit RESULTS.h5 [options] fit the scaling laws again (see fit --help)\n"
-            "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
-            "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
-            "  scalesweep --help | --version\n");
+    fprintf(
+        out,
+        "usage:\n"
+        "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
+        "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
+        "  scalesweep fit RESULTS.h5 [options] fit the scaling laws again (see fit --help)\n"
+        "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
+        "  scalesweep recover DAMAGED.h5 NEW.h5  copy the intact runs of a damaged results file\n"
+        "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
+        "  scalesweep --help | --version\n");
 }
 
 int main(int argc, char **argv)
@@ -29,8 +31,8 @@ int main(int argc, char **argv)
     const char *command = argv[1];
     /* before anything trains or fits (and before MPI_Init): the right BLAS kernels, which
        may mean running again */
-    if (strcmp(command, "corpus") != 0 && strcmp(command, "--help") != 0 &&
-        strcmp(command, "-h") != 0)
+    if (strcmp(command, "corpus") != 0 && strcmp(command, "recover") != 0 &&
+        strcmp(command, "--help") != 0 && strcmp(command, "-h") != 0)
         blas_core_correct(argv);
     if (strcmp(command, "train") == 0)
         return train_main(argc - 1, argv + 1);
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
         return fit_main(argc - 1, argv + 1);
     if (strcmp(command, "corpus") == 0)
         return corpus_main(argc - 1, argv + 1);
+    if (strcmp(command, "recover") == 0)
+        return recover_main(argc - 1, argv + 1);
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
         print_usage(stdout);
         return EXIT_OK;

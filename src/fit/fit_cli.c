@@ -15,6 +15,7 @@
 #include "fit_internal.h"
 #include "fit_results.h"
 #include "plan.h"
+#include "results_hdf5.h"
 
 /* ---- law names and the plan's [fit] ---- */
 
@@ -248,6 +249,15 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     for (int64_t i = 0; i < results.n_runs; i++)
         run_ids[i] = results.runs[i].run_id;
 
+    if (results.n_runs == 0) {
+        /* nothing to describe: the file is left as it is */
+        message_format(err, errlen, "%s: no runs in /runs yet: nothing to fit", path);
+        free(observations);
+        free(curve);
+        free(run_ids);
+        fit_results_free(&results);
+        return EXIT_INPUT;
+    }
     fit_input input = {observations, results.n_runs, curve, n_curve};
     fit_report report;
     const int fitted = fit_run(&input, &options, &report);
@@ -311,9 +321,10 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 
 /* ---- the command line ---- */
 
+/* clang-format off */
 enum {
     O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
-    O_INFERENCE_TOKENS, O_EPSILON, O_NO_WRITE, O_QUIET, O_HELP, O_COUNT
+    O_INFERENCE_TOKENS, O_EPSILON, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP, O_COUNT
 };
 
 static const cli_option options[O_COUNT] = {
@@ -329,8 +340,10 @@ static const cli_option options[O_COUNT] = {
     [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one"},
     [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file"},
     [O_QUIET] = {"quiet", CLI_FLAG, NULL, "no table and no notes (JSON still, if asked)"},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack"},
     [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
 };
+/* clang-format on */
 
 static const char usage[] =
     "usage: scalesweep fit RESULTS.h5 [options]\n"
@@ -409,6 +422,7 @@ static int set_option(void *user, int id, const cli_value *v)
         break;
     case O_NO_WRITE: c->no_write = 1; break;
     case O_QUIET: c->quiet = 1; break;
+    case O_VERBOSE: results_hdf5_set_verbose(1); break;
     default: break;
     }
     return 0;

@@ -9,14 +9,11 @@
  * The layout of /fits is documented in docs/fit.md. */
 #include "fit_results.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -35,59 +32,21 @@
 
 /* ---- reading ---- */
 
-/* The file as an HDF5 file: a clear message for what is not one, before HDF5 is asked. */
-static int results_check_path(const char *path, char *err, size_t errlen)
-{
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        message_format(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(info.st_mode)) {
-        message_format(err, errlen, "%s: not a regular file", path);
-        return -1;
-    }
-    if (access(path, R_OK) != 0) {
-        message_format(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    htri_t is_hdf5 = H5Fis_hdf5(path);
-    if (is_hdf5 <= 0) {
-        message_format(err, errlen,
-                       "%s: not an HDF5 file (a scalesweep results file is; for a "
-                       "CSV of results use --csv)",
-                       path);
-        return -1;
-    }
-    return 0;
-}
-
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen)
 {
-    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, runs = H5I_INVALID_HID;
-    hid_t curves = H5I_INVALID_HID;
+    hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
     results_column run_columns[RESULTS_MAX_COLUMNS];
     memset(results, 0, sizeof(*results));
 
-    /* errors are reported here, with the stack, once */
+    const unsigned long failures = results_hdf5_failures();
+    /* errors are reported here, once */
     RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
-    if (results_check_path(path, err, errlen) < 0)
-        return -1;
-    /* the results file's format (SWMR reading needs it); a file whose writer died still
-     * says "open for writing" in its superblock, which HDF5 refuses unless the flags are
-     * cleared in memory */
-    RESULTS_CHECK(
-        fapl = results_file_access(RESULTS_ACCESS_CLEAR_FLAGS, FIT_PROGRAM, path, err, errlen));
     /* SWMR read: a sweep may be writing the file; on a finished file it costs nothing */
-    file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
-    if (file < 0) {
-        /* not in the format SWMR needs (so not written by a sweep): plain read-only, to
-         * say below what it lacks */
-        H5Eclear2(H5E_DEFAULT);
-        RESULTS_CHECK(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT));
-    }
-    RESULTS_CHECK(H5Pclose(fapl));
-
+    file = results_open_readable(path, 0,
+                                 " (a scalesweep results file is; for a CSV of results use --csv)",
+                                 FIT_PROGRAM, err, errlen);
+    if (file < 0)
+        goto fail;
     if (results_schema_version(file, &results->schema, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     if (results->schema < RESULTS_OLDEST_READABLE_VERSION ||
@@ -114,6 +73,10 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     if (results_table_rows(runs, &n_rows, FIT_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &n_points, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
+    /* a refit would write into a file cut short, as a sweep would */
+    if (results_check_tables_inside(runs, n_rows, curves, n_points, FIT_PROGRAM, path, err,
+                                    errlen) < 0)
+        goto fail;
     results->runs = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->runs));
     if (!results->runs) {
         message_format(err, errlen, "%s: out of memory for %" PRId64 " rows", path, n_rows);
@@ -135,19 +98,17 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         r->run_id[sizeof(r->run_id) - 1] = r->config_id[sizeof(r->config_id) - 1] = '\0';
         r->status[sizeof(r->status) - 1] = '\0';
         if (r->run_id[0] == '\0') {
-            message_format(err, errlen,
-                           "%s: row %" PRId64 " of /runs has no run id; the file is "
-                           "damaged",
-                           path, i);
+            message_format(err, errlen, "%s: row %" PRId64 " of /runs has no run id", path, i);
+            results_damage_advice(err, errlen, path);
             goto fail;
         }
         if (r->curve_offset < 0 || r->curve_length < 0 ||
             r->curve_offset > n_points - r->curve_length) {
             message_format(err, errlen,
                            "%s: row %" PRId64 " of /runs (run %s) points at "
-                           "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows; "
-                           "the file is damaged",
+                           "/curves rows %" PRId64 "+%" PRId64 ", beyond its %" PRId64 " rows",
                            path, i, r->run_id, r->curve_offset, r->curve_length, n_points);
+            results_damage_advice(err, errlen, path);
             goto fail;
         }
         if (r->curve_offset + r->curve_length > needed)
@@ -173,7 +134,9 @@ fail:
     results_release(&curves);
     results_release(&runs);
     results_release(&file);
-    results_release(&fapl);
+    /* what HDF5 could not read (a file the checks above refused already says why) */
+    if (results_hdf5_failures() != failures)
+        results_damage_advice(err, errlen, path);
     fit_results_free(results);
     return -1;
 }

@@ -276,20 +276,19 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
                          char *err, size_t errlen)
 {
     const char *path = s->path;
-    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID, runs = H5I_INVALID_HID;
-    hid_t curves = H5I_INVALID_HID;
+    hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
     store_run_slice *slices = NULL;
     results_run *block = NULL;
     int schema = 0;
     char stored_hash[64];
+    const unsigned long failures = results_hdf5_failures();
 
     /* SWMR read: it never writes, reads a crashed writer's data past the stale end of
      * allocation in the superblock, and (with the flags cleared in memory) opens a file
-     * whatever its status flags say. */
-    STORE_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING | RESULTS_ACCESS_CLEAR_FLAGS,
-                                           STORE_PROGRAM, path, err, errlen));
-    STORE_CHECK(file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl));
-    STORE_CHECK(H5Pclose(fapl));
+     * whatever its status flags say; bounded, so that a damaged file fails at once. */
+    file = results_open_readable(path, 0, "; refusing to write to it", STORE_PROGRAM, err, errlen);
+    if (file < 0)
+        goto fail;
 
     if (results_schema_version(file, &schema, STORE_PROGRAM, path, err, errlen) < 0) {
         size_t used = err ? strlen(err) : 0;
@@ -335,6 +334,15 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     if (results_table_rows(runs, &s->runs_extent, STORE_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &s->curves_extent, STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
+    if (results_check_tables_inside(runs, s->runs_extent, curves, s->curves_extent, STORE_PROGRAM,
+                                    path, err, errlen) < 0)
+        goto fail;
+    /* the plan text too: a forced resume rewrites it in place */
+    char *stored_plan = NULL;
+    if (results_read_text(file, RESULTS_ATTR_PLAN_TEXT, &stored_plan, STORE_PROGRAM, path, err,
+                          errlen) < 0)
+        goto fail;
+    free(stored_plan);
 
     /* the run id and curve slice of every row, a block of rows at a time */
     slices = calloc((size_t)(s->runs_extent > 0 ? s->runs_extent : 1), sizeof(*slices));
@@ -374,15 +382,15 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
         if (results_parse_id(row->run_id, &key) < 0) {
             message_format(err, errlen,
                            "%s: row %" PRId64 " of /runs has run_id \"%s\", not 16 "
-                           "hex digits; the file is damaged",
+                           "hex digits",
                            path, i, row->run_id);
+            results_damage_advice(err, errlen, path);
             goto fail;
         }
         if (store_set_contains(s, key)) {
-            message_format(err, errlen,
-                           "%s: run %s appears twice in /runs (row %" PRId64 "); "
-                           "the file is damaged",
-                           path, row->run_id, i);
+            message_format(err, errlen, "%s: run %s appears twice in /runs (row %" PRId64 ")", path,
+                           row->run_id, i);
+            results_damage_advice(err, errlen, path);
             goto fail;
         }
         /* appends keep every curve right after the previous one */
@@ -391,9 +399,10 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
             message_format(err, errlen,
                            "%s: row %" PRId64 " of /runs (run %s) points at /curves "
                            "rows %" PRId64 "+%" PRId64 ", but the previous run ends at %" PRId64
-                           " and /curves has %" PRId64 " rows; the file is damaged",
+                           " and /curves has %" PRId64 " rows",
                            path, i, row->run_id, row->curve_offset, row->curve_length,
                            expected_offset, s->curves_extent);
+            results_damage_advice(err, errlen, path);
             goto fail;
         }
         expected_offset = row->curve_offset + row->curve_length;
@@ -413,7 +422,9 @@ fail:
     results_release(&curves);
     results_release(&runs);
     results_release(&file);
-    results_release(&fapl);
+    /* what HDF5 could not read (a file the checks above refused already says why) */
+    if (results_hdf5_failures() != failures)
+        results_damage_advice(err, errlen, path);
     return -1;
 }
 

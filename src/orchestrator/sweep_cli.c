@@ -9,6 +9,7 @@
 #include "exit_status.h"
 #include "mpi_check.h"
 #include "plan.h"
+#include "results_hdf5.h"
 #include "scheduler.h"
 #include "sweep.h"
 
@@ -16,14 +17,16 @@
 
 enum { O_DRY_RUN, O_FORCE, O_NO_FIT, O_QUIET, O_VERBOSE, O_HELP, O_COUNT };
 
+/* clang-format off */
 static const cli_option options[O_COUNT] = {
     [O_DRY_RUN] = {"dry-run", CLI_FLAG, NULL, "list the runs with N, D, C and their share of the cost; start nothing"},
     [O_FORCE] = {"force", CLI_FLAG, NULL, "resume into a results file made by a different plan"},
     [O_NO_FIT] = {"no-fit", CLI_FLAG, NULL, "do not fit the laws when the sweep is complete"},
     [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only errors and the final summary"},
-    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "also print every curve point as it arrives"},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "also print every curve point as it arrives, and HDF5's error stack with an error"},
     [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
 };
+/* clang-format on */
 
 static const char usage[] =
     "usage: mpirun -n RANKS scalesweep PLAN.ini [options]\n"
@@ -50,7 +53,10 @@ static int set_option(void *user, int id, const cli_value *value)
     case O_FORCE: c->sched.force = 1; break;
     case O_NO_FIT: c->sched.no_fit = 1; break;
     case O_QUIET: c->sched.verbosity = SCHED_QUIET; break;
-    case O_VERBOSE: c->sched.verbosity = SCHED_VERBOSE; break;
+    case O_VERBOSE:
+        c->sched.verbosity = SCHED_VERBOSE;
+        results_hdf5_set_verbose(1);
+        break;
     default: break;
     }
     return 0;

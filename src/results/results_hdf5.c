@@ -3,11 +3,14 @@
 #include "results_hdf5.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,45 +25,57 @@
 
 /* ---- errors ---- */
 
+/* The first and the last description of HDF5's stack: what the library was asked
+ * ("unable to open dataset") and the root cause ("incorrect metadata checksum after all
+ * read attempts"); the frames between are its internals, for --verbose. */
 typedef struct {
-    char *out;
-    size_t length;
-    size_t capacity;
+    char first[256];
     char last[256];
-} results_stack_text;
+} results_stack_ends;
 
-/* Appends each error description of HDF5's stack, skipping repeats. */
 static herr_t results_stack_walk(unsigned n, const H5E_error2_t *e, void *data)
 {
-    (void)n;
-    results_stack_text *text = data;
+    results_stack_ends *ends = data;
     const char *desc = e->desc ? e->desc : "";
-    if (desc[0] == '\0' || strcmp(desc, text->last) == 0)
+    if (desc[0] == '\0')
         return 0;
-    snprintf(text->last, sizeof(text->last), "%s", desc);
-    if (text->length + 1 < text->capacity) {
-        int written = snprintf(text->out + text->length, text->capacity - text->length,
-                               ": %s", desc);
-        if (written > 0)
-            text->length += (size_t)written;
-        if (text->length >= text->capacity)
-            text->length = text->capacity - 1;
-    }
+    if (n == 0 || ends->first[0] == '\0')
+        snprintf(ends->first, sizeof(ends->first), "%s", desc);
+    snprintf(ends->last, sizeof(ends->last), "%s", desc);
     return 0;
+}
+
+static int results_verbose;
+static unsigned long results_failures;
+
+void results_hdf5_set_verbose(int verbose)
+{
+    results_verbose = verbose;
+}
+
+unsigned long results_hdf5_failures(void)
+{
+    return results_failures;
 }
 
 void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
                         const char *call)
 {
-    fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
-    H5Eprint2(H5E_DEFAULT, stderr);
+    results_failures++;
+    if (results_verbose) {
+        fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
+        H5Eprint2(H5E_DEFAULT, stderr);
+    }
     if (!err || errlen == 0)
         return;
-    int written = snprintf(err, errlen, "%s: %s failed", path, call);
-    results_stack_text text = {err, written > 0 ? (size_t)written : 0, errlen, ""};
-    if (text.length >= errlen)
-        return;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, results_stack_walk, &text);
+    results_stack_ends ends = {"", ""};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, results_stack_walk, &ends);
+    if (ends.first[0] == '\0')
+        message_format(err, errlen, "%s: %s failed", path, call);
+    else if (strcmp(ends.first, ends.last) == 0)
+        message_format(err, errlen, "%s: %s", path, ends.first);
+    else
+        message_format(err, errlen, "%s: %s: %s", path, ends.first, ends.last);
 }
 
 void results_release(hid_t *id)
@@ -88,6 +103,7 @@ hid_t results_file_access(unsigned flags, const char *program, const char *path,
     hid_t fapl = H5I_INVALID_HID;
     CHECK(fapl = H5Pcreate(H5P_FILE_ACCESS));
     CHECK(H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST));
+    CHECK(H5Pset_metadata_read_attempts(fapl, RESULTS_READ_ATTEMPTS));
     if (flags & RESULTS_ACCESS_NO_LOCKING)
         CHECK(H5Pset_file_locking(fapl, 0, 1));
     if (flags & RESULTS_ACCESS_CLEAR_FLAGS) {
@@ -104,16 +120,71 @@ fail:
     return H5I_INVALID_HID;
 }
 
+/* The one name of the file at path, malloc'd: symbolic links, . and .. resolved (and of a
+ * file not there yet, its folder's, with its own name). NULL with err for a symbolic link
+ * to nothing, a file of several names (hard links), or a folder that cannot be resolved. */
+static char *results_file_name(const char *path, char *err, size_t errlen)
+{
+    struct stat info;
+    char *name = realpath(path, NULL);
+    if (name) {
+        if (stat(name, &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink > 1) {
+            message_format(err, errlen,
+                           "%s has %ju names (hard links); a results file written by "
+                           "scalesweep must have one, so that its lock keeps writers apart",
+                           path, (uintmax_t)info.st_nlink);
+            free(name);
+            return NULL;
+        }
+        return name;
+    }
+    if (errno != ENOENT) {
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (lstat(path, &info) == 0) {
+        message_format(err, errlen, "%s is a symbolic link to a file that does not exist", path);
+        return NULL;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *folder = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *real_folder = folder ? realpath(folder, NULL) : NULL;
+    if (!real_folder) {
+        message_format(err, errlen, "%s: cannot resolve its folder %s: %s", path,
+                       folder ? folder : "", strerror(errno));
+        free(folder);
+        return NULL;
+    }
+    free(folder);
+    size_t length = strlen(real_folder) + 1 + strlen(base) + 1;
+    name = malloc(length);
+    if (name)
+        snprintf(name, length, "%s%s%s", real_folder, strcmp(real_folder, "/") == 0 ? "" : "/",
+                 base);
+    else
+        message_format(err, errlen, "%s: out of memory", path);
+    free(real_folder);
+    return name;
+}
+
 int results_lock(const char *path, const char *program, const char *others, const char *busy,
                  const char *advice, char *err, size_t errlen)
 {
-    size_t length = strlen(path) + sizeof(".lock");
+    /* keyed on the file's one name, so that its other names (a symbolic link, ./x/../)
+     * take the same lock */
+    char *name = results_file_name(path, err, errlen);
+    if (!name)
+        return -1;
+    size_t length = strlen(name) + sizeof(".lock");
     char *lock_path = malloc(length);
     if (!lock_path) {
         message_format(err, errlen, "%s: out of memory", path);
+        free(name);
         return -1;
     }
-    snprintf(lock_path, length, "%s.lock", path);
+    snprintf(lock_path, length, "%s.lock", name);
+    free(name);
     int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         message_format(err, errlen, "%s: cannot create %s: %s", path, lock_path, strerror(errno));
@@ -171,6 +242,147 @@ void results_unlock(int fd)
 {
     if (fd >= 0)
         close(fd);
+}
+
+/* ---- reading a file that may be damaged ---- */
+
+hid_t results_open_readable(const char *path, unsigned flags, const char *not_hdf5,
+                            const char *program, char *err, size_t errlen)
+{
+    hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID;
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
+        return H5I_INVALID_HID;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        message_format(err, errlen, "%s: not a regular file", path);
+        return H5I_INVALID_HID;
+    }
+    if (access(path, R_OK) != 0) {
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
+        return H5I_INVALID_HID;
+    }
+    if (H5Fis_hdf5(path) <= 0) {
+        message_format(err, errlen, "%s: not an HDF5 file%s", path, not_hdf5 ? not_hdf5 : "");
+        return H5I_INVALID_HID;
+    }
+    /* a file whose writer died still says "open for writing" in its superblock, which
+     * HDF5 refuses unless the flags are cleared in memory */
+    CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING | RESULTS_ACCESS_CLEAR_FLAGS,
+                                     program, path, err, errlen));
+    file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (file < 0) {
+        /* not in the format SWMR needs (so not written by a sweep): plain read-only, which
+         * says below what the file lacks, or why HDF5 cannot read it */
+        H5Eclear2(H5E_DEFAULT);
+        CHECK(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT));
+    } else {
+        /* SWMR reading skips HDF5's own check that the file reaches as far as its
+         * superblock says (a live writer's file may be longer, never shorter) */
+        haddr_t end = 0;
+        CHECK(H5Fget_eoa(file, &end));
+        if ((uint64_t)info.st_size < (uint64_t)end && !(flags & RESULTS_READ_CUT_SHORT)) {
+            message_format(err, errlen,
+                           "%s: the file is cut short: it has %lld bytes where its "
+                           "superblock says %llu",
+                           path, (long long)info.st_size, (unsigned long long)end);
+            results_damage_advice(err, errlen, path);
+            goto fail;
+        }
+    }
+    CHECK(H5Pclose(fapl));
+    return file;
+fail:
+    results_release(&file);
+    results_release(&fapl);
+    return H5I_INVALID_HID;
+}
+
+int results_intact_rows(hid_t dataset, int64_t rows, int64_t file_size, int64_t *intact, int *cut,
+                        const char *program, const char *path, char *err, size_t errlen)
+{
+    hid_t dcpl = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    hsize_t chunk = 0;
+    size_t row_size = 0;
+    *intact = rows;
+    *cut = 0;
+    CHECK(dcpl = H5Dget_create_plist(dataset));
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &chunk) != 1 || chunk == 0 ||
+        H5Pget_nfilters(dcpl) != 0) {
+        /* not as a sweep writes its tables: HDF5 checked the file's extent at open */
+        H5Eclear2(H5E_DEFAULT);
+        results_release(&dcpl);
+        return 0;
+    }
+    CHECK(H5Pclose(dcpl));
+    CHECK(type = H5Dget_type(dataset));
+    row_size = H5Tget_size(type);
+    CHECK(H5Tclose(type));
+    if (row_size == 0) {
+        message_format(err, errlen, "%s: a table's rows have no size", path);
+        goto fail;
+    }
+    for (hsize_t start = 0; start < (hsize_t)rows; start += chunk) {
+        unsigned filter_mask = 0;
+        haddr_t address = HADDR_UNDEF;
+        hsize_t size = 0;
+        CHECK(H5Dget_chunk_info_by_coord(dataset, &start, &filter_mask, &address, &size));
+        /* a chunk never written holds no committed row; an unfiltered chunk holds its rows
+         * one after another from its address */
+        if (address != HADDR_UNDEF && address + size > (uint64_t)file_size) {
+            const uint64_t whole =
+                (uint64_t)file_size > address ? ((uint64_t)file_size - address) / row_size : 0;
+            const uint64_t in_file = (uint64_t)start + whole;
+            *intact = in_file < (uint64_t)rows ? (int64_t)in_file : rows;
+            *cut = 1;
+            break;
+        }
+    }
+    return 0;
+fail:
+    results_release(&type);
+    results_release(&dcpl);
+    return -1;
+}
+
+int results_check_tables_inside(hid_t runs, int64_t n_rows, hid_t curves, int64_t n_points,
+                                const char *program, const char *path, char *err, size_t errlen)
+{
+    struct stat info;
+    if (stat(path, &info) != 0) {
+        message_format(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int64_t intact_rows, intact_points;
+    int runs_cut, curves_cut;
+    if (results_intact_rows(runs, n_rows, (int64_t)info.st_size, &intact_rows, &runs_cut, program,
+                            path, err, errlen) < 0 ||
+        results_intact_rows(curves, n_points, (int64_t)info.st_size, &intact_points, &curves_cut,
+                            program, path, err, errlen) < 0)
+        return -1;
+    if (runs_cut || curves_cut) {
+        message_format(err, errlen,
+                       "%s: the file is cut short: a chunk of %s (rows %" PRId64 " on) reaches "
+                       "past its end (%lld bytes)",
+                       path, runs_cut ? "/runs" : "/curves", runs_cut ? intact_rows : intact_points,
+                       (long long)info.st_size);
+        results_damage_advice(err, errlen, path);
+        return -1;
+    }
+    return 0;
+}
+
+void results_damage_advice(char *err, size_t errlen, const char *path)
+{
+    size_t used = err ? strlen(err) : 0;
+    if (!err || used + 1 >= errlen)
+        return;
+    message_format(err + used, errlen - used,
+                   "; the file is damaged and was left as it is: move it aside and copy its "
+                   "intact runs into a new file with `scalesweep recover %s NEW.h5` "
+                   "(docs/results.md)",
+                   path);
 }
 
 /* ---- compound tables ---- */

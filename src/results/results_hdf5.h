@@ -5,8 +5,8 @@
  * /runs and /curves hold is results_schema.h's; /fits is the fit's (docs/fit.md).
  *
  * Errors are reported the way both modules do: a function that fails returns -1 (or
- * H5I_INVALID_HID) with a message in err, and when HDF5 failed, its whole error stack
- * goes to stderr under "PROGRAM: PATH: CALL failed". PROGRAM ("scalesweep",
+ * H5I_INVALID_HID) with a message in err, one line; with --verbose HDF5's whole error
+ * stack goes to stderr too, under "PROGRAM: PATH: CALL failed". PROGRAM ("scalesweep",
  * "scalesweep fit") is a parameter so that each command keeps its own prefix. */
 #ifndef SCALESWEEP_RESULTS_HDF5_H
 #define SCALESWEEP_RESULTS_HDF5_H
@@ -20,12 +20,21 @@
 
 /* ---- errors ---- */
 
-/* A failed HDF5 call: "PROGRAM: PATH: CALL failed; HDF5 error stack:" and the stack (with
- * file and line of each frame, for a bug report) go to stderr; err gets
- * "PATH: CALL failed: descriptions...", from the API call down to the root cause, repeats
- * skipped: "unable to open file: unable to lock file, errno = 11". */
+/* A failed HDF5 call: err gets "PATH: WHAT: WHY", the first and the last description of
+ * HDF5's stack, what the library was asked and the root cause ("unable to open dataset:
+ * incorrect metadata checksum after all read attempts"; "PATH: CALL failed" when the stack
+ * is empty). With results_hdf5_set_verbose(1), "PROGRAM: PATH: CALL failed; HDF5 error
+ * stack:" and the whole stack (with file and line of each frame, for a bug report) go to
+ * stderr too. */
 void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
                         const char *call);
+
+/* HDF5's error stack on stderr with each failure (the commands' --verbose), or not (the
+ * default: err holds the line a user reads). */
+void results_hdf5_set_verbose(int verbose);
+/* How many HDF5 failures results_hdf5_error has reported so far: a caller tells a file HDF5
+ * could not read (damaged) from one it read and refused, by the count before and after. */
+unsigned long results_hdf5_failures(void);
 
 /* The body of each module's check macro: a negative hid_t, herr_t or htri_t is a failure,
  * reported by results_hdf5_error, then `goto fail`. Expects `path`, `err`, `errlen` and a
@@ -65,8 +74,10 @@ enum {
 hid_t results_file_access(unsigned flags, const char *program, const char *path, char *err,
                           size_t errlen);
 
-/* One writer per results file: an exclusive flock on PATH.lock beside it, which the
- * kernel drops when its holder dies. HDF5's own lock is released once SWMR writing
+/* One writer per results file: an exclusive flock on NAME.lock beside it, NAME the file's
+ * one name (symbolic links, . and .. resolved; so every name of the file takes the same
+ * lock, and a file of several names, hard links, or a symbolic link to nothing is refused
+ * with err), which the kernel drops when its holder dies. HDF5's own lock is released once SWMR writing
  * starts, and the superblock's status flags survive a crash, so neither tells a live
  * writer from a dead one. Not on the results file itself: SWMR readers hold flocks on it.
  * Returns the lock's descriptor (results_unlock releases it), or -1 with err: when another
@@ -83,6 +94,49 @@ void results_unlock(int fd);
  * ("close it and AGAIN") or a crashed writer left the file marked open. */
 hid_t results_open_writable(const char *path, unsigned flags, const char *again,
                             const char *program, char *err, size_t errlen);
+
+/* ---- reading a file that may be damaged ---- */
+
+/* Attempts at each checksummed metadata read of a file opened for SWMR reading, set in
+ * every file-access list (results_file_access). HDF5's default is 100, with a sleep that
+ * doubles from 1 ns between them: 2^100 ns, so a damaged file would never fail. 2^26 ns
+ * (67 ms) is far more than a live writer's flush takes to land, and a damaged file fails
+ * within a second. */
+#define RESULTS_READ_ATTEMPTS 26
+
+enum {
+    /* open a file cut short of where its superblock says it ends (to recover what it has) */
+    RESULTS_READ_CUT_SHORT = 1 << 0
+};
+
+/* Opens a results file read-only for a reader who may meet a file being written, one whose
+ * writer died, or a damaged one, and always comes back: a file that is missing, not
+ * regular, unreadable, not HDF5 ("PATH: not an HDF5 file" and not_hdf5, the caller's words)
+ * or cut short of where its superblock says it ends (unless flags has
+ * RESULTS_READ_CUT_SHORT) is refused with err. SWMR reading,
+ * without HDF5's file lock, the status flags cleared in memory; plain read-only for an
+ * HDF5 file not in the format SWMR needs. Returns the file, or H5I_INVALID_HID with err. */
+hid_t results_open_readable(const char *path, unsigned flags, const char *not_hdf5,
+                            const char *program, char *err, size_t errlen);
+/* How many leading rows of a chunked table of `rows` rows lie wholly inside the file's
+ * first file_size bytes: in a file cut short, the rows of the first chunk that reaches
+ * past the end, from the first row not wholly in the file on, are not (a chunk never
+ * written holds no committed row). *cut says whether a chunk reaches past the end at all:
+ * then the file cannot be written to without overwriting it, whichever rows it lost.
+ * 0 or -1. */
+int results_intact_rows(hid_t dataset, int64_t rows, int64_t file_size, int64_t *intact, int *cut,
+                        const char *program, const char *path, char *err, size_t errlen);
+/* A file cut short (a full disk, a copy that stopped) reads as zeros past its end, and
+ * writing into it would damage it for good (new space allocated over chunks it lost): -1
+ * with err ("PATH: the file is cut short: a chunk of /runs (rows R on) reaches past its
+ * end", and results_damage_advice) when a chunk of either table does; 0 otherwise. A
+ * writer's crash never leaves one outside: each flush sets the file's end at its end of
+ * allocation. */
+int results_check_tables_inside(hid_t runs, int64_t n_rows, hid_t curves, int64_t n_points,
+                                const char *program, const char *path, char *err, size_t errlen);
+/* Appends to err what a user does with a damaged file: it was left as it is, and
+ * `scalesweep recover PATH NEW.h5` copies its intact runs into a new one. */
+void results_damage_advice(char *err, size_t errlen, const char *path);
 
 /* ---- compound tables described by their columns ---- */
 
