@@ -105,7 +105,7 @@ static void check_restore(const train_config *config, const corpus *data,
     train_run_interrupt(&run);
     check(train_checkpoint_save(&run, path, err, sizeof err) == 0, "save: %s", err);
     train_run_free(&run);
-    check(train_checkpoint_load(&run, path, data, err, sizeof err) == 0, "load: %s", err);
+    check(train_checkpoint_load(&run, path, data, config, err, sizeof err) == 0, "load: %s", err);
     check(run.step == stop && run.status == RUN_INTERRUPTED, "restored at step %lld",
           (long long)stop);
     run.status = RUN_RUNNING;
@@ -149,21 +149,40 @@ static void test_checkpoint(const corpus *data)
     long size = ftell(f);
     fclose(f);
     check(truncate(path, size - 10) == 0, "truncate");
-    check(train_checkpoint_load(&run, path, data, err, sizeof err) != 0 && strstr(err, "corrupt"),
+    check(train_checkpoint_load(&run, path, data, &config, err, sizeof err) != 0 &&
+              strstr(err, "corrupt"),
           "truncated checkpoint refused: %s", err);
     f = fopen(path, "wb");
     fputs("not a checkpoint at all", f);
     fclose(f);
-    check(train_checkpoint_load(&run, path, data, err, sizeof err) != 0 && strstr(err, "not a"),
+    check(train_checkpoint_load(&run, path, data, &config, err, sizeof err) != 0 &&
+              strstr(err, "not a"),
           "foreign file refused: %s", err);
     train_run_init(&run, &config, data, err, sizeof err);
     train_checkpoint_save(&run, path, err, sizeof err);
     train_run_free(&run);
     corpus other = make_corpus(77);
-    check(train_checkpoint_load(&run, path, &other, err, sizeof err) != 0 &&
+    check(train_checkpoint_load(&run, path, &other, NULL, err, sizeof err) != 0 &&
               strstr(err, "different corpus"),
           "checkpoint on another corpus refused: %s", err);
     corpus_free(&other);
+    /* a checkpoint of another run, whatever field differs (shape, seed, lr, D), is not
+     * continued under this run's name; this run's own is */
+    train_config others[4];
+    for (int i = 0; i < 4; i++)
+        others[i] = config;
+    others[0].model.d_model = 2 * config.model.d_model;
+    others[1].seed = config.seed + 1;
+    others[2].lr = 2.0f * config.lr;
+    others[3].tokens = 2 * config.tokens;
+    for (int i = 0; i < 4; i++) {
+        check(train_checkpoint_load(&run, path, data, &others[i], err, sizeof err) != 0 &&
+                  strstr(err, "checkpoint of another run"),
+              "checkpoint of another run refused (%d): %s", i, err);
+    }
+    check(train_checkpoint_load(&run, path, data, &config, err, sizeof err) == 0,
+          "the run's own checkpoint loads: %s", err);
+    train_run_free(&run);
     train_run_free(&reference);
     remove(path);
 }

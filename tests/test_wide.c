@@ -55,7 +55,8 @@ static void train_on(train_run *run, const train_config *config, const corpus *d
 {
     char err[512];
     if (from)
-        check(train_checkpoint_load(run, from, data, err, sizeof err) == 0, "load: %s", err);
+        check(train_checkpoint_load(run, from, data, config, err, sizeof err) == 0, "load: %s",
+              err);
     else
         check(train_run_init(run, config, data, err, sizeof err) == 0, "init: %s", err);
     if (run->status == RUN_INTERRUPTED)

@@ -63,7 +63,7 @@ static void *transformer_start(const plan *p, const plan_run *run, const corpus 
     int resumed = 0;
     if (checkpoint && access(checkpoint, F_OK) == 0) {
         char why[512];
-        resumed = train_checkpoint_load(tr, checkpoint, data, why, sizeof why) == 0;
+        resumed = train_checkpoint_load(tr, checkpoint, data, &run->config, why, sizeof why) == 0;
         if (!resumed)
             fprintf(stderr, "scalesweep: rank %d: %s; %s starts afresh\n", rank, why, run->run_id);
     }

@@ -275,8 +275,22 @@ static void report_interrupted(sweep *w, int64_t index, int64_t step)
     checkpoint_folder_path(w->p->output, run->run_id, ".ckpt", path, sizeof path);
     w->g.running--;
     w->g.interrupted++;
-    fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n", run->run_id,
-            (long long)step, path);
+    /* say what the next start will find: the worker's last save may have failed (it said
+     * why), leaving an older checkpoint or none */
+    int64_t saved = -1;
+    if (train_checkpoint_step(path, &saved) != 0)
+        fprintf(stderr,
+                "scalesweep: interrupted %s at step %lld; its checkpoint could not be written, "
+                "so it starts afresh next time\n",
+                run->run_id, (long long)step);
+    else if (saved != step)
+        fprintf(stderr,
+                "scalesweep: interrupted %s at step %lld; its checkpoint could not be written, "
+                "so it continues from the older %s (step %lld)\n",
+                run->run_id, (long long)step, path, (long long)saved);
+    else
+        fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n",
+                run->run_id, (long long)step, path);
 }
 
 static double cpu_seconds(void)

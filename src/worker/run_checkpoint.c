@@ -32,7 +32,7 @@ static void put(stream *s, const void *data, size_t n)
     if (s->failed)
         return;
     hash_bytes(s, data, n);
-    if (fwrite(data, 1, n, s->file) != n)
+    if (s->file && fwrite(data, 1, n, s->file) != n)
         s->failed = 1;
 }
 
@@ -84,6 +84,14 @@ static void put_config(stream *s, const train_config *c)
     put_i64(s, c->eval_tokens);
     put_i64(s, c->patience);
     put_i64(s, (int64_t)c->seed);
+}
+
+/* A digest of a resolved configuration, seed included: what says whose a checkpoint is. */
+static uint64_t config_digest(const train_config *c)
+{
+    stream s = {NULL, HASH_FNV_OFFSET, 0};
+    put_config(&s, c);
+    return s.hash;
 }
 
 static void get_config(stream *s, train_config *c)
@@ -174,7 +182,7 @@ int train_checkpoint_step(const char *path, int64_t *step)
 }
 
 int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
-                          char *err, size_t errlen)
+                          const train_config *expected, char *err, size_t errlen)
 {
     memset(run, 0, sizeof *run);
     stream s = {fopen(path, "rb"), HASH_FNV_OFFSET, 0};
@@ -204,9 +212,23 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
         return -1;
     }
     char setup_err[256];
-    if (train_run_init(run, &config, data, setup_err, sizeof setup_err) != 0) {
+    /* the run this checkpoint must belong to, resolved as the checkpoint's was */
+    if (train_run_init(run, expected ? expected : &config, data, setup_err, sizeof setup_err) !=
+        0) {
         snprintf(err, errlen, "%s: checkpoint configuration is invalid: %s", path, setup_err);
         fclose(s.file);
+        return -1;
+    }
+    if (expected && config_digest(&run->config) != config_digest(&config)) {
+        const model_config *m = &config.model, *e = &run->config.model;
+        snprintf(err, errlen,
+                 "%s: checkpoint of another run (%dx%dx%d, n_ctx %d, D = %lld, seed %llu, ...; "
+                 "this run is %dx%dx%d, n_ctx %d, D = %lld, seed %llu), not continued",
+                 path, m->n_layer, m->d_model, m->n_head, m->n_ctx, (long long)config.tokens,
+                 (unsigned long long)config.seed, e->n_layer, e->d_model, e->n_head, e->n_ctx,
+                 (long long)run->config.tokens, (unsigned long long)run->config.seed);
+        fclose(s.file);
+        train_run_free(run);
         return -1;
     }
     run->step = get_i64(&s);
@@ -250,10 +272,10 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     get(&s, m->params_memory, sizeof(float) * (size_t)m->num_params);
     get(&s, m->m_memory, sizeof(float) * (size_t)m->num_params);
     get(&s, m->v_memory, sizeof(float) * (size_t)m->num_params);
-    uint64_t expected = s.hash, stored = 0;
+    uint64_t sum = s.hash, stored = 0;
     if (!s.failed && fread(&stored, sizeof stored, 1, s.file) != 1)
         s.failed = 1;
-    if (s.failed || stored != expected) {
+    if (s.failed || stored != sum) {
         snprintf(err, errlen, "%s: checkpoint is truncated or corrupt (checksum)", path);
         goto fail;
     }

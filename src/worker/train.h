@@ -221,8 +221,10 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
  * is missing or not a checkpoint. */
 int train_checkpoint_step(const char *path, int64_t *step);
 /* Restores a run from a checkpoint on the same corpus; the run then continues and ends
- * with the same bits as one never stopped. */
+ * with the same bits as one never stopped. expected (NULL: whatever the checkpoint holds)
+ * is the run's configuration: a checkpoint whose own (resolved, seed included) differs in
+ * any field is refused with err naming both shapes and seeds. */
 int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
-                          char *err, size_t errlen);
+                          const train_config *expected, char *err, size_t errlen);
 
 #endif

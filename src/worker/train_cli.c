@@ -11,6 +11,7 @@
 #include "cli_options.h"
 #include "corpus.h"
 #include "exit_status.h"
+#include "paths.h"
 #include "train.h"
 
 typedef struct {
@@ -193,14 +194,20 @@ int train_main(int argc, char **argv)
         return parsed > 0 ? EXIT_OK : EXIT_INPUT;
 
     char err[512];
+    /* before an hour of training, not after it */
+    if (o.checkpoint_path && paths_writable(o.checkpoint_path, err, sizeof err) != 0) {
+        fprintf(stderr, "scalesweep train: --checkpoint: %s\n", err);
+        return EXIT_INPUT;
+    }
     corpus data;
     if (corpus_load(&data, o.corpus_path, o.test_fraction, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep train: %s\n", err);
         return EXIT_INPUT;
     }
     train_run run;
-    int status = o.resume_path ? train_checkpoint_load(&run, o.resume_path, &data, err, sizeof err)
-                               : train_run_init(&run, &o.config, &data, err, sizeof err);
+    int status = o.resume_path
+                     ? train_checkpoint_load(&run, o.resume_path, &data, NULL, err, sizeof err)
+                     : train_run_init(&run, &o.config, &data, err, sizeof err);
     if (status != 0) {
         fprintf(stderr, "scalesweep train: %s\n", err);
         corpus_free(&data);
