@@ -480,6 +480,18 @@ printf 'N,D,loss\n1e6,1e9,2.5\n1e7,1e9,low\n' > word.csv
 "$bin" fit --csv word.csv --quiet 2> word.err
 check "a CSV with a word for a loss: exit 2" test $? -eq 2
 check "a CSV with a word: names the line" grep -q 'word.csv:3: loss is not a number: "low"' word.err
+# numbers no law can take a logarithm of, each refused with its line (C = 6ND underflowing
+# to 0 too), rather than fitted into garbage
+for row in "N:0,1e9,2.5" "D:1e6,-1e9,2.5" "loss:1e6,1e9,inf" "loss:1e6,1e9,-2" "N:1e999,1e9,2.5" \
+    "C = 6ND:1e-200,1e-200,2.5" "C = 6ND:1e200,1e200,2.5"; do
+    printf 'N,D,loss\n1e6,1e9,2.5\n%s\n' "${row#*:}" > bad_row.csv
+    "$bin" fit --csv bad_row.csv --quiet 2> bad_row.err
+    check "a CSV row ${row#*:}: exit 2" test $? -eq 2
+    check "a CSV row ${row#*:}: names line 3 and ${row%%:*}" grep -q "bad_row.csv:3: ${row%%:*}" bad_row.err
+done
+printf 'N,D,loss,seed\n1e6,1e9,2.5,1e300\n' > bad_seed.csv
+"$bin" fit --csv bad_seed.csv --quiet 2> bad_seed.err
+check "a CSV with seed 1e300: exit 2, naming the line" grep -q "bad_seed.csv:2: seed" bad_seed.err
 printf 'N,loss\n1e6,2.5\n' > no_d.csv
 "$bin" fit --csv no_d.csv --quiet 2> no_d.err
 check "a CSV without D: exit 2 and says so" \

@@ -438,6 +438,40 @@ static void test_unique(void)
     plan_free(&p);
 }
 
+/* A plan means the same whatever its line ends (LF, CR LF, or a lone CR as old Mac editors
+ * write), and errors name the right line in each; -0 is 0 (one run id, one plan hash). */
+static void test_line_ends_and_zero(void)
+{
+    static const char *const lines[] = {"[sweep]",     "mode = grid",     "trainer = synthetic",
+                                        "[model]",     "shapes = 2x64x2", "[train]",
+                                        "tokens = 1M", "weight_decay = 0"};
+    static const char *const ends[] = {"\n", "\r\n", "\r"};
+    const int n_lines = (int)(sizeof lines / sizeof *lines);
+    uint64_t hashes[4] = {0};
+    char err[1024];
+    for (int e = 0; e < 4; e++) {
+        char text[1024] = "", bad[1024] = "";
+        for (int i = 0; i < n_lines; i++) {
+            const char *line = e == 3 && i == n_lines - 1 ? "weight_decay = -0" : lines[i];
+            strcat(text, line);
+            strcat(text, ends[e == 3 ? 0 : e]);
+            strcat(bad, i == 6 ? "tokens = lots" : line);
+            strcat(bad, ends[e == 3 ? 0 : e]);
+        }
+        plan p;
+        check(plan_parse(&p, "ends.ini", text, err, sizeof err) == 0, "line ends %d: %s", e, err);
+        if (p.n_runs == 1)
+            hashes[e] = p.hash;
+        plan_free(&p);
+        check(plan_parse(&p, "ends.ini", bad, err, sizeof err) != 0 &&
+                  strncmp(err, "ends.ini:7: [train] tokens", 26) == 0,
+              "line ends %d: the error names line 7: %s", e, err);
+    }
+    check(hashes[0] != 0 && hashes[0] == hashes[1] && hashes[0] == hashes[2],
+          "LF, CR LF and CR give one plan hash");
+    check(hashes[0] == hashes[3], "weight_decay = -0 and = 0 give one plan hash");
+}
+
 static void test_defaults(void)
 {
     plan p;
@@ -658,6 +692,7 @@ int main(int argc, char **argv)
     test_list();
     test_unique();
     test_defaults();
+    test_line_ends_and_zero();
     test_output_untouched();
     if (*jobs)
         test_jobs(jobs);

@@ -79,11 +79,16 @@ void fit_options_defaults(fit_options *options);
 
 /* Reads a CSV of external results: a header naming the columns N, D and loss (any case,
  * any order), optionally seed, C, budget and unique_tokens; other columns are ignored.
- * Each row becomes an observation (ok = 1, config_id a hash of N and D, no curve).
+ * Each row becomes an observation (ok = 1, config_id a hash of N and D, no curve). N, D,
+ * loss and C (given, or 6ND) must be positive and finite, except a NaN loss (a run that
+ * diverged); seed, budget and unique_tokens 0 or more.
  * Returns 0 with *rows (malloc'd, free() it) and *n, or -1 with a message naming the
  * line. */
 int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *message,
                  size_t message_length);
+/* The same from an open stream, which it closes; path names it in messages. */
+int fit_read_csv_stream(FILE *f, const char *path, fit_observation **rows, int64_t *n,
+                        char *message, size_t message_length);
 
 /* ---- results ---- */
 

@@ -56,6 +56,14 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
         message_format(message, message_length, "%s: %s", path, strerror(errno));
         return -1;
     }
+    return fit_read_csv_stream(f, path, rows, n, message, message_length);
+}
+
+int fit_read_csv_stream(FILE *f, const char *path, fit_observation **rows, int64_t *n,
+                        char *message, size_t message_length)
+{
+    *rows = NULL;
+    *n = 0;
     char line[4096];
     char *fields[64];
     int where[COLUMNS];
@@ -113,6 +121,35 @@ int fit_read_csv(const char *path, fit_observation **rows, int64_t *n, char *mes
                             (long long)line_number, column_name[c], fields[where[c]]);
                 goto fail;
             }
+        }
+        /* every number a law takes a logarithm of is positive and finite, C = 6ND too;
+         * a NaN loss is a run that diverged (counted, not fitted) */
+        for (int c = 0; c < COLUMNS; c++) {
+            if (where[c] < 0 || (c == COLUMN_LOSS && isnan(value[c])))
+                continue;
+            const int may_be_zero = c == COLUMN_SEED || c == COLUMN_BUDGET || c == COLUMN_UNIQUE;
+            if (!isfinite(value[c]) || value[c] < 0.0 || (value[c] == 0.0 && !may_be_zero)) {
+                message_format(message, message_length, "%s:%lld: %s is %s; it must be %s", path,
+                               (long long)line_number, column_name[c], fields[where[c]],
+                               may_be_zero ? "a finite number, 0 or more"
+                                           : "a positive finite number");
+                goto fail;
+            }
+        }
+        if (where[COLUMN_SEED] >= 0 &&
+            (value[COLUMN_SEED] != floor(value[COLUMN_SEED]) || value[COLUMN_SEED] > 9e15)) {
+            message_format(message, message_length,
+                           "%s:%lld: seed is %s; it must be a whole number from 0 to 9e15", path,
+                           (long long)line_number, fields[where[COLUMN_SEED]]);
+            goto fail;
+        }
+        const double flops = 6.0 * value[COLUMN_N] * value[COLUMN_D];
+        if (where[COLUMN_C] < 0 && !(isfinite(flops) && flops > 0.0)) {
+            message_format(message, message_length,
+                           "%s:%lld: C = 6ND = %g for N = %g and D = %g lies outside what a "
+                           "double holds; give N and D in their units (parameters, tokens)",
+                           path, (long long)line_number, flops, value[COLUMN_N], value[COLUMN_D]);
+            goto fail;
         }
         if (count == capacity) {
             fit_observation *grown = realloc(out, (size_t)capacity * 2 * sizeof(*out));

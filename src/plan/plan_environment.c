@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "plan_internal.h"
 #include "units.h"
 
@@ -122,8 +123,30 @@ static int check_corpus(const plan *p, char *err, size_t errlen)
     return 0;
 }
 
-/* The results file must be writable, or creatable in an existing writable folder. Only
- * stat and access: validation never creates, truncates or touches the file. */
+/* Whether path names the file `st` is (another name of it: a link, ./x/../). */
+static int same_file(const char *path, const struct stat *st)
+{
+    struct stat other;
+    return stat(path, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino;
+}
+
+/* The 8 bytes every HDF5 file written without a user block (as scalesweep writes them)
+ * begins with. */
+static int starts_as_hdf5(const char *path)
+{
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == sizeof head && memcmp(head, signature, sizeof head) == 0;
+}
+
+/* The results file must be a results file (HDF5) to resume, not the plan, not the corpus,
+ * and writable, or creatable in an existing writable folder. Only stat, access and a
+ * read-only open: validation never creates, truncates or touches the file. */
 static int check_output(const plan *p, char *err, size_t errlen)
 {
     const int line = p->key_lines[KEY_SWEEP_OUTPUT];
@@ -135,30 +158,35 @@ static int check_output(const plan *p, char *err, size_t errlen)
         if (!S_ISREG(st.st_mode))
             return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "%s is not a regular file",
                             p->output);
-        if (access(p->output, R_OK | W_OK) != 0)
-            return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "cannot write %s: %s",
-                            p->output, strerror(errno));
-        return 0;
+        if (same_file(p->path, &st))
+            return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
+                            "%s is this plan; output names the results file", p->output);
+        if (plan_trainer_reads_corpus(p->trainer)) {
+            char file[4096 + 16];
+            snprintf(file, sizeof file, "%s/train.txt", p->corpus);
+            int is_corpus = same_file(p->corpus, &st) || same_file(file, &st);
+            snprintf(file, sizeof file, "%s/test.txt", p->corpus);
+            if (is_corpus || same_file(file, &st))
+                return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
+                                "%s is the corpus; output names the results file", p->output);
+        }
+        if (access(p->output, R_OK) != 0)
+            return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "cannot read %s: %s", p->output,
+                            strerror(errno));
+        if (!starts_as_hdf5(p->output))
+            return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
+                            "%s exists and is not an HDF5 file, so not a results file to "
+                            "resume; name a new file, or move this one aside",
+                            p->output);
+    } else if (errno == ENOENT && lstat(p->output, &st) == 0) {
+        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
+                        "%s is a symbolic link to a file that does not exist; name the results "
+                        "file itself",
+                        p->output);
     }
-    if (errno != ENOENT)
-        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "cannot reach %s: %s", p->output,
-                        strerror(errno));
-    char folder[4096];
-    snprintf(folder, sizeof folder, "%s", p->output);
-    char *slash = strrchr(folder, '/');
-    if (!slash)
-        snprintf(folder, sizeof folder, ".");
-    else if (slash == folder)
-        folder[1] = '\0';
-    else
-        *slash = '\0';
-    if (stat(folder, &st) != 0 || !S_ISDIR(st.st_mode))
-        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
-                        "cannot create %s: the folder %s does not exist", p->output, folder);
-    if (access(folder, W_OK | X_OK) != 0)
-        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
-                        "cannot create %s: the folder %s is not writable (%s)", p->output, folder,
-                        strerror(errno));
+    char why[4096 + 256];
+    if (paths_writable(p->output, why, sizeof why) != 0)
+        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "%s", why);
     return 0;
 }
 

@@ -99,8 +99,8 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
                              shape->n_head, units_group_digits(n_params, a));
         }
     }
-    /* a run that never leaves its warmup never trains at its peak learning rate */
-    const int64_t steps = tokens / ((int64_t)run->config.batch * run->config.model.n_ctx);
+    /* train_config_error's rule, said at the line of warmup_steps with the numbers */
+    const int64_t steps = train_total_steps(&run->config);
     if (run->config.warmup_steps >= steps) {
         char a[32];
         return plan_fail(s, plan_line_of(s, KEY_TRAIN_WARMUP_STEPS), KEY_TRAIN_WARMUP_STEPS,

@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -164,14 +165,25 @@ static int unknown_section(plan_state *s, int line, const char *name, size_t len
 
 /* An ini_reader handing inih one line of the plan text at a time, so that s->line is the
  * line of every handler call. */
+/* Bytes of the line at text (of left bytes), its end included: LF, CR LF, or a lone CR. */
+static size_t plan_line_length(const char *text, size_t left)
+{
+    for (size_t i = 0; i < left; i++) {
+        if (text[i] == '\n')
+            return i + 1;
+        if (text[i] == '\r' && (i + 1 == left || text[i + 1] != '\n'))
+            return i + 1;
+    }
+    return left;
+}
+
 static char *plan_reader(char *buffer, int size, void *stream)
 {
     plan_state *s = stream;
     if (s->left == 0 || s->failed)
         return NULL;
     const char *start = s->cursor;
-    const char *newline = memchr(start, '\n', s->left);
-    size_t length = newline ? (size_t)(newline - start) + 1 : s->left;
+    size_t length = plan_line_length(start, s->left);
     s->line++;
     /* inih's buffer holds size - 1 bytes and the terminator */
     if (size < 3 || length > (size_t)size - 1) {
@@ -183,6 +195,8 @@ static char *plan_reader(char *buffer, int size, void *stream)
     }
     memcpy(buffer, start, length);
     buffer[length] = '\0';
+    if (buffer[length - 1] == '\r')
+        buffer[length - 1] = '\n'; /* a lone CR ends a line as LF does (old Mac files) */
     s->cursor += length;
     s->left -= length;
 
@@ -210,6 +224,19 @@ static char *plan_reader(char *buffer, int size, void *stream)
             }
             if (find_section(name) < 0)
                 unknown_section(s, s->line, c + 1, name_length);
+            /* inih ignores what follows the ']': only a comment may */
+            const char *after = close + 1;
+            while (after < end && isspace((unsigned char)*after))
+                after++;
+            if (!s->failed && after < end && *after != ';' && *after != '#') {
+                size_t rest = (size_t)(end - after);
+                while (rest > 0 && isspace((unsigned char)after[rest - 1]))
+                    rest--;
+                plan_fail(s, s->line, -1,
+                          "'%.*s' after the section header %.*s; put each key on a line of "
+                          "its own",
+                          (int)(rest < 60 ? rest : 60), after, (int)(close - c + 1), c);
+            }
         }
     }
     return buffer;
@@ -346,6 +373,8 @@ int plan_real_text(plan_state *s, plan_key k, int line, const char *text, double
     double value;
     if (units_parse_real(text, &value) != 0)
         return plan_fail(s, line, k, "'%s' is not a number (write e.g. 0.1, 3e-4 or 1e18)", text);
+    if (value == 0.0)
+        value = 0.0; /* -0 is 0: one run id, one plan hash */
     int below = min_open ? !(value > min) : !(value >= min);
     int above = isinf(max) ? 0 : (max_open ? !(value < max) : !(value <= max));
     if (below || above) {
@@ -398,6 +427,11 @@ int plan_get_float(plan_state *s, plan_key k, double min, int min_open, double m
                    float *out)
 {
     double value = *out;
+    /* a float holds no more than FLT_MAX: 1e39 would become infinity */
+    if (max > FLT_MAX) {
+        max = FLT_MAX;
+        max_open = 0;
+    }
     if (plan_get_real(s, k, min, min_open, max, max_open, &value) != 0)
         return -1;
     *out = (float)value;
@@ -548,14 +582,13 @@ int plan_read_syntax(plan_state *s, const char *text)
     /* inih reports the first line it could not read; ours may be later or the same */
     if (status > 0 && (!s->failed || status < s->error_line)) {
         const char *line = text;
-        for (int i = 1; i < status && line; i++) {
-            line = strchr(line, '\n');
-            line = line ? line + 1 : NULL;
-        }
-        while (line && (*line == ' ' || *line == '\t'))
+        const char *end = text + strlen(text);
+        for (int i = 1; i < status && line < end; i++)
+            line += plan_line_length(line, (size_t)(end - line));
+        while (line < end && (*line == ' ' || *line == '\t'))
             line++;
         s->failed = 0;
-        if (line && *line == '[')
+        if (line < end && *line == '[')
             return plan_fail(s, status, -1, "syntax error: a section header without its ']'");
         return plan_fail(s, status, -1,
                          "syntax error: expected 'key = value', '[section]' or a comment");

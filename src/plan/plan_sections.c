@@ -1,6 +1,7 @@
 /* The sections of a plan, key by key: what each value means, which keys belong together
  * or exclude each other, and what each mode needs. docs/plan.md is the reference. */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,7 +243,7 @@ static int read_train_settings(plan_state *s)
     p->lr_auto = !lr || strcmp(lr, "auto") == 0;
     if (!p->lr_auto) {
         double value = 0.0;
-        if (plan_real_text(s, KEY_TRAIN_LR, plan_line_of(s, KEY_TRAIN_LR), lr, 0.0, 1, INFINITY, 0,
+        if (plan_real_text(s, KEY_TRAIN_LR, plan_line_of(s, KEY_TRAIN_LR), lr, 0.0, 1, FLT_MAX, 0,
                            &value) != 0)
             return -1;
         c->lr = (float)value;
@@ -353,10 +354,17 @@ static int read_model(plan_state *s)
     model_config *m = &s->base.model;
     if (plan_get_int(s, KEY_MODEL_N_CTX, 2, 65536, &m->n_ctx) != 0)
         return -1;
-    if (s->base.eval_tokens < m->n_ctx)
-        return plan_fail(s, plan_line_of(s, KEY_DATA_EVAL_TOKENS), KEY_DATA_EVAL_TOKENS,
-                         "%lld tokens are fewer than one n_ctx window (%d)",
-                         (long long)s->base.eval_tokens, m->n_ctx);
+    if (s->base.eval_tokens < m->n_ctx) {
+        if (plan_is_set(s, KEY_DATA_EVAL_TOKENS))
+            return plan_fail(s, plan_line_of(s, KEY_DATA_EVAL_TOKENS), KEY_DATA_EVAL_TOKENS,
+                             "%lld tokens are fewer than one n_ctx window (%d)",
+                             (long long)s->base.eval_tokens, m->n_ctx);
+        /* the default's fault is the key that outgrew it */
+        return plan_fail(s, plan_line_of(s, KEY_MODEL_N_CTX), KEY_MODEL_N_CTX,
+                         "%d is longer than [data] eval_tokens (%lld by default): set "
+                         "eval_tokens to one n_ctx window or more",
+                         m->n_ctx, (long long)s->base.eval_tokens);
+    }
     if (s->p->mode == PLAN_LIST)
         return 0;
     int64_t head_size = 32;

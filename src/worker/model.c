@@ -38,6 +38,9 @@ const char *model_config_error(const model_config *c)
         return "n_ctx must be at least 2";
     if (c->d_model > 65536 || c->n_layer > 4096 || c->n_ctx > 65536)
         return "model dimensions are out of range";
+    if (model_floats_real(c, 1) > MODEL_MAX_FLOATS)
+        return "the model and one sequence's activations need more than 2^40 floats (4 TiB): "
+               "lower n_layer, d_model, n_head or n_ctx";
     return NULL;
 }
 
@@ -171,6 +174,24 @@ static int64_t sum_sizes(const int64_t *sizes, int n)
     for (int i = 0; i < n; i++)
         total += sizes[i];
     return total;
+}
+
+double model_floats_real(const model_config *c, int max_batch)
+{
+    /* one sequence's sizes are far inside int64_t for any dimensions model_config_error
+     * lets through before it asks this (2^60 at most, the attention of 4096 layers of
+     * 65536 heads over 65536 positions); a batch of them is scaled in double */
+    int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
+    act_sizes(c, 1, acts);
+    scratch_sizes(c, 1, scratch);
+    double per_sequence = 0.0;
+    for (int i = 0; i < NUM_ACTS; i++)
+        per_sequence += (double)acts[i];
+    for (int i = 0; i < NUM_SCRATCH; i++)
+        per_sequence += (double)scratch[i];
+    const double L = c->n_layer, C = c->d_model, T = c->n_ctx;
+    const double params = MODEL_VOCAB * C + T * C + L * (12.0 * C * C + 13.0 * C) + 2.0 * C;
+    return 4.0 * params + (double)max_batch * per_sequence;
 }
 
 int64_t model_count_floats(const model_config *c, int max_batch)

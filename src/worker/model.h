@@ -121,6 +121,13 @@ double model_flops_per_token_forward(const model_config *config);
 /* Floats held by a model of max_batch sequences: params, grads, two moments, activations
  * and scratch. */
 int64_t model_count_floats(const model_config *config, int max_batch);
+/* The same in double, at most a little more (a batch's scratch counted per sequence), for
+ * any dimensions whatever their products: how the limit below is checked before any size
+ * is computed in 64-bit integers. */
+double model_floats_real(const model_config *config, int max_batch);
+/* The largest model and batch scalesweep sizes: 2^40 floats (4 TiB), far beyond what a
+ * CPU holds, and far inside the 64-bit integers every size is computed in. */
+#define MODEL_MAX_FLOATS 1099511627776.0
 
 /* Allocates everything for batches of up to max_batch sequences of n_ctx tokens.
  * Returns 0, or -1 when out of memory. Parameters are zero until model_init_weights. */

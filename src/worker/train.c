@@ -63,6 +63,12 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return model_error;
     if (c->batch < 1)
         return "batch must be at least 1";
+    /* the products' rows (tokens of a step) are a BLAS int */
+    if ((int64_t)c->batch * c->model.n_ctx > INT32_MAX)
+        return "batch x n_ctx (tokens a step) must be at most 2^31 - 1";
+    if (model_floats_real(&c->model, c->batch) > MODEL_MAX_FLOATS)
+        return "a step of batch sequences needs more than 2^40 floats (4 TiB) of activations: "
+               "lower batch or the model";
     if (c->tokens < 1)
         return "tokens must be positive";
     if (c->unique_tokens < 0)
@@ -73,14 +79,17 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return "final_lr_ratio must lie in [0, 1]";
     if (c->warmup_steps < -1)
         return "warmup_steps must be -1 (automatic) or at least 0";
-    if (!(c->weight_decay >= 0.0f))
-        return "weight_decay must not be negative";
+    /* a run that never leaves its warmup never trains at its peak learning rate */
+    if (c->warmup_steps >= train_total_steps(c))
+        return "warmup_steps must be fewer than the run's steps (tokens / (batch x n_ctx))";
+    if (!(c->weight_decay >= 0.0f) || !isfinite(c->weight_decay))
+        return "weight_decay must be a finite number, 0 or more";
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f))
         return "beta1 and beta2 must lie in [0, 1)";
     if (!(c->eps > 0.0f))
         return "eps must be positive";
-    if (!(c->grad_clip >= 0.0f))
-        return "grad_clip must not be negative";
+    if (!(c->grad_clip >= 0.0f) || !isfinite(c->grad_clip))
+        return "grad_clip must be a finite number, 0 or more";
     if (c->eval_interval < 0)
         return "eval_interval must not be negative";
     if (c->evaluations < 1 || c->evaluations > TRAIN_MAX_EVALUATIONS)
