@@ -17,6 +17,8 @@ packages="build-essential cmake pkg-config libopenblas-dev libopenmpi-dev openmp
           libhdf5-dev hdf5-tools libgsl-dev libinih-dev python3 python3-numpy python3-h5py
           python3-scipy ca-certificates slurm-wlm munge"
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
+# the tests also fuzz the plan parser and the CSV reader with libFuzzer, which is clang's
+[ "$mode" = test ] && packages="$packages clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -66,3 +68,8 @@ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCALESWEEP_SANI
 cmake --build build-sanitize -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-sanitize --output-on-failure
+# The plan parser and the CSV reader under libFuzzer, 30 s each from the test plans, the
+# jobs and a few CSVs (tests/fuzz/CMakeLists.txt says how to run them longer).
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCALESWEEP_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_plan fuzz_csv
+ctest --test-dir build-fuzz --output-on-failure
