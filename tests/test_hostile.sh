@@ -240,5 +240,11 @@ check "naming the folder" grep -q "missing_dir does not exist" train.err
 "$bin" train --corpus "$data/brown" --tokens 40k --warmup-steps 1e15 > train.out 2> train.err
 check "train --warmup-steps 1e15 exits 2 (got $?)" test $? -eq 2
 check "saying warmup_steps is too long" grep -q "warmup_steps must be fewer" train.err
+"$bin" train --corpus "$data/brown" --n-layer 1 --d-model 65536 --n-head 65536 --n-ctx 65536 \
+    --batch 65536 --eval-tokens 65536 > train.out 2> train.err
+check "train of a 1x65536x65536 model at n_ctx 65536 exits 2 (got $?), no overflow" test $? -eq 2
+check "saying what the limit is" grep -q "more than 2^40 floats" train.err
+"$bin" train --corpus "$data/brown" --weight-decay 1e39 > train.out 2> train.err
+check "train --weight-decay 1e39 exits 2 (got $?)" test $? -eq 2
 
 report "test_hostile"

@@ -42,9 +42,10 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     /* errors are reported here, once */
     RESULTS_CHECK(H5Eset_auto2(H5E_DEFAULT, NULL, NULL));
     /* SWMR read: a sweep may be writing the file; on a finished file it costs nothing */
+    results_file_state state;
     file = results_open_readable(path, 0,
                                  " (a scalesweep results file is; for a CSV of results use --csv)",
-                                 FIT_PROGRAM, err, errlen);
+                                 &state, FIT_PROGRAM, err, errlen);
     if (file < 0)
         goto fail;
     if (results_schema_version(file, &results->schema, FIT_PROGRAM, path, err, errlen) < 0)
@@ -65,16 +66,18 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
     /* the columns this file's schema has (version 1: no config_id) */
     const size_t n_run_columns = results_run_columns_of(results->schema, run_columns);
     int64_t n_rows, n_points;
-    RESULTS_CHECK(runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, run_columns,
-                                            n_run_columns, FIT_PROGRAM, path, err, errlen));
-    RESULTS_CHECK(curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT,
-                                              results_point_columns, results_point_column_count,
-                                              FIT_PROGRAM, path, err, errlen));
+    /* (results_open_table says itself what is wrong) */
+    if ((runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, run_columns, n_run_columns,
+                                   FIT_PROGRAM, path, err, errlen)) < 0 ||
+        (curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT, results_point_columns,
+                                     results_point_column_count, FIT_PROGRAM, path, err, errlen)) <
+            0)
+        goto fail;
     if (results_table_rows(runs, &n_rows, FIT_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &n_points, FIT_PROGRAM, path, err, errlen) < 0)
         goto fail;
     /* a refit would write into a file cut short, as a sweep would */
-    if (results_check_tables_inside(runs, n_rows, curves, n_points, FIT_PROGRAM, path, err,
+    if (results_check_tables_inside(runs, n_rows, curves, n_points, &state, FIT_PROGRAM, path, err,
                                     errlen) < 0)
         goto fail;
     results->runs = calloc((size_t)(n_rows > 0 ? n_rows : 1), sizeof(*results->runs));

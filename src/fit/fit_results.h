@@ -36,9 +36,10 @@ typedef struct {
 } fit_results;
 
 /* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks the schema
- * version (1 or 2) and the columns, reads every committed row of /runs and the /curves
- * rows they point at. Returns 0, or -1 with err (and HDF5's error stack on stderr when HDF5
- * failed). */
+ * version and the columns, reads every committed row of /runs and the /curves rows they
+ * point at. A damaged file (results_open_readable, results_check_tables_inside) fails at
+ * once. Returns 0, or -1 with err, one line (HDF5's error stack on stderr too with
+ * results_hdf5_set_verbose). */
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen);
 void fit_results_free(fit_results *results);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -40,7 +41,8 @@ static const char usage[] =
     "results file NEW.h5, with the plan DAMAGED.h5 was made by; DAMAGED.h5 is only read. Put\n"
     "NEW.h5 where the plan's output is and run the sweep again: it trains only the runs\n"
     "that were lost. Exit status: 0 copied (some runs may be lost: it says how many),\n"
-    "1 NEW.h5 could not be written, 2 DAMAGED.h5 cannot be read at all or NEW.h5 exists.\n";
+    "1 NEW.h5 could not be written, 2 DAMAGED.h5 cannot be read at all, is of another\n"
+    "schema version or is being written, or NEW.h5 exists.\n";
 
 static int set_option(void *user, int id, const cli_value *value)
 {
@@ -104,19 +106,28 @@ typedef struct {
     int64_t rows_cut_from; /* the first row of /runs lost past the end of the file, or -1 */
 } recover_counts;
 
+/* Rows of a table wholly inside the damaged file; when its chunk index cannot be read to
+ * say, all of them, each then standing or falling by its own read. */
+static int64_t recover_intact(hid_t table, int64_t rows, int64_t file_size, const char *path)
+{
+    int64_t intact;
+    int cut;
+    char ignored[256];
+    if (results_intact_rows(table, rows, file_size, &intact, &cut, RECOVER_PROGRAM, path, ignored,
+                            sizeof ignored) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return rows;
+    }
+    return intact;
+}
+
 /* Copies the intact runs of the open damaged file into the store. */
 static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_points,
-                        int64_t file_size, store *to, recover_counts *counts, const char *path,
-                        const char *new_path, char *err, size_t errlen)
+                        int64_t intact_rows, int64_t intact_points, store *to,
+                        recover_counts *counts, const char *path, const char *new_path, char *err,
+                        size_t errlen)
 {
     const char *program = RECOVER_PROGRAM;
-    int64_t intact_rows, intact_points;
-    int cut;
-    if (results_intact_rows(runs, n_rows, file_size, &intact_rows, &cut, program, path, err,
-                            errlen) < 0 ||
-        results_intact_rows(curves, n_points, file_size, &intact_points, &cut, program, path, err,
-                            errlen) < 0)
-        return -1;
     results_point *rows = NULL; /* the run's rows of /curves */
     curve_point *points = NULL; /* the same as the store appends them */
     int64_t capacity = 0;
@@ -221,18 +232,21 @@ int recover_main(int argc, char **argv)
     recover_origin origin = {0};
     store *to = NULL;
     int code = EXIT_INPUT;
-    struct stat info, other;
+    struct stat other;
 
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (lstat(new_path, &other) == 0 || errno != ENOENT) {
         message_format(err, errlen, "%s exists; recover writes a new results file", new_path);
         goto fail;
     }
-    file = results_open_readable(path, RESULTS_READ_CUT_SHORT, "", RECOVER_PROGRAM, err, errlen);
+    results_file_state state;
+    file = results_open_readable(path, RESULTS_READ_CUT_SHORT, "", &state, RECOVER_PROGRAM, err,
+                                 errlen);
     if (file < 0)
         goto fail;
-    if (stat(path, &info) != 0) {
-        message_format(err, errlen, "%s: %s", path, strerror(errno));
+    if (state.writer_alive) {
+        message_format(err, errlen,
+                       "%s: a sweep is writing this file; let it finish (or stop it) first", path);
         goto fail;
     }
     int schema = 0;
@@ -254,14 +268,19 @@ int recover_main(int argc, char **argv)
         goto fail;
     }
     int64_t n_rows, n_points;
-    CHECK(runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, results_run_columns,
-                                    results_run_column_count, RECOVER_PROGRAM, path, err, errlen));
-    CHECK(curves =
-              results_open_table(file, RESULTS_CURVES, H5P_DEFAULT, results_point_columns,
-                                 results_point_column_count, RECOVER_PROGRAM, path, err, errlen));
+    /* (results_open_table says itself what is wrong) */
+    if ((runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, results_run_columns,
+                                   results_run_column_count, RECOVER_PROGRAM, path, err, errlen)) <
+            0 ||
+        (curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT, results_point_columns,
+                                     results_point_column_count, RECOVER_PROGRAM, path, err,
+                                     errlen)) < 0)
+        goto fail;
     if (results_table_rows(runs, &n_rows, RECOVER_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &n_points, RECOVER_PROGRAM, path, err, errlen) < 0)
         goto fail;
+    const int64_t intact_rows = recover_intact(runs, n_rows, state.size, path);
+    const int64_t intact_points = recover_intact(curves, n_points, state.size, path);
 
     const store_blas blas = {origin.blas_core, origin.blas_config, origin.sgemm_gflops};
     code = EXIT_FAILED;
@@ -270,9 +289,14 @@ int recover_main(int argc, char **argv)
     if (!to)
         goto fail;
     recover_counts counts = {0, 0, 0, 0, 0, -1};
-    if (recover_rows(runs, curves, n_rows, n_points, (int64_t)info.st_size, to, &counts, path,
-                     new_path, err, errlen) < 0)
+    if (recover_rows(runs, curves, n_rows, n_points, intact_rows, intact_points, to, &counts, path,
+                     new_path, err, errlen) < 0) {
+        /* half a copy is no recovery: the next attempt starts from nothing */
+        store_close(to);
+        to = NULL;
+        unlink(new_path);
         goto fail;
+    }
     store_close(to);
     to = NULL;
     char a[32], b[32];

@@ -286,7 +286,9 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
     /* SWMR read: it never writes, reads a crashed writer's data past the stale end of
      * allocation in the superblock, and (with the flags cleared in memory) opens a file
      * whatever its status flags say; bounded, so that a damaged file fails at once. */
-    file = results_open_readable(path, 0, "; refusing to write to it", STORE_PROGRAM, err, errlen);
+    results_file_state state;
+    file = results_open_readable(path, RESULTS_READ_LOCK_HELD, "; refusing to write to it", &state,
+                                 STORE_PROGRAM, err, errlen);
     if (file < 0)
         goto fail;
 
@@ -325,17 +327,19 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
 
     /* every column of the schema, with the right class: a resumed file must be one this
      * code wrote, or it would be appended to wrongly */
-    STORE_CHECK(runs =
-                    results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, results_run_columns,
-                                       results_run_column_count, STORE_PROGRAM, path, err, errlen));
-    STORE_CHECK(curves = results_open_table(file, RESULTS_CURVES, H5P_DEFAULT,
-                                            results_point_columns, results_point_column_count,
-                                            STORE_PROGRAM, path, err, errlen));
+    /* (results_open_table says itself what is wrong) */
+    if ((runs = results_open_table(file, RESULTS_RUNS, H5P_DEFAULT, results_run_columns,
+                                   results_run_column_count, STORE_PROGRAM, path, err, errlen)) <
+            0 ||
+        (curves =
+             results_open_table(file, RESULTS_CURVES, H5P_DEFAULT, results_point_columns,
+                                results_point_column_count, STORE_PROGRAM, path, err, errlen)) < 0)
+        goto fail;
     if (results_table_rows(runs, &s->runs_extent, STORE_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &s->curves_extent, STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
-    if (results_check_tables_inside(runs, s->runs_extent, curves, s->curves_extent, STORE_PROGRAM,
-                                    path, err, errlen) < 0)
+    if (results_check_tables_inside(runs, s->runs_extent, curves, s->curves_extent, &state,
+                                    STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
     /* the plan text too: a forced resume rewrites it in place */
     char *stored_plan = NULL;

@@ -5,7 +5,8 @@
  * row is the commit record, so a crash never leaves a row without its curve, and a
  * curve without a row is ignored (and overwritten on resume).
  *
- * While a store is open, PATH.lock beside the file holds an flock: a second writer is
+ * While a store is open, PATH.lock beside the file (PATH its one name: links resolved)
+ * holds an flock: a second writer is
  * refused, and a writer that died leaves no lock, so its file is recovered on the next
  * open. */
 #ifndef SCALESWEEP_STORE_H

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,18 +131,23 @@ static int same_file(const char *path, const struct stat *st)
     return stat(path, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino;
 }
 
-/* The 8 bytes every HDF5 file written without a user block (as scalesweep writes them)
- * begins with. */
-static int starts_as_hdf5(const char *path)
+/* Whether the file begins as HDF5 does: its 8-byte signature at 0, 512, 1024, 2048, ...
+ * (after a user block), where H5Fis_hdf5 looks for it. */
+static int starts_as_hdf5(const char *path, int64_t size)
 {
     static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    unsigned char head[8];
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    size_t n = fread(head, 1, sizeof head, f);
+    int found = 0;
+    for (int64_t at = 0; !found && at + 8 <= size; at = at ? 2 * at : 512) {
+        unsigned char head[8];
+        found = fseek(f, (long)at, SEEK_SET) == 0 &&
+                fread(head, 1, sizeof head, f) == sizeof head &&
+                memcmp(head, signature, sizeof head) == 0;
+    }
     fclose(f);
-    return n == sizeof head && memcmp(head, signature, sizeof head) == 0;
+    return found;
 }
 
 /* The results file must be a results file (HDF5) to resume, not the plan, not the corpus,
@@ -173,20 +179,21 @@ static int check_output(const plan *p, char *err, size_t errlen)
         if (access(p->output, R_OK) != 0)
             return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "cannot read %s: %s", p->output,
                             strerror(errno));
-        if (!starts_as_hdf5(p->output))
+        if (!starts_as_hdf5(p->output, (int64_t)st.st_size))
             return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
                             "%s exists and is not an HDF5 file, so not a results file to "
                             "resume; name a new file, or move this one aside",
                             p->output);
-    } else if (errno == ENOENT && lstat(p->output, &st) == 0) {
-        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
-                        "%s is a symbolic link to a file that does not exist; name the results "
-                        "file itself",
-                        p->output);
     }
+    /* the sweep's writer locks the file by its one name: one that has none (a symbolic link
+     * to nothing, hard links) is refused here rather than by the sweep */
     char why[4096 + 256];
     if (paths_writable(p->output, why, sizeof why) != 0)
         return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "%s", why);
+    char *name = paths_one_name(p->output, why, sizeof why);
+    if (!name)
+        return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "%s", why);
+    free(name);
     return 0;
 }
 

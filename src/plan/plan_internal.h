@@ -168,6 +168,10 @@ int plan_count_text(plan_state *s, plan_key k, int line, const char *text, int64
                     int64_t *out);
 int plan_real_text(plan_state *s, plan_key k, int line, const char *text, double min, int min_open,
                    double max, int max_open, double *out);
+/* A real stored as a float: in range as written, at most FLT_MAX, and in range once rounded
+ * to a float (1e-50 becomes 0, 0.9999999999 becomes 1). */
+int plan_float_text(plan_state *s, plan_key k, int line, const char *text, double min, int min_open,
+                    double max, int max_open, float *out);
 
 /* Each plan_get_ leaves *out alone when the plan does not set the key (the default stays). */
 int plan_get_count(plan_state *s, plan_key k, int64_t min, int64_t max, int64_t *out);

@@ -423,19 +423,37 @@ int plan_get_real(plan_state *s, plan_key k, double min, int min_open, double ma
                 : 0;
 }
 
-int plan_get_float(plan_state *s, plan_key k, double min, int min_open, double max, int max_open,
-                   float *out)
+int plan_float_text(plan_state *s, plan_key k, int line, const char *text, double min, int min_open,
+                    double max, int max_open, float *out)
 {
-    double value = *out;
     /* a float holds no more than FLT_MAX: 1e39 would become infinity */
     if (max > FLT_MAX) {
         max = FLT_MAX;
         max_open = 0;
     }
-    if (plan_get_real(s, k, min, min_open, max, max_open, &value) != 0)
+    double value = 0.0;
+    if (plan_real_text(s, k, line, text, min, min_open, max, max_open, &value) != 0)
         return -1;
-    *out = (float)value;
+    /* and the float itself in range: 1e-50 rounds to 0, 0.9999999999 to 1 */
+    const float rounded = (float)value;
+    const double f = rounded;
+    if ((min_open ? !(f > min) : !(f >= min)) || (max_open ? !(f < max) : !(f <= max)))
+        return plan_fail(s, line, k,
+                         "%s rounds to %g as a float, out of range: it must lie in "
+                         "%c%g, %g%c",
+                         text, f, min_open ? '(' : '[', min, max, max_open ? ')' : ']');
+    *out = rounded;
     return 0;
+}
+
+int plan_get_float(plan_state *s, plan_key k, double min, int min_open, double max, int max_open,
+                   float *out)
+{
+    const char *text;
+    if (plan_scalar_nonempty(s, k, &text) != 0)
+        return -1;
+    return text ? plan_float_text(s, k, plan_line_of(s, k), text, min, min_open, max, max_open, out)
+                : 0;
 }
 
 int plan_get_auto_count(plan_state *s, plan_key k, int64_t auto_value, int64_t min, int64_t max,

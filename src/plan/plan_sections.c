@@ -241,16 +241,9 @@ static int read_train_settings(plan_state *s)
     if (plan_scalar_nonempty(s, KEY_TRAIN_LR, &lr) != 0)
         return -1;
     p->lr_auto = !lr || strcmp(lr, "auto") == 0;
-    if (!p->lr_auto) {
-        double value = 0.0;
-        if (plan_real_text(s, KEY_TRAIN_LR, plan_line_of(s, KEY_TRAIN_LR), lr, 0.0, 1, FLT_MAX, 0,
-                           &value) != 0)
-            return -1;
-        c->lr = (float)value;
-        if (!(c->lr > 0.0f))
-            return plan_fail(s, plan_line_of(s, KEY_TRAIN_LR), KEY_TRAIN_LR,
-                             "%s is too small for a float", lr);
-    }
+    if (!p->lr_auto && plan_float_text(s, KEY_TRAIN_LR, plan_line_of(s, KEY_TRAIN_LR), lr, 0.0, 1,
+                                       INFINITY, 0, &c->lr) != 0)
+        return -1;
     if (plan_get_float(s, KEY_TRAIN_FINAL_LR_RATIO, 0.0, 0, 1.0, 0, &c->final_lr_ratio) != 0 ||
         plan_get_auto_count(s, KEY_TRAIN_WARMUP_STEPS, -1, 0, PLAN_MAX_TOKENS, &c->warmup_steps) !=
             0 ||
@@ -276,13 +269,6 @@ static int read_train_settings(plan_state *s)
                              "is not used with eval_interval (line %d), which evaluates every "
                              "eval_interval steps however many that is; set one or the other",
                              plan_line_of(s, KEY_TRAIN_EVAL_INTERVAL));
-    if (c->beta1 >= 1.0f || c->beta2 >= 1.0f) /* 0.9999999999 rounds to 1.0f */
-        return plan_fail(s, plan_line_of(s, c->beta1 >= 1.0f ? KEY_TRAIN_BETA1 : KEY_TRAIN_BETA2),
-                         c->beta1 >= 1.0f ? KEY_TRAIN_BETA1 : KEY_TRAIN_BETA2,
-                         "rounds to 1 as a float; it must be below 1");
-    if (c->eps <= 0.0f)
-        return plan_fail(s, plan_line_of(s, KEY_TRAIN_EPS), KEY_TRAIN_EPS,
-                         "rounds to 0 as a float; it must be positive");
     p->checkpoint_seconds = 300;
     if (plan_get_count(s, KEY_TRAIN_CHECKPOINT_SECONDS, 0, 1000000000, &p->checkpoint_seconds) != 0)
         return -1;

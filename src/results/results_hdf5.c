@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
+
 /* Private file-access property of HDF5 1.10 (H5Fprivate.h), the one h5clear -s and the
  * library's own flush tests set: it zeroes the superblock's status flags as the file is
  * opened. Reachable through the public H5Pset because the library registers it in every
@@ -58,14 +60,9 @@ unsigned long results_hdf5_failures(void)
     return results_failures;
 }
 
-void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
-                        const char *call)
+/* err gets "PATH: WHAT: WHY" from HDF5's current stack. */
+static void results_describe(char *err, size_t errlen, const char *path, const char *call)
 {
-    results_failures++;
-    if (results_verbose) {
-        fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
-        H5Eprint2(H5E_DEFAULT, stderr);
-    }
     if (!err || errlen == 0)
         return;
     results_stack_ends ends = {"", ""};
@@ -76,6 +73,17 @@ void results_hdf5_error(const char *program, char *err, size_t errlen, const cha
         message_format(err, errlen, "%s: %s", path, ends.first);
     else
         message_format(err, errlen, "%s: %s: %s", path, ends.first, ends.last);
+}
+
+void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
+                        const char *call)
+{
+    results_failures++;
+    if (results_verbose) {
+        fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
+        H5Eprint2(H5E_DEFAULT, stderr);
+    }
+    results_describe(err, errlen, path, call);
 }
 
 void results_release(hid_t *id)
@@ -120,60 +128,12 @@ fail:
     return H5I_INVALID_HID;
 }
 
-/* The one name of the file at path, malloc'd: symbolic links, . and .. resolved (and of a
- * file not there yet, its folder's, with its own name). NULL with err for a symbolic link
- * to nothing, a file of several names (hard links), or a folder that cannot be resolved. */
-static char *results_file_name(const char *path, char *err, size_t errlen)
-{
-    struct stat info;
-    char *name = realpath(path, NULL);
-    if (name) {
-        if (stat(name, &info) == 0 && S_ISREG(info.st_mode) && info.st_nlink > 1) {
-            message_format(err, errlen,
-                           "%s has %ju names (hard links); a results file written by "
-                           "scalesweep must have one, so that its lock keeps writers apart",
-                           path, (uintmax_t)info.st_nlink);
-            free(name);
-            return NULL;
-        }
-        return name;
-    }
-    if (errno != ENOENT) {
-        message_format(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (lstat(path, &info) == 0) {
-        message_format(err, errlen, "%s is a symbolic link to a file that does not exist", path);
-        return NULL;
-    }
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    char *folder = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    char *real_folder = folder ? realpath(folder, NULL) : NULL;
-    if (!real_folder) {
-        message_format(err, errlen, "%s: cannot resolve its folder %s: %s", path,
-                       folder ? folder : "", strerror(errno));
-        free(folder);
-        return NULL;
-    }
-    free(folder);
-    size_t length = strlen(real_folder) + 1 + strlen(base) + 1;
-    name = malloc(length);
-    if (name)
-        snprintf(name, length, "%s%s%s", real_folder, strcmp(real_folder, "/") == 0 ? "" : "/",
-                 base);
-    else
-        message_format(err, errlen, "%s: out of memory", path);
-    free(real_folder);
-    return name;
-}
-
 int results_lock(const char *path, const char *program, const char *others, const char *busy,
                  const char *advice, char *err, size_t errlen)
 {
     /* keyed on the file's one name, so that its other names (a symbolic link, ./x/../)
      * take the same lock */
-    char *name = results_file_name(path, err, errlen);
+    char *name = paths_one_name(path, err, errlen);
     if (!name)
         return -1;
     size_t length = strlen(name) + sizeof(".lock");
@@ -246,8 +206,33 @@ void results_unlock(int fd)
 
 /* ---- reading a file that may be damaged ---- */
 
+/* Whether a writer holds the lock of the file at path (results_lock): its PATH.lock, by
+ * the name resolved as the lock resolves it, is held. No lock file: none. */
+static int results_writer_alive(const char *path)
+{
+    char *name = realpath(path, NULL);
+    if (!name)
+        return 0;
+    size_t length = strlen(name) + sizeof(".lock");
+    char *lock_path = malloc(length);
+    int alive = 0;
+    if (lock_path) {
+        snprintf(lock_path, length, "%s.lock", name);
+        int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            /* a shared lock for a moment: refused while a writer holds its exclusive one */
+            alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+            close(fd);
+        }
+    }
+    free(lock_path);
+    free(name);
+    return alive;
+}
+
 hid_t results_open_readable(const char *path, unsigned flags, const char *not_hdf5,
-                            const char *program, char *err, size_t errlen)
+                            results_file_state *state, const char *program, char *err,
+                            size_t errlen)
 {
     hid_t fapl = H5I_INVALID_HID, file = H5I_INVALID_HID;
     struct stat info;
@@ -267,19 +252,34 @@ hid_t results_open_readable(const char *path, unsigned flags, const char *not_hd
         message_format(err, errlen, "%s: not an HDF5 file%s", path, not_hdf5 ? not_hdf5 : "");
         return H5I_INVALID_HID;
     }
+    state->size = (int64_t)info.st_size;
+    state->writer_alive = !(flags & RESULTS_READ_LOCK_HELD) && results_writer_alive(path);
     /* a file whose writer died still says "open for writing" in its superblock, which
      * HDF5 refuses unless the flags are cleared in memory */
     CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING | RESULTS_ACCESS_CLEAR_FLAGS,
                                      program, path, err, errlen));
     file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
     if (file < 0) {
-        /* not in the format SWMR needs (so not written by a sweep): plain read-only, which
-         * says below what the file lacks, or why HDF5 cannot read it */
+        /* not in the format SWMR needs (so not written by a sweep): plain read-only with
+         * the same access, which says below what the file lacks; when that fails too, the
+         * first reason is the one to give */
+        static const char call[] = "H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl)";
+        char first[1024];
+        results_describe(first, sizeof first, path, call);
+        if (results_verbose) {
+            fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
+            H5Eprint2(H5E_DEFAULT, stderr);
+        }
         H5Eclear2(H5E_DEFAULT);
-        CHECK(file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT));
-    } else {
+        file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+        if (file < 0) {
+            results_failures++; /* HDF5 could not read it either way */
+            message_format(err, errlen, "%s", first);
+            goto fail;
+        }
+    } else if (!state->writer_alive) {
         /* SWMR reading skips HDF5's own check that the file reaches as far as its
-         * superblock says (a live writer's file may be longer, never shorter) */
+         * superblock says (a live writer's may not yet; with no writer alive it must) */
         haddr_t end = 0;
         CHECK(H5Fget_eoa(file, &end));
         if ((uint64_t)info.st_size < (uint64_t)end && !(flags & RESULTS_READ_CUT_SHORT)) {
@@ -323,21 +323,26 @@ int results_intact_rows(hid_t dataset, int64_t rows, int64_t file_size, int64_t 
         message_format(err, errlen, "%s: a table's rows have no size", path);
         goto fail;
     }
-    for (hsize_t start = 0; start < (hsize_t)rows; start += chunk) {
+    /* From the last chunk back: an append-only table's chunks lie in the file in the order
+     * of their rows, so the first one inside the file vouches for all before it, and an
+     * intact file costs one lookup (each walks HDF5 1.10's chunk index). */
+    const hsize_t n_chunks = ((hsize_t)rows + chunk - 1) / chunk;
+    for (hsize_t k = n_chunks; k-- > 0;) {
+        hsize_t start = k * chunk;
         unsigned filter_mask = 0;
         haddr_t address = HADDR_UNDEF;
         hsize_t size = 0;
         CHECK(H5Dget_chunk_info_by_coord(dataset, &start, &filter_mask, &address, &size));
-        /* a chunk never written holds no committed row; an unfiltered chunk holds its rows
-         * one after another from its address */
-        if (address != HADDR_UNDEF && address + size > (uint64_t)file_size) {
-            const uint64_t whole =
-                (uint64_t)file_size > address ? ((uint64_t)file_size - address) / row_size : 0;
-            const uint64_t in_file = (uint64_t)start + whole;
-            *intact = in_file < (uint64_t)rows ? (int64_t)in_file : rows;
-            *cut = 1;
+        if (address == HADDR_UNDEF)
+            continue; /* never written: holds no committed row */
+        if (address + size <= (uint64_t)file_size)
             break;
-        }
+        /* an unfiltered chunk holds its rows one after another from its address */
+        const uint64_t whole =
+            (uint64_t)file_size > address ? ((uint64_t)file_size - address) / row_size : 0;
+        const uint64_t in_file = (uint64_t)start + (whole < chunk ? whole : chunk);
+        *intact = in_file < (uint64_t)rows ? (int64_t)in_file : rows;
+        *cut = 1;
     }
     return 0;
 fail:
@@ -347,26 +352,24 @@ fail:
 }
 
 int results_check_tables_inside(hid_t runs, int64_t n_rows, hid_t curves, int64_t n_points,
-                                const char *program, const char *path, char *err, size_t errlen)
+                                const results_file_state *state, const char *program,
+                                const char *path, char *err, size_t errlen)
 {
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        message_format(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    if (state->writer_alive)
+        return 0; /* a live writer's last chunk may not be in the file yet; SWMR vouches */
     int64_t intact_rows, intact_points;
     int runs_cut, curves_cut;
-    if (results_intact_rows(runs, n_rows, (int64_t)info.st_size, &intact_rows, &runs_cut, program,
-                            path, err, errlen) < 0 ||
-        results_intact_rows(curves, n_points, (int64_t)info.st_size, &intact_points, &curves_cut,
-                            program, path, err, errlen) < 0)
+    if (results_intact_rows(runs, n_rows, state->size, &intact_rows, &runs_cut, program, path, err,
+                            errlen) < 0 ||
+        results_intact_rows(curves, n_points, state->size, &intact_points, &curves_cut, program,
+                            path, err, errlen) < 0)
         return -1;
     if (runs_cut || curves_cut) {
         message_format(err, errlen,
                        "%s: the file is cut short: a chunk of %s (rows %" PRId64 " on) reaches "
                        "past its end (%lld bytes)",
                        path, runs_cut ? "/runs" : "/curves", runs_cut ? intact_rows : intact_points,
-                       (long long)info.st_size);
+                       (long long)state->size);
         results_damage_advice(err, errlen, path);
         return -1;
     }

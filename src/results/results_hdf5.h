@@ -99,41 +99,55 @@ hid_t results_open_writable(const char *path, unsigned flags, const char *again,
 
 /* Attempts at each checksummed metadata read of a file opened for SWMR reading, set in
  * every file-access list (results_file_access). HDF5's default is 100, with a sleep that
- * doubles from 1 ns between them: 2^100 ns, so a damaged file would never fail. 2^26 ns
+ * doubles from 1 ns between them (2^100 ns in all, in 1.10; later versions cap each sleep
+ * at an hour), so a damaged file would never fail. 2^26 ns
  * (67 ms) is far more than a live writer's flush takes to land, and a damaged file fails
  * within a second. */
 #define RESULTS_READ_ATTEMPTS 26
 
 enum {
     /* open a file cut short of where its superblock says it ends (to recover what it has) */
-    RESULTS_READ_CUT_SHORT = 1 << 0
+    RESULTS_READ_CUT_SHORT = 1 << 0,
+    /* the caller holds the file's lock (results_lock): no writer is alive */
+    RESULTS_READ_LOCK_HELD = 1 << 1
 };
+
+/* What results_open_readable saw of the file. */
+typedef struct {
+    int64_t size;     /* bytes */
+    int writer_alive; /* a writer holds the file's lock: it may be longer than it reads yet */
+} results_file_state;
 
 /* Opens a results file read-only for a reader who may meet a file being written, one whose
  * writer died, or a damaged one, and always comes back: a file that is missing, not
  * regular, unreadable, not HDF5 ("PATH: not an HDF5 file" and not_hdf5, the caller's words)
- * or cut short of where its superblock says it ends (unless flags has
- * RESULTS_READ_CUT_SHORT) is refused with err. SWMR reading,
- * without HDF5's file lock, the status flags cleared in memory; plain read-only for an
- * HDF5 file not in the format SWMR needs. Returns the file, or H5I_INVALID_HID with err. */
+ * or, with no writer alive, cut short of where its superblock says it ends (unless flags
+ * has RESULTS_READ_CUT_SHORT) is refused with err. SWMR reading, without HDF5's file lock,
+ * the status flags cleared in memory; plain read-only with the same access for an HDF5
+ * file not in the format SWMR needs. Fills *state. Returns the file, or H5I_INVALID_HID
+ * with err. */
 hid_t results_open_readable(const char *path, unsigned flags, const char *not_hdf5,
-                            const char *program, char *err, size_t errlen);
+                            results_file_state *state, const char *program, char *err,
+                            size_t errlen);
 /* How many leading rows of a chunked table of `rows` rows lie wholly inside the file's
  * first file_size bytes: in a file cut short, the rows of the first chunk that reaches
  * past the end, from the first row not wholly in the file on, are not (a chunk never
  * written holds no committed row). *cut says whether a chunk reaches past the end at all:
  * then the file cannot be written to without overwriting it, whichever rows it lost.
- * 0 or -1. */
+ * Looks the chunks up from the last back (an append-only table's lie in row order), so an
+ * intact file costs one lookup. 0 or -1. */
 int results_intact_rows(hid_t dataset, int64_t rows, int64_t file_size, int64_t *intact, int *cut,
                         const char *program, const char *path, char *err, size_t errlen);
 /* A file cut short (a full disk, a copy that stopped) reads as zeros past its end, and
  * writing into it would damage it for good (new space allocated over chunks it lost): -1
  * with err ("PATH: the file is cut short: a chunk of /runs (rows R on) reaches past its
- * end", and results_damage_advice) when a chunk of either table does; 0 otherwise. A
- * writer's crash never leaves one outside: each flush sets the file's end at its end of
+ * end", and results_damage_advice) when a chunk of either table does; 0 otherwise, and
+ * always while a writer is alive (its last chunk may not have reached the file yet). No
+ * writer's crash leaves a chunk outside: each flush sets the file's end at its end of
  * allocation. */
 int results_check_tables_inside(hid_t runs, int64_t n_rows, hid_t curves, int64_t n_points,
-                                const char *program, const char *path, char *err, size_t errlen);
+                                const results_file_state *state, const char *program,
+                                const char *path, char *err, size_t errlen);
 /* Appends to err what a user does with a damaged file: it was left as it is, and
  * `scalesweep recover PATH NEW.h5` copies its intact runs into a new one. */
 void results_damage_advice(char *err, size_t errlen, const char *path);

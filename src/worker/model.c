@@ -178,9 +178,9 @@ static int64_t sum_sizes(const int64_t *sizes, int n)
 
 double model_floats_real(const model_config *c, int max_batch)
 {
-    /* one sequence's sizes are far inside int64_t for any dimensions model_config_error
-     * lets through before it asks this (2^60 at most, the attention of 4096 layers of
-     * 65536 heads over 65536 positions); a batch of them is scaled in double */
+    /* one sequence's sizes, and the parameters, are far inside int64_t for any dimensions
+     * model_config_error lets through before it asks this (2^60 at most, the attention of
+     * 4096 layers of 65536 heads over 65536 positions); a batch of them is scaled in double */
     int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
     act_sizes(c, 1, acts);
     scratch_sizes(c, 1, scratch);
@@ -189,9 +189,7 @@ double model_floats_real(const model_config *c, int max_batch)
         per_sequence += (double)acts[i];
     for (int i = 0; i < NUM_SCRATCH; i++)
         per_sequence += (double)scratch[i];
-    const double L = c->n_layer, C = c->d_model, T = c->n_ctx;
-    const double params = MODEL_VOCAB * C + T * C + L * (12.0 * C * C + 13.0 * C) + 2.0 * C;
-    return 4.0 * params + (double)max_batch * per_sequence;
+    return 4.0 * (double)model_count_total(c) + (double)max_batch * per_sequence;
 }
 
 int64_t model_count_floats(const model_config *c, int max_batch)

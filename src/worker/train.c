@@ -81,7 +81,7 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return "warmup_steps must be -1 (automatic) or at least 0";
     /* a run that never leaves its warmup never trains at its peak learning rate */
     if (c->warmup_steps >= train_total_steps(c))
-        return "warmup_steps must be fewer than the run's steps (tokens / (batch x n_ctx))";
+        return "warmup_steps must be fewer than the run's steps (D / (batch x n_ctx), rounded)";
     if (!(c->weight_decay >= 0.0f) || !isfinite(c->weight_decay))
         return "weight_decay must be a finite number, 0 or more";
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f))
