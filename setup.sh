@@ -15,7 +15,7 @@ esac
 # --- Debian packages -------------------------------------------------------------
 packages="build-essential cmake pkg-config libopenblas-dev libopenmpi-dev openmpi-bin
           libhdf5-dev hdf5-tools libgsl-dev libinih-dev python3 python3-numpy python3-h5py
-          python3-scipy ca-certificates slurm-wlm munge"
+          python3-scipy python3-pandas python3-matplotlib ca-certificates slurm-wlm munge"
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
 # the tests also fuzz the plan parser and the CSV reader with libFuzzer, which is clang's
 [ "$mode" = test ] && packages="$packages clang libclang-rt-14-dev"
