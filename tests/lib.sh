@@ -1,6 +1,7 @@
-# Shared by the shell tests (sourced): a scratch folder, MPI as these machines need it,
-# a check counter, and readers of results files. Sets $tests (this folder), $tmp (the
-# scratch folder, removed at exit; the caller is cd'd into it) and $python.
+# Shared by the shell tests (sourced): a scratch folder, MPI as these machines need it, a
+# quiet sweep of the caller's $bin, a check counter, and readers of results files. Sets
+# $tests (this folder), $tmp (the scratch folder, removed at exit; the caller is cd'd into
+# it) and $python.
 tests=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 python=/usr/bin/python3
 tmp=$(mktemp -d)
@@ -32,6 +33,11 @@ check() { # WHAT COMMAND...: one check, passed when the command succeeds
 report() { # NAME: the closing line, and the exit status
     echo "$1: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
+}
+sweep() { # ranks plan [options]: a quiet sweep of $bin, its exit status
+    local ranks=$1
+    shift
+    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet --no-fit
 }
 same() { "$python" "$tests/compare_results.py" "$1" "$2"; }   # A.h5 B.h5: bit for bit
 valid() { "$python" "$tests/check_results.py" "$1" "$2"; }    # FILE RUNS: h5py checks

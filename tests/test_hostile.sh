@@ -14,11 +14,6 @@ bin="$(cd "$1" && pwd)/scalesweep"
 data=$(cd "$2" && pwd)
 source "$(dirname "$0")/lib.sh"
 
-sweep() { # ranks plan [options]: a quiet sweep, its exit status
-    local ranks=$1
-    shift
-    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet --no-fit
-}
 ours() { grep -c '^scalesweep' "$1"; } # lines of ours in a log (mpirun adds its own)
 not_grep() { ! grep -q "$@"; }
 sum() { sha1sum < "$1"; }

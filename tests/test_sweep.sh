@@ -15,12 +15,6 @@ quick=${3:-}
 bin="$build/scalesweep"
 source "$(dirname "$0")/lib.sh"
 
-sweep() { # ranks plan [options]: a quiet sweep, its exit status
-    local ranks=$1
-    shift
-    mpirun --oversubscribe -n "$ranks" "$bin" "$@" --quiet --no-fit
-}
-
 # ---- the stand-in trainer at scale ----
 cat > synthetic.ini <<PLAN
 [sweep]

@@ -102,7 +102,7 @@ fail:
 }
 
 typedef struct {
-    int64_t copied, unwritten, unreadable, curve_cut, duplicates;
+    int64_t copied, unreadable, curve_cut, duplicates;
     int64_t rows_cut_from; /* the first row of /runs lost past the end of the file, or -1 */
 } recover_counts;
 
@@ -150,10 +150,8 @@ static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_poin
         row.run_id[sizeof row.run_id - 1] = '\0';
         last_held_run = row.run_id[0] != '\0';
         uint64_t key;
-        if (row.run_id[0] == '\0') {
-            counts->unwritten++; /* extended but never written: not a run */
-            continue;
-        }
+        if (row.run_id[0] == '\0')
+            continue; /* extended but never written: not a run */
         if (results_parse_id(row.run_id, &key) < 0 || row.curve_offset < 0 ||
             row.curve_length < 0 || row.curve_offset > n_points - row.curve_length) {
             counts->unreadable++;
@@ -288,7 +286,7 @@ int recover_main(int argc, char **argv)
                     origin.has_blas ? &blas : NULL, 0, err, errlen);
     if (!to)
         goto fail;
-    recover_counts counts = {0, 0, 0, 0, 0, -1};
+    recover_counts counts = {0, 0, 0, 0, -1};
     if (recover_rows(runs, curves, n_rows, n_points, intact_rows, intact_points, to, &counts, path,
                      new_path, err, errlen) < 0) {
         /* half a copy is no recovery: the next attempt starts from nothing */

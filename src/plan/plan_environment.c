@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "corpus.h"
 #include "paths.h"
 #include "plan_internal.h"
 #include "units.h"
@@ -69,11 +70,11 @@ static int check_corpus(const plan *p, char *err, size_t errlen)
                             "to a single text file",
                             p->corpus);
         char file[4096 + 16];
-        snprintf(file, sizeof file, "%s/train.txt", p->corpus);
+        snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, p->corpus);
         if ((train_size = readable_size(file, &why)) < 0)
             return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s: %s",
                             file, why);
-        snprintf(file, sizeof file, "%s/test.txt", p->corpus);
+        snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, p->corpus);
         if ((test_size = readable_size(file, &why)) < 0)
             return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s: %s",
                             file, why);
@@ -169,9 +170,9 @@ static int check_output(const plan *p, char *err, size_t errlen)
                             "%s is this plan; output names the results file", p->output);
         if (plan_trainer_reads_corpus(p->trainer)) {
             char file[4096 + 16];
-            snprintf(file, sizeof file, "%s/train.txt", p->corpus);
+            snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, p->corpus);
             int is_corpus = same_file(p->corpus, &st) || same_file(file, &st);
-            snprintf(file, sizeof file, "%s/test.txt", p->corpus);
+            snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, p->corpus);
             if (is_corpus || same_file(file, &st))
                 return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
                                 "%s is the corpus; output names the results file", p->output);

@@ -3,9 +3,9 @@
 #include "results_hdf5.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +75,20 @@ static void results_describe(char *err, size_t errlen, const char *path, const c
         message_format(err, errlen, "%s: %s: %s", path, ends.first, ends.last);
 }
 
+/* With --verbose, HDF5's whole current stack on stderr, under what was called. */
+static void results_print_stack(const char *program, const char *path, const char *call)
+{
+    if (!results_verbose)
+        return;
+    fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
+    H5Eprint2(H5E_DEFAULT, stderr);
+}
+
 void results_hdf5_error(const char *program, char *err, size_t errlen, const char *path,
                         const char *call)
 {
     results_failures++;
-    if (results_verbose) {
-        fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
-        H5Eprint2(H5E_DEFAULT, stderr);
-    }
+    results_print_stack(program, path, call);
     results_describe(err, errlen, path, call);
 }
 
@@ -128,6 +134,20 @@ fail:
     return H5I_INVALID_HID;
 }
 
+/* The writers' lock file of the file whose one name is name (malloc'd, NULL without
+ * memory); name is freed. */
+static char *results_lock_path(char *name)
+{
+    if (!name)
+        return NULL;
+    size_t length = strlen(name) + sizeof(".lock");
+    char *lock_path = malloc(length);
+    if (lock_path)
+        snprintf(lock_path, length, "%s.lock", name);
+    free(name);
+    return lock_path;
+}
+
 int results_lock(const char *path, const char *program, const char *others, const char *busy,
                  const char *advice, char *err, size_t errlen)
 {
@@ -136,15 +156,11 @@ int results_lock(const char *path, const char *program, const char *others, cons
     char *name = paths_one_name(path, err, errlen);
     if (!name)
         return -1;
-    size_t length = strlen(name) + sizeof(".lock");
-    char *lock_path = malloc(length);
+    char *lock_path = results_lock_path(name);
     if (!lock_path) {
         message_format(err, errlen, "%s: out of memory", path);
-        free(name);
         return -1;
     }
-    snprintf(lock_path, length, "%s.lock", name);
-    free(name);
     int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         message_format(err, errlen, "%s: cannot create %s: %s", path, lock_path, strerror(errno));
@@ -210,23 +226,17 @@ void results_unlock(int fd)
  * the name resolved as the lock resolves it, is held. No lock file: none. */
 static int results_writer_alive(const char *path)
 {
-    char *name = realpath(path, NULL);
-    if (!name)
-        return 0;
-    size_t length = strlen(name) + sizeof(".lock");
-    char *lock_path = malloc(length);
+    /* realpath, not paths_one_name: a reader may read a file of several names, which no
+     * writer writes */
+    char *lock_path = results_lock_path(realpath(path, NULL));
     int alive = 0;
-    if (lock_path) {
-        snprintf(lock_path, length, "%s.lock", name);
-        int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            /* a shared lock for a moment: refused while a writer holds its exclusive one */
-            alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-            close(fd);
-        }
+    int fd = lock_path ? open(lock_path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        /* a shared lock for a moment: refused while a writer holds its exclusive one */
+        alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+        close(fd);
     }
     free(lock_path);
-    free(name);
     return alive;
 }
 
@@ -266,10 +276,7 @@ hid_t results_open_readable(const char *path, unsigned flags, const char *not_hd
         static const char call[] = "H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl)";
         char first[1024];
         results_describe(first, sizeof first, path, call);
-        if (results_verbose) {
-            fprintf(stderr, "%s: %s: %s failed; HDF5 error stack:\n", program, path, call);
-            H5Eprint2(H5E_DEFAULT, stderr);
-        }
+        results_print_stack(program, path, call);
         H5Eclear2(H5E_DEFAULT);
         file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
         if (file < 0) {

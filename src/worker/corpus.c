@@ -46,10 +46,10 @@ int corpus_load(corpus *c, const char *path, double test_fraction, char *err, si
     }
     if (S_ISDIR(st.st_mode)) {
         char file[4096];
-        snprintf(file, sizeof file, "%s/train.txt", path);
+        snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, path);
         if (read_file(file, &c->train, &c->train_size, err, errlen) != 0)
             return -1;
-        snprintf(file, sizeof file, "%s/test.txt", path);
+        snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, path);
         if (read_file(file, &c->test, &c->test_size, err, errlen) != 0) {
             corpus_free(c);
             return -1;
@@ -210,7 +210,7 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     mkdir(out_dir, 0755);
     char path[4096];
     FILE *files[3];
-    const char *file_names[3] = {"train.txt", "test.txt", "heldout.txt"};
+    const char *file_names[3] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE, "heldout.txt"};
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", out_dir, file_names[i]);
         files[i] = fopen(path, "wb");

@@ -28,4 +28,8 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
 /* Entropy in nats of the byte-frequency (unigram) distribution of text. */
 double corpus_unigram_entropy(const uint8_t *text, int64_t n);
 
+/* The files of a corpus folder (corpus_load reads, corpus_brown writes them). */
+#define CORPUS_TRAIN_FILE "train.txt"
+#define CORPUS_TEST_FILE "test.txt"
+
 #endif

@@ -2,8 +2,10 @@
  * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
  * The file (little-endian, this machine's float layout):
  *   magic "SSWCKPT2" (version 2: the evaluation schedule and its time), then a sequence of
- *   64-bit integers and doubles (the fields below, in this order), the curve points, the parameters, both AdamW moments as float32, and
- *   last a 64-bit FNV-1a hash of every byte before it, which catches truncated files. */
+ *   64-bit integers and doubles (the fields below, in this order), the curve points, the
+ *   parameters, both AdamW moments as float32, and last a 64-bit FNV-1a hash of every byte
+ *   before it, which catches truncated files. The configuration it starts with (put_config)
+ *   is also what says whose run it is (config_digest). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
