@@ -422,6 +422,38 @@ static void test_everything(void)
     check(below, "a frontier point lies above a run at the same compute");
     printf("every law with curves, 20 resamples: %.2f s on one thread\n", seconds);
 
+    /* the bands: each law's curve from its own quantities goes through its predictions,
+       and the band of the resamples holds it, widening away from the data */
+    static const fit_law_id banded[] = {FIT_LAW_N,      FIT_LAW_N_E,        FIT_LAW_C,
+                                        FIT_LAW_KAPLAN, FIT_LAW_CHINCHILLA, FIT_LAW_FRONTIER};
+    check(one.n_resamples == 20 && one.resamples, "%d resamples kept", one.n_resamples);
+    for (size_t i = 0; i < sizeof(banded) / sizeof(banded[0]); i++) {
+        const fit_law *law = &one.law[banded[i]];
+        double q[FIT_MAX_QUANTITIES];
+        for (int k = 0; k < law->n_quantities; k++)
+            q[k] = law->quantity[k].value;
+        const double x = law->x[0], x2 = law->x2 ? law->x2[0] : 0;
+        const double v = fit_law_value(banded[i], 0, q, x, x2);
+        check(fabs(v / law->predicted[0] - 1) < 1e-12, "%s: fit_law_value %.6g, predicted %.6g",
+              law->key, v, law->predicted[0]);
+        double lo, hi, far_lo, far_hi;
+        check(fit_law_band(&one, banded[i], 0, x, x2, &lo, &hi) == 0 && lo <= v * (1 + 1e-9) &&
+                  v <= hi * (1 + 1e-9) && lo < hi,
+              "%s: band [%.6g, %.6g] around %.6g", law->key, lo, hi, v);
+        double far = 0, far2 = 0; /* beyond the largest point */
+        for (int64_t k = 0; k < law->n_points; k++) {
+            far = fmax(far, 1e3 * law->x[k]);
+            far2 = fmax(far2, law->x2 ? 1e3 * law->x2[k] : 0);
+        }
+        check(fit_law_band(&one, banded[i], 0, far, far2, &far_lo, &far_hi) == 0 &&
+                  far_hi / far_lo > hi / lo,
+              "%s: the band does not widen away from the data ([%.6g, %.6g] there)", law->key,
+              far_lo, far_hi);
+    }
+    double lo, hi;
+    check(fit_law_band(&one, FIT_SEEDS, 0, 1, 1, &lo, &hi) != 0 && isnan(lo),
+          "a band for a law without a formula");
+
     char *text = NULL;
     size_t length = 0;
     FILE *out = open_memstream(&text, &length);

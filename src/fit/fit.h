@@ -185,6 +185,11 @@ typedef struct {
     double confidence;
     double seconds_fit, seconds_bootstrap;
     char message[320];              /* about the input as a whole */
+    /* every law's quantities in each resample, NaN where the law did not fit it:
+       resamples[(b * FIT_NUM_LAWS + law) * FIT_MAX_QUANTITIES + slot], b < n_resamples
+       (NULL without bootstrap): the bands of fit_law_band */
+    double *resamples;
+    int n_resamples;
 } fit_report;
 
 /* Fits everything from the input. Returns 0 when the input could be read (each law then
@@ -192,6 +197,17 @@ typedef struct {
  * both cases the report must be freed. */
 int fit_run(const fit_input *input, const fit_options *options, fit_report *report);
 void fit_report_free(fit_report *report);
+
+/* A law's formula at x (and x2), from its quantities q in slot order (a fit_law's values,
+ * or one resample's). output 0: the loss of L_N ... L_C_E (x = N, D or C), KAPLAN and
+ * CHINCHILLA (x = N, x2 = D); N_opt of FRONTIER, ISOFLOP and ALLOCATION (x = C);
+ * D_min of OVERFITTING (x = N). output 1: D_opt of FRONTIER, ISOFLOP and ALLOCATION. NaN
+ * for anything else. */
+double fit_law_value(fit_law_id id, int output, const double *q, double x, double x2);
+/* The bootstrap band of fit_law_value at (x, x2): the report's confidence interval of the
+ * resamples' values. 0, or -1 (NaN bounds) without two valid resamples. */
+int fit_law_band(const fit_report *report, fit_law_id id, int output, double x, double x2,
+                 double *lower, double *upper);
 
 /* A readable table of every law: parameters with intervals, fit quality, points used. */
 void fit_print(FILE *out, const fit_report *report);

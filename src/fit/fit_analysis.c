@@ -192,7 +192,8 @@ static void power_laws(fit_context *ctx, fit_report *r, fit_law_id pure, fit_law
             continue;
         if (l->status == FIT_OK) {
             for (int64_t i = 0; i < n; i++)
-                predicted[i] = pass == 0 ? pow(p[1] / x[i], p[0]) : q[0] + pow(q[2] / x[i], q[1]);
+                predicted[i] = pass == 0 ? fit_law_value(pure, 0, p, x[i], 0)
+                                         : fit_law_value(with_e, 0, q, x[i], 0);
             if (law_points(l, x, NULL, y, predicted, run, n) != 0)
                 continue;
             l->objective = l->rms_log_residual * l->rms_log_residual * (double)n;
@@ -252,7 +253,8 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
         if (full) {
             double predicted[count];
             for (int64_t i = 0; i < count; i++)
-                predicted[i] = exp(log_n0) * pow(c[i], a);
+                predicted[i] =
+                    fit_law_value(FIT_LAW_FRONTIER, 0, (double[]){a, exp(log_n0)}, c[i], 0);
             if (law_points(law, c, d, n, predicted, run, count) == 0)
                 message_format(law->message, sizeof(law->message),
                                "N and D of the run on %s at each of %lld compute values; "
@@ -303,7 +305,7 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
             set_value(kaplan, j, k[j]);
         if (full) {
             for (int64_t i = 0; i < n; i++)
-                predicted[i] = pow(pow(k[2] / np[i], k[0] / k[1]) + k[3] / d[i], k[1]);
+                predicted[i] = fit_law_value(FIT_LAW_KAPLAN, 0, k, np[i], d[i]);
             if (law_points(kaplan, np, d, y, predicted, run, n) == 0) {
                 kaplan->objective = kaplan->rms_log_residual * kaplan->rms_log_residual * (double)n;
                 message_format(kaplan->message, sizeof(kaplan->message),
@@ -366,11 +368,12 @@ static void joint_laws(fit_context *ctx, fit_report *r, const fit_sample *s, int
         set_value(chin, 3, result.alpha);
         set_value(chin, 4, result.beta);
         if (full) {
+            const double chin_q[5] = {exp(result.e), exp(result.a), exp(result.b), result.alpha,
+                                      result.beta};
             ctx->chinchilla = result;
             ctx->have_chinchilla = 1;
             for (int64_t i = 0; i < n; i++)
-                predicted[i] = exp(result.e) + exp(result.a) * pow(np[i], -result.alpha) +
-                               exp(result.b) * pow(d[i], -result.beta);
+                predicted[i] = fit_law_value(FIT_LAW_CHINCHILLA, 0, chin_q, np[i], d[i]);
             if (law_points(chin, np, d, y, predicted, run, n) != 0)
                 goto done;
             chin->objective = result.objective;
@@ -523,7 +526,8 @@ static void isoflop(const fit_context *ctx, fit_report *r, const fit_sample *s, 
     if (full) {
         double predicted[valid];
         for (int j = 0; j < valid; j++)
-            predicted[j] = exp(log_n0) * pow(budgets[j], a);
+            predicted[j] =
+                fit_law_value(FIT_LAW_ISOFLOP, 0, (double[]){a, exp(log_n0)}, budgets[j], 0);
         if (law_points(law, budgets, d_opt, n_opt, predicted, NULL, valid) == 0)
             message_format(
                 law->message, sizeof(law->message),
@@ -660,12 +664,14 @@ static void derived(const fit_context *ctx, fit_report *r, int full)
             set_value(allocation, 3, pow(10.0, a));
             set_value(allocation, 4, pow(10.0, b));
             for (int t = 0; t < ctx->n_table; t++) {
-                const double n_opt = g * pow(ctx->table[t] / 6.0, a);
-                const double d_opt = pow(ctx->table[t] / 6.0, b) / g;
+                const double split_q[3] = {g, a, b};
+                const double chin_q[5] = {e, a_coef, b_coef, alpha, beta};
+                const double n_opt = fit_law_value(FIT_ALLOCATION, 0, split_q, ctx->table[t], 0);
+                const double d_opt = fit_law_value(FIT_ALLOCATION, 1, split_q, ctx->table[t], 0);
                 set_value(allocation, 5 + 3 * t, n_opt);
                 set_value(allocation, 6 + 3 * t, d_opt);
                 set_value(allocation, 7 + 3 * t,
-                          e + a_coef * pow(n_opt, -alpha) + b_coef * pow(d_opt, -beta));
+                          fit_law_value(FIT_LAW_CHINCHILLA, 0, chin_q, n_opt, d_opt));
             }
             if (full)
                 message_format(allocation->message, sizeof(allocation->message),
@@ -1084,6 +1090,9 @@ void fit_report_free(fit_report *report)
         law_free_points(&report->law[l]);
     free(report->profiles);
     free(report->seed_groups);
+    free(report->resamples);
+    report->resamples = NULL;
+    report->n_resamples = 0;
     report->profiles = NULL;
     report->seed_groups = NULL;
     report->n_profiles = report->n_seed_groups = 0;

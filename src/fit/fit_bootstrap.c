@@ -81,16 +81,6 @@ static int compare_plain(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* numpy's default percentile: linear between the order statistics */
-static double percentile(const double *sorted, int n, double p)
-{
-    const double h = (n - 1) * p;
-    const int i = (int)floor(h);
-    if (i >= n - 1)
-        return sorted[n - 1];
-    return sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
-}
-
 int fit_bootstrap(fit_context *ctx, fit_report *report)
 {
     const int resamples = ctx->options.bootstrap;
@@ -138,12 +128,13 @@ int fit_bootstrap(fit_context *ctx, fit_report *report)
             law->quantity[q].valid_resamples = m;
             if (m >= 2) {
                 qsort(column, (size_t)m, sizeof(double), compare_plain);
-                law->quantity[q].lower = percentile(column, m, tail);
-                law->quantity[q].upper = percentile(column, m, 1.0 - tail);
+                law->quantity[q].lower = fit_percentile(column, m, tail);
+                law->quantity[q].upper = fit_percentile(column, m, 1.0 - tail);
             }
         }
     }
-    free(values);
+    report->resamples = values; /* the bands (fit_law_band) */
+    report->n_resamples = resamples;
     free(column);
     return failed ? -1 : 0;
 }

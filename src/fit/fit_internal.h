@@ -15,6 +15,8 @@
 /* Checks that n points are finite and positive; NULL when they are, else what is
  * wrong, as static text naming the variable. */
 const char *fit_check_positive(const double *values, int64_t n, const char *what);
+/* numpy's default percentile of n sorted values: linear between the order statistics. */
+double fit_percentile(const double *sorted, int n, double p);
 /* Number of distinct values (relative tolerance 1e-9). */
 int64_t fit_count_distinct(const double *values, int64_t n);
 
