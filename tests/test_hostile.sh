@@ -209,7 +209,7 @@ check "it does not claim to have written /fits" not_grep "wrote /fits" empty.log
 check "the file without rows is unchanged" test "$(sum empty.h5)" = "$before"
 
 # ---- SIGUSR1 when a checkpoint cannot be written: says so, does not name a file ----
-sed 's/^tokens = 40k/tokens = 400k/; s/^lr = 3e-3/lr = 3e-3\ncheckpoint_seconds = 0/' ckpt.ini \
+sed 's/^tokens = 40k/tokens = 4M/; s/^lr = 3e-3/lr = 3e-3\ncheckpoint_seconds = 0/' ckpt.ini \
     > usr1.ini
 mkdir usr1
 id=$("$bin" usr1.ini --dry-run | awk '$1 == 1 { print $2 }')

@@ -183,104 +183,114 @@ static int emit(const char *source, const fit_options *options, const fit_report
     return 0;
 }
 
-/* Reads a results file, fits, reports and writes /fits. */
-static int fit_file(const char *path, const fit_options *given, const fit_outputs *outputs,
-                    char *err, size_t errlen)
+int fit_file_analyse(const char *path, const fit_options *given, unsigned from_plan, unsigned flags,
+                     fit_file_analysis *a, char *err, size_t errlen)
 {
-    fit_results results;
-    if (fit_results_read(path, &results, err, errlen) != 0)
+    memset(a, 0, sizeof(*a));
+    const int quiet = (flags & FIT_FILE_QUIET) != 0;
+    if (fit_results_read(path, &a->results, err, errlen) != 0)
         return EXIT_INPUT;
     /* a sweep writing the file would refuse /fits only after the whole fit: say it now */
-    if (outputs->write && fit_results_writable(path, err, errlen) != 0) {
-        fit_results_free(&results);
+    if ((flags & FIT_FILE_WRITABLE) && fit_results_writable(path, err, errlen) != 0) {
+        fit_file_analysis_free(a);
         return EXIT_FAILED;
     }
+    fit_results *results = &a->results;
     /* The stored plan, read by the plan's own parser: its [fit] for what the caller leaves
        open (the same text means the same to the sweep that stored it and to this fit), and
        for a schema 1 file, which has no config_id column, the configuration of each run. */
-    const int old_schema = !results_version_has(results.schema, "config_id");
+    const int old_schema = !results_version_has(results->schema, "config_id");
     plan stored;
     int have_plan = 0;
-    if ((outputs->from_plan || old_schema) && results.plan_text && results.plan_text[0]) {
+    if ((from_plan || old_schema) && results->plan_text && results->plan_text[0]) {
         char label[4200], note[2048];
         snprintf(label, sizeof(label), "%s (plan_text)", path);
-        have_plan = plan_parse(&stored, label, results.plan_text, note, sizeof(note)) == 0;
-        if (!have_plan && !outputs->quiet)
+        have_plan = plan_parse(&stored, label, results->plan_text, note, sizeof(note)) == 0;
+        if (!have_plan && !quiet)
             fprintf(stderr,
                     FIT_PROGRAM ": warning: the plan stored in the file does not parse, "
                                 "so %s: %s\n",
-                    outputs->from_plan ? "its [fit] is not used" : "it gives no configurations",
-                    note);
+                    from_plan ? "its [fit] is not used" : "it gives no configurations", note);
     }
-    fit_options options = *given;
+    a->options = *given;
     if (have_plan)
-        fit_options_from_plan(&stored, outputs->from_plan, &options);
+        fit_options_from_plan(&stored, from_plan, &a->options);
 
-    fit_observation *observations = NULL;
-    fit_curve_point *curve = NULL;
-    int64_t n_curve = 0, unmatched = 0;
-    const char **run_ids = malloc((size_t)(results.n_runs > 0 ? results.n_runs : 1) *
-                                  sizeof(*run_ids));
-    if (!run_ids ||
-        fit_observations_from_results(&results, have_plan ? &stored : NULL, &observations, &curve,
-                                      &n_curve, &unmatched) != 0) {
-        message_format(err, errlen, "%s: out of memory", path);
-        free(run_ids);
-        if (have_plan)
-            plan_free(&stored);
-        fit_results_free(&results);
-        return EXIT_INPUT;
-    }
+    int64_t unmatched = 0;
+    a->run_ids = malloc((size_t)(results->n_runs > 0 ? results->n_runs : 1) * sizeof(*a->run_ids));
+    const int made = a->run_ids && fit_observations_from_results(
+                                       results, have_plan ? &stored : NULL, &a->observations,
+                                       &a->curve, &a->n_curve, &unmatched) == 0;
     if (have_plan)
         plan_free(&stored);
-    if (old_schema && !outputs->quiet) {
+    if (!made) {
+        message_format(err, errlen, "%s: out of memory", path);
+        fit_file_analysis_free(a);
+        return EXIT_FAILED;
+    }
+    if (old_schema && !quiet) {
         if (unmatched == 0)
             fprintf(stderr,
                     FIT_PROGRAM ": note: %s has results schema %d (no config_id); the seeds of "
                                 "each configuration are those of the stored plan\n",
-                    path, results.schema);
+                    path, results->schema);
         else
             fprintf(stderr,
                     FIT_PROGRAM ": note: %s has results schema %d (no config_id), and the "
                                 "stored plan does not hold %lld of its runs: all are grouped by "
                                 "their columns, as before schema 2\n",
-                    path, results.schema, (long long)unmatched);
+                    path, results->schema, (long long)unmatched);
     }
-    for (int64_t i = 0; i < results.n_runs; i++)
-        run_ids[i] = results.runs[i].run_id;
-
-    if (results.n_runs == 0) {
+    for (int64_t i = 0; i < results->n_runs; i++)
+        a->run_ids[i] = results->runs[i].run_id;
+    if (results->n_runs == 0) {
         /* nothing to describe: the file is left as it is */
         message_format(err, errlen, "%s: no runs in /runs yet: nothing to fit", path);
-        free(observations);
-        free(curve);
-        free(run_ids);
-        fit_results_free(&results);
+        fit_file_analysis_free(a);
         return EXIT_INPUT;
     }
-    fit_input input = {observations, results.n_runs, curve, n_curve};
-    fit_report report;
-    const int fitted = fit_run(&input, &options, &report);
-    int status = EXIT_OK;
-    if (emit(path, &options, &report, run_ids, results.n_runs, outputs, err, errlen) != 0)
+    fit_input input = {a->observations, results->n_runs, a->curve, a->n_curve};
+    a->fitted = fit_run(&input, &a->options, &a->report);
+    return 0;
+}
+
+void fit_file_analysis_free(fit_file_analysis *a)
+{
+    fit_report_free(&a->report);
+    free(a->observations);
+    free(a->curve);
+    free(a->run_ids);
+    fit_results_free(&a->results);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Reads a results file, fits, reports and writes /fits. */
+static int fit_file(const char *path, const fit_options *given, const fit_outputs *outputs,
+                    char *err, size_t errlen)
+{
+    fit_file_analysis a;
+    int status = fit_file_analyse(path, given, outputs->from_plan,
+                                  (outputs->quiet ? FIT_FILE_QUIET : 0) |
+                                      (outputs->write ? FIT_FILE_WRITABLE : 0),
+                                  &a, err, errlen);
+    if (status != 0)
+        return status;
+    const int64_t n_runs = a.results.n_runs;
+    if (emit(path, &a.options, &a.report, a.run_ids, n_runs, outputs, err, errlen) != 0)
         status = EXIT_FAILED;
     /* Written even when nothing could be fitted: /fits then says why, rather than an
        older /fits standing for data it no longer describes. */
     if (status == EXIT_OK && outputs->write) {
-        if (fit_results_write(path, &report, &results, &options, err, errlen) != 0)
+        if (fit_results_write(path, &a.report, &a.results, &a.options, err, errlen) != 0)
             status = EXIT_FAILED;
         else if (!outputs->quiet)
             fprintf(stderr, FIT_PROGRAM ": wrote /fits (%d laws) into %s\n", FIT_NUM_LAWS, path);
     }
-    if (status == EXIT_OK && fitted != 0) {
-        message_format(err, errlen, "%s: %s", path, report.message);
+    if (status == EXIT_OK && a.fitted != 0) {
+        message_format(err, errlen, "%s: %s", path, a.report.message);
         status = EXIT_INPUT;
     }
-    fit_report_free(&report);
-    free(observations);
-    free(curve);
-    free(run_ids);
-    fit_results_free(&results);
+    fit_file_analysis_free(&a);
     return status;
 }
 

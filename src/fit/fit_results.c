@@ -60,8 +60,26 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         goto fail;
     }
     if (results_read_text(file, RESULTS_ATTR_PLAN_TEXT, &results->plan_text, FIT_PROGRAM, path, err,
-                          errlen) < 0)
+                          errlen) < 0 ||
+        results_read_text(file, RESULTS_ATTR_VERSION, &results->version, FIT_PROGRAM, path, err,
+                          errlen) < 0 ||
+        results_read_text(file, RESULTS_ATTR_COMMAND_LINE, &results->command_line, FIT_PROGRAM,
+                          path, err, errlen) < 0 ||
+        results_read_text(file, RESULTS_ATTR_CREATED, &results->created, FIT_PROGRAM, path, err,
+                          errlen) < 0 ||
+        results_read_text(file, RESULTS_ATTR_BLAS_CORE, &results->blas_core, FIT_PROGRAM, path, err,
+                          errlen) < 0 ||
+        results_read_text(file, RESULTS_ATTR_BLAS_CONFIG, &results->blas_config, FIT_PROGRAM, path,
+                          err, errlen) < 0)
         goto fail;
+    results->sgemm_gflops = NAN;
+    if (H5Aexists(file, RESULTS_ATTR_SGEMM_GFLOPS) > 0) {
+        hid_t attribute = H5Aopen(file, RESULTS_ATTR_SGEMM_GFLOPS, H5P_DEFAULT);
+        if (attribute < 0 || H5Aread(attribute, H5T_NATIVE_DOUBLE, &results->sgemm_gflops) < 0)
+            results->sgemm_gflops = NAN;
+        if (attribute >= 0)
+            H5Aclose(attribute);
+    }
 
     /* the columns this file's schema has (version 1: no config_id) */
     const size_t n_run_columns = results_run_columns_of(results->schema, run_columns);
@@ -149,6 +167,11 @@ void fit_results_free(fit_results *results)
     free(results->runs);
     free(results->points);
     free(results->plan_text);
+    free(results->version);
+    free(results->command_line);
+    free(results->created);
+    free(results->blas_core);
+    free(results->blas_config);
     memset(results, 0, sizeof(*results));
 }
 

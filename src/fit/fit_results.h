@@ -33,6 +33,9 @@ typedef struct {
     int64_t n_points;
     char *plan_text; /* the root attribute plan_text ("" if absent) */
     int schema;      /* the file's schema version (1 has no config_id) */
+    /* the provenance of the root attributes ("" where the file has none) */
+    char *version, *command_line, *created, *blas_core, *blas_config;
+    double sgemm_gflops; /* NaN if absent */
 } fit_results;
 
 /* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks the schema
@@ -58,6 +61,31 @@ void fit_results_free(fit_results *results);
 int fit_observations_from_results(const fit_results *results, const plan *stored,
                                   fit_observation **observations, fit_curve_point **curve,
                                   int64_t *n_curve, int64_t *unmatched);
+
+/* A results file read and fitted: what `scalesweep fit`, the sweep's end and the report
+ * start from. */
+typedef struct {
+    fit_results results;
+    fit_observation *observations; /* (results.n_runs) the fit's input, row by row */
+    fit_curve_point *curve;
+    int64_t n_curve;
+    const char **run_ids; /* (results.n_runs) into results.runs */
+    fit_options options;  /* as used: the given ones with the stored plan's [fit] */
+    fit_report report;
+    int fitted; /* fit_run's return: 0, or -1 when no law could be attempted */
+} fit_file_analysis;
+
+enum {
+    FIT_FILE_QUIET = 1, /* no notes on stderr (an old schema, a stored plan that does not parse) */
+    FIT_FILE_WRITABLE = 2 /* refuse before fitting when /fits could not be written now */
+};
+/* Reads PATH (fit_results_read), takes the FIT_PLAN_* keys of from_plan from the plan
+ * stored in it over given, and fits. Returns 0 (then free it), or EXIT_INPUT with err when
+ * the file cannot be read or has no runs, EXIT_FAILED when out of memory or (with
+ * FIT_FILE_WRITABLE) when a sweep holds the file's lock. */
+int fit_file_analyse(const char *path, const fit_options *given, unsigned from_plan, unsigned flags,
+                     fit_file_analysis *analysis, char *err, size_t errlen);
+void fit_file_analysis_free(fit_file_analysis *analysis);
 
 /* Writes the report into PATH's /fits, replacing any /fits already there. Takes the
  * flock on PATH.lock (refused while a sweep writes the file), opens it read-write (not
