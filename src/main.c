@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "exit_status.h"
 #include "fit_results.h"
+#include "report.h"
 #include "sweep.h"
 
 static void print_usage(FILE *out)
@@ -16,6 +17,7 @@ static void print_usage(FILE *out)
         "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
         "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
         "  scalesweep fit RESULTS.h5 [options] fit the scaling laws again (see fit --help)\n"
+        "  scalesweep report RESULTS.h5 [-o DIR]  figures and a page of the laws (see report --help)\n"
         "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
         "  scalesweep recover DAMAGED.h5 NEW.h5  copy the intact runs of a damaged results file\n"
         "  scalesweep corpus brown SRC OUT     prepare the Brown Corpus as plain text\n"
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
         return train_main(argc - 1, argv + 1);
     if (strcmp(command, "fit") == 0)
         return fit_main(argc - 1, argv + 1);
+    if (strcmp(command, "report") == 0)
+        return report_main(argc - 1, argv + 1);
     if (strcmp(command, "corpus") == 0)
         return corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "recover") == 0)

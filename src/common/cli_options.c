@@ -14,13 +14,15 @@ void cli_print_help(FILE *out, const char *usage, const cli_option *options, int
     fprintf(out, "%s\n", usage);
     for (int i = 0; i < n_options; i++) {
         const cli_option *o = &options[i];
-        char left[64];
+        char left[64], letter[8] = "";
+        if (o->letter)
+            snprintf(letter, sizeof letter, "-%c, ", o->letter);
         if (o->kind == CLI_OPTIONAL_TEXT)
-            snprintf(left, sizeof left, "--%s%s", o->name, o->metavar ? o->metavar : "");
+            snprintf(left, sizeof left, "%s--%s%s", letter, o->name, o->metavar ? o->metavar : "");
         else if (o->metavar)
-            snprintf(left, sizeof left, "--%s %s", o->name, o->metavar);
+            snprintf(left, sizeof left, "%s--%s %s", letter, o->name, o->metavar);
         else
-            snprintf(left, sizeof left, "--%s", o->name);
+            snprintf(left, sizeof left, "%s--%s", letter, o->name);
         fprintf(out, "  %-24s %s\n", left, o->help);
     }
 }
@@ -69,7 +71,16 @@ int cli_parse(const char *program, const char *usage, const cli_option *options,
         return -1;
     }
     int help = -1;
+    /* ":h" and the letters: "o:" for one with a value */
+    char letters[3 + 2 * 64] = ":h";
+    size_t used = 2;
     for (int i = 0; i < n_options; i++) {
+        if (options[i].letter && used + 3 < sizeof letters) {
+            letters[used++] = options[i].letter;
+            if (options[i].kind != CLI_FLAG && options[i].kind != CLI_OPTIONAL_TEXT)
+                letters[used++] = ':';
+            letters[used] = '\0';
+        }
         longopts[i].name = options[i].name;
         longopts[i].has_arg = options[i].kind == CLI_FLAG            ? no_argument
                               : options[i].kind == CLI_OPTIONAL_TEXT ? optional_argument
@@ -82,7 +93,10 @@ int cli_parse(const char *program, const char *usage, const cli_option *options,
     optind = 1;
     opterr = 0;
     int status = 0, c;
-    while (status == 0 && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while (status == 0 && (c = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
+        for (int i = 0; i < n_options; i++)
+            if (c != 'h' && c < CLI_VALUE_BASE && options[i].letter == c)
+                c = CLI_VALUE_BASE + i;
         if (c == 'h' || (help >= 0 && c == CLI_VALUE_BASE + help)) {
             cli_print_help(stdout, usage, options, n_options);
             status = 1;

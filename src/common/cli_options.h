@@ -27,6 +27,7 @@ typedef struct {
     cli_kind kind;
     const char *metavar; /* the value in --help ("N", "PATH"; "[=FILE]" for optional text) */
     const char *help;    /* one line, with the default in parentheses */
+    char letter;         /* also -letter (0: none) */
 } cli_option;
 
 /* An option's value, converted by its kind. */

@@ -1,0 +1,348 @@
+/* The report's drawing over PLplot (report_plot.h). */
+#include "report_plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <plplot.h>
+
+#include "message.h"
+
+/* The current panel's scales: PLplot's world coordinates are log10 on a log axis. */
+static plot_scale x_scale, y_scale;
+/* the figure's text size, which the legend's smaller text returns to */
+static double text_scale = 0.9;
+/* a page of one panel keeps its right part for the legend */
+static int legend_outside;
+
+static double to_world(double v, plot_scale scale)
+{
+    return scale == PLOT_LOG ? log10(v) : v;
+}
+
+static int usable(double v, plot_scale scale)
+{
+    return isfinite(v) && (scale == PLOT_LINEAR || v > 0);
+}
+
+/* Colours chosen for contrast on white and for colour-blind readers (matplotlib's tab10
+ * order, then a viridis-like ramp for the palette of a variable's values). */
+static void set_colours(void)
+{
+    plscmap0n(PLOT_PALETTE + PLOT_PALETTE_SIZE);
+    plscol0(PLOT_BACKGROUND, 255, 255, 255);
+    plscol0(PLOT_INK, 0, 0, 0);
+    plscol0(PLOT_GREY, 150, 150, 150);
+    plscol0(PLOT_LAW, 214, 39, 40);
+    plscol0(PLOT_LAW2, 31, 119, 180);
+    plscol0a(PLOT_BAND, 214, 39, 40, 0.18);
+    plscol0a(PLOT_BAND2, 31, 119, 180, 0.18);
+    static const int ramp[PLOT_PALETTE_SIZE][3] = {{68, 1, 84},    {70, 50, 126},  {54, 92, 141},
+                                                   {39, 127, 142}, {31, 161, 135}, {74, 193, 109},
+                                                   {160, 218, 57}, {235, 200, 30}};
+    for (int i = 0; i < PLOT_PALETTE_SIZE; i++)
+        plscol0(PLOT_PALETTE + i, ramp[i][0], ramp[i][1], ramp[i][2]);
+}
+
+int plot_figure(const char *dir, const char *name, int columns, int rows, plot_draw draw, void *arg,
+                char *err, size_t errlen)
+{
+    static const char *const devices[] = {"pngcairo", "svgcairo"};
+    static const char *const suffixes[] = {"png", "svg"};
+    for (int k = 0; k < 2; k++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, suffixes[k]);
+        /* PLplot says nothing useful when it cannot open its file: try first */
+        FILE *probe = fopen(path, "w");
+        if (!probe) {
+            message_format(err, errlen, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        fclose(probe);
+        plsdev(devices[k]);
+        plsfnam(path);
+        plspage(0, 0, PLOT_WIDTH, PLOT_HEIGHT, 0, 0);
+        plssub(columns, rows);
+        set_colours();
+        plinit();
+        plfontld(1);
+        text_scale = columns > 1 || rows > 1 ? 0.75 : 0.9;
+        legend_outside = columns == 1 && rows == 1;
+        plschr(0, text_scale);
+        draw(arg);
+        plend();
+    }
+    return 0;
+}
+
+void plot_spaced(double lo, double hi, plot_scale scale, int n, double *out)
+{
+    for (int i = 0; i < n; i++) {
+        const double t = (double)i / (n - 1);
+        out[i] = scale == PLOT_LOG ? exp(log(lo) + t * (log(hi) - log(lo))) : lo + t * (hi - lo);
+    }
+}
+
+void plot_axis_include(plot_axis *axis, const double *v, long n)
+{
+    for (long i = 0; i < n; i++) {
+        if (!usable(v[i], axis->scale))
+            continue;
+        if (!(axis->lo <= v[i]))
+            axis->lo = v[i];
+        if (!(axis->hi >= v[i]))
+            axis->hi = v[i];
+    }
+}
+
+plot_axis plot_axis_of(const double *v, long n, plot_scale scale, const char *label)
+{
+    plot_axis a = {NAN, NAN, scale, label};
+    plot_axis_include(&a, v, n);
+    if (!isfinite(a.lo)) {
+        a.lo = 1;
+        a.hi = 10;
+    }
+    /* a margin of 6% of the span (in the axis's scale) on each side */
+    if (scale == PLOT_LOG) {
+        double lo = log10(a.lo), hi = log10(a.hi);
+        double margin = hi > lo ? 0.06 * (hi - lo) : 0.1;
+        a.lo = pow(10, lo - margin);
+        a.hi = pow(10, hi + margin);
+    } else {
+        double margin = a.hi > a.lo ? 0.06 * (a.hi - a.lo) : fabs(a.lo) * 0.1 + 0.1;
+        a.lo -= margin;
+        a.hi += margin;
+    }
+    return a;
+}
+
+/* Labels of a log axis narrower than two decades (the values, not powers of ten) or wider
+ * than seven (1e+10, every other decade). */
+static void value_label(PLINT axis, PLFLT value, char *label, PLINT length, PLPointer data)
+{
+    (void)axis, (void)data;
+    snprintf(label, (size_t)length, "%.3g", pow(10.0, value));
+}
+
+/* Box options and tick spacing of one axis. */
+static void axis_options(const plot_axis *a, char *options, size_t size, double *tick, int *sub)
+{
+    *tick = 0;
+    *sub = 0;
+    if (a->scale == PLOT_LINEAR) {
+        snprintf(options, size, "bcnstg");
+        return;
+    }
+    const double span = log10(a->hi) - log10(a->lo);
+    if (span > 7.0) {
+        /* a label every other decade, as 1e+10: ten of them would run together */
+        snprintf(options, size, "bcnsto");
+        *tick = 2;
+        *sub = 2;
+        return;
+    }
+    if (span >= 2.0) {
+        snprintf(options, size, "bcnstlg");
+        *tick = 1;
+        return;
+    }
+    /* about five labelled ticks, at a round step of log10 */
+    static const double steps[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5};
+    *tick = steps[5];
+    for (int i = 0; i < 6; i++)
+        if (span / steps[i] <= 6) {
+            *tick = steps[i];
+            break;
+        }
+    *sub = 2;
+    snprintf(options, size, "bcnsto");
+}
+
+void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
+{
+    pladv(0);
+    plcol0(PLOT_INK);
+    if (legend_outside)
+        plvpor(0.10, 0.62, 0.11, 0.91);
+    else
+        plvpor(0.16, 0.95, 0.12, 0.90);
+    x_scale = x->scale;
+    y_scale = y->scale;
+    plwind(to_world(x->lo, x->scale), to_world(x->hi, x->scale), to_world(y->lo, y->scale),
+           to_world(y->hi, y->scale));
+    char xo[16], yo[16];
+    double xt, yt;
+    int xs, ys;
+    axis_options(x, xo, sizeof xo, &xt, &xs);
+    axis_options(y, yo, sizeof yo, &yt, &ys);
+    size_t n = strlen(yo);
+    snprintf(yo + n, sizeof yo - n, "v"); /* labels upright */
+    plslabelfunc(value_label, NULL);
+    /* the grid in light grey first, then the box in ink over it */
+    plcol0(PLOT_GREY);
+    plwidth(0.3);
+    char xg[16], yg[16];
+    snprintf(xg, sizeof xg, "g%s", x->scale == PLOT_LOG && !strchr(xo, 'o') ? "l" : "");
+    snprintf(yg, sizeof yg, "g%s", y->scale == PLOT_LOG && !strchr(yo, 'o') ? "l" : "");
+    plbox(xg, xt, 0, yg, yt, 0);
+    plcol0(PLOT_INK);
+    plwidth(1);
+    for (char *o = strchr(xo, 'g'); o; o = strchr(xo, 'g'))
+        memmove(o, o + 1, strlen(o));
+    for (char *o = strchr(yo, 'g'); o; o = strchr(yo, 'g'))
+        memmove(o, o + 1, strlen(o));
+    plbox(xo, xt, xs, yo, yt, ys);
+    pllab(x->label, y->label, title ? title : "");
+}
+
+void plot_line(long n, const double *x, const double *y, int colour, double width, int style)
+{
+    PLFLT *wx = malloc(sizeof *wx * (size_t)(n > 0 ? n : 1));
+    PLFLT *wy = malloc(sizeof *wy * (size_t)(n > 0 ? n : 1));
+    if (!wx || !wy) {
+        free(wx);
+        free(wy);
+        return;
+    }
+    plcol0(colour);
+    plwidth(width);
+    pllsty(style);
+    long m = 0;
+    for (long i = 0; i <= n; i++) {
+        if (i < n && usable(x[i], x_scale) && usable(y[i], y_scale)) {
+            wx[m] = to_world(x[i], x_scale);
+            wy[m] = to_world(y[i], y_scale);
+            m++;
+            continue;
+        }
+        if (m >= 2)
+            plline((PLINT)m, wx, wy);
+        m = 0;
+    }
+    pllsty(1);
+    plwidth(1);
+    free(wx);
+    free(wy);
+}
+
+void plot_points(long n, const double *x, const double *y, int colour, const char *symbol)
+{
+    plcol0(colour);
+    for (long i = 0; i < n; i++) {
+        if (!usable(x[i], x_scale) || !usable(y[i], y_scale))
+            continue;
+        PLFLT wx = to_world(x[i], x_scale), wy = to_world(y[i], y_scale);
+        plstring(1, &wx, &wy, symbol);
+    }
+}
+
+void plot_band(long n, const double *x, const double *lower, const double *upper, int colour)
+{
+    PLFLT *wx = malloc(sizeof *wx * (size_t)(2 * n + 1));
+    PLFLT *wy = malloc(sizeof *wy * (size_t)(2 * n + 1));
+    if (!wx || !wy) {
+        free(wx);
+        free(wy);
+        return;
+    }
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (usable(x[i], x_scale) && usable(lower[i], y_scale) && usable(upper[i], y_scale)) {
+            wx[m] = to_world(x[i], x_scale);
+            wy[m++] = to_world(upper[i], y_scale);
+        }
+    for (long i = n - 1; i >= 0; i--)
+        if (usable(x[i], x_scale) && usable(lower[i], y_scale) && usable(upper[i], y_scale)) {
+            wx[m] = to_world(x[i], x_scale);
+            wy[m++] = to_world(lower[i], y_scale);
+        }
+    if (m >= 4) {
+        plcol0(colour);
+        plfill((PLINT)m, wx, wy);
+    }
+    free(wx);
+    free(wy);
+}
+
+void plot_error_bars(long n, const double *x, const double *lower, const double *upper, int colour)
+{
+    plcol0(colour);
+    for (long i = 0; i < n; i++) {
+        if (!usable(x[i], x_scale) || !usable(lower[i], y_scale) || !usable(upper[i], y_scale))
+            continue;
+        PLFLT wx = to_world(x[i], x_scale), lo = to_world(lower[i], y_scale),
+              hi = to_world(upper[i], y_scale);
+        plerry(1, &wx, &lo, &hi);
+    }
+}
+
+void plot_contours(int nx, const double *x, int ny, const double *y, const double *values,
+                   const double *levels, int n_levels, int colour)
+{
+    PLFLT xg[nx], yg[ny];
+    for (int i = 0; i < nx; i++)
+        xg[i] = to_world(x[i], x_scale);
+    for (int j = 0; j < ny; j++)
+        yg[j] = to_world(y[j], y_scale);
+    const PLFLT *rows[nx];
+    for (int i = 0; i < nx; i++)
+        rows[i] = values + (size_t)i * (size_t)ny;
+    PLcGrid grid = {xg, yg, NULL, nx, ny, 0};
+    plcol0(colour);
+    plwidth(1);
+    pl_setcontlabelformat(4, 3);
+    pl_setcontlabelparam(0.008, 0.5, 0.3, 1);
+    plcont(rows, nx, ny, 1, nx, 1, ny, levels, n_levels, pltr1, &grid);
+    pl_setcontlabelparam(0.008, 0.5, 0.3, 0);
+}
+
+void plot_text(double x, double y, const char *text, int colour)
+{
+    if (!usable(x, x_scale) || !usable(y, y_scale))
+        return;
+    plcol0(colour);
+    plptex(to_world(x, x_scale), to_world(y, y_scale), 1, 0, 0, text);
+}
+
+void plot_legend(int n, const plot_key *keys, int lower_left)
+{
+    if (n <= 0)
+        return;
+    PLINT opt[n], text_colours[n], line_colours[n], line_styles[n], symbol_colours[n],
+        symbol_numbers[n], box_colours[n], box_patterns[n];
+    PLFLT line_widths[n], symbol_scales[n], box_scales[n], box_widths[n];
+    const char *texts[n], *symbols[n];
+    for (int i = 0; i < n; i++) {
+        opt[i] = keys[i].kind == PLOT_KEY_LINE    ? PL_LEGEND_LINE
+                 : keys[i].kind == PLOT_KEY_POINT ? PL_LEGEND_SYMBOL
+                 : keys[i].kind == PLOT_KEY_BAND  ? PL_LEGEND_COLOR_BOX
+                                                  : PL_LEGEND_NONE;
+        texts[i] = keys[i].text;
+        text_colours[i] = PLOT_INK;
+        line_colours[i] = symbol_colours[i] = box_colours[i] = keys[i].colour;
+        line_styles[i] = 1;
+        line_widths[i] = 2;
+        symbol_scales[i] = 1;
+        symbol_numbers[i] = 1;
+        symbols[i] = keys[i].symbol ? keys[i].symbol : PLOT_DOT;
+        box_patterns[i] = 0;
+        box_scales[i] = 0.8;
+        box_widths[i] = 1;
+    }
+    PLFLT width, height;
+    plschr(0, 0.8 * text_scale);
+    const PLINT position =
+        legend_outside ? PL_POSITION_OUTSIDE | PL_POSITION_RIGHT
+                       : PL_POSITION_INSIDE | (lower_left ? PL_POSITION_BOTTOM | PL_POSITION_LEFT
+                                                          : PL_POSITION_TOP | PL_POSITION_RIGHT);
+    pllegend(&width, &height, legend_outside ? 0 : PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             position, legend_outside ? 0.02 : 0.02, legend_outside ? 0.0 : 0.02, 0.05,
+             PLOT_BACKGROUND, PLOT_GREY, 1, 0, 0, n, opt, 0.8, 0.9, 1.8, 0, text_colours, texts,
+             box_colours, box_patterns, box_scales, box_widths, line_colours, line_styles,
+             line_widths, symbol_colours, symbol_scales, symbol_numbers, symbols);
+    plschr(0, text_scale);
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# `scalesweep report` as a user meets it: the report of a stand-in sweep (every figure) and
+# of a tiny real one, each figure a PNG and an SVG of the stated size, the page loaded by
+# headless Chromium with every image and no console error; a sweep whose data cannot
+# support some figures leaves them out with their reasons; bad arguments fail clearly.
+#   test_report.sh BUILD_DIR DATA_DIR
+set -u
+bin="$(cd "$1" && pwd)/scalesweep"
+data="$(cd "$2" && pwd)"
+source "$(dirname "$0")/lib.sh"
+all=loss_n,loss_d,loss_c,curves,isoflop,contours,residuals,seeds,overfitting
+
+# ---- the stand-in: a grid of N x D with two seeds, and IsoFLOP budgets in it ----
+cat > grid.ini <<PLAN
+[sweep]
+trainer = synthetic
+output = grid.h5
+seeds = 2
+[model]
+params = 1e5, 3e5, 1e6, 3e6, 1e7, 3e7
+[train]
+tokens = 1e6, 3e6, 1e7, 3e7, 1e8, 3e8
+[fit]
+bootstrap = 60
+PLAN
+sweep 2 grid.ini
+check "the stand-in sweep exits 0" test $? -eq 0
+"$bin" report grid.h5 > grid.log 2>&1
+check "report exits 0" test $? -eq 0
+check "it says where the page is" grep -q "grid.h5.report/index.html" grid.log
+check "every figure, valid, and the page in a browser" "$python" "$tests/check_report.py" grid.h5.report "$all"
+check "the headline gives Chinchilla's exponents with intervals" \
+    grep -qE "Chinchilla L\(N, D\)</b>: alpha = 0\.3[0-9]* \[[0-9.]+, [0-9.]+\], beta = 0\.2" grid.h5.report/index.html
+check "the provenance names the BLAS core and the command line" \
+    grep -q "BLAS core (rank 0)</th><td>[A-Za-z]" grid.h5.report/index.html
+# the bands are the bootstrap's: with none, the laws are drawn without them (and still drawn)
+"$bin" report grid.h5 -o nobands --bootstrap 0 --summary > nobands.txt 2>&1
+check "report --bootstrap 0 -o DIR exits 0" test $? -eq 0
+check "... into DIR, every figure" "$python" "$tests/check_report.py" nobands "$all" --no-browser
+check "... --summary prints the laws without intervals" grep -qE "^  Chinchilla L\(N, D\) +alpha = [0-9.]+, beta" nobands.txt
+check "... the legend says no band" "$python" -c "
+a, b = open('grid.h5.report/loss_n.svg').read(), open('nobands/loss_n.svg').read()
+assert a != b"
+
+# ---- what one model size and one seed cannot support: left out, with reasons ----
+cat > thin.ini <<PLAN
+[sweep]
+trainer = synthetic
+output = thin.h5
+[model]
+params = 1e6
+[train]
+tokens = 1e6, 1e7, 1e8, 1e9
+PLAN
+sweep 2 thin.ini
+"$bin" report thin.h5 --summary > thin.txt 2> thin.log
+check "report of a thin sweep exits 0" test $? -eq 0
+check "it draws L(D), L(C) and the curves, and leaves out the rest with reasons" \
+    "$python" "$tests/check_report.py" thin.h5.report loss_d,loss_c,curves \
+    --left loss_n,isoflop,contours,residuals,seeds,overfitting --no-browser
+check "the summary says what to run for L(N)" \
+    grep -qE "L\(N\).*not determined: needs three or more model sizes at the largest D \(now 1\)" thin.txt
+check "... and for the seed spread" grep -qE "seed spread.*needs seeds = 2 or more" thin.txt
+# a report over an older one: figures the data no longer support do not stay behind
+"$bin" report grid.h5 -o again -q && "$bin" report thin.h5 -o again -q
+check "a report over an older one removes the figures it leaves out" test ! -e again/seeds.png
+
+# ---- a tiny real sweep: transformers on Brown ----
+cat > tiny.ini <<PLAN
+[sweep]
+output = tiny.h5
+seeds = 2
+[data]
+corpus = $data/brown
+eval_tokens = 2048
+[model]
+shapes = 1x32x2, 2x32x2, 2x48x2
+n_ctx = 32
+[train]
+batch = 8
+tokens = 16k, 32k, 64k
+lr = 3e-3
+[fit]
+bootstrap = 40
+PLAN
+sweep 3 tiny.ini
+check "the tiny transformer sweep exits 0" test $? -eq 0
+"$bin" report tiny.h5 -o tiny > tiny.log 2>&1
+check "its report exits 0" test $? -eq 0
+check "its figures are valid and the page loads in a browser" \
+    "$python" "$tests/check_report.py" tiny loss_n,loss_d,loss_c,curves,seeds
+check "the runs table lists its 18 runs" test "$(grep -c '<tr><td><code>' tiny/index.html)" -eq 18
+
+# ---- bad arguments ----
+"$bin" report missing.h5 > missing.log 2>&1
+check "a missing file exits 2" test $? -eq 2
+check "... naming it" grep -q "missing.h5" missing.log
+touch afile
+"$bin" report grid.h5 -o afile > afile.log 2>&1
+check "a folder that is a file exits 1" test $? -eq 1
+check "... saying so" grep -q "afile: exists and is not a folder" afile.log
+"$bin" report > none.log 2>&1
+check "no file exits 2 with usage" test $? -eq 2
+"$bin" report grid.h5 --bootstrap x > bad.log 2>&1
+check "a bad option value exits 2" test $? -eq 2
+report "test_report"
