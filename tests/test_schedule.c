@@ -5,6 +5,7 @@
  * them, reaches that bound; the makespan is never below its lower bound.
  *
  *   test_schedule JOBS_DIR */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,43 @@ static void test_limits(void)
     schedule_free(s);
 }
 
+/* What is left: before anything starts, the plan's own makespan; equal runs on two ranks, one
+ * under way, left as a hand count says; nothing changed in the schedule it looks at. */
+static void test_remaining(void)
+{
+    enum { N = 40 };
+    double cost[N];
+    int batch[N];
+    for (int i = 0; i < N; i++) {
+        cost[i] = i == 0 ? 1000.0 : 1.0 + i % 7;
+        batch[i] = i % 3 == 0 ? 12 : 16;
+    }
+    const schedule_limits eight = {8, 0, 1};
+    schedule *s = schedule_plan(cost, batch, N, &eight);
+    schedule_estimate e;
+    schedule_estimated(s, &e);
+    double left = schedule_remaining(s, NULL, 0);
+    check(fabs(left - e.makespan) <= 1e-9 * e.makespan,
+          "nothing started: %.6g left, the plan's makespan %.6g", left, e.makespan);
+    check(schedule_left(s) == N, "schedule_remaining gives no run (%lld left)",
+          (long long)schedule_left(s));
+    schedule_free(s);
+
+    /* five runs of 4 on two ranks, batch 1 (never wide): one under way with 1 left on one
+       rank, and four to start: 1 + 4 + 4 on the first rank, 4 + 4 on the other: 9 */
+    double four[5] = {4, 4, 4, 4, 4};
+    int ones[5] = {1, 1, 1, 1, 1};
+    const schedule_limits two = {2, 0, 1};
+    s = schedule_plan(four, ones, 5, &two);
+    int width;
+    check(schedule_next(s, 2, &width) == 0 && width == 1, "the first run, narrow");
+    const schedule_running under_way = {1.0, 1};
+    left = schedule_remaining(s, &under_way, 1);
+    check(fabs(left - 9.0) < 1e-12,
+          "one under way with 1 left and four of 4 on 2 ranks: %.6g, want 9", left);
+    schedule_free(s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -150,6 +188,7 @@ int main(int argc, char **argv)
         return 2;
     }
     test_limits();
+    test_remaining();
     const char *plans[] = {"joint_grid.ini", "l_of_n.ini", "isoflop.ini"};
     for (int k = 0; k < 3; k++) {
         test_plan_profile(argv[1], plans[k], 16, 0.75);

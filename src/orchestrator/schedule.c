@@ -192,13 +192,15 @@ static running heap_pop(running *heap, int64_t *n)
     return top;
 }
 
-/* The makespan of the dispatch with the current widths (consumes the classes), and the
- * estimate's count of wide runs and widest width as given. */
-static double simulate(schedule *s, running *heap)
+/* The makespan of the dispatch with the current widths (consumes the classes), from a
+ * moment when the n_running runs of the heap are under way on all but `free` ranks, and the
+ * estimate's count of wide runs and widest width as given. The heap has room for n_running
+ * more than the runs left. */
+static double simulate(schedule *s, running *heap, int64_t n_running, int free)
 {
-    int64_t n_running = 0;
-    int free = s->limits.ranks;
     double now = 0.0, makespan = 0.0;
+    for (int64_t k = 0; k < n_running; k++)
+        makespan = heap[k].end > makespan ? heap[k].end : makespan;
     s->estimate.widest = 1;
     s->estimate.wide_runs = 0;
     for (;;) {
@@ -265,7 +267,7 @@ schedule *schedule_plan(const double *cost, const int *batch, int64_t n,
         for (int64_t i = 0; i < n; i++)
             s->width[i] = width_for(s, i, thetas[k] * bound);
         build_classes(s);
-        double makespan = simulate(s, heap);
+        double makespan = simulate(s, heap, 0, s->limits.ranks);
         if (makespan <= best_makespan * (1.0 + 1e-9)) {
             best_makespan = makespan;
             best_theta = thetas[k];
@@ -275,7 +277,7 @@ schedule *schedule_plan(const double *cost, const int *batch, int64_t n,
     for (int64_t i = 0; i < n; i++)
         s->width[i] = width_for(s, i, best_theta * bound);
     build_classes(s);
-    simulate(s, heap);
+    simulate(s, heap, 0, s->limits.ranks);
     free(heap);
     build_classes(s);
     s->estimate.makespan = best_makespan;
@@ -284,6 +286,32 @@ schedule *schedule_plan(const double *cost, const int *batch, int64_t n,
     s->estimate.efficiency =
         best_makespan > 0 ? total / ((double)s->limits.ranks * best_makespan) : 1.0;
     return s;
+}
+
+double schedule_remaining(const schedule *s, const schedule_running *under_way, int64_t n_running)
+{
+    /* the dispatch on a copy: the real one's heads stay where they are */
+    schedule copy = *s;
+    copy.class_head =
+        malloc(sizeof *copy.class_head * (size_t)(s->n_classes > 0 ? s->n_classes : 1));
+    running *heap = malloc(sizeof *heap * (size_t)(n_running + s->left + 1));
+    if (!copy.class_head || !heap) {
+        free(copy.class_head);
+        free(heap);
+        return -1.0;
+    }
+    memcpy(copy.class_head, s->class_head, sizeof *copy.class_head * (size_t)s->n_classes);
+    int64_t n = 0;
+    int free_ranks = s->limits.ranks;
+    for (int64_t k = 0; k < n_running; k++) {
+        heap_push(heap, &n,
+                  (running){under_way[k].left > 0 ? under_way[k].left : 0.0, under_way[k].width});
+        free_ranks -= under_way[k].width;
+    }
+    double makespan = simulate(&copy, heap, n, free_ranks > 0 ? free_ranks : 0);
+    free(copy.class_head);
+    free(heap);
+    return makespan;
 }
 
 void schedule_estimated(const schedule *s, schedule_estimate *out)

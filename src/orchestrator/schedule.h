@@ -47,6 +47,20 @@ int schedule_width(const schedule *s, int64_t i);
 /* What the plan promises: the simulated makespan of its widths on estimated times, the lower
  * bound above, the efficiency (total cost / (ranks x makespan)), the theta chosen, and the
  * widest width and the number of wide runs as the simulated dispatch gave them. */
+/* A run under way, for schedule_remaining: the time it has left (in the units of
+ * schedule_time) and its width. */
+typedef struct {
+    double left;
+    int width;
+} schedule_running;
+
+/* The time from now until the last run ends, in the units of schedule_time: the runs under
+ * way end when their time left is over, and the runs not given yet start as the dispatch
+ * would start them (schedule_next, in the same order and widths) on the ranks as they come
+ * free. The sweep's ETA is this over its measured speed. Changes nothing in s; -1 when out
+ * of memory. */
+double schedule_remaining(const schedule *s, const schedule_running *running, int64_t n_running);
+
 typedef struct {
     double makespan, lower_bound, efficiency, theta;
     int widest;
