@@ -77,6 +77,9 @@ typedef struct {
      * as many as its batch allows), each taking at least min_batch_per_rank sequences. */
     int max_ranks_per_run;
     int min_batch_per_rank;
+    /* [sweep] progress_seconds: rank 0's progress line (and its sidecar file) at most this
+     * often while runs train; 0: only when a run ends */
+    int64_t progress_seconds;
     /* [synthetic] the stand-in's time model (synthetic.h); flops_per_second 0: no waiting */
     double synthetic_flops_per_second;
     double synthetic_step_seconds;

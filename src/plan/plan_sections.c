@@ -77,6 +77,9 @@ static int read_sweep(plan_state *s)
     if (plan_get_int(s, KEY_SWEEP_MAX_RANKS_PER_RUN, 0, 1000000, &p->max_ranks_per_run) != 0 ||
         plan_get_int(s, KEY_SWEEP_MIN_BATCH_PER_RANK, 1, 1000000, &p->min_batch_per_rank) != 0)
         return -1;
+    p->progress_seconds = 30;
+    if (plan_get_count(s, KEY_SWEEP_PROGRESS_SECONDS, 0, 1000000000, &p->progress_seconds) != 0)
+        return -1;
     return 0;
 }
 
