@@ -4,5 +4,7 @@
 #define SCALESWEEP_CLOCK_H
 
 double clock_seconds(void);
+/* Sleeps until clock_seconds() reaches `when` (at once if it has), through signals. */
+void clock_sleep_until(double when);
 
 #endif

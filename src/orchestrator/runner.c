@@ -38,6 +38,8 @@ typedef struct {
      * having started it from the same state. */
     void (*join)(void *state, train_group *group);
     run_status (*step)(void *state);
+    /* The steps done so far, of the run's total. */
+    void (*progress)(const void *state, int64_t *step, int64_t *total_steps);
     /* Every curve point so far. */
     void (*curve)(const void *state, const curve_point **points, int64_t *n);
     /* Writes a checkpoint that start can continue from; NULL: the trainer keeps none (its
@@ -86,6 +88,13 @@ static run_status transformer_step(void *state)
     return train_run_step(state);
 }
 
+static void transformer_progress(const void *state, int64_t *step, int64_t *total_steps)
+{
+    const train_run *tr = state;
+    *step = tr->step;
+    *total_steps = tr->total_steps;
+}
+
 static void transformer_curve(const void *state, const curve_point **points, int64_t *n)
 {
     const train_run *tr = state;
@@ -114,15 +123,20 @@ static void transformer_stop(void *state)
     free(state);
 }
 
-/* The stand-in: synthetic.h's curve of a known law, all in one step, which takes as long as
- * the plan's time model says. */
+/* The stand-in: synthetic.h's curve of a known law, made at its start and shown point by
+ * point as its steps pass. A step of the runner takes it to its next curve point, or fewer
+ * steps when the time model would make that longer than synthetic_steps_at_once; it sleeps
+ * until that step is due, so that the whole run takes as long as the time model says. A run
+ * that diverges still takes its whole time (its curve ends at the divergence). */
 
 typedef struct {
     curve_point *points;
     int64_t n_points;
-    int64_t shown; /* 0 until its one step, then n_points */
+    int64_t shown; /* the points whose step has passed */
+    int64_t step, total_steps;
     train_result result;
-    double start;
+    double start;        /* when it started, for its seconds */
+    double first_step;   /* when its first step began: the time model's origin */
     synthetic_time time; /* the plan's [synthetic] */
     const train_config *config;
     train_group *group;
@@ -144,6 +158,7 @@ static void *synthetic_start(const plan *p, const plan_run *run, const corpus *d
         return NULL;
     }
     s->start = start;
+    s->total_steps = train_total_steps(&run->config);
     s->time = (synthetic_time){p->synthetic_flops_per_second, p->synthetic_step_seconds,
                                p->synthetic_width_efficiency};
     s->config = &run->config;
@@ -159,11 +174,29 @@ static void synthetic_join(void *state, train_group *group)
 static run_status synthetic_step(void *state)
 {
     synthetic_state *s = state;
-    synthetic_wait(&s->time, s->config, s->group ? s->group->size : 1);
+    const int width = s->group ? s->group->size : 1;
+    if (s->step == 0)
+        s->first_step = clock_seconds();
+    int64_t next = s->shown < s->n_points ? s->points[s->shown].step : s->total_steps;
+    const int64_t at_once = synthetic_steps_at_once(&s->time, s->config, width);
+    if (next > s->step + at_once)
+        next = s->step + at_once;
+    synthetic_wait_until(&s->time, s->config, width, s->first_step, next);
+    s->step = next;
+    while (s->shown < s->n_points && s->points[s->shown].step <= s->step)
+        s->shown++;
+    if (s->step < s->total_steps)
+        return RUN_RUNNING;
     if (s->group)
         s->group->either(s->group, 0); /* the members end together */
-    s->shown = s->n_points;
     return s->result.status;
+}
+
+static void synthetic_progress(const void *state, int64_t *step, int64_t *total_steps)
+{
+    const synthetic_state *s = state;
+    *step = s->step;
+    *total_steps = s->total_steps;
 }
 
 static void synthetic_curve(const void *state, const curve_point **points, int64_t *n)
@@ -188,10 +221,11 @@ static void synthetic_stop(void *state)
 }
 
 static const trainer trainers[] = {
-    {TRAINER_TRANSFORMER, transformer_start, transformer_join, transformer_step, transformer_curve,
-     transformer_save, transformer_interrupt, transformer_result, transformer_stop},
-    {TRAINER_SYNTHETIC, synthetic_start, synthetic_join, synthetic_step, synthetic_curve, NULL,
-     NULL, synthetic_result, synthetic_stop},
+    {TRAINER_TRANSFORMER, transformer_start, transformer_join, transformer_step,
+     transformer_progress, transformer_curve, transformer_save, transformer_interrupt,
+     transformer_result, transformer_stop},
+    {TRAINER_SYNTHETIC, synthetic_start, synthetic_join, synthetic_step, synthetic_progress,
+     synthetic_curve, NULL, NULL, synthetic_result, synthetic_stop},
 };
 
 /* Every trainer a plan can name has its entry, in plan_trainer order. */
@@ -296,17 +330,37 @@ static void save_checkpoint(const trainer *t, const void *state, const char *pat
         fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
 }
 
-/* Gives emit the points after the first *sent; -1 when emit would not take one. */
-static int emit_new_points(const trainer *t, const void *state, int64_t index, runner_emit emit,
-                           void *sink, int64_t *sent)
+/* Gives the sink the points after the first *sent; -1 when it would not take one. */
+static int emit_new_points(const trainer *t, const void *state, int64_t index,
+                           const runner_sink *sink, int64_t *sent)
 {
     const curve_point *points;
     int64_t n;
     t->curve(state, &points, &n);
     for (; *sent < n; (*sent)++)
-        if (emit(sink, index, &points[*sent]) != 0)
+        if (sink->point(sink->context, index, &points[*sent]) != 0)
             return -1;
     return 0;
+}
+
+/* Where a run stood when this rank started it, for its speed here. */
+typedef struct {
+    double time;
+    int64_t step;
+    int64_t tokens_per_step; /* a step trains on batch x n_ctx tokens (train.h) */
+} progress_origin;
+
+/* Gives the sink the run's progress: the trainer's steps, and tokens per second since origin. */
+static void report_progress(const trainer *t, const void *state, int64_t index,
+                            const runner_sink *sink, const progress_origin *origin, double now)
+{
+    runner_progress progress = {0, 0, 0.0};
+    t->progress(state, &progress.step, &progress.total_steps);
+    if (now > origin->time && progress.step > origin->step)
+        progress.tokens_per_second =
+            (double)((progress.step - origin->step) * origin->tokens_per_step) /
+            (now - origin->time);
+    sink->progress(sink->context, index, &progress);
 }
 
 /* What the members of a run agree on between steps (train_group either). */
@@ -359,7 +413,7 @@ static void *start_together(const trainer *t, runner *r, const plan_run *run, tr
 }
 
 int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_atomic_t *interrupt,
-                   runner_emit emit, void *sink, results_run *row, int64_t *stopped_step)
+                   const runner_sink *sink, results_run *row, int64_t *stopped_step)
 {
     const plan *p = r->p;
     const plan_run *run = &p->runs[index];
@@ -379,7 +433,14 @@ int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_at
     }
     t->join(state, group);
     int64_t sent = 0;
-    int lost = leads && emit_new_points(t, state, index, emit, sink, &sent) != 0;
+    int lost = leads && emit_new_points(t, state, index, sink, &sent) != 0;
+    progress_origin origin = {clock_seconds(), 0,
+                              (int64_t)run->config.batch * run->config.model.n_ctx};
+    int64_t ignored;
+    t->progress(state, &origin.step, &ignored);
+    if (leads)
+        report_progress(t, state, index, sink, &origin, origin.time);
+    double last_report = origin.time;
     /* the leader counts a crash of the run (every member would count the same one) */
     if (t->save && leads)
         checkpoint_folder_watch_crashes(p->output, run->run_id);
@@ -412,7 +473,13 @@ int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_at
             return 1;
         }
         status = t->step(state);
-        lost = leads && emit_new_points(t, state, index, emit, sink, &sent) != 0;
+        lost = leads && emit_new_points(t, state, index, sink, &sent) != 0;
+        /* by the leader's clock alone: no member waits for it */
+        const double now = leads ? clock_seconds() : 0.0;
+        if (leads && status == RUN_RUNNING && now - last_report >= RUNNER_PROGRESS_SECONDS) {
+            report_progress(t, state, index, sink, &origin, now);
+            last_report = now;
+        }
         /* periodic checkpoints bound what a hard crash loses */
         if (leads && t->save && status == RUN_RUNNING && p->checkpoint_seconds > 0 &&
             clock_seconds() - last_save >= (double)p->checkpoint_seconds) {

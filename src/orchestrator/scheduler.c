@@ -8,6 +8,9 @@
  *   worker -> 0  READY (no data)          once, at start: the worker is free
  *                POINT (point_message)    each curve point of the run in hand, in order
  *                                         (a wide run's leader only)
+ *                PROGRESS (progress_message)  how far the run in hand is: its step, total
+ *                                         steps and tokens/s, when it starts and then at
+ *                                         most every RUNNER_PROGRESS_SECONDS (the leader only)
  *                RESULT (results_run)     the run ended (from its leader); the worker is free
  *                INTERRUPTED (int64[2])   a signal stopped the run: its index and step;
  *                                         the leader has checkpointed it and stops
@@ -36,12 +39,23 @@
 #include "exit_status.h"
 #include "fit_results.h"
 #include "mpi_check.h"
+#include "progress.h"
+#include "progress_state.h"
 #include "runner.h"
 #include "schedule.h"
 #include "store.h"
 #include "wide_group.h"
 
-enum { TAG_READY = 1, TAG_TASK, TAG_STOP, TAG_POINT, TAG_RESULT, TAG_INTERRUPTED, TAG_MEMBER_DONE };
+enum {
+    TAG_READY = 1,
+    TAG_TASK,
+    TAG_STOP,
+    TAG_POINT,
+    TAG_RESULT,
+    TAG_INTERRUPTED,
+    TAG_MEMBER_DONE,
+    TAG_PROGRESS
+};
 
 /* ---- signals ---- */
 
@@ -76,10 +90,11 @@ static void sleep_microseconds(long us)
     nanosleep(&ts, NULL);
 }
 
-/* Waits for a message matching (source, tag) without spinning: a few quick probes
- * (messages often come in bursts: a run's last points, then its result), then probe and
- * sleep, doubling the sleep from 20 us up to 2 ms while nothing comes. 0 or -1. */
-static int wait_message(MPI_Comm comm, int source, int tag, MPI_Status *status)
+/* Waits for a message matching (source, tag) without spinning, until clock_seconds() reaches
+ * `until` (INFINITY: for ever): a few quick probes (messages often come in bursts: a run's
+ * last points, then its result), then probe and sleep, doubling the sleep from 20 us up to
+ * 2 ms while nothing comes. 1 with a message, 0 when the time is up, -1 when MPI failed. */
+static int wait_message(MPI_Comm comm, int source, int tag, MPI_Status *status, double until)
 {
     long pause = 20;
     for (int probes = 0;; probes++) {
@@ -87,9 +102,11 @@ static int wait_message(MPI_Comm comm, int source, int tag, MPI_Status *status)
         if (TRY_MPI(MPI_Iprobe(source, tag, comm, &flag, status)) != 0)
             return -1;
         if (flag)
-            return 0;
+            return 1;
         if (probes < 32)
             continue;
+        if (clock_seconds() >= until)
+            return 0;
         sleep_microseconds(pause);
         pause = pause < 2000 ? pause * 2 : 2000;
     }
@@ -120,14 +137,27 @@ typedef struct {
     curve_point point;
 } point_message;
 
-/* A worker's sink: every point goes to rank 0 at once. A lost connection to rank 0 ends
- * the job: the run cannot be recorded. */
+/* A run's progress on its way to rank 0. */
+typedef struct {
+    int64_t index;
+    runner_progress progress;
+} progress_message;
+
+/* A worker's sink: every point and report goes to rank 0 at once. A lost connection to
+ * rank 0 ends the job: the run cannot be recorded. */
 static int send_point(void *comm_arg, int64_t index, const curve_point *point)
 {
     MPI_Comm comm = *(MPI_Comm *)comm_arg;
     point_message m = {index, *point};
     CHECK_MPI(MPI_Send(&m, sizeof m, MPI_BYTE, 0, TAG_POINT, comm));
     return 0;
+}
+
+static void send_progress(void *comm_arg, int64_t index, const runner_progress *progress)
+{
+    MPI_Comm comm = *(MPI_Comm *)comm_arg;
+    progress_message m = {index, *progress};
+    CHECK_MPI(MPI_Send(&m, sizeof m, MPI_BYTE, 0, TAG_PROGRESS, comm));
 }
 
 /* Rank 0's buffer of a run's points until its row is written. */
@@ -154,65 +184,18 @@ static int buffer_point(void *buffer_arg, int64_t index, const curve_point *poin
 
 /* ---- rank 0: the queue, the progress, and finishing a run ---- */
 
-typedef struct {
-    int64_t total;     /* runs in the plan */
-    int64_t skipped;   /* already in the results file */
-    int64_t to_run;
-    int64_t done, failed, diverged, running, interrupted;
-    double cost_to_run, cost_done;
-    double busy_seconds; /* seconds x ranks of the runs done */
-    double start;
-} progress;
-
 /* Rank 0's state of a sweep. */
 typedef struct {
     const plan *p;
     const sched_options *o;
     store *s;
-    progress g;
+    progress *g;    /* the counts, the runs under way, the state line (progress.h) */
     int64_t *queue; /* run indices not in the results file yet */
     int64_t n_queue;
     schedule *plan;   /* their widths and order (schedule.h), numbered as in queue */
     int checkpoints;  /* the trainer keeps checkpoints (and crash counts) */
     int store_failed; /* the results file refused a row: hand out nothing more */
 } sweep;
-
-static void format_duration(char *out, size_t n, double seconds)
-{
-    if (!isfinite(seconds) || seconds < 0) {
-        snprintf(out, n, "?");
-        return;
-    }
-    long s = (long)(seconds + 0.5);
-    if (s >= 3600)
-        snprintf(out, n, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-    else if (s >= 60)
-        snprintf(out, n, "%ldm%02lds", s / 60, s % 60);
-    else
-        snprintf(out, n, "%lds", s);
-}
-
-static void print_status(const progress *g)
-{
-    double elapsed = clock_seconds() - g->start;
-    /* ETA by cost: what is left takes as long per FLOP as what is done */
-    double eta = g->cost_done > 0 ? elapsed * (g->cost_to_run - g->cost_done) / g->cost_done : NAN;
-    char e[32], r[32];
-    format_duration(e, sizeof e, elapsed);
-    format_duration(r, sizeof r, eta);
-    fprintf(stderr, "scalesweep: %lld/%lld done, %lld running, %lld failed, %lld diverged, "
-                    "elapsed %s, ETA %s\n",
-            (long long)(g->done + g->skipped), (long long)g->total, (long long)g->running,
-            (long long)g->failed, (long long)g->diverged, e, r);
-}
-
-static void print_finished(const progress *g, const results_run *row)
-{
-    fprintf(stderr, "scalesweep: [%lld/%lld] %-8s %s N=%.3g D=%.3g seed=%lld loss=%.4f %.1fs (rank %d)\n",
-            (long long)(g->done + g->skipped), (long long)g->total, row->status, row->run_id,
-            (double)row->n_params, (double)row->tokens, (long long)row->seed,
-            row->final_test_loss, row->seconds, row->rank);
-}
 
 /* The one path that ends a run, whichever scheduler ran it: its row and curve into the
  * results file, then its checkpoint and crash count out of the checkpoint folder (only
@@ -222,28 +205,17 @@ static void finish_run(sweep *w, int64_t index, results_run *row, const curve_po
                        int64_t n_points)
 {
     SCALESWEEP_ASSERT(strcmp(row->run_id, w->p->runs[index].run_id) == 0);
-    progress *g = &w->g;
-    g->running--;
     char err[1024];
     if (w->store_failed || store_append(w->s, row, points, n_points, err, sizeof err) != 0) {
         if (!w->store_failed)
-            fprintf(stderr, "scalesweep: %s: %s\n", w->p->output, err);
+            progress_say(w->g, "scalesweep: %s: %s\n", w->p->output, err);
         w->store_failed = 1;
+        progress_stopped(w->g, index, 0);
         return;
     }
     if (w->checkpoints)
         checkpoint_folder_remove(w->p->output, row->run_id);
-    g->done++;
-    g->cost_done += w->p->runs[index].cost;
-    g->busy_seconds += row->seconds * (row->ranks > 0 ? row->ranks : 1);
-    if (strcmp(row->status, "failed") == 0)
-        g->failed++;
-    if (strcmp(row->status, "diverged") == 0)
-        g->diverged++;
-    if (w->o->verbosity >= SCHED_NORMAL) {
-        print_finished(g, row);
-        print_status(g);
-    }
+    progress_finished(w->g, index, row);
 }
 
 /* The next run to hand out on `free` free ranks, with *width, or -1. A run that crashed
@@ -256,7 +228,6 @@ static int64_t next_task(sweep *w, int free, int *width)
         int64_t index = w->queue[k];
         const plan_run *run = &w->p->runs[index];
         int crashes = w->checkpoints ? checkpoint_folder_crashes(w->p->output, run->run_id) : 0;
-        w->g.running++;
         if (crashes < CHECKPOINT_FOLDER_MAX_CRASHES)
             return index;
         char reason[160];
@@ -273,24 +244,23 @@ static void report_interrupted(sweep *w, int64_t index, int64_t step)
     const plan_run *run = &w->p->runs[index];
     char path[4200];
     checkpoint_folder_path(w->p->output, run->run_id, ".ckpt", path, sizeof path);
-    w->g.running--;
-    w->g.interrupted++;
+    progress_stopped(w->g, index, 1);
     /* say what the next start will find: the worker's last save may have failed (it said
      * why), leaving an older checkpoint or none */
     int64_t saved = -1;
     if (train_checkpoint_step(path, &saved) != 0)
-        fprintf(stderr,
-                "scalesweep: interrupted %s at step %lld; its checkpoint could not be written, "
-                "so it starts afresh next time\n",
-                run->run_id, (long long)step);
+        progress_say(w->g,
+                     "scalesweep: interrupted %s at step %lld; its checkpoint could not be "
+                     "written, so it starts afresh next time\n",
+                     run->run_id, (long long)step);
     else if (saved != step)
-        fprintf(stderr,
-                "scalesweep: interrupted %s at step %lld; its checkpoint could not be written, "
-                "so it continues from the older %s (step %lld)\n",
-                run->run_id, (long long)step, path, (long long)saved);
+        progress_say(w->g,
+                     "scalesweep: interrupted %s at step %lld; its checkpoint could not be "
+                     "written, so it continues from the older %s (step %lld)\n",
+                     run->run_id, (long long)step, path, (long long)saved);
     else
-        fprintf(stderr, "scalesweep: interrupted %s at step %lld; it continues from %s\n",
-                run->run_id, (long long)step, path);
+        progress_say(w->g, "scalesweep: interrupted %s at step %lld; it continues from %s\n",
+                     run->run_id, (long long)step, path);
 }
 
 static double cpu_seconds(void)
@@ -302,7 +272,7 @@ static double cpu_seconds(void)
 }
 
 /* The results file, the checkpoint folder and the queue: the runs not in the file yet,
- * with their widths for `ranks` workers. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
+ * with their widths for `ranks` workers, and their progress. Returns EXIT_OK, or with the reason printed EXIT_INPUT (the file
  * was refused: another plan's, in use, not a results file; or no checkpoint folder can
  * be made beside it) or EXIT_FAILED (no memory for the queue). */
 static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks,
@@ -333,21 +303,17 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks
         w->s = NULL;
         return EXIT_FAILED;
     }
-    progress *g = &w->g;
-    g->total = p->n_runs;
-    g->start = clock_seconds();
+    int64_t skipped = 0;
     for (int64_t i = 0; i < p->n_runs; i++) {
         if (store_has_run(w->s, p->runs[i].run_id)) {
-            g->skipped++;
+            skipped++;
             /* a crash between the row and the checkpoint's removal leaves one behind */
             if (w->checkpoints)
                 checkpoint_folder_remove(p->output, p->runs[i].run_id);
         } else {
             w->queue[w->n_queue++] = i;
-            g->cost_to_run += p->runs[i].cost;
         }
     }
-    g->to_run = w->n_queue;
     double *cost = malloc(sizeof *cost * (size_t)(w->n_queue + 1));
     int *batch = malloc(sizeof *batch * (size_t)(w->n_queue + 1));
     if (cost && batch) {
@@ -360,9 +326,13 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks
     }
     free(cost);
     free(batch);
-    if (!w->plan) {
-        fprintf(stderr, "scalesweep: out of memory for the schedule of %lld runs\n",
+    if (w->plan)
+        w->g = progress_open(p, w->plan, ranks, skipped, w->n_queue, o->verbosity >= SCHED_NORMAL);
+    if (!w->g) {
+        fprintf(stderr, "scalesweep: out of memory for the schedule and progress of %lld runs\n",
                 (long long)w->n_queue);
+        schedule_free(w->plan);
+        w->plan = NULL;
         store_close(w->s);
         w->s = NULL;
         free(w->queue);
@@ -374,6 +344,26 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks
 
 /* ---- the schedulers ---- */
 
+/* Rank 0's own sink when it trains alone: the points into its buffer, the reports straight
+ * into the progress, which then prints what is due (rank 0 is busy training between). */
+typedef struct {
+    point_buffer buffer;
+    progress *g;
+} alone_sink;
+
+static int keep_point(void *sink_arg, int64_t index, const curve_point *point)
+{
+    alone_sink *sink = sink_arg;
+    return buffer_point(&sink->buffer, index, point);
+}
+
+static void keep_progress(void *sink_arg, int64_t index, const runner_progress *report)
+{
+    alone_sink *sink = sink_arg;
+    progress_reported(sink->g, index, report);
+    progress_tick(sink->g);
+}
+
 /* One rank: rank 0 trains the runs itself. */
 static void run_alone(sweep *w)
 {
@@ -383,7 +373,9 @@ static void run_alone(sweep *w)
         w->store_failed = 1;
         return;
     }
-    point_buffer buffer = {NULL, 0, 0};
+    alone_sink own = {{NULL, 0, 0}, w->g};
+    const runner_sink sink = {keep_point, keep_progress, &own};
+    point_buffer *buffer = &own.buffer;
     while (!interrupt_requested) {
         int width;
         int64_t index = next_task(w, 1, &width);
@@ -391,15 +383,15 @@ static void run_alone(sweep *w)
             break;
         results_run row;
         int64_t stopped_step = 0;
-        buffer.n_points = 0;
-        if (runner_execute(r, index, NULL, &interrupt_requested, buffer_point, &buffer, &row,
-                           &stopped_step)) {
+        buffer->n_points = 0;
+        progress_started(w->g, index, 1);
+        if (runner_execute(r, index, NULL, &interrupt_requested, &sink, &row, &stopped_step)) {
             report_interrupted(w, index, stopped_step);
             break;
         }
-        finish_run(w, index, &row, buffer.points, buffer.n_points);
+        finish_run(w, index, &row, buffer->points, buffer->n_points);
     }
-    free(buffer.points);
+    free(buffer->points);
     runner_close(r);
 }
 
@@ -446,6 +438,7 @@ static int dispatch(sweep *w, workers *k, MPI_Comm comm, int *stopped)
         for (int r = 1; r < k->size && members < width; r++)
             if (k->free[r])
                 k->task[2 + members++] = r;
+        progress_started(w->g, index, width);
         for (int m = 0; m < width; m++) {
             int r = (int)k->task[2 + m];
             k->free[r] = 0;
@@ -469,7 +462,8 @@ static int dispatch(sweep *w, workers *k, MPI_Comm comm, int *stopped)
     return 0;
 }
 
-/* Rank 0 with workers: hands out runs, collects their points and results. Returns 0, or
+/* Rank 0 with workers: hands out runs, collects their points, progress and results, and
+ * prints the state when it is due, messages or none. Returns 0, or
  * -1 when MPI failed (the message is printed; the caller closes the file and ends the
  * job). */
 static int run_workers(sweep *w, MPI_Comm comm, int size)
@@ -496,11 +490,27 @@ static int run_workers(sweep *w, MPI_Comm comm, int size)
                         the widest runs go first */
     while (stopped < size - 1) {
         MPI_Status st;
-        if (wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st) != 0) {
+        progress_tick(w->g); /* also while messages keep coming */
+        const int got =
+            wait_message(comm, MPI_ANY_SOURCE, MPI_ANY_TAG, &st, progress_next_tick(w->g));
+        if (got < 0) {
             failed = 1;
             break;
         }
+        if (got == 0)
+            continue; /* the state is due */
         const int r = st.MPI_SOURCE;
+        if (st.MPI_TAG == TAG_PROGRESS) {
+            progress_message m;
+            if (TRY_MPI(
+                    MPI_Recv(&m, sizeof m, MPI_BYTE, r, TAG_PROGRESS, comm, MPI_STATUS_IGNORE))) {
+                failed = 1;
+                break;
+            }
+            SCALESWEEP_ASSERT(m.index == k.current[r]);
+            progress_reported(w->g, m.index, &m.progress);
+            continue;
+        }
         if (st.MPI_TAG == TAG_POINT) {
             point_message m;
             if (TRY_MPI(MPI_Recv(&m, sizeof m, MPI_BYTE, r, TAG_POINT, comm, MPI_STATUS_IGNORE))) {
@@ -509,13 +519,14 @@ static int run_workers(sweep *w, MPI_Comm comm, int size)
             }
             SCALESWEEP_ASSERT(m.index == k.current[r]);
             if (buffer_point(&buffers[r], m.index, &m.point) != 0) {
-                fprintf(stderr, "scalesweep: out of memory for the curve of %s\n",
-                        p->runs[m.index].run_id);
+                progress_say(w->g, "scalesweep: out of memory for the curve of %s\n",
+                             p->runs[m.index].run_id);
                 w->store_failed = 1;
             }
             if (w->o->verbosity >= SCHED_VERBOSE)
-                fprintf(stderr, "scalesweep: %s step %lld test loss %.4f (rank %d)\n",
-                        p->runs[m.index].run_id, (long long)m.point.step, m.point.test_loss, r);
+                progress_say(w->g, "scalesweep: %s step %lld test loss %.4f (rank %d)\n",
+                             p->runs[m.index].run_id, (long long)m.point.step, m.point.test_loss,
+                             r);
             continue;
         }
         if (st.MPI_TAG == TAG_INTERRUPTED || st.MPI_TAG == TAG_MEMBER_DONE) {
@@ -598,8 +609,9 @@ static int execute_wide(runner *r, const plan *p, MPI_Comm comm, int64_t index, 
         fprintf(stderr, "scalesweep: out of memory for the group of %s\n", p->runs[index].run_id);
         mpi_abort_job();
     }
-    int interrupted = runner_execute(r, index, &wide.group, &interrupt_requested, send_point, &comm,
-                                     row, stopped_step);
+    const runner_sink sink = {send_point, send_progress, &comm};
+    int interrupted =
+        runner_execute(r, index, &wide.group, &interrupt_requested, &sink, row, stopped_step);
     wide_group_close(&wide);
     CHECK_MPI(MPI_Comm_free(&sub));
     return interrupted;
@@ -616,10 +628,11 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
         fprintf(stderr, "scalesweep: rank %d: out of memory for the runner\n", rank);
         mpi_abort_job();
     }
+    const runner_sink sink = {send_point, send_progress, &comm};
     CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, comm));
     for (;;) {
         MPI_Status status;
-        if (wait_message(comm, 0, MPI_ANY_TAG, &status) != 0)
+        if (wait_message(comm, 0, MPI_ANY_TAG, &status, INFINITY) != 1)
             mpi_abort_job();
         int count = 0;
         CHECK_MPI(MPI_Get_count(&status, MPI_INT64_T, &count));
@@ -634,9 +647,9 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
         results_run row;
         int64_t stopped_step = 0;
         int interrupted =
-            width == 1 ? runner_execute(r, index, NULL, &interrupt_requested, send_point, &comm,
-                                        &row, &stopped_step)
-                       : execute_wide(r, p, comm, index, width, task + 2, &row, &stopped_step);
+            width == 1
+                ? runner_execute(r, index, NULL, &interrupt_requested, &sink, &row, &stopped_step)
+                : execute_wide(r, p, comm, index, width, task + 2, &row, &stopped_step);
         if (!leads) {
             int64_t message[2] = {index, interrupted};
             CHECK_MPI(MPI_Send(message, 2, MPI_INT64_T, 0, TAG_MEMBER_DONE, comm));
@@ -682,12 +695,12 @@ static int fit_after_sweep(const plan *p, const sched_options *o)
 }
 
 /* The summary, also with --quiet. */
-static void print_summary(const sweep *w, int status, int size, double cpu_start)
+static void print_summary(const sweep *w, const progress_counts *g, int status, int size,
+                          double cpu_start)
 {
-    const progress *g = &w->g;
     double elapsed = clock_seconds() - g->start;
     char e[32];
-    format_duration(e, sizeof e, elapsed);
+    progress_format_duration(e, sizeof e, elapsed);
     fprintf(stderr,
             "scalesweep: %s: %lld of %lld runs in %s (%lld ran now, %lld were there "
             "already; %lld failed, %lld diverged, %lld interrupted) in %s (%.3f s), "
@@ -726,11 +739,12 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
         stop_workers(comm, size);
         return opened;
     }
+    const progress_counts *g = progress_counts_of(w.g);
     if (o->verbosity >= SCHED_NORMAL)
         fprintf(stderr, "scalesweep: %s: %lld runs, %lld already in %s, %lld to run on %d %s\n",
-                p->path, (long long)w.g.total, (long long)w.g.skipped, p->output,
-                (long long)w.g.to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
-    if (o->verbosity >= SCHED_NORMAL && size > 2 && w.g.to_run > 0) {
+                p->path, (long long)g->total, (long long)g->skipped, p->output,
+                (long long)g->to_run, size > 1 ? size - 1 : 1, size > 1 ? "workers" : "rank");
+    if (o->verbosity >= SCHED_NORMAL && size > 2 && g->to_run > 0) {
         schedule_estimate e;
         schedule_estimated(w.plan, &e);
         fprintf(stderr,
@@ -745,13 +759,17 @@ static int rank0_loop(const plan *p, MPI_Comm comm, int size, const sched_option
     else
         mpi_failed = run_workers(&w, comm, size) != 0;
 
+    /* the sidecar goes while the file's lock is still held (progress_close) */
+    const progress_counts counts = *g;
+    progress_close(w.g);
+    w.g = NULL;
     int status = EXIT_OK;
-    if (w.store_failed || w.g.failed > 0 || mpi_failed)
+    if (w.store_failed || counts.failed > 0 || mpi_failed)
         status = EXIT_FAILED;
-    int unfinished = w.g.done + w.g.skipped < w.g.total;
-    if (status == EXIT_OK && unfinished && (w.g.interrupted > 0 || interrupt_requested))
+    int unfinished = counts.done + counts.skipped < counts.total;
+    if (status == EXIT_OK && unfinished && (counts.interrupted > 0 || interrupt_requested))
         status = EXIT_INTERRUPTED;
-    print_summary(&w, status, size, cpu_start);
+    print_summary(&w, &counts, status, size, cpu_start);
     store_close(w.s);
     free(w.queue);
     schedule_free(w.plan);

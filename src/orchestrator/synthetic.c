@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "rng.h"
 
@@ -23,15 +23,24 @@ double synthetic_seconds(const synthetic_time *t, const train_config *c, int wid
                                                  pow(t->width_efficiency, doublings);
 }
 
-void synthetic_wait(const synthetic_time *t, const train_config *c, int width)
+void synthetic_wait_until(const synthetic_time *t, const train_config *c, int width, double start,
+                          int64_t step)
 {
-    double seconds = synthetic_seconds(t, c, width);
+    const double seconds = synthetic_seconds(t, c, width);
     if (!(seconds > 0.0))
         return;
-    struct timespec ts = {(time_t)seconds, (long)((seconds - floor(seconds)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0) {
-        /* a signal: sleep the rest (the stand-in runs to its end) */
-    }
+    /* an absolute deadline: the parts' wake-ups add no drift */
+    clock_sleep_until(start + seconds * (double)step / (double)train_total_steps(c));
+}
+
+int64_t synthetic_steps_at_once(const synthetic_time *t, const train_config *c, int width)
+{
+    const int64_t total = train_total_steps(c);
+    const double seconds = synthetic_seconds(t, c, width);
+    if (!(seconds > 0.0))
+        return total;
+    const double steps = floor(0.25 * (double)total / seconds);
+    return steps < 1.0 ? 1 : steps > (double)total ? total : (int64_t)steps;
 }
 
 double synthetic_loss(double n_params, double tokens)

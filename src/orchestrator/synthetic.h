@@ -35,8 +35,16 @@ typedef struct {
 } synthetic_time;
 
 double synthetic_seconds(const synthetic_time *time, const train_config *config, int width);
-/* Sleeps for synthetic_seconds. */
-void synthetic_wait(const synthetic_time *time, const train_config *config, int width);
+/* The time model is linear in the steps, so a run stepped in parts takes as long in all as
+ * one slept at once: sleeps until `step` of the run's train_total_steps is due, at
+ * start + synthetic_seconds x step / total (start: clock_seconds() when its first step
+ * began), through signals too (the stand-in runs to its end). */
+void synthetic_wait_until(const synthetic_time *time, const train_config *config, int width,
+                          double start, int64_t step);
+/* How many steps the stand-in takes at most in one step of the runner: as many as its time
+ * model gives a quarter of a second, so that its progress shows while it "trains" (every
+ * step without a time model). The same on every member of a wide run. */
+int64_t synthetic_steps_at_once(const synthetic_time *time, const train_config *config, int width);
 
 /* The law itself, without noise. */
 double synthetic_loss(double n_params, double tokens);
