@@ -17,6 +17,7 @@ static void print_usage(FILE *out)
         "  mpirun -n RANKS scalesweep PLAN.ini [options]   run a sweep (see PLAN.ini --help)\n"
         "  scalesweep PLAN.ini --dry-run        list a plan's runs and their cost\n"
         "  scalesweep fit RESULTS.h5 [options] fit the scaling laws again (see fit --help)\n"
+        "  scalesweep status RESULTS.h5        how far its sweep is: runs done, under way, ETA\n"
         "  scalesweep report RESULTS.h5 [-o DIR]  figures and a page of the laws (see report --help)\n"
         "  scalesweep train [options]          one training run, no MPI (see train --help)\n"
         "  scalesweep recover DAMAGED.h5 NEW.h5  copy the intact runs of a damaged results file\n"
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
     const char *command = argv[1];
+    if (strcmp(command, "status") == 0) /* reads files only: no BLAS to choose */
+        return status_main(argc - 1, argv + 1);
     /* before anything trains or fits (and before MPI_Init): the right BLAS kernels, which
        may mean running again */
     if (strcmp(command, "corpus") != 0 && strcmp(command, "recover") != 0 &&
