@@ -42,6 +42,26 @@ check "... the legend says no band" "$python" -c "
 a, b = open('grid.h5.report/loss_n.svg').read(), open('nobands/loss_n.svg').read()
 assert a != b"
 
+# ---- a sweep writes its report when it completes, and prints a short summary ----
+sed 's/^output = grid.h5/output = end.h5/' grid.ini > end.ini
+mpirun --oversubscribe -n 2 "$bin" end.ini > end.out 2> end.err
+check "a sweep with its fit exits 0" test $? -eq 0
+check "it writes its report beside the results" "$python" "$tests/check_report.py" end.h5.report "$all" --no-browser
+check "it says where the report is" grep -q "end.h5.report/index.html" end.err
+check "its summary on stdout is short: 16 lines at most" test "$(wc -l < end.out)" -le 16
+check "... and names Chinchilla's exponents" grep -qE "^  Chinchilla L\(N, D\) +alpha = " end.out
+check "... and the report's headline has the same numbers" "$python" -c "
+import re
+line = [l for l in open('end.out') if l.startswith('  Chinchilla')][0]
+values = line.split(None, 3)[3].strip()
+assert values in open('end.h5.report/index.html').read(), values"
+sed 's/^output = grid.h5/output = off.h5\nreport = false/' grid.ini > off.ini
+mpirun --oversubscribe -n 2 "$bin" off.ini > off.out 2> off.err
+check "with report = false the sweep exits 0" test $? -eq 0
+check "... and writes no report" test ! -e off.h5.report
+check "... but still fits the laws" "$python" -c "
+import h5py; assert 'fits' in h5py.File('off.h5', 'r')"
+
 # ---- what one model size and one seed cannot support: left out, with reasons ----
 cat > thin.ini <<PLAN
 [sweep]

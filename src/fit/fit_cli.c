@@ -1,5 +1,5 @@
 /* `scalesweep fit`: the laws of a results file (or of a CSV of external results) on the
- * command line, and fit_results_file(), the same for a sweep that has just ended. One
+ * command line (fit_file_analyse, which the sweep's end and the report start from too). One
  * options table drives getopt_long, the value checks and --help. docs/fit.md documents
  * what it prints and writes. */
 #include <ctype.h>
@@ -292,16 +292,6 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     }
     fit_file_analysis_free(&a);
     return status;
-}
-
-int fit_results_file(const char *path, const fit_options *options, FILE *out, int json,
-                     char *err, size_t errlen)
-{
-    fit_options defaults;
-    fit_options_defaults(&defaults);
-    fit_outputs outputs = {
-        .out = out, .json = json, .write = 1, .from_plan = options ? 0u : FIT_PLAN_ALL};
-    return fit_file(path, options ? options : &defaults, &outputs, err, errlen);
 }
 
 /* A CSV of external results: no file to write, no run ids (run_index is the data row). */

@@ -7,11 +7,13 @@
  *
  *   fit_options options;  fit_options_defaults(&options);
  *   fit_options_from_plan(plan, FIT_PLAN_ALL, &options);
+ *   fit_file_analysis a;
  *   char err[1024];
- *   int status = fit_results_file(plan->output, &options, stdout, 0, err, sizeof err);
- *   if (status != 0) fprintf(stderr, "scalesweep: %s\n", err);
+ *   if (fit_file_analyse(plan->output, &options, 0, FIT_FILE_WRITABLE, &a, err, sizeof err) == 0) {
+ *       fit_results_write(plan->output, &a.report, &a.results, &a.options, err, sizeof err);
+ *       fit_file_analysis_free(&a);
+ *   }
  *
- * or fit_results_file(path, NULL, ...) to take [fit] from the plan stored in the file.
  * No MPI in here. */
 #ifndef SCALESWEEP_FIT_RESULTS_H
 #define SCALESWEEP_FIT_RESULTS_H
@@ -119,15 +121,6 @@ enum {
  * sweep's closing fit and `scalesweep fit` (the plan stored in the file, parsed by
  * plan_parse) both come through here, so [fit] means the same to both. */
 void fit_options_from_plan(const plan *p, unsigned keys, fit_options *options);
-
-/* Reads PATH, fits (options NULL: the defaults with the file's plan's [fit]), prints the
- * report to out (NULL: nothing; json: JSON instead of the table) and writes /fits.
- * Returns an exit status (exit_status.h): EXIT_OK (the fit ran; each law has its own
- * status, maybe degenerate), EXIT_INPUT (nothing could be read or fitted; /fits is still
- * written when the file could be read, saying why) or EXIT_FAILED (/fits or the JSON
- * could not be written), with err. */
-int fit_results_file(const char *path, const fit_options *options, FILE *out, int json,
-                     char *err, size_t errlen);
 
 /* `scalesweep fit RESULTS.h5 [options]` and `scalesweep fit --csv FILE [options]`.
  * argv[0] is the subcommand's name ("fit"). Returns the exit status (exit_status.h). */

@@ -39,6 +39,7 @@
 #include "exit_status.h"
 #include "fit_results.h"
 #include "mpi_check.h"
+#include "report.h"
 #include "progress.h"
 #include "progress_state.h"
 #include "runner.h"
@@ -671,27 +672,57 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
 
 /* ---- the end of a sweep ---- */
 
-/* The laws of the finished sweep, with the plan's [fit] settings: the table on stdout
- * and /fits in the results file (after the store has let go of its lock). A fit that
- * cannot write /fits makes the sweep's status EXIT_FAILED; laws the data cannot
- * determine do not. */
+/* The laws of the finished sweep, with the plan's [fit] settings: /fits in the results file
+ * (after the store has let go of its lock), the short summary on stdout (the whole table
+ * stays in `scalesweep fit` and the report), and the report beside the file unless the plan
+ * turns it off. A fit or report that cannot be written makes the sweep's status
+ * EXIT_FAILED; laws the data cannot determine do not. */
 static int fit_after_sweep(const plan *p, const sched_options *o)
 {
     fit_options options;
     fit_options_defaults(&options);
     fit_options_from_plan(p, FIT_PLAN_ALL, &options);
-    char err[1024];
+    char err[2048];
     if (o->verbosity >= SCHED_NORMAL)
         fprintf(stderr, "scalesweep: fitting the laws (%lld bootstrap resamples)\n",
                 (long long)p->bootstrap);
-    int status = fit_results_file(p->output, &options, stdout, 0, err, sizeof err);
-    if (status == EXIT_FAILED) {
+    fit_file_analysis a;
+    int status = fit_file_analyse(p->output, &options, 0, FIT_FILE_WRITABLE, &a, err, sizeof err);
+    if (status != EXIT_OK) {
         fprintf(stderr, "scalesweep: %s\n", err);
+        return status == EXIT_FAILED ? EXIT_FAILED : EXIT_OK;
+    }
+    /* written even when nothing could be fitted: /fits then says why */
+    if (fit_results_write(p->output, &a.report, &a.results, &a.options, err, sizeof err) != 0) {
+        fprintf(stderr, "scalesweep: %s\n", err);
+        fit_file_analysis_free(&a);
         return EXIT_FAILED;
     }
-    if (status != EXIT_OK)
-        fprintf(stderr, "scalesweep: no law could be fitted: %s\n", err);
-    return EXIT_OK;
+    if (a.fitted != 0) {
+        fprintf(stderr, "scalesweep: no law could be fitted: %s\n", a.report.message);
+        fit_file_analysis_free(&a);
+        return EXIT_OK;
+    }
+    if (o->verbosity >= SCHED_NORMAL) {
+        report_summary(stdout, &a);
+        fflush(stdout);
+    }
+    if (p->report) {
+        char dir[4200];
+        int figures = 0, left_out = 0;
+        report_default_dir(p->output, dir, sizeof dir);
+        if (report_write(p->output, &a, dir, &figures, &left_out, err, sizeof err) != 0) {
+            fprintf(stderr, "scalesweep: the report: %s\n", err);
+            status = EXIT_FAILED;
+        } else if (o->verbosity >= SCHED_NORMAL) {
+            fprintf(stderr,
+                    "scalesweep: the laws in full: scalesweep fit %s; the report (%d figures, %d "
+                    "left out): %s/index.html\n",
+                    p->output, figures, left_out, dir);
+        }
+    }
+    fit_file_analysis_free(&a);
+    return status;
 }
 
 /* The summary, also with --quiet. */

@@ -80,6 +80,9 @@ typedef struct {
     /* [sweep] progress_seconds: rank 0's progress line (and its sidecar file) at most this
      * often while runs train; 0: only when a run ends */
     int64_t progress_seconds;
+    /* [sweep] report: write the report (src/report) beside the output when the sweep
+     * completes and its laws are fitted */
+    int report;
     /* [synthetic] the stand-in's time model (synthetic.h); flops_per_second 0: no waiting */
     double synthetic_flops_per_second;
     double synthetic_step_seconds;

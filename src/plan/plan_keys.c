@@ -41,6 +41,7 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_SWEEP_MAX_RANKS_PER_RUN] = {"sweep", "max_ranks_per_run", 0},
     [KEY_SWEEP_MIN_BATCH_PER_RANK] = {"sweep", "min_batch_per_rank", 0},
     [KEY_SWEEP_PROGRESS_SECONDS] = {"sweep", "progress_seconds", 0},
+    [KEY_SWEEP_REPORT] = {"sweep", "report", 0},
     [KEY_DATA_CORPUS] = {"data", "corpus", 0},
     [KEY_DATA_TEST_FRACTION] = {"data", "test_fraction", 0},
     [KEY_DATA_ALLOW_EPOCHS] = {"data", "allow_epochs", 0},

@@ -80,6 +80,9 @@ static int read_sweep(plan_state *s)
     p->progress_seconds = 30;
     if (plan_get_count(s, KEY_SWEEP_PROGRESS_SECONDS, 0, 1000000000, &p->progress_seconds) != 0)
         return -1;
+    p->report = 1;
+    if (plan_get_bool(s, KEY_SWEEP_REPORT, &p->report) != 0)
+        return -1;
     return 0;
 }
 

@@ -167,9 +167,9 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
     pladv(0);
     plcol0(PLOT_INK);
     if (legend_outside)
-        plvpor(0.10, 0.62, 0.11, 0.91);
+        plvpor(0.12, 0.63, 0.11, 0.91);
     else
-        plvpor(0.16, 0.95, 0.12, 0.90);
+        plvpor(0.17, 0.95, 0.12, 0.90);
     x_scale = x->scale;
     y_scale = y->scale;
     plwind(to_world(x->lo, x->scale), to_world(x->hi, x->scale), to_world(y->lo, y->scale),
@@ -196,7 +196,9 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
     for (char *o = strchr(yo, 'g'); o; o = strchr(yo, 'g'))
         memmove(o, o + 1, strlen(o));
     plbox(xo, xt, xs, yo, yt, ys);
-    pllab(x->label, y->label, title ? title : "");
+    /* the y label clear of tick labels as wide as 1e+10 */
+    pllab(x->label, "", title ? title : "");
+    plmtex("l", 5.0, 0.5, 0.5, y->label);
 }
 
 void plot_line(long n, const double *x, const double *y, int colour, double width, int style)
