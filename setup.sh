@@ -15,10 +15,13 @@ esac
 # --- Debian packages -------------------------------------------------------------
 packages="build-essential cmake pkg-config libopenblas-dev libopenmpi-dev openmpi-bin
           libhdf5-dev hdf5-tools libgsl-dev libinih-dev python3 python3-numpy python3-h5py
-          python3-scipy python3-pandas python3-matplotlib ca-certificates slurm-wlm munge"
+          python3-scipy python3-pandas python3-matplotlib ca-certificates slurm-wlm munge
+          libplplot-dev plplot-driver-cairo fonts-dejavu-core"
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
 # the tests also fuzz the plan parser and the CSV reader with libFuzzer, which is clang's
 [ "$mode" = test ] && packages="$packages clang libclang-rt-14-dev"
+# ... and load the report's page in a real browser
+[ "$mode" = test ] && packages="$packages chromium"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -59,8 +62,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 if [ "$mode" = run ]; then
     # The quickstart sweep: 8 small transformers on Brown, rank 0 and two workers (rank 0
     # sleeps while it waits, so three ranks fit two cores). Results: quickstart.h5.
-    # Running it again resumes: runs already in quickstart.h5 are skipped.
-    exec mpirun --oversubscribe -n 3 build/scalesweep jobs/quickstart.ini
+    # Running it again resumes: runs already in quickstart.h5 are skipped. At its end the
+    # sweep fits the laws and writes its report beside the results.
+    mpirun --oversubscribe -n 3 build/scalesweep jobs/quickstart.ini
+    echo "setup: the report: file://$(pwd)/quickstart.h5.report/index.html"
+    exit 0
 fi
 
 ctest --test-dir build --output-on-failure
