@@ -119,6 +119,9 @@ touch afile
 "$bin" report grid.h5 -o afile > afile.log 2>&1
 check "a folder that is a file exits 1" test $? -eq 1
 check "... saying so" grep -q "afile: exists and is not a folder" afile.log
+PLPLOT_DRV_DIR=/nowhere "$bin" report grid.h5 -o nodrivers > nodrivers.log 2>&1
+check "without PLplot's cairo drivers: exit 1" test $? -eq 1
+check "... saying what to install" grep -q "apt-get install plplot-driver-cairo" nodrivers.log
 "$bin" report > none.log 2>&1
 check "no file exits 2 with usage" test $? -eq 2
 "$bin" report grid.h5 --bootstrap x > bad.log 2>&1

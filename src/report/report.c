@@ -313,9 +313,11 @@ int report_write(const char *path, const fit_file_analysis *a, const char *dir, 
         message_format(err, errlen, "out of memory");
         return -1;
     }
-    int drawn[64] = {0};
+    int *drawn = calloc((size_t)report_figure_count, sizeof *drawn);
     char(*reasons)[320] = calloc((size_t)report_figure_count, sizeof *reasons);
-    if (!reasons) {
+    if (!reasons || !drawn) {
+        free(drawn);
+        free(reasons);
         data_free(&d);
         message_format(err, errlen, "out of memory");
         return -1;
@@ -348,6 +350,7 @@ int report_write(const char *path, const fit_file_analysis *a, const char *dir, 
     }
     if (!failed && report_write_html(path, a, dir, drawn, reasons, err, errlen) != 0)
         failed = 1;
+    free(drawn);
     free(reasons);
     data_free(&d);
     if (figures)

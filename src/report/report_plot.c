@@ -47,11 +47,36 @@ static void set_colours(void)
         plscol0(PLOT_PALETTE + i, ramp[i][0], ramp[i][1], ramp[i][2]);
 }
 
+static const char *const devices[] = {"pngcairo", "svgcairo"};
+
+int plot_available(char *err, size_t errlen)
+{
+    /* PLplot ends the process when plinit cannot find its device: ask first */
+    const char *menu_array[128], *name_array[128];
+    const char **menu = menu_array, **names = name_array;
+    int n = 128;
+    plgDevs(&menu, &names, &n);
+    for (int k = 0; k < 2; k++) {
+        int found = 0;
+        for (int i = 0; i < n && !found; i++)
+            found = strcmp(names[i], devices[k]) == 0;
+        if (!found) {
+            message_format(err, errlen,
+                           "PLplot has no %s device: its cairo drivers are missing (on Debian: "
+                           "apt-get install plplot-driver-cairo)",
+                           devices[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int plot_figure(const char *dir, const char *name, int columns, int rows, plot_draw draw, void *arg,
                 char *err, size_t errlen)
 {
-    static const char *const devices[] = {"pngcairo", "svgcairo"};
     static const char *const suffixes[] = {"png", "svg"};
+    if (plot_available(err, errlen) != 0)
+        return -1;
     for (int k = 0; k < 2; k++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s.%s", dir, name, suffixes[k]);

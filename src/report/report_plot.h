@@ -51,6 +51,10 @@ enum {
 
 typedef void (*plot_draw)(void *arg);
 
+/* Whether PLplot can draw both formats here (its cairo drivers are installed). 0, or -1
+ * with err saying what to install. */
+int plot_available(char *err, size_t errlen);
+
 /* Draws DIR/NAME.png and DIR/NAME.svg with draw(arg), on a page of columns x rows panels.
  * Returns 0, or -1 with err when a file could not be written. */
 int plot_figure(const char *dir, const char *name, int columns, int rows, plot_draw draw, void *arg,
