@@ -179,6 +179,15 @@ check "on a terminal the state line is rewritten in place (carriage return, eras
 check "on a terminal each finished run prints on a line of its own (the state line erased first)" \
     test "$(grep -Eo $'(^|\r\e\\[K)scalesweep: \\[[1-6]/6\\] ok [^\r]*\r$' terminal.txt | wc -l)" -eq 6
 
+# ... and under mpirun on a terminal (rank 0's stderr is a pipe to mpirun, whose own is the
+# terminal): in place too, as wide as that terminal (200 columns: the runs' steps fit)
+sed 's/^output = quiet.h5/output = mpi_terminal.h5/' quiet.ini > mpi_terminal.ini
+script -qec "stty cols 200; mpirun --oversubscribe -n 3 '$bin' mpi_terminal.ini --no-fit" /dev/null \
+    > mpi_terminal.txt 2>&1
+check "under mpirun on a terminal the sweep exits 0" test $? -eq 0
+check "... and its state line is rewritten in place, with the runs' steps" \
+    grep -q $'\rscalesweep: [0-9]/6 done, [1-9] running ([0-9a-f]\\{8\\} [0-9]*/[0-9]* steps.*\e\[K' mpi_terminal.txt
+
 # bad input
 printf '[sweep]\ntrainer = synthetic\nprogress_seconds = -1\n[model]\nshapes = 2x64x2\n[train]\ntokens = 1M\n' > bad.ini
 "$bin" bad.ini --dry-run 2> bad.txt

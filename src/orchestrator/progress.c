@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -138,11 +139,39 @@ static void state_of(progress *g, double now, progress_state *st)
                            .eta = current_eta(g, now)};
 }
 
+/* Whether the launcher of this process writes to a terminal. Under mpirun rank 0's stderr
+ * is a pipe to mpirun, which writes what comes through it, bytes as they are, to its own
+ * stderr: when that is a terminal (mpirun launches local ranks as its children), the line
+ * can be rewritten in place there too. Open MPI sets OMPI_COMM_WORLD_SIZE in every rank. */
+static int launcher_on_terminal(char *path, size_t size)
+{
+    if (!getenv("OMPI_COMM_WORLD_SIZE") || size < 2)
+        return 0;
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%ld/fd/2", (long)getppid());
+    const ssize_t n = readlink(link, path, size - 1);
+    if (n <= 0)
+        return 0;
+    path[n] = '\0';
+    return strncmp(path, "/dev/pts/", 9) == 0 || strncmp(path, "/dev/tty", 8) == 0;
+}
+
+/* The columns of the terminal the line goes to (stderr's, or under mpirun the launcher's),
+ * less one; 79 when not known. */
 static size_t terminal_width(void)
 {
     struct winsize w;
     if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 1)
         return (size_t)w.ws_col - 1;
+    char path[256];
+    if (launcher_on_terminal(path, sizeof path)) {
+        const int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        const int got = fd >= 0 && ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 1;
+        if (fd >= 0)
+            close(fd);
+        if (got)
+            return (size_t)w.ws_col - 1;
+    }
     return 79;
 }
 
@@ -215,7 +244,9 @@ progress *progress_open(const plan *p, const schedule *s, int ranks, int64_t ski
     g->counts.to_run = to_run;
     g->counts.start = clock_seconds();
     g->print = print;
-    g->terminal = print && isatty(STDERR_FILENO);
+    char launcher[256];
+    g->terminal =
+        print && (isatty(STDERR_FILENO) || launcher_on_terminal(launcher, sizeof launcher));
     g->period = (double)p->progress_seconds;
     g->next_tick = g->period > 0 ? g->counts.start + g->period : INFINITY;
     g->eta = NAN;

@@ -47,8 +47,9 @@ static void format_rate(char *out, size_t size, double value)
         snprintf(out, size, value < 99.95 ? "%.1f%c" : "%.0f%c", value, suffixes[k]);
 }
 
-/* The line with the first `shown` runs under way. */
-static void format_with(const progress_state *s, int64_t shown, char *out, size_t size)
+/* The line with the first `shown` runs under way; compact: without the counts of failed
+ * and diverged runs that are 0, the elapsed time, and " steps" (a narrow terminal's line). */
+static void format_with(const progress_state *s, int64_t shown, int compact, char *out, size_t size)
 {
     size_t n = 0;
 #define ADD(...)                                                                                   \
@@ -63,7 +64,7 @@ static void format_with(const progress_state *s, int64_t shown, char *out, size_
                 ADD(" starting");
                 continue;
             }
-            ADD(" %" PRId64 "/%" PRId64 " steps", r->step, r->total_steps);
+            ADD(" %" PRId64 "/%" PRId64 "%s", r->step, r->total_steps, compact ? "" : " steps");
             if (r->tokens_per_second > 0) {
                 char rate[32];
                 format_rate(rate, sizeof rate, r->tokens_per_second);
@@ -75,12 +76,18 @@ static void format_with(const progress_state *s, int64_t shown, char *out, size_
         if (shown > 0)
             ADD(")");
     }
-    ADD(", %" PRId64 " failed, %" PRId64 " diverged", s->failed, s->diverged);
+    if (!compact || s->failed > 0)
+        ADD(", %" PRId64 " failed", s->failed);
+    if (!compact || s->diverged > 0)
+        ADD(", %" PRId64 " diverged", s->diverged);
     if (s->live) {
         char elapsed[32], eta[32];
         progress_format_duration(elapsed, sizeof elapsed, s->elapsed);
         progress_format_duration(eta, sizeof eta, s->eta);
-        ADD(", elapsed %s, ETA %s", elapsed, eta);
+        if (compact)
+            ADD(", ETA %s", eta);
+        else
+            ADD(", elapsed %s, ETA %s", elapsed, eta);
     }
 #undef ADD
 }
@@ -94,10 +101,16 @@ void progress_format(const progress_state *s, size_t width, char *out, size_t si
         shown = PROGRESS_LINE_RUNS;
     if (!s->live)
         shown = 0;
-    format_with(s, shown, out, size);
-    /* fewer runs until it fits; then, if it must, cut it */
-    while (width > 0 && strlen(out) > width && shown > 0)
-        format_with(s, --shown, out, size);
+    format_with(s, shown, 0, out, size);
+    /* the compact form, then fewer runs, until it fits; then, if it must, cut it */
+    int compact = 0;
+    while (width > 0 && strlen(out) > width && (!compact || shown > 0)) {
+        if (!compact)
+            compact = 1;
+        else
+            shown--;
+        format_with(s, shown, compact, out, size);
+    }
     if (width > 0 && width < size && strlen(out) > width)
         out[width] = '\0';
 }

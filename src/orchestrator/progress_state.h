@@ -46,7 +46,9 @@ typedef struct {
  *   5/20 done, 2 running (1a2b3c4d 1200/4000 steps 3.1k tok/s, 5e6f7a8b starting), 0 failed,
  *   0 diverged, elapsed 1m02s, ETA 2m10s
  * (one line; a run by the first 8 digits of its id). width > 0: at most that many
- * characters, showing fewer runs to fit (a terminal's status line); 0: no limit. */
+ * characters (a terminal's status line): when the line is longer, without the counts of
+ * failed and diverged runs that are 0, the elapsed time and " steps", then with fewer
+ * runs; 0: no limit. */
 void progress_format(const progress_state *s, size_t width, char *out, size_t size);
 /* 2h05m, 3m07s, 42s; "?" for a time not known. */
 void progress_format_duration(char *out, size_t size, double seconds);
