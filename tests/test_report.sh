@@ -79,11 +79,18 @@ check "it draws L(D), L(C) and the curves, and leaves out the rest with reasons"
     "$python" "$tests/check_report.py" thin.h5.report loss_d,loss_c,curves \
     --left loss_n,isoflop,contours,residuals,seeds,overfitting --no-browser
 check "the summary says what to run for L(N)" \
-    grep -qE "L\(N\).*not determined: needs three or more model sizes at the largest D \(now 1\)" thin.txt
+    grep -qE "L\(N\).*not determined: needs three or more model sizes \(now 1\)" thin.txt
 check "... and for the seed spread" grep -qE "seed spread.*needs seeds = 2 or more" thin.txt
 # a report over an older one: figures the data no longer support do not stay behind
-"$bin" report grid.h5 -o again -q && "$bin" report thin.h5 -o again -q
+"$bin" report grid.h5 -o again -q
+check "a first report draws the seeds" test -e again/seeds.png
+"$bin" report thin.h5 -o again -q
 check "a report over an older one removes the figures it leaves out" test ! -e again/seeds.png
+mkdir mine && echo notes > mine/notes.txt
+"$bin" report grid.h5 -o mine > mine.log 2>&1
+check "a folder of other files is refused with exit 1" test $? -eq 1
+check "... saying why, and its files are left alone" \
+    sh -c 'grep -q "not a scalesweep report" mine.log && test "$(ls mine)" = notes.txt'
 
 # ---- a tiny real sweep: transformers on Brown ----
 cat > tiny.ini <<PLAN

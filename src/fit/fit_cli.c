@@ -328,20 +328,20 @@ enum {
 };
 
 static const cli_option options[O_COUNT] = {
-    [O_CSV] = {"csv", CLI_TEXT, "FILE", "fit a CSV of results instead: a header naming N, D and loss (any order, any case), optionally seed, C, budget, unique_tokens"},
-    [O_JSON] = {"json", CLI_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table"},
-    [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)"},
-    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)"},
-    [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)"},
-    [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)"},
-    [O_CONFIDENCE] = {"confidence", CLI_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)"},
-    [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)"},
-    [O_INFERENCE_TOKENS] = {"inference-tokens", CLI_REAL, "D", "... and the tokens it will serve over its life (0)"},
-    [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one"},
-    [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file"},
-    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "no table and no notes (JSON still, if asked)"},
-    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack"},
-    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
+    [O_CSV] = {"csv", CLI_TEXT, "FILE", "fit a CSV of results instead: a header naming N, D and loss (any order, any case), optionally seed, C, budget, unique_tokens", 0},
+    [O_JSON] = {"json", CLI_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table", 0},
+    [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
+    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)", 0},
+    [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)", 0},
+    [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)", 0},
+    [O_CONFIDENCE] = {"confidence", CLI_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)", 0},
+    [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)", 0},
+    [O_INFERENCE_TOKENS] = {"inference-tokens", CLI_REAL, "D", "... and the tokens it will serve over its life (0)", 0},
+    [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one", 0},
+    [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file", 0},
+    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "no table and no notes (JSON still, if asked)", 0},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack", 0},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help", 0},
 };
 /* clang-format on */
 

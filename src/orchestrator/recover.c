@@ -31,8 +31,8 @@
 enum { O_VERBOSE, O_HELP, O_COUNT };
 
 static const cli_option options[O_COUNT] = {
-    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack"},
-    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack", 0},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help", 0},
 };
 
 static const char usage[] =

@@ -19,12 +19,12 @@ enum { O_DRY_RUN, O_FORCE, O_NO_FIT, O_QUIET, O_VERBOSE, O_HELP, O_COUNT };
 
 /* clang-format off */
 static const cli_option options[O_COUNT] = {
-    [O_DRY_RUN] = {"dry-run", CLI_FLAG, NULL, "list the runs with N, D, C and their share of the cost; start nothing"},
-    [O_FORCE] = {"force", CLI_FLAG, NULL, "resume into a results file made by a different plan"},
-    [O_NO_FIT] = {"no-fit", CLI_FLAG, NULL, "do not fit the laws when the sweep is complete"},
-    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only errors and the final summary"},
-    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "also print every curve point as it arrives, and HDF5's error stack with an error"},
-    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
+    [O_DRY_RUN] = {"dry-run", CLI_FLAG, NULL, "list the runs with N, D, C and their share of the cost; start nothing", 0},
+    [O_FORCE] = {"force", CLI_FLAG, NULL, "resume into a results file made by a different plan", 0},
+    [O_NO_FIT] = {"no-fit", CLI_FLAG, NULL, "do not fit the laws when the sweep is complete", 0},
+    [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print only errors and the final summary", 0},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "also print every curve point as it arrives, and HDF5's error stack with an error", 0},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help", 0},
 };
 /* clang-format on */
 

@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "message.h"
 #include "report_internal.h"
 #include "report_plot.h"
+
+/* The file that marks a folder as a report's. */
+#define REPORT_MARKER ".scalesweep-report"
 
 void report_default_dir(const char *path, char *out, size_t size)
 {
@@ -123,19 +128,8 @@ static void append(char *out, size_t size, const char *format, ...)
 /* What to run so that the data determine law id (given the runs in d). */
 static void advice_for(fit_law_id id, const report_data *d, int loose, char *out, size_t size)
 {
-    /* the data sizes at the largest N, and the model sizes at the largest D */
-    double largest_n = d->n_values_n ? d->values_n[d->n_values_n - 1] : 0;
-    double largest_d = d->n_values_d ? d->values_d[d->n_values_d - 1] : 0;
-    double at_n[REPORT_MAX_VALUES], at_d[REPORT_MAX_VALUES];
-    int d_at_n = 0, n_at_d = 0;
-    for (int64_t i = 0; i < d->n; i++) {
-        if (fabs(d->n_params[i] / largest_n - 1) < 1e-9 && d_at_n < REPORT_MAX_VALUES)
-            at_n[d_at_n++] = d->tokens[i];
-        if (fabs(d->tokens[i] / largest_d - 1) < 1e-9 && n_at_d < REPORT_MAX_VALUES)
-            at_d[n_at_d++] = d->n_params[i];
-    }
-    d_at_n = distinct(at_n, d_at_n, at_n);
-    n_at_d = distinct(at_d, n_at_d, at_d);
+    /* L(N) takes one point per model size, L(D) one per data size (fit_select.c) */
+    const int n_at_d = d->n_values_n, d_at_n = d->n_values_d;
     const double decades_n =
         d->n_values_n > 1 ? log10(d->values_n[d->n_values_n - 1] / d->values_n[0]) : 0;
     const double decades_d =
@@ -146,7 +140,7 @@ static void advice_for(fit_law_id id, const report_data *d, int loose, char *out
     case FIT_LAW_N_E:
         if (n_at_d < 3)
             snprintf(out, size,
-                     "needs three or more model sizes at the largest D (now %d): more values in "
+                     "needs three or more model sizes (now %d): more values in "
                      "[model] params or shapes",
                      n_at_d);
         else
@@ -159,7 +153,7 @@ static void advice_for(fit_law_id id, const report_data *d, int loose, char *out
     case FIT_LAW_D_E:
         if (d_at_n < 3)
             snprintf(out, size,
-                     "needs three or more data sizes at the largest N (now %d): more values in "
+                     "needs three or more data sizes (now %d): more values in "
                      "[train] tokens",
                      d_at_n);
         else
@@ -303,10 +297,45 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return -1;
 }
 
+/* A report replaces files in its folder: refuse a folder that holds anything but an
+ * earlier report (its marker file says so). 0, or -1 with err. Then leaves the marker. */
+static int check_ours(const char *dir, char *err, size_t errlen)
+{
+    char marker[4200];
+    snprintf(marker, sizeof marker, "%s/%s", dir, REPORT_MARKER);
+    DIR *folder = opendir(dir);
+    if (!folder) {
+        message_format(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int others = 0;
+    for (struct dirent *e; (e = readdir(folder));)
+        others += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(folder);
+    if (others > 0 && access(marker, F_OK) != 0) {
+        message_format(err, errlen,
+                       "%s: holds files that are not a scalesweep report, which a report would "
+                       "replace; give an empty or new folder",
+                       dir);
+        return -1;
+    }
+    FILE *f = fopen(marker, "w");
+    if (!f) {
+        message_format(err, errlen, "%s: cannot be written: %s", marker, strerror(errno));
+        return -1;
+    }
+    fputs("written by scalesweep report: the next report replaces this folder's files\n", f);
+    if (fclose(f) != 0) {
+        message_format(err, errlen, "%s: cannot be written", marker);
+        return -1;
+    }
+    return 0;
+}
+
 int report_write(const char *path, const fit_file_analysis *a, const char *dir, int *figures,
                  int *left_out, char *err, size_t errlen)
 {
-    if (make_dir(dir, err, errlen) != 0)
+    if (make_dir(dir, err, errlen) != 0 || check_ours(dir, err, errlen) != 0)
         return -1;
     report_data d;
     if (data_of(a, &d) != 0) {

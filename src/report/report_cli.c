@@ -14,13 +14,13 @@ enum { O_OUTPUT, O_BOOTSTRAP, O_SEED, O_THREADS, O_SUMMARY, O_QUIET, O_VERBOSE, 
 
 static const cli_option options[O_COUNT] = {
     [O_OUTPUT] = {"output", CLI_TEXT, "DIR", "the report's folder (RESULTS.h5.report)", 'o'},
-    [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals and bands, 0 = none (the plan's [fit] bootstrap, else 1000)"},
-    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)"},
-    [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the fit, 1 to 16 (2)"},
-    [O_SUMMARY] = {"summary", CLI_FLAG, NULL, "also print the short summary of the laws"},
+    [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals and bands, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
+    [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)", 0},
+    [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the fit, 1 to 16 (2)", 0},
+    [O_SUMMARY] = {"summary", CLI_FLAG, NULL, "also print the short summary of the laws", 0},
     [O_QUIET] = {"quiet", CLI_FLAG, NULL, "print nothing but errors", 'q'},
-    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack"},
-    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help"},
+    [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack", 0},
+    [O_HELP] = {"help", CLI_FLAG, NULL, "show this help", 0},
 };
 /* clang-format on */
 

@@ -197,19 +197,16 @@ static void put_provenance(FILE *f, const char *path, const fit_file_analysis *a
 {
     const fit_results *r = &a->results;
     char hosts[512] = "", cores[256] = "", now[64], gflops[64] = "";
-    /* the distinct hosts and BLAS cores of the runs */
+    /* the distinct hosts and BLAS cores of the runs, in the order they first ran */
     for (int64_t i = 0; i < r->n_runs; i++) {
         for (int k = 0; k < 2; k++) {
             char *list = k ? cores : hosts;
             const size_t size = k ? sizeof cores : sizeof hosts;
             const char *v = k ? r->runs[i].blas_core : r->runs[i].host;
-            if (!v[0])
-                continue;
-            int found = 0;
-            for (const char *p = strstr(list, v); p && !found; p = strstr(p + 1, v))
-                found =
-                    (p == list || p[-2] == ',') && (p[strlen(v)] == '\0' || p[strlen(v)] == ',');
-            if (!found && strlen(list) + strlen(v) + 3 < size)
+            int seen = !v[0];
+            for (int64_t j = 0; j < i && !seen; j++)
+                seen = strcmp(v, k ? r->runs[j].blas_core : r->runs[j].host) == 0;
+            if (!seen && strlen(list) + strlen(v) + 3 < size)
                 snprintf(list + strlen(list), size - strlen(list), "%s%s", list[0] ? ", " : "", v);
         }
     }
