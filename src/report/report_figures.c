@@ -34,6 +34,17 @@ static int law_ok(const report_data *d, fit_law_id id)
     return law_of(d, id)->status == FIT_OK;
 }
 
+/* A figure's check for the one law it draws: NULL when it was fitted, else why (what, and
+ * the fit's own reason). */
+static const char *law_missing(report_data *d, fit_law_id id, const char *what, char *why,
+                               size_t size)
+{
+    if (law_ok(d, id))
+        return NULL;
+    message_format(why, size, "%s: %s", what, law_of(d, id)->message);
+    return why;
+}
+
 static void values_of(const fit_law *law, double *q)
 {
     for (int k = 0; k < law->n_quantities; k++)
@@ -391,12 +402,7 @@ static void draw_isoflop(void *arg)
 
 static const char *check_contours(report_data *d, char *why, size_t size)
 {
-    if (!law_ok(d, FIT_LAW_CHINCHILLA)) {
-        message_format(why, size, "Chinchilla's L(N, D) was not fitted: %s",
-                       law_of(d, FIT_LAW_CHINCHILLA)->message);
-        return why;
-    }
-    return NULL;
+    return law_missing(d, FIT_LAW_CHINCHILLA, "Chinchilla's L(N, D) was not fitted", why, size);
 }
 
 static void draw_contours(void *arg)
@@ -575,12 +581,7 @@ static void draw_seeds(void *arg)
 
 static const char *check_overfitting(report_data *d, char *why, size_t size)
 {
-    if (!law_ok(d, FIT_OVERFITTING)) {
-        message_format(why, size, "the overfitting bound was not found: %s",
-                       law_of(d, FIT_OVERFITTING)->message);
-        return why;
-    }
-    return NULL;
+    return law_missing(d, FIT_OVERFITTING, "the overfitting bound was not found", why, size);
 }
 
 static void draw_overfitting(void *arg)
