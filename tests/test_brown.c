@@ -27,6 +27,65 @@ static char *read_all(const char *path, long *size)
     return buf;
 }
 
+/* The file of a source (or of the whole corpus: source NULL) of a converted folder. */
+static char *read_source(const char *dir, const char *source, const char *file, long *size)
+{
+    char path[4096];
+    if (source)
+        snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s/%s", dir, source, file);
+    else
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+    *size = 0;
+    return read_all(path, size);
+}
+
+/* Every genre and group is a source; a group is its genres' documents in order, "all" is the
+ * whole corpus, and each source's held-out text can take the default evaluation. */
+static void test_sources(const char *dir)
+{
+    const char *files[] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE};
+    for (int f = 0; f < 2; f++) {
+        long whole_size;
+        char *whole = read_source(dir, NULL, files[f], &whole_size);
+        long genre_total = 0;
+        for (int i = 0; i < corpus_brown_source_count; i++) {
+            const corpus_brown_source *s = &corpus_brown_sources[i];
+            long size;
+            char *text = read_source(dir, s->name, files[f], &size);
+            check(text && size > (f == 1 ? 8192 : 50000), "source %s: %s has %ld bytes", s->name,
+                  files[f], size);
+            if (strlen(s->genres) == 1) {
+                genre_total += size;
+            } else {
+                /* the concatenation of its genres, in order */
+                long at = 0;
+                int same = 1;
+                for (const char *g = s->genres; *g && same; g++) {
+                    for (int j = 0; j < corpus_brown_source_count; j++) {
+                        const corpus_brown_source *genre = &corpus_brown_sources[j];
+                        if (strlen(genre->genres) != 1 || genre->genres[0] != *g)
+                            continue;
+                        long n;
+                        char *part = read_source(dir, genre->name, files[f], &n);
+                        same = part && at + n <= size && memcmp(text + at, part, (size_t)n) == 0;
+                        at += n;
+                        free(part);
+                    }
+                }
+                check(same && at == size, "source %s (%s) is its genres' %s in order", s->name,
+                      s->genres, files[f]);
+            }
+            if (strcmp(s->name, "all") == 0)
+                check(size == whole_size && memcmp(text, whole, (size_t)size) == 0,
+                      "source all is the whole corpus's %s", files[f]);
+            free(text);
+        }
+        check(genre_total == whole_size, "the 15 genres' %s add up to the whole (%ld, %ld)",
+              files[f], genre_total, whole_size);
+        free(whole);
+    }
+}
+
 static void test_conversion(const char *data_dir, const char *npm_dir)
 {
     /* converting again gives the same bytes */
@@ -34,6 +93,7 @@ static void test_conversion(const char *data_dir, const char *npm_dir)
     check(mkdtemp(tmp) != NULL, "mkdtemp");
     char err[512];
     check(corpus_prepare_brown(npm_dir, tmp, err, sizeof err) == 0, "convert: %s", err);
+    test_sources(tmp);
     const char *files[] = {"train.txt", "test.txt", "heldout.txt"};
     char *texts[3];
     long sizes[3];
@@ -50,7 +110,9 @@ static void test_conversion(const char *data_dir, const char *npm_dir)
         free(again);
         remove(b);
     }
-    rmdir(tmp);
+    char command[4200];
+    snprintf(command, sizeof command, "rm -r '%s'", tmp);
+    check(system(command) == 0, "remove %s", tmp);
 
     /* held out: 25 documents (5%), at least one of each of the 15 genres */
     int docs = 0, genres[26] = {0}, n_genres = 0;

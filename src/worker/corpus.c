@@ -109,6 +109,42 @@ double corpus_unigram_entropy(const uint8_t *text, int64_t n)
     return h;
 }
 
+/* Brown's genres (by the letter of their documents, ca.. to cr..) and the usual groups of them:
+ * each is a source (a folder of train.txt and test.txt) of corpus_prepare_brown. */
+const corpus_brown_source corpus_brown_sources[] = {
+    {"reportage", "A", "press: reportage"},
+    {"editorial", "B", "press: editorial"},
+    {"reviews", "C", "press: reviews"},
+    {"religion", "D", "religion"},
+    {"hobbies", "E", "skill and hobbies"},
+    {"lore", "F", "popular lore"},
+    {"belles_lettres", "G", "belles-lettres, biography, memoirs"},
+    {"government", "H", "miscellaneous: government, house organs, reports"},
+    {"learned", "J", "learned and scientific writing"},
+    {"general_fiction", "K", "general fiction"},
+    {"mystery", "L", "mystery and detective fiction"},
+    {"science_fiction", "M", "science fiction"},
+    {"adventure", "N", "adventure and western fiction"},
+    {"romance", "P", "romance and love story"},
+    {"humor", "R", "humor"},
+    {"press", "ABC", "the press: reportage, editorial, reviews"},
+    {"general", "DEFGH", "general prose: religion to government"},
+    {"fiction", "KLMNPR", "imaginative prose: every kind of fiction and humor"},
+    {"nonfiction", "ABCDEFGHJ", "informative prose: the press, general prose, learned"},
+    {"all", "ABCDEFGHJKLMNPR", "every genre: the same text as the corpus's own files"},
+};
+const int corpus_brown_source_count =
+    (int)(sizeof corpus_brown_sources / sizeof *corpus_brown_sources);
+
+static int make_folder(const char *path, char *err, size_t errlen)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot make the folder: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Brown document ids: two lowercase letters 'c' + genre (a..r), two digits. */
 static int is_brown_id(const char *name)
 {
@@ -207,23 +243,37 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
         first = last;
     }
 
-    mkdir(out_dir, 0755);
+    int status = 0;
+    /* the whole corpus (train.txt, test.txt, heldout.txt), then each source's pair */
+    enum { SOURCES = sizeof corpus_brown_sources / sizeof *corpus_brown_sources };
+    FILE *files[3 + 2 * SOURCES];
+    const int n_files = 3 + 2 * (int)SOURCES;
+    memset(files, 0, sizeof files);
     char path[4096];
-    FILE *files[3];
-    const char *file_names[3] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE, "heldout.txt"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", out_dir, file_names[i]);
-        files[i] = fopen(path, "wb");
-        if (!files[i]) {
+    if (make_folder(out_dir, err, errlen) != 0)
+        status = -1;
+    snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR, out_dir);
+    if (status == 0 && make_folder(path, err, errlen) != 0)
+        status = -1;
+    for (int f = 0; f < n_files && status == 0; f++) {
+        static const char *const whole[3] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE, "heldout.txt"};
+        if (f < 3) {
+            snprintf(path, sizeof path, "%s/%s", out_dir, whole[f]);
+        } else {
+            const char *source = corpus_brown_sources[(f - 3) / 2].name;
+            snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s", out_dir, source);
+            if ((f - 3) % 2 == 0 && make_folder(path, err, errlen) != 0) {
+                status = -1;
+                break;
+            }
+            snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s/%s", out_dir, source,
+                     (f - 3) % 2 == 0 ? CORPUS_TRAIN_FILE : CORPUS_TEST_FILE);
+        }
+        if (!(files[f] = fopen(path, "wb"))) {
             snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-            for (int j = 0; j < i; j++)
-                fclose(files[j]);
-            free(names);
-            free(held);
-            return -1;
+            status = -1;
         }
     }
-    int status = 0;
     for (int i = 0; i < n && status == 0; i++) {
         uint8_t *text;
         int64_t size;
@@ -232,16 +282,24 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
             status = -1;
             break;
         }
-        FILE *out = held[i] ? files[1] : files[0];
-        write_plain(out, text, size);
-        fputc('\n', out); /* a blank line between documents */
-        if (held[i])
+        const int test = held[i];
+        const char genre = (char)(names[i][1] - 'a' + 'A');
+        for (int f = 0; f < n_files; f++) {
+            const int takes = f < 3 ? f == test
+                                    : (f - 3) % 2 == test &&
+                                          strchr(corpus_brown_sources[(f - 3) / 2].genres, genre);
+            if (!takes)
+                continue;
+            write_plain(files[f], text, size);
+            fputc('\n', files[f]); /* a blank line between documents */
+        }
+        if (test)
             fprintf(files[2], "%s\n", names[i]);
         free(text);
     }
-    for (int i = 0; i < 3; i++) {
-        if (fclose(files[i]) != 0 && status == 0) {
-            snprintf(err, errlen, "%s/%s: write failed", out_dir, file_names[i]);
+    for (int f = 0; f < n_files; f++) {
+        if (files[f] && fclose(files[f]) != 0 && status == 0) {
+            snprintf(err, errlen, "%s: write failed (file %d of the conversion)", out_dir, f);
             status = -1;
         }
     }
