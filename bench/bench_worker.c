@@ -152,7 +152,7 @@ static void run_config(const bench_config *b, double seconds, bench_result *out)
         exit(1);
     }
     out->counted_bytes = 4.0 * (double)train_count_floats(&c) + (double)data.train_size +
-                         (double)data.test_size + 4.0 * (double)run.num_windows +
+                         (double)data.test_size + 4.0 * (double)run.sources[0].num_windows +
                          2.0 * (double)run.tokens_per_step;
     for (int i = 0; i < 2; i++)
         train_run_step(&run); /* warm up: page in every buffer */

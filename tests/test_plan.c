@@ -641,7 +641,7 @@ static void test_jobs(const char *jobs_dir)
         for (int64_t r = 0; r < p.n_runs; r++) {
             const train_config *c = &p.runs[r].config;
             const int64_t total = train_total_steps(c);
-            const int64_t eval_tokens = train_eval_windows(c, INT64_MAX) * c->model.n_ctx;
+            const int64_t eval_tokens = train_eval_tokens(c, NULL);
             const double share = (double)train_eval_count(c, total, eval_tokens) *
                                  model_flops_per_token_forward(&c->model) * (double)eval_tokens /
                                  (model_flops_per_token(&c->model) * (double)total *

@@ -129,8 +129,8 @@ static void test_checkpoint(const corpus *data)
     train_run reference;
     train_run_init(&reference, &config, data, err, sizeof err);
     run_to_end(&reference);
-    check(reference.epoch >= 3, "the data-limited run went through %lld epochs",
-          (long long)reference.epoch);
+    check(reference.sources[0].epoch >= 3, "the data-limited run went through %lld epochs",
+          (long long)reference.sources[0].epoch);
     train_result r;
     train_run_result(&reference, &r);
     check(r.unique_tokens == (1999 / 32) * 32, "unique tokens = pool windows x n_ctx: %lld",
@@ -426,6 +426,212 @@ static void test_validation(const corpus *data)
     check(train_config_error(&c, data) == NULL, "a sane configuration is accepted");
 }
 
+/* ---- several sources ---- */
+
+/* Three sources told apart by their letters: the toy text (lower case), its digits (each
+ * letter as a digit) and its capitals; their held-out text alone holds '#' (for ' '). */
+enum { KIND_LOWER, KIND_DIGIT, KIND_UPPER, KINDS };
+
+static corpus make_source(int kind, uint64_t seed)
+{
+    corpus c = make_corpus(seed);
+    uint8_t *parts[2] = {c.train, c.test};
+    const int64_t sizes[2] = {c.train_size, c.test_size};
+    for (int part = 0; part < 2; part++)
+        for (int64_t i = 0; i < sizes[part]; i++) {
+            uint8_t *b = &parts[part][i];
+            if (*b >= 'a' && *b <= 'z')
+                *b = kind == KIND_DIGIT   ? (uint8_t)('0' + (*b - 'a') % 10)
+                     : kind == KIND_UPPER ? (uint8_t)(*b - 'a' + 'A')
+                                          : *b;
+            else if (*b == ' ' && part == 1)
+                *b = '#';
+        }
+    return c;
+}
+
+/* The kind of the letters of a sequence, or -1 when it mixes them or has none. */
+static int kind_of(const uint8_t *text, int64_t n)
+{
+    int kind = -1;
+    for (int64_t i = 0; i < n; i++) {
+        int k = text[i] >= 'a' && text[i] <= 'z'   ? KIND_LOWER
+                : text[i] >= '0' && text[i] <= '9' ? KIND_DIGIT
+                : text[i] >= 'A' && text[i] <= 'Z' ? KIND_UPPER
+                                                   : -1;
+        if (k < 0)
+            continue;
+        if (kind >= 0 && k != kind)
+            return -1;
+        kind = k;
+    }
+    return kind;
+}
+
+static train_config mixture_config(void)
+{
+    train_config c = small_config();
+    c.n_sources = 3;
+    c.mixture[0] = 0.5;
+    c.mixture[1] = 0.3;
+    c.mixture[2] = 0.2;
+    c.tokens = 100 * 4 * 32; /* 100 steps of 4 sequences */
+    c.eval_tokens = 20 * 32;
+    return c;
+}
+
+static void test_mixture_sequence(void)
+{
+    /* the seeded sequence takes each source's share to within a few sequences, at any length */
+    train_config c = mixture_config();
+    const int64_t lengths[] = {100, 1000, 100000};
+    int worst = 0;
+    for (size_t l = 0; l < sizeof lengths / sizeof *lengths; l++) {
+        int64_t counts[3] = {0, 0, 0};
+        for (int64_t k = 0; k < lengths[l]; k++)
+            counts[train_mixture_source(&c, k)]++;
+        for (int i = 0; i < 3; i++) {
+            int off = (int)llabs(counts[i] - llround(c.mixture[i] * (double)lengths[l]));
+            worst = off > worst ? off : worst;
+        }
+    }
+    check(worst <= 4,
+          "over 100, 1,000 and 100,000 sequences each source's count is within 4 of "
+          "its share (worst %d)",
+          worst);
+    /* a source of share 0 is never drawn, and the order depends on the seed */
+    c.mixture[0] = 0.0;
+    c.mixture[1] = 0.6;
+    c.mixture[2] = 0.4;
+    int drawn_zero = 0, differs = 0;
+    train_config other = c;
+    other.seed = c.seed + 1;
+    for (int64_t k = 0; k < 10000; k++) {
+        drawn_zero += train_mixture_source(&c, k) == 0;
+        differs += train_mixture_source(&c, k) != train_mixture_source(&other, k);
+    }
+    check(drawn_zero == 0, "a source of share 0 is never trained on (%d draws)", drawn_zero);
+    check(differs > 1000, "another seed draws another order (%d of 10,000 differ)", differs);
+    /* with one source, every sequence is its */
+    train_config one = small_config();
+    int all_first = 1;
+    for (int64_t k = 0; k < 1000; k++)
+        all_first &= train_mixture_source(&one, k) == 0;
+    check(all_first, "a run on one corpus draws from it alone");
+}
+
+static void test_mixture_run(void)
+{
+    corpus data[KINDS];
+    for (int i = 0; i < KINDS; i++)
+        data[i] = make_source(i, 11 + 2 * (uint64_t)i);
+    train_config config = mixture_config();
+    char err[256];
+    train_run run;
+    check(train_run_init(&run, &config, data, err, sizeof err) == 0, "mixture run: %s", err);
+    /* the batches follow the shares, and no held-out byte is ever trained on */
+    int64_t counts[KINDS] = {0, 0, 0}, unknown = 0, held_out = 0;
+    const int64_t T = config.model.n_ctx;
+    while (run.status == RUN_RUNNING) {
+        train_run_step(&run);
+        for (int b = 0; b < config.batch; b++) {
+            const int kind = kind_of(run.inputs + b * T, T);
+            if (kind < 0)
+                unknown++;
+            else
+                counts[kind]++;
+            for (int64_t t = 0; t < T; t++)
+                held_out += run.inputs[b * T + t] == '#' || run.targets[b * T + t] == '#';
+        }
+    }
+    const int64_t sequences = run.step * config.batch;
+    check(run.status == RUN_OK && unknown == 0,
+          "every sequence comes from one source (%lld do not)", (long long)unknown);
+    for (int i = 0; i < KINDS; i++)
+        check(llabs(counts[i] - llround(config.mixture[i] * (double)sequences)) <= 3,
+              "source %d gave %lld of %lld sequences, its share %.1f to within 3", i,
+              (long long)counts[i], (long long)sequences, config.mixture[i]);
+    check(held_out == 0, "no held-out byte of any source is trained on (%lld are)",
+          (long long)held_out);
+
+    /* each source's loss is the mean of the training forward over its own spread windows,
+     * and the run's test loss the shares of them */
+    const curve_point *last = &run.curve[run.curve_len - 1];
+    double mixture = 0.0;
+    for (int i = 0; i < KINDS; i++) {
+        const int64_t n = run.sources[i].eval_windows, span = data[i].test_size - 1 - T;
+        double total = 0.0;
+        for (int64_t w = 0; w < n; w++) {
+            const uint8_t *start =
+                data[i].test + (int64_t)floor((double)w * (double)span / (double)(n - 1));
+            total += model_forward(&run.model, start, start + 1, 1);
+        }
+        check(n == 20 && close_enough(last->source_loss[i], total / (double)n, 1e-5, 0),
+              "source %d: held-out loss %.6f is the mean over its 20 windows evaluated alone "
+              "(%.6f)",
+              i, last->source_loss[i], total / (double)n);
+        mixture += config.mixture[i] * last->source_loss[i];
+    }
+    check(close_enough(last->test_loss, mixture, 1e-6, 0),
+          "the run's test loss %.6f is the mixture's shares of its sources' (%.6f)",
+          last->test_loss, mixture);
+    /* the sources differ: each is scored on its own text */
+    check(last->source_loss[0] != last->source_loss[1] &&
+              last->source_loss[1] != last->source_loss[2],
+          "the sources' losses differ (%.4f, %.4f, %.4f)", last->source_loss[0],
+          last->source_loss[1], last->source_loss[2]);
+    float final, best;
+    int64_t best_step;
+    train_curve_source(run.curve, run.curve_len, 1, &final, &best, &best_step);
+    check(final == last->source_loss[1] && best <= final && best_step > 0,
+          "a source's final and lowest loss over the curve (%.4f, %.4f at step %lld)", final, best,
+          (long long)best_step);
+
+    /* same seed, same bits; stopped and restored at several steps, the same bits */
+    train_run again;
+    train_run_init(&again, &config, data, err, sizeof err);
+    run_to_end(&again);
+    check(same_params(&run, &again) && same_curves(&run, &again),
+          "a mixture run repeats bit for bit");
+    train_run_free(&again);
+    char path[] = "/tmp/scalesweep_test_mixture_XXXXXX";
+    close(mkstemp(path));
+    for (int64_t stop = 13; stop < 100; stop += 37)
+        check_restore(&config, data, &run, stop, path);
+    /* a checkpoint of a run on one source is not continued on three */
+    train_config single = small_config();
+    train_run one;
+    train_run_init(&one, &single, data, err, sizeof err);
+    train_run_step(&one);
+    check(train_checkpoint_save(&one, path, err, sizeof err) == 0, "save: %s", err);
+    train_run_free(&one);
+    check(train_checkpoint_load(&one, path, data, &config, err, sizeof err) != 0 &&
+              strstr(err, "sources") != NULL,
+          "a checkpoint of one source refused for a run of three: %s", err);
+    remove(path);
+    train_run_free(&run);
+
+    /* data-limited: each source gives its share of unique_tokens */
+    config.unique_tokens = 3000;
+    check(train_source_pool(&config, 0, data[0].train_size) == 1500 &&
+              train_source_pool(&config, 2, data[2].train_size) == 600,
+          "unique_tokens shared by the mixture: 1500 and 600 bytes");
+    config.unique_tokens = 0;
+    /* the checks: shares that do not sum to 1, a negative share, too many sources */
+    train_config bad = config;
+    bad.mixture[0] = 0.6;
+    check(train_config_error(&bad, data) != NULL, "shares summing to 1.1 refused");
+    bad = config;
+    bad.mixture[0] = -0.1;
+    bad.mixture[1] = 0.9;
+    check(train_config_error(&bad, data) != NULL, "a negative share refused");
+    bad = config;
+    bad.n_sources = TRAIN_MAX_SOURCES + 1;
+    check(train_config_error(&bad, NULL) != NULL, "more than 32 sources refused");
+    for (int i = 0; i < KINDS; i++)
+        corpus_free(&data[i]);
+}
+
 /* The widths a batch allows and the blocks of shards they give (train.h). */
 static void test_widths(void)
 {
@@ -469,6 +675,8 @@ int main(void)
     test_eval_schedule();
     test_lean_evaluation(&data);
     test_validation(&data);
+    test_mixture_sequence();
+    test_mixture_run();
     corpus_free(&data);
     return test_report("test_train");
 }

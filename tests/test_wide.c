@@ -31,14 +31,18 @@ static train_config config_of(int batch)
 /* Whether two runs hold the same bits: curve, weights, moments, step and data position. */
 static int same_bits(const train_run *a, const train_run *b)
 {
-    if (a->step != b->step || a->epoch != b->epoch || a->window != b->window ||
-        a->curve_len != b->curve_len || a->status != b->status)
+    if (a->step != b->step || a->curve_len != b->curve_len || a->status != b->status)
         return 0;
+    for (int i = 0; i < a->config.n_sources; i++)
+        if (a->sources[i].epoch != b->sources[i].epoch ||
+            a->sources[i].window != b->sources[i].window)
+            return 0;
     for (int64_t i = 0; i < a->curve_len; i++) {
         const curve_point *p = &a->curve[i], *q = &b->curve[i];
         if (p->step != q->step || memcmp(&p->train_loss, &q->train_loss, sizeof(float)) != 0 ||
             memcmp(&p->test_loss, &q->test_loss, sizeof(float)) != 0 ||
-            memcmp(&p->lr, &q->lr, sizeof(float)) != 0)
+            memcmp(&p->lr, &q->lr, sizeof(float)) != 0 ||
+            memcmp(p->source_loss, q->source_loss, sizeof p->source_loss) != 0)
             return 0;
     }
     size_t bytes = sizeof(float) * (size_t)a->model.num_params;
@@ -125,6 +129,36 @@ static void test_checkpoint_across_widths(const corpus *data, const char *dir,
     train_run_free(&run);
 }
 
+/* A run on two sources (its sequences drawn by their shares, each scored on its own held-out
+ * windows) gives the same bits at widths 1, 2 and 4. */
+static void test_mixture_widths(const corpus *one)
+{
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    corpus data[2] = {*one, make_corpus(8)};
+    train_config c = config_of(8);
+    c.n_sources = 2;
+    c.mixture[0] = 0.7;
+    c.mixture[1] = 0.3;
+    train_run alone, run;
+    train_on(&alone, &c, data, MPI_COMM_SELF, 0, NULL);
+    check(alone.status == RUN_OK && alone.curve[3].source_loss[1] > 0.0f &&
+              alone.curve[3].source_loss[0] != alone.curve[3].source_loss[1],
+          "a run on two sources scores each (%.4f, %.4f)", alone.curve[3].source_loss[0],
+          alone.curve[3].source_loss[1]);
+    MPI_Comm pairs;
+    MPI_Comm_split(MPI_COMM_WORLD, rank / 2, rank, &pairs);
+    train_on(&run, &c, data, pairs, 0, NULL);
+    check(same_bits(&run, &alone), "two sources on 2 ranks: the same bits as alone");
+    train_run_free(&run);
+    MPI_Comm_free(&pairs);
+    train_on(&run, &c, data, MPI_COMM_WORLD, 0, NULL);
+    check(same_bits(&run, &alone), "two sources on 4 ranks: the same bits as alone");
+    train_run_free(&run);
+    train_run_free(&alone);
+    corpus_free(&data[1]);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -153,6 +187,7 @@ int main(int argc, char **argv)
     test_width(&data, 6, 2, &alone6); /* blocks of 4 and 2 shards */
     test_width(&data, 6, 3, &alone6); /* ranks 0-2 together, rank 3 alone */
     test_checkpoint_across_widths(&data, argv[1], &alone8);
+    test_mixture_widths(&data);
 
     train_run_free(&alone8);
     train_run_free(&alone6);

@@ -190,8 +190,12 @@ static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_poin
         for (int64_t k = 0; k < row.curve_length; k++) {
             rows[k].run_id[sizeof rows[k].run_id - 1] = '\0';
             belongs &= strcmp(rows[k].run_id, row.run_id) == 0;
-            points[k] = (curve_point){rows[k].step,       rows[k].tokens,    rows[k].flops,
-                                      rows[k].train_loss, rows[k].test_loss, rows[k].lr};
+            points[k] = (curve_point){.step = rows[k].step,
+                                      .tokens = rows[k].tokens,
+                                      .flops = rows[k].flops,
+                                      .train_loss = rows[k].train_loss,
+                                      .test_loss = rows[k].test_loss,
+                                      .lr = rows[k].lr};
         }
         if (!belongs) { /* the curve a row points at names its run on every point */
             counts->unreadable++;

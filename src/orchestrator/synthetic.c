@@ -56,7 +56,7 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
     const int64_t total = train_total_steps(c);
     /* the transformer's schedule, on eval_tokens of held-out text (the stand-in has none) */
-    const int64_t eval_tokens = train_eval_windows(c, INT64_MAX) * c->model.n_ctx;
+    const int64_t eval_tokens = train_eval_tokens(c, NULL);
     const int64_t capacity = train_eval_count(c, total, eval_tokens);
     curve_point *p = calloc((size_t)capacity, sizeof *p); /* zeroed padding: curves compare bytewise */
     if (!p)

@@ -1,7 +1,8 @@
 /* A run's checkpoint: the worker's file format (train.h's train_checkpoint_*); a sweep keeps
  * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
  * The file (little-endian, this machine's float layout):
- *   magic "SSWCKPT2" (version 2: the evaluation schedule and its time), then a sequence of
+ *   magic "SSWCKPT3" (version 3: the sources, their mixture and each one's data position;
+ *   version 2: the evaluation schedule and its time), then a sequence of
  *   64-bit integers and doubles (the fields below, in this order), the curve points, the
  *   parameters, both AdamW moments as float32, and last a 64-bit FNV-1a hash of every byte
  *   before it, which catches truncated files. The configuration it starts with (put_config)
@@ -16,7 +17,7 @@
 #include "hash.h"
 #include "train.h"
 
-static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '2'};
+static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '3'};
 
 typedef struct {
     FILE *file;
@@ -55,11 +56,15 @@ static void put_f64(stream *s, double v) { put(s, &v, sizeof v); }
 static int64_t get_i64(stream *s) { int64_t v = 0; get(s, &v, sizeof v); return v; }
 static double get_f64(stream *s) { double v = 0; get(s, &v, sizeof v); return v; }
 
-/* A 64-bit FNV-1a of the training text, so a checkpoint is not continued on other data. */
-static uint64_t corpus_fingerprint(const corpus *data)
+/* A 64-bit FNV-1a of every source's text, so a checkpoint is not continued on other data. */
+static uint64_t corpus_fingerprint(const corpus *data, int n_sources)
 {
-    uint64_t hash = hash_fnv1a(HASH_FNV_OFFSET, data->train, (size_t)data->train_size);
-    return hash_fnv1a(hash, data->test, (size_t)data->test_size);
+    uint64_t hash = HASH_FNV_OFFSET;
+    for (int i = 0; i < n_sources; i++) {
+        hash = hash_fnv1a(hash, data[i].train, (size_t)data[i].train_size);
+        hash = hash_fnv1a(hash, data[i].test, (size_t)data[i].test_size);
+    }
+    return hash;
 }
 
 static void put_config(stream *s, const train_config *c)
@@ -86,6 +91,9 @@ static void put_config(stream *s, const train_config *c)
     put_i64(s, c->eval_tokens);
     put_i64(s, c->patience);
     put_i64(s, (int64_t)c->seed);
+    put_i64(s, c->n_sources);
+    for (int i = 0; i < c->n_sources && i < TRAIN_MAX_SOURCES; i++)
+        put_f64(s, c->mixture[i]);
 }
 
 /* A digest of a resolved configuration, seed included: what says whose a checkpoint is. */
@@ -120,6 +128,13 @@ static void get_config(stream *s, train_config *c)
     c->eval_tokens = get_i64(s);
     c->patience = (int)get_i64(s);
     c->seed = (uint64_t)get_i64(s);
+    c->n_sources = (int)get_i64(s);
+    if (c->n_sources < 1 || c->n_sources > TRAIN_MAX_SOURCES) {
+        s->failed = 1;
+        return;
+    }
+    for (int i = 0; i < c->n_sources; i++)
+        c->mixture[i] = get_f64(s);
 }
 
 int train_checkpoint_save(const train_run *run, const char *path, char *err, size_t errlen)
@@ -134,10 +149,12 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
     put(&s, magic, sizeof magic);
     /* the run's resolved configuration: an automatic warmup is fixed */
     put_config(&s, &run->config);
-    put_i64(&s, (int64_t)corpus_fingerprint(run->data));
+    put_i64(&s, (int64_t)corpus_fingerprint(run->data, run->config.n_sources));
     put_i64(&s, run->step);
-    put_i64(&s, run->epoch);
-    put_i64(&s, run->window);
+    for (int i = 0; i < run->config.n_sources; i++) {
+        put_i64(&s, run->sources[i].epoch);
+        put_i64(&s, run->sources[i].window);
+    }
     put_f64(&s, run->train_loss_sum);
     put_i64(&s, run->train_loss_count);
     put_f64(&s, run->last_train_loss);
@@ -195,7 +212,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     char head[sizeof magic];
     get(&s, head, sizeof head);
     if (s.failed || memcmp(head, magic, sizeof magic) != 0) {
-        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 2)", path);
+        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 3)", path);
         fclose(s.file);
         return -1;
     }
@@ -208,7 +225,14 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
         fclose(s.file);
         return -1;
     }
-    if (fingerprint != corpus_fingerprint(data)) {
+    /* data holds the expected run's sources (without one: a single corpus) */
+    if (config.n_sources != (expected ? expected->n_sources : 1)) {
+        snprintf(err, errlen, "%s: checkpoint of a run on %d sources, not on %d", path,
+                 config.n_sources, expected ? expected->n_sources : 1);
+        fclose(s.file);
+        return -1;
+    }
+    if (fingerprint != corpus_fingerprint(data, config.n_sources)) {
         snprintf(err, errlen, "%s: checkpoint was made on a different corpus", path);
         fclose(s.file);
         return -1;
@@ -234,8 +258,13 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
         return -1;
     }
     run->step = get_i64(&s);
-    run->epoch = get_i64(&s);
-    run->window = get_i64(&s);
+    int positions_ok = 1;
+    for (int i = 0; i < run->config.n_sources; i++) {
+        train_source *src = &run->sources[i];
+        src->epoch = get_i64(&s);
+        src->window = get_i64(&s);
+        positions_ok &= src->epoch >= 0 && src->window >= 0 && src->window <= src->num_windows;
+    }
     run->train_loss_sum = get_f64(&s);
     run->train_loss_count = get_i64(&s);
     run->last_train_loss = (float)get_f64(&s);
@@ -251,8 +280,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     int64_t curve_len = get_i64(&s);
     model *m = &run->model;
     if (s.failed || curve_len < 0 || curve_len > run->total_steps + 1 || run->step < 0 ||
-        run->step > run->total_steps || run->epoch < 0 || run->window < 0 ||
-        run->window > run->num_windows) {
+        run->step > run->total_steps || !positions_ok) {
         snprintf(err, errlen, "%s: checkpoint is corrupt", path);
         goto fail;
     }
@@ -282,9 +310,10 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
         goto fail;
     }
     fclose(s.file);
-    /* the window order of the current epoch is a function of (seed, epoch), the next
-     * evaluation one of the step */
-    train_run_shuffle_epoch(run);
+    /* the window order of each source's epoch is a function of (seed, source, epoch), the
+     * next evaluation one of the step */
+    for (int i = 0; i < run->config.n_sources; i++)
+        train_run_shuffle_epoch(run, i);
     run->next_eval = train_run_next_eval(run);
     return 0;
 fail:

@@ -10,9 +10,12 @@
 #include "clock.h"
 #include "dispatch.h"
 
-/* Stream numbers of the run's seed: one for the initial weights, one per epoch's order. */
+/* Stream numbers of the run's seed: one for the initial weights, one per epoch's order of each
+ * source (source 0's are those of a run on one corpus), one for the mixture's sequence. */
 #define STREAM_WEIGHTS 0
 #define STREAM_EPOCH_BASE 1
+#define STREAM_SOURCE_STRIDE ((uint64_t)1 << 40)
+#define STREAM_MIXTURE UINT64_MAX
 
 /* The most evaluations a run may ask for. */
 #define TRAIN_MAX_EVALUATIONS 1000000
@@ -54,6 +57,8 @@ void train_config_defaults(train_config *c)
     c->eval_tokens = 8192;
     c->patience = 0;
     c->seed = 1;
+    c->n_sources = 1;
+    c->mixture[0] = 1.0;
 }
 
 const char *train_config_error(const train_config *c, const corpus *data)
@@ -100,18 +105,77 @@ const char *train_config_error(const train_config *c, const corpus *data)
         return "eval_budget must be positive";
     if (c->patience < 0)
         return "patience must not be negative";
-    if (data) {
-        int64_t T = c->model.n_ctx;
-        int64_t pool = c->unique_tokens > 0 ? c->unique_tokens : data->train_size;
-        if (pool > data->train_size)
-            return "unique_tokens is larger than the training text";
-        if (pool < T + 1)
-            return "the training text (or unique_tokens) is shorter than one n_ctx window";
-        int64_t eval = c->eval_tokens < data->test_size - 1 ? c->eval_tokens : data->test_size - 1;
-        if (eval < T)
-            return "eval_tokens (or the held-out text) is shorter than one n_ctx window";
+    if (c->n_sources < 1 || c->n_sources > TRAIN_MAX_SOURCES)
+        return "n_sources must lie in [1, 32]";
+    double total = 0.0;
+    for (int i = 0; i < c->n_sources; i++) {
+        if (!(c->mixture[i] >= 0.0 && c->mixture[i] <= 1.0))
+            return "every share of the mixture must lie in [0, 1]";
+        total += c->mixture[i];
+    }
+    if (!(fabs(total - 1.0) <= 1e-9))
+        return "the shares of the mixture must sum to 1";
+    for (int i = 0; data && i < c->n_sources; i++) {
+        const int64_t T = c->model.n_ctx;
+        const int64_t pool = train_source_pool(c, i, data[i].train_size);
+        if (c->mixture[i] > 0.0) {
+            if (pool > data[i].train_size)
+                return "unique_tokens (its share of a source) is larger than the training text";
+            if (pool < T + 1)
+                return "the training text (or unique_tokens, or its share of a source) is "
+                       "shorter than one n_ctx window";
+        }
+        if (train_eval_windows(c, data[i].test_size) < 1)
+            return "eval_tokens (or the held-out text of a source) is shorter than one n_ctx "
+                   "window";
     }
     return NULL;
+}
+
+int64_t train_source_pool(const train_config *c, int source, int64_t train_size)
+{
+    if (!(c->mixture[source] > 0.0))
+        return 0;
+    if (c->unique_tokens == 0)
+        return train_size;
+    return (int64_t)llround(c->mixture[source] * (double)c->unique_tokens);
+}
+
+int train_mixture_source(const train_config *c, int64_t sequence)
+{
+    if (c->n_sources == 1)
+        return 0;
+    rng_state rng;
+    rng_seed(&rng, c->seed, STREAM_MIXTURE);
+    /* 2^64 / golden ratio, odd: the Weyl sequence's step, its points spread evenly */
+    const uint64_t x = rng_u64(&rng) + (uint64_t)sequence * 0x9e3779b97f4a7c15ULL;
+    const double at = (double)(x >> 11) * (1.0 / 9007199254740992.0);
+    double cumulative = 0.0;
+    int last = 0;
+    for (int i = 0; i < c->n_sources; i++) {
+        if (!(c->mixture[i] > 0.0))
+            continue;
+        cumulative += c->mixture[i];
+        last = i;
+        if (at < cumulative)
+            return i;
+    }
+    return last; /* the shares' sum rounded below at */
+}
+
+void train_curve_source(const curve_point *points, int64_t n, int source, float *final, float *best,
+                        int64_t *best_step)
+{
+    *final = n > 0 ? points[n - 1].source_loss[source] : NAN;
+    *best = NAN;
+    *best_step = -1;
+    for (int64_t k = 0; k < n; k++) {
+        const float loss = points[k].source_loss[source];
+        if (isfinite(loss) && !(loss >= *best)) {
+            *best = loss;
+            *best_step = points[k].step;
+        }
+    }
 }
 
 const char *const train_eval_spacing_names[TRAIN_EVAL_SPACINGS] = {"auto", "log", "linear"};
@@ -200,19 +264,29 @@ int64_t train_eval_windows(const train_config *c, int64_t test_size)
     return windows < (int64_t)1 << 28 ? windows : (int64_t)1 << 28;
 }
 
+int64_t train_eval_tokens(const train_config *c, const corpus *data)
+{
+    int64_t windows = 0;
+    for (int i = 0; i < c->n_sources; i++)
+        windows += train_eval_windows(c, data ? data[i].test_size : INT64_MAX);
+    return windows * c->model.n_ctx;
+}
+
 int64_t train_run_next_eval(const train_run *run)
 {
     return train_eval_next(&run->config, run->total_steps,
                            run->eval_windows * run->config.model.n_ctx, run->step);
 }
 
-void train_run_shuffle_epoch(train_run *run)
+void train_run_shuffle_epoch(train_run *run, int source)
 {
+    train_source *src = &run->sources[source];
     rng_state rng;
-    rng_seed(&rng, run->config.seed, STREAM_EPOCH_BASE + (uint64_t)run->epoch);
-    for (int64_t i = 0; i < run->num_windows; i++)
-        run->order[i] = (uint32_t)i;
-    rng_shuffle(&rng, run->order, (uint64_t)run->num_windows);
+    rng_seed(&rng, run->config.seed,
+             STREAM_EPOCH_BASE + (uint64_t)source * STREAM_SOURCE_STRIDE + (uint64_t)src->epoch);
+    for (int64_t i = 0; i < src->num_windows; i++)
+        src->order[i] = (uint32_t)i;
+    rng_shuffle(&rng, src->order, (uint64_t)src->num_windows);
 }
 
 /* After j shards the tree holds popcount(j) partial sums: at most floor(log2(B + 1)). */
@@ -245,9 +319,17 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     const int64_t T = config->model.n_ctx;
     run->tokens_per_step = (int64_t)config->batch * T;
     run->total_steps = train_total_steps(config);
-    run->pool_size = config->unique_tokens > 0 ? config->unique_tokens : data->train_size;
-    run->num_windows = (run->pool_size - 1) / T;
-    run->eval_windows = train_eval_windows(config, data->test_size);
+    int orders_ok = 1;
+    for (int i = 0; i < config->n_sources; i++) {
+        train_source *src = &run->sources[i];
+        src->pool_size = train_source_pool(config, i, data[i].train_size);
+        src->num_windows = src->pool_size > 0 ? (src->pool_size - 1) / T : 0;
+        src->eval_windows = train_eval_windows(config, data[i].test_size);
+        src->eval_first = run->eval_windows;
+        run->eval_windows += src->eval_windows;
+        if (src->num_windows > 0)
+            orders_ok &= (src->order = malloc(sizeof(uint32_t) * (size_t)src->num_windows)) != NULL;
+    }
     run->next_eval = train_run_next_eval(run);
     if (run->config.warmup_steps < 0)
         run->config.warmup_steps = (int64_t)llround(0.05 * (double)run->total_steps);
@@ -267,7 +349,6 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
         snprintf(err, errlen, "out of memory for the model");
         return -1;
     }
-    run->order = malloc(sizeof(uint32_t) * (size_t)run->num_windows);
     run->inputs = malloc((size_t)run->tokens_per_step);
     run->targets = malloc((size_t)run->tokens_per_step);
     /* every point the schedule will make (up to 65,536; more are grown), so that no member of
@@ -289,7 +370,7 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     int tree_ok = run->tree && run->tree_level;
     for (int i = 0; tree_ok && i < run->tree_slots; i++)
         tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->model.num_params)) != NULL;
-    if (!run->order || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
+    if (!orders_ok || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
         !run->eval_losses || !eval_ok || !run->eval_starts || !tree_ok) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the run");
@@ -309,14 +390,16 @@ int train_run_init(train_run *run, const train_config *config, const corpus *dat
     rng_state rng;
     rng_seed(&rng, config->seed, STREAM_WEIGHTS);
     model_init_weights(&run->model, &rng);
-    train_run_shuffle_epoch(run);
+    for (int i = 0; i < config->n_sources; i++)
+        train_run_shuffle_epoch(run, i);
     return 0;
 }
 
 void train_run_free(train_run *run)
 {
     model_free(&run->model);
-    free(run->order);
+    for (int i = 0; i < TRAIN_MAX_SOURCES; i++)
+        free(run->sources[i].order);
     free(run->inputs);
     free(run->targets);
     free(run->curve);
@@ -428,34 +511,43 @@ static void tree_fold(train_run *run, int depth)
     model_swap_grads(&run->model, &run->tree[0]);
 }
 
-/* Copies the next batch of windows into inputs and targets, moving to a freshly
- * shuffled epoch when this one is used up. */
+/* Copies the next batch of windows into inputs and targets, each sequence from the source
+ * the mixture gives it, moving that source to a freshly shuffled epoch when its current one
+ * is used up. */
 static void next_batch(train_run *run)
 {
     const int64_t T = run->config.model.n_ctx;
     for (int b = 0; b < run->config.batch; b++) {
-        if (run->window == run->num_windows) {
-            run->epoch++;
-            run->window = 0;
-            train_run_shuffle_epoch(run);
+        const int i = train_mixture_source(&run->config, run->step * run->config.batch + b);
+        train_source *src = &run->sources[i];
+        if (src->window == src->num_windows) {
+            src->epoch++;
+            src->window = 0;
+            train_run_shuffle_epoch(run, i);
         }
-        const uint8_t *start = run->data->train + (int64_t)run->order[run->window] * T;
+        const uint8_t *start = run->data[i].train + (int64_t)src->order[src->window] * T;
         memcpy(run->inputs + b * T, start, (size_t)T);
         memcpy(run->targets + b * T, start + 1, (size_t)T);
-        run->window++;
+        src->window++;
     }
 }
 
-/* The start of held-out window w of n: spread evenly over the test text, from its start to
- * its end (n_ctx + 1 bytes each, never overlapping: n n_ctx < test size). */
+/* The start of held-out window w of the run's list (every source's windows, in source order):
+ * window j of a source's n spread evenly over its test text, from its start to its end
+ * (n_ctx + 1 bytes each, never overlapping: n n_ctx < test size). */
 static const uint8_t *eval_window(const train_run *run, int64_t w)
 {
-    const int64_t T = run->config.model.n_ctx, n = run->eval_windows;
+    int i = 0;
+    while (w >= run->sources[i].eval_first + run->sources[i].eval_windows)
+        i++;
+    const corpus *data = &run->data[i];
+    const int64_t T = run->config.model.n_ctx, n = run->sources[i].eval_windows;
+    const int64_t j = w - run->sources[i].eval_first;
     if (n == 1)
-        return run->data->test;
-    const int64_t span = run->data->test_size - 1 - T; /* the last start */
+        return data->test;
+    const int64_t span = data->test_size - 1 - T; /* the last start */
     const int64_t q = span / (n - 1), r = span % (n - 1);
-    return run->data->test + w * q + w * r / (n - 1);
+    return data->test + j * q + j * r / (n - 1);
 }
 
 double train_run_evaluate(train_run *run)
@@ -475,11 +567,19 @@ double train_run_evaluate(train_run *run)
         model_evaluate(&run->model, &run->eval, run->eval_starts, k, run->eval_losses + w);
     }
     share_values(run, run->eval_losses, n, chunk);
-    double total = 0.0;
-    for (int64_t w = 0; w < n; w++)
-        total += run->eval_losses[w];
+    double mixture = 0.0;
+    for (int i = 0; i < run->config.n_sources; i++) {
+        const train_source *src = &run->sources[i];
+        double total = 0.0;
+        for (int64_t w = src->eval_first; w < src->eval_first + src->eval_windows; w++)
+            total += run->eval_losses[w];
+        const double loss = total / (double)src->eval_windows;
+        run->source_losses[i] = (float)loss;
+        if (run->config.mixture[i] > 0.0)
+            mixture += run->config.mixture[i] * loss;
+    }
     run->eval_seconds += clock_seconds() - start;
-    return total / (double)n;
+    return mixture;
 }
 
 static void end_run(train_run *run, run_status status, const char *reason)
@@ -509,6 +609,8 @@ static void add_curve_point(train_run *run, float test_loss, float lr)
                         : NAN;
     p->test_loss = test_loss;
     p->lr = lr;
+    memset(p->source_loss, 0, sizeof p->source_loss);
+    memcpy(p->source_loss, run->source_losses, sizeof(float) * (size_t)run->config.n_sources);
     run->train_loss_sum = 0.0;
     run->train_loss_count = 0;
 }
@@ -609,9 +711,14 @@ void train_run_result(const train_run *run, train_result *r)
     r->n_params_total = model_count_total(&c->model);
     r->steps = run->step;
     r->tokens = run->step * run->tokens_per_step;
-    /* every window holds n_ctx distinct target positions of the pool */
-    int64_t pool_tokens = run->num_windows * (int64_t)c->model.n_ctx;
-    r->unique_tokens = r->tokens < pool_tokens ? r->tokens : pool_tokens;
+    /* every window holds n_ctx distinct target positions of its source's pool */
+    r->unique_tokens = 0;
+    for (int i = 0; i < c->n_sources; i++) {
+        const train_source *src = &run->sources[i];
+        const int64_t drawn = (src->epoch * src->num_windows + src->window) * c->model.n_ctx;
+        const int64_t pool_tokens = src->num_windows * (int64_t)c->model.n_ctx;
+        r->unique_tokens += drawn < pool_tokens ? drawn : pool_tokens;
+    }
     r->flops = model_flops_per_token(&c->model) * (double)r->tokens;
     r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
     r->final_test_loss = run->curve_len > 0 ? run->curve[run->curve_len - 1].test_loss : NAN;

@@ -12,6 +12,9 @@
 #include "model.h"
 #include "optim.h"
 
+/* The most sources a run can train on and be scored on (docs/plan.md, [data] sources). */
+#define TRAIN_MAX_SOURCES 32
+
 /* Where a run's evaluations fall: log-spaced steps (the L(C) frontier is read in log C),
  * evenly spaced (early stopping compares evaluations a fixed number of steps apart), or
  * auto: log-spaced, evenly spaced when patience is set. */
@@ -40,6 +43,11 @@ typedef struct {
                                the test text (8192) */
     int patience;           /* early stopping: evaluations without improvement; 0: off */
     uint64_t seed;
+    /* Its data: n_sources corpora (train_run_init's data, in this order), every one scored at
+     * each evaluation, and the share of the training sequences each gives (summing to 1; 0:
+     * scored only). One source with share 1 is a run on one corpus. */
+    int n_sources;
+    double mixture[TRAIN_MAX_SOURCES];
 } train_config;
 
 /* Data parallelism. A step's batch is `batch` shards of one sequence each. The gradient of
@@ -99,38 +107,49 @@ typedef struct {
     int64_t tokens;    /* tokens trained on so far */
     double flops;      /* 6 N tokens */
     float train_loss;  /* mean training loss over the steps since the previous point */
-    float test_loss;   /* held-out loss, nats per token */
+    float test_loss;   /* held-out loss of the mixture, nats per token: the mixture's shares
+                          of each source's held-out loss (train_run_evaluate) */
     float lr;          /* learning rate of the last step */
+    float source_loss[TRAIN_MAX_SOURCES]; /* held-out loss of each source (n_sources) */
 } curve_point;
+
+/* One source of a run: its training stream and its held-out windows. */
+typedef struct {
+    int64_t pool_size;    /* training bytes in use: all, or its share of unique_tokens */
+    int64_t num_windows;  /* training windows of n_ctx + 1 bytes, stride n_ctx; 0: not trained */
+    uint32_t *order;      /* (num_windows) this epoch's shuffled window order */
+    int64_t eval_windows; /* held-out windows scored at each evaluation */
+    int64_t eval_first;   /* the first of them in the run's list of every source's windows */
+    /* the state a checkpoint keeps: the window order of an epoch is a function of (seed,
+     * source, epoch), so (epoch, window) is the whole of the stream's state */
+    int64_t epoch;
+    int64_t window;
+} train_source;
 
 typedef struct {
     train_config config;
-    const corpus *data;
+    const corpus *data; /* (config.n_sources) */
+    train_source sources[TRAIN_MAX_SOURCES];
     model model;
     optim_config optim;
     int64_t total_steps;
     int64_t tokens_per_step;
-    int64_t pool_size;      /* training bytes in use */
-    int64_t num_windows;    /* training windows of n_ctx + 1 bytes, stride n_ctx */
-    uint32_t *order;        /* (num_windows) this epoch's shuffled window order */
     uint8_t *inputs;        /* (B, T) */
     uint8_t *targets;       /* (B, T) */
-    int64_t eval_windows;   /* held-out windows scored at each evaluation */
+    int64_t eval_windows;   /* held-out windows scored at each evaluation, every source's */
     int64_t next_eval;      /* the step of the next evaluation (train_run_next_eval) */
     model_eval eval;        /* the lean forward's activations */
     const uint8_t **eval_starts; /* (eval.max_windows) the windows of one lean forward */
     train_group *group;     /* the processes training this run together; NULL: alone */
     double *shard_losses;   /* (B) this step's loss of each shard */
     double *eval_losses;    /* (eval_windows) the loss of each held-out window */
+    float source_losses[TRAIN_MAX_SOURCES]; /* each source's, at the last evaluation */
     float **tree;           /* partial sums of shard gradients waiting for their pair */
     int *tree_level;        /* the tree level of each */
     int tree_slots;         /* buffers allocated: floor(log2 B), enough for any width */
 
-    /* the state a checkpoint keeps; the window order of an epoch is a function of
-     * (seed, epoch), so (epoch, window) is the whole data-stream state */
+    /* the state a checkpoint keeps, with each source's (epoch, window) */
     int64_t step;
-    int64_t epoch;
-    int64_t window;
     double train_loss_sum;  /* since the last curve point */
     int64_t train_loss_count;
     float last_train_loss;
@@ -182,12 +201,30 @@ int64_t train_eval_next(const train_config *c, int64_t total_steps, int64_t eval
  * (INT64_MAX: none, as for the synthetic stand-in): eval_tokens, clamped to the text less
  * one byte, in whole windows, at most 2^28 (what one message shares among a group). */
 int64_t train_eval_windows(const train_config *c, int64_t test_size);
+/* Tokens one evaluation scores: each source's windows (train_eval_windows of its test text;
+ * data NULL: of none, as for the synthetic stand-in) in n_ctx tokens. */
+int64_t train_eval_tokens(const train_config *c, const corpus *data);
+/* The source (0 .. n_sources - 1) of a run's training sequence number `sequence` (0, 1, ...
+ * over the whole run, the batch's sequences in order): a point of a seeded low-discrepancy
+ * sequence x_k = frac(u + k / golden ratio) in [0, 1), cut in the order of the sources by their
+ * shares. So a run takes each source's share of its sequences to within a few, in an order
+ * fixed by its seed, and the choice needs no state. */
+int train_mixture_source(const train_config *c, int64_t sequence);
+/* The training bytes a source gives a run: all of its training text, or with unique_tokens
+ * its share of them (llround(share x unique_tokens)); 0 when the run does not train on it. */
+int64_t train_source_pool(const train_config *c, int source, int64_t train_size);
+/* A source's final and lowest held-out loss over a curve (NAN when there is none) and the step
+ * of the lowest (-1). */
+void train_curve_source(const curve_point *points, int64_t n, int source, float *final, float *best,
+                        int64_t *best_step);
 /* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
 int64_t train_total_steps(const train_config *c);
-/* NULL when the configuration can run on this corpus, else what is wrong. */
+/* NULL when the configuration can run on these corpora (data: n_sources of them; NULL: none
+ * looked at), else what is wrong. */
 const char *train_config_error(const train_config *c, const corpus *data);
 
-/* Sets up a run and initialises its weights from the seed. Returns 0, or -1 with err. */
+/* Sets up a run on data (c->n_sources corpora) and initialises its weights from the seed.
+ * Returns 0, or -1 with err. */
 int train_run_init(train_run *run, const train_config *config, const corpus *data,
                    char *err, size_t errlen);
 void train_run_free(train_run *run);
@@ -201,13 +238,16 @@ void train_run_join(train_run *run, train_group *group);
 /* One optimiser step, plus an evaluation when one is due. Returns the status:
  * RUN_RUNNING while there is more to do. */
 run_status train_run_step(train_run *run);
-/* Held-out loss of the current weights (nats per token) on the fixed slice: the mean of each
- * window's loss, the windows shared among the group's members. */
+/* Held-out loss of the current weights (nats per token): the loss of each source on its fixed
+ * slice (the mean of its windows' losses, in run->source_losses), and the return value the
+ * mixture's shares of them, the loss on held-out text drawn as the training text is. The
+ * windows of every source are shared among the group's members. */
 double train_run_evaluate(train_run *run);
 /* The first evaluation step after run->step. */
 int64_t train_run_next_eval(const train_run *run);
-/* Sets the window order of run->epoch: a shuffle seeded by (seed, epoch). */
-void train_run_shuffle_epoch(train_run *run);
+/* Sets the window order of a source's current epoch: a shuffle seeded by (seed, source,
+ * epoch); source 0's streams are those of a run on one corpus. */
+void train_run_shuffle_epoch(train_run *run, int source);
 /* Marks a running run as interrupted (a checkpoint lets it continue). */
 void train_run_interrupt(train_run *run);
 void train_run_result(const train_run *run, train_result *result);
