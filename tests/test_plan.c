@@ -438,6 +438,59 @@ static void test_unique(void)
     plan_free(&p);
 }
 
+/* Sources and mixtures: the mixtures are an axis (shapes x D x mixtures x seeds), each run
+ * carries its mixture's shares, a text file is a source named after it, and the ids differ by
+ * mixture; a plan without sources has the ids of before (test_defaults pins one). */
+static void test_sources(void)
+{
+    plan p;
+    if (load(&p, "good_sources.ini", 1) != 0)
+        return;
+    check(p.n_sources == 3 && p.named_sources && strcmp(p.sources[0].name, "alpha") == 0 &&
+              strcmp(p.sources[0].path, "tiny_sources/sources/alpha") == 0 &&
+              strcmp(p.sources[2].name, "tiny") == 0 && strcmp(p.sources[2].path, "tiny.txt") == 0,
+          "sources: alpha and beta by name in the corpus folder, tiny.txt by its path");
+    check(p.n_mixtures == 3 && strcmp(p.mixtures[0].text, "alpha") == 0 &&
+              strcmp(p.mixtures[1].text, "alpha:0.25 + beta:0.75") == 0 &&
+              strcmp(p.mixtures[2].text, "tiny") == 0,
+          "mixtures written out: %s | %s | %s", p.mixtures[0].text, p.mixtures[1].text,
+          p.mixtures[2].text);
+    check(p.n_runs == 2 * 2 * 3 * 2, "sources: 2 shapes x 2 D x 3 mixtures x 2 seeds = %lld runs",
+          (long long)p.n_runs);
+    /* the order: for each shape, for each D, for each mixture, for each seed */
+    const plan_run *r = p.runs;
+    check(r[0].mixture == 0 && r[1].mixture == 0 && r[2].mixture == 1 && r[4].mixture == 2 &&
+              r[6].mixture == 0 && r[6].config.tokens == 2560 && r[1].config.seed == 2,
+          "sources: mixtures vary inside D, seeds inside mixtures");
+    check(r[2].config.n_sources == 3 && r[2].config.mixture[0] == 0.25 &&
+              r[2].config.mixture[1] == 0.75 && r[2].config.mixture[2] == 0.0 &&
+              r[4].config.mixture[2] == 1.0,
+          "each run carries its mixture's shares of every source");
+    check(strcmp(r[0].config_id, r[2].config_id) != 0 &&
+              strcmp(r[0].config_id, r[1].config_id) == 0,
+          "runs of two mixtures are two configurations; their seeds share one");
+    /* the same plan without sources' lines is another plan: a run's id names its sources */
+    char err[2048];
+    plan plain;
+    const char *text = "[data]\ncorpus = tiny_sources/sources/alpha\neval_tokens = 256\n"
+                       "[model]\nshapes = 1x32x1\nn_ctx = 32\n[train]\nbatch = 2\ntokens = 1280\n";
+    if (plan_parse(&plain, "plain.ini", text, err, sizeof err) == 0) {
+        check(plain.n_sources == 1 && !plain.named_sources &&
+                  strcmp(plain.sources[0].name, "alpha") == 0 && plain.n_mixtures == 1 &&
+                  strcmp(plain.mixtures[0].text, "alpha") == 0 &&
+                  plain.runs[0].config.n_sources == 1 && plain.runs[0].config.mixture[0] == 1.0,
+              "without sources the corpus is the one source, named after its folder");
+        check(strcmp(plain.runs[0].run_id, p.runs[0].run_id) != 0,
+              "a run on alpha named as a source has another id than on the corpus alpha");
+        plan_free(&plain);
+    } else {
+        check(0, "plain plan: %s", err);
+    }
+    check(plan_find_source(&p, "beta") == 1 && plan_find_source(&p, "gamma") == -1,
+          "sources are found by name");
+    plan_free(&p);
+}
+
 /* A plan means the same whatever its line ends (LF, CR LF, or a lone CR as old Mac editors
  * write), and errors name the right line in each; -0 is 0 (one run id, one plan hash). */
 static void test_line_ends_and_zero(void)
@@ -683,7 +736,7 @@ int main(int argc, char **argv)
     printf("test_plan: %d malformed plans refused\n", n);
 
     n = list_plans(".", "good_", names);
-    check(n == 6, "%d valid plans (good_*.ini); each needs its test here", n);
+    check(n == 7, "%d valid plans (good_*.ini); each needs its test here", n);
     free_names(names, n);
     test_grid();
     test_isoflop();
@@ -691,6 +744,7 @@ int main(int argc, char **argv)
     test_shape_generation();
     test_list();
     test_unique();
+    test_sources();
     test_defaults();
     test_line_ends_and_zero();
     test_output_untouched();

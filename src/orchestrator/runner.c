@@ -22,8 +22,8 @@ _Static_assert(sizeof(((plan_run *)0)->run_id) == RESULTS_ID_SIZE &&
 struct runner {
     const plan *p;
     int rank;
-    corpus data;
-    int have_data; /* the corpus loaded (its error was printed when it did not) */
+    corpus data[TRAIN_MAX_SOURCES]; /* the plan's sources, in order */
+    int have_data; /* every source loaded (the error was printed when one did not) */
 };
 
 /* ---- the trainers ---- */
@@ -255,9 +255,16 @@ runner *runner_open(const plan *p, int rank)
     r->rank = rank;
     if (plan_trainer_reads_corpus(p->trainer)) {
         char err[512];
-        r->have_data = corpus_load(&r->data, p->corpus, p->test_fraction, err, sizeof err) == 0;
-        if (!r->have_data)
+        int loaded = 0;
+        while (loaded < p->n_sources && corpus_load(&r->data[loaded], p->sources[loaded].path,
+                                                    p->test_fraction, err, sizeof err) == 0)
+            loaded++;
+        r->have_data = loaded == p->n_sources;
+        if (!r->have_data) {
             fprintf(stderr, "scalesweep: rank %d: %s\n", rank, err);
+            while (loaded > 0)
+                corpus_free(&r->data[--loaded]);
+        }
     }
     return r;
 }
@@ -266,8 +273,8 @@ void runner_close(runner *r)
 {
     if (!r)
         return;
-    if (r->have_data)
-        corpus_free(&r->data);
+    for (int i = 0; r->have_data && i < r->p->n_sources; i++)
+        corpus_free(&r->data[i]);
     free(r);
 }
 
@@ -381,7 +388,7 @@ static void *start_agreed(const trainer *t, runner *r, const plan_run *run, trai
         snprintf(err, errlen, "the corpus could not be loaded on rank %d", r->rank);
     else
         state =
-            t->start(r->p, run, r->have_data ? &r->data : NULL, checkpoint, r->rank, err, errlen);
+            t->start(r->p, run, r->have_data ? r->data : NULL, checkpoint, r->rank, err, errlen);
     if (agree(group, state ? 0 : AGREE_FAILED) & AGREE_FAILED) {
         if (state)
             t->stop(state);

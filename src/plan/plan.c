@@ -64,6 +64,14 @@ unsigned plan_law_from_name(const char *name)
     return 0;
 }
 
+int plan_find_source(const plan *p, const char *name)
+{
+    for (int i = 0; i < p->n_sources; i++)
+        if (strcmp(p->sources[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 int plan_key_line(const plan *p, const char *section, const char *key)
 {
     for (int k = 0; k < KEY_COUNT; k++)
@@ -152,5 +160,7 @@ void plan_free(plan *p)
     free(p->by_run_id);
     free(p->seeds);
     free(p->notes);
+    free(p->sources);
+    free(p->mixtures);
     memset(p, 0, sizeof *p);
 }

@@ -48,6 +48,25 @@ typedef enum {
 /* A plan expands into at most this many runs (every rank holds them all: ~13 MB). */
 #define PLAN_MAX_RUNS 100000
 
+/* A source of the plan's runs ([data] sources; without them, [data] corpus itself). */
+#define PLAN_SOURCE_NAME_SIZE 64
+typedef struct {
+    char name[PLAN_SOURCE_NAME_SIZE]; /* letters, digits, '_', '-', '.': what mixtures, the
+                                         results file and `fit --source` call it */
+    char path[4096];                  /* its folder (train.txt, test.txt) or text file */
+    int line;                         /* the [data] sources line naming it; 0: the corpus */
+} plan_source;
+
+/* A mixture of sources ([data] mixtures): the share of the training sequences each gives. */
+#define PLAN_MIXTURE_TEXT_SIZE 256
+typedef struct {
+    char text[PLAN_MIXTURE_TEXT_SIZE]; /* as /runs mixture has it: "press:0.5 + fiction:0.5",
+                                          the sources as written, shares summing to 1; a
+                                          source alone is its name */
+    double share[TRAIN_MAX_SOURCES];   /* of each source, in sources order */
+    int line;                          /* the [data] mixtures line; 0: the default */
+} plan_mixture;
+
 /* One run of the sweep: everything a worker needs, and its identity. */
 typedef struct {
     char run_id[17];     /* 16 hex digits: a stable hash of the run's configuration
@@ -57,6 +76,7 @@ typedef struct {
                             configuration, which the fit groups by */
     train_config config; /* the worker's configuration, fully resolved (lr = auto done) */
     double cost;         /* C = 6 N D in FLOPs, the scheduling weight */
+    int mixture;         /* its mixture: an index of plan.mixtures */
     int line;            /* the plan line whose value set this run's D: an item of [train]
                             tokens, unique_tokens, compute or runs (environment errors) */
 } plan_run;
@@ -70,6 +90,12 @@ typedef struct {
     plan_mode mode;
     plan_trainer trainer;
     char corpus[4096];    /* [data] corpus */
+    plan_source *sources; /* (n_sources) what every run is scored on, in order: [data]
+                             sources, or the corpus alone (named after its file) */
+    int n_sources;
+    int named_sources;      /* [data] sources is set (run ids then name the sources) */
+    plan_mixture *mixtures; /* (n_mixtures) [data] mixtures, or the one source alone */
+    int n_mixtures;
     double test_fraction; /* [data] test_fraction */
     int allow_epochs;     /* [data] allow_epochs */
     int64_t checkpoint_seconds; /* [train] checkpoint_seconds (issue 5) */
@@ -126,6 +152,8 @@ int plan_key_line(const plan *p, const char *section, const char *key);
 /* Names as written in plans: "grid", "transformer", "kaplan", ... */
 const char *plan_mode_name(plan_mode mode);
 const char *plan_trainer_name(plan_trainer trainer);
+/* The index of the source of that name, or -1. */
+int plan_find_source(const plan *p, const char *name);
 /* Whether a trainer trains on [data] corpus (the stand-in reads no text, so its plans run
  * anywhere). */
 int plan_trainer_reads_corpus(plan_trainer trainer);

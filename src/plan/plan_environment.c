@@ -52,75 +52,154 @@ static int64_t readable_size(const char *path, const char **why)
     return (int64_t)st.st_size;
 }
 
-static int check_corpus(const plan *p, char *err, size_t errlen)
+/* Where a source's errors are said: the line of its [data] sources item, or [data] corpus. */
+static void source_key(const plan *p, const plan_source *source, plan_key *k, int *line)
 {
-    const int corpus_line = p->key_lines[KEY_DATA_CORPUS];
-    const char *as = corpus_line ? "" : " (the default)";
+    *k = source->line ? KEY_DATA_SOURCES : KEY_DATA_CORPUS;
+    *line = source->line ? source->line : p->key_lines[KEY_DATA_CORPUS];
+}
+
+/* "source press (data/brown/sources/press)", or "data/brown" for the corpus alone. */
+static const char *source_title(const plan *p, const plan_source *source, char *out, size_t size)
+{
+    if (p->named_sources)
+        snprintf(out, size, "source %s (%s)", source->name, source->path);
+    else
+        snprintf(out, size, "%s", source->path);
+    return out;
+}
+
+/* The training and held-out bytes of a source, as corpus_load would split them. */
+static int source_sizes(const plan *p, const plan_source *source, int64_t *train_size,
+                        int64_t *test_size, char *err, size_t errlen)
+{
+    plan_key k;
+    int line;
+    source_key(p, source, &k, &line);
+    const char *as = line || source->line ? "" : " (the default)";
     struct stat st;
-    if (stat(p->corpus, &st) != 0)
-        return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s%s: %s",
-                        p->corpus, as, strerror(errno));
-    int64_t train_size, test_size;
+    char title[4400];
+    source_title(p, source, title, sizeof title);
+    if (stat(source->path, &st) != 0)
+        return env_fail(p, err, errlen, k, line, "cannot read %s%s: %s", title, as,
+                        strerror(errno));
     const char *why = "unknown error";
     if (S_ISDIR(st.st_mode)) {
-        if (p->key_lines[KEY_DATA_TEST_FRACTION])
+        if (p->key_lines[KEY_DATA_TEST_FRACTION] && !p->named_sources)
             return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION,
                             p->key_lines[KEY_DATA_TEST_FRACTION],
                             "%s is a folder with its own test.txt; test_fraction applies only "
                             "to a single text file",
-                            p->corpus);
+                            source->path);
         char file[4096 + 16];
-        snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, p->corpus);
-        if ((train_size = readable_size(file, &why)) < 0)
-            return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s: %s",
-                            file, why);
-        snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, p->corpus);
-        if ((test_size = readable_size(file, &why)) < 0)
-            return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s: %s",
-                            file, why);
+        snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, source->path);
+        if ((*train_size = readable_size(file, &why)) < 0)
+            return env_fail(p, err, errlen, k, line, "%s: cannot read %s: %s", title, file, why);
+        snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, source->path);
+        if ((*test_size = readable_size(file, &why)) < 0)
+            return env_fail(p, err, errlen, k, line, "%s: cannot read %s: %s", title, file, why);
     } else {
-        int64_t size = readable_size(p->corpus, &why);
+        int64_t size = readable_size(source->path, &why);
         if (size < 0)
-            return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line, "cannot read %s%s: %s",
-                            p->corpus, as, why);
+            return env_fail(p, err, errlen, k, line, "cannot read %s%s: %s", title, as, why);
         /* as corpus_load splits a single file */
-        test_size = (int64_t)floor((double)size * p->test_fraction);
-        train_size = size - test_size;
+        *test_size = (int64_t)floor((double)size * p->test_fraction);
+        *train_size = size - *test_size;
     }
     char a[32], b[32];
-    if (train_size < 2 || test_size < 2)
-        return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line,
-                        "%s is too small: %s training and %s held-out bytes", p->corpus,
-                        units_group_digits(train_size, a), units_group_digits(test_size, b));
+    if (*train_size < 2 || *test_size < 2)
+        return env_fail(p, err, errlen, k, line, "%s is %s: %s training and %s held-out bytes",
+                        title, *train_size + *test_size == 0 ? "empty" : "too small",
+                        units_group_digits(*train_size, a), units_group_digits(*test_size, b));
+    return 0;
+}
 
-    for (int64_t i = 0; i < p->n_runs; i++) {
-        const plan_run *run = &p->runs[i];
-        const train_config *c = &run->config;
-        const int64_t window = c->model.n_ctx + 1;
-        if (c->unique_tokens > train_size)
-            return env_fail(p, err, errlen, KEY_TRAIN_UNIQUE_TOKENS, run->line,
-                            "%s unique tokens are more than the %s bytes of training text in "
-                            "%s",
-                            units_group_digits(c->unique_tokens, a),
-                            units_group_digits(train_size, b), p->corpus);
-        if (train_size < window)
-            return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line,
-                            "the training text of %s (%s bytes) is shorter than one window of "
-                            "n_ctx + 1 = %lld bytes",
-                            p->corpus, units_group_digits(train_size, a), (long long)window);
-        if (c->unique_tokens == 0 && c->tokens > train_size && !p->allow_epochs)
-            return env_fail(p, err, errlen, plan_data_key(p, run), run->line,
-                            "run %lld (%dx%dx%d) trains on D = %s tokens, more than the %s bytes "
-                            "of training text in %s; set [data] allow_epochs = true to repeat it",
-                            (long long)i + 1, c->model.n_layer, c->model.d_model, c->model.n_head,
-                            units_group_digits(c->tokens, a), units_group_digits(train_size, b),
-                            p->corpus);
-        /* the worker scores min(eval_tokens, test size - 1) tokens in n_ctx windows */
+/* What a run that trains on source i asks of its training text: its share of unique_tokens,
+ * one window, and its share of D (unless allow_epochs). */
+static int check_training(const plan *p, int64_t r, int i, int64_t train_size, char *err,
+                          size_t errlen)
+{
+    const plan_source *source = &p->sources[i];
+    const plan_run *run = &p->runs[r];
+    const train_config *c = &run->config;
+    const double share = c->mixture[i];
+    plan_key k;
+    int line;
+    source_key(p, source, &k, &line);
+    char title[4400], a[32], b[32], d[32];
+    source_title(p, source, title, sizeof title);
+    const int64_t window = c->model.n_ctx + 1;
+    const int64_t pool = train_source_pool(c, i, train_size);
+    if (c->unique_tokens > 0 && pool > train_size)
+        return env_fail(p, err, errlen, KEY_TRAIN_UNIQUE_TOKENS, run->line,
+                        "%s unique tokens%s are more than the %s bytes of training text in %s",
+                        units_group_digits(pool, a), share < 1.0 ? " (its share)" : "",
+                        units_group_digits(train_size, b), title);
+    if (train_size < window || pool < window)
+        return env_fail(p, err, errlen, c->unique_tokens > 0 ? KEY_TRAIN_UNIQUE_TOKENS : k,
+                        c->unique_tokens > 0 ? run->line : line,
+                        "the training text of %s (%s bytes%s) is shorter than one window of "
+                        "n_ctx + 1 = %lld bytes",
+                        title, units_group_digits(pool < train_size ? pool : train_size, a),
+                        pool < train_size ? ", its share of unique_tokens" : "", (long long)window);
+    const int64_t wanted = (int64_t)ceil(share * (double)c->tokens);
+    if (c->unique_tokens > 0 || wanted <= train_size || p->allow_epochs)
+        return 0;
+    if (share < 1.0)
+        return env_fail(p, err, errlen, plan_data_key(p, run), run->line,
+                        "run %lld (%dx%dx%d, mixture %s) trains on %s tokens of source %s, its "
+                        "share %.3g of D = %s: more than the %s bytes of training text in %s; "
+                        "set [data] allow_epochs = true to repeat it",
+                        (long long)r + 1, c->model.n_layer, c->model.d_model, c->model.n_head,
+                        p->mixtures[run->mixture].text, units_group_digits(wanted, a), source->name,
+                        share, units_group_digits(c->tokens, d), units_group_digits(train_size, b),
+                        source->path);
+    return env_fail(p, err, errlen, plan_data_key(p, run), run->line,
+                    "run %lld (%dx%dx%d) trains on D = %s tokens, more than the %s bytes of "
+                    "training text in %s; set [data] allow_epochs = true to repeat it",
+                    (long long)r + 1, c->model.n_layer, c->model.d_model, c->model.n_head,
+                    units_group_digits(c->tokens, a), units_group_digits(train_size, b), title);
+}
+
+/* What each run asks of a source: its training text when it trains on it, and held-out text
+ * for every evaluation: the corpus alone is scored on at most its length, named sources must
+ * each hold eval_tokens, so that every one is scored on as much text. */
+static int check_source_runs(const plan *p, int i, int64_t train_size, int64_t test_size, char *err,
+                             size_t errlen)
+{
+    const plan_source *source = &p->sources[i];
+    plan_key k;
+    int line;
+    source_key(p, source, &k, &line);
+    char title[4400], a[32], b[32];
+    source_title(p, source, title, sizeof title);
+    for (int64_t r = 0; r < p->n_runs; r++) {
+        const train_config *c = &p->runs[r].config;
+        if (c->mixture[i] > 0.0 && check_training(p, r, i, train_size, err, errlen) != 0)
+            return -1;
         if (test_size - 1 < c->model.n_ctx)
-            return env_fail(p, err, errlen, KEY_DATA_CORPUS, corpus_line,
+            return env_fail(p, err, errlen, k, line,
                             "the held-out text of %s (%s bytes) is too short to score one "
                             "n_ctx window of %d tokens",
-                            p->corpus, units_group_digits(test_size, a), c->model.n_ctx);
+                            title, units_group_digits(test_size, a), c->model.n_ctx);
+        if (p->named_sources && test_size - 1 < c->eval_tokens)
+            return env_fail(p, err, errlen, k, line,
+                            "the held-out text of %s (%s bytes) is shorter than eval_tokens + 1 "
+                            "= %s bytes; lower [data] eval_tokens, or give the source more "
+                            "held-out text",
+                            title, units_group_digits(test_size, a),
+                            units_group_digits(c->eval_tokens + 1, b));
+    }
+    return 0;
+}
+
+static int check_corpus(const plan *p, char *err, size_t errlen)
+{
+    for (int i = 0; i < p->n_sources; i++) {
+        int64_t train_size, test_size;
+        if (source_sizes(p, &p->sources[i], &train_size, &test_size, err, errlen) != 0 ||
+            check_source_runs(p, i, train_size, test_size, err, errlen) != 0)
+            return -1;
     }
     return 0;
 }
@@ -168,14 +247,17 @@ static int check_output(const plan *p, char *err, size_t errlen)
         if (same_file(p->path, &st))
             return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
                             "%s is this plan; output names the results file", p->output);
-        if (plan_trainer_reads_corpus(p->trainer)) {
+        for (int i = 0; plan_trainer_reads_corpus(p->trainer) && i < p->n_sources; i++) {
+            const char *path = p->sources[i].path;
             char file[4096 + 16];
-            snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, p->corpus);
-            int is_corpus = same_file(p->corpus, &st) || same_file(file, &st);
-            snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, p->corpus);
+            snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, path);
+            int is_corpus = same_file(path, &st) || same_file(file, &st);
+            snprintf(file, sizeof file, "%s/" CORPUS_TEST_FILE, path);
             if (is_corpus || same_file(file, &st))
                 return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line,
-                                "%s is the corpus; output names the results file", p->output);
+                                "%s is the corpus%s%s; output names the results file", p->output,
+                                p->named_sources ? ": source " : "",
+                                p->named_sources ? p->sources[i].name : "");
         }
         if (access(p->output, R_OK) != 0)
             return env_fail(p, err, errlen, KEY_SWEEP_OUTPUT, line, "cannot read %s: %s", p->output,

@@ -24,27 +24,39 @@
  * configuration: config_id hashes it, run_id hashes the whole text. Changing this text
  * changes every run id, and so what resuming an old results file skips: keep it stable
  * (tests/test_plan.c holds a known id). Version 2: evaluations spread over the test text,
- * on a schedule of their own (evaluations, eval_spacing, eval_budget). Returns the length of
- * the configuration part and *total that of the whole, or -1 when out does not hold it. */
+ * on a schedule of their own (evaluations, eval_spacing, eval_budget). A plan with [data]
+ * sources adds, after test_fraction, a line "source=NAME:PATH" for each source and one
+ * "mixture=SHARE,SHARE,..." (each source's, %.17g); a plan without them has the text of
+ * before, so its runs keep their ids. Returns the length of the configuration part and *total
+ * that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
-    int configuration =
-        snprintf(out, size,
-                 "scalesweep run 2\n"
-                 "trainer=%s\ncorpus=%s\ntest_fraction=%.17g\n"
-                 "n_layer=%d\nd_model=%d\nn_head=%d\nn_ctx=%d\n"
-                 "batch=%d\ntokens=%lld\nunique_tokens=%lld\n"
-                 "lr=%.9g\nfinal_lr_ratio=%.9g\nwarmup_steps=%lld\nweight_decay=%.9g\n"
-                 "beta1=%.9g\nbeta2=%.9g\neps=%.9g\ngrad_clip=%.9g\n"
-                 "evaluations=%lld\neval_spacing=%s\neval_budget=%.17g\n"
-                 "eval_interval=%lld\neval_tokens=%lld\npatience=%d\n",
-                 plan_trainer_name(p->trainer), p->corpus, p->test_fraction, c->model.n_layer,
-                 c->model.d_model, c->model.n_head, c->model.n_ctx, c->batch, (long long)c->tokens,
-                 (long long)c->unique_tokens, (double)c->lr, (double)c->final_lr_ratio,
-                 (long long)c->warmup_steps, (double)c->weight_decay, (double)c->beta1,
-                 (double)c->beta2, (double)c->eps, (double)c->grad_clip, (long long)c->evaluations,
-                 train_eval_spacing_names[c->eval_spacing], c->eval_budget,
-                 (long long)c->eval_interval, (long long)c->eval_tokens, c->patience);
+    char sources[TRAIN_MAX_SOURCES * 4200 + 64] = "";
+    size_t used = 0;
+    for (int i = 0; p->named_sources && i < p->n_sources; i++)
+        used += (size_t)snprintf(sources + used, sizeof sources - used, "source=%s:%s\n",
+                                 p->sources[i].name, p->sources[i].path);
+    for (int i = 0; p->named_sources && i < p->n_sources; i++)
+        used += (size_t)snprintf(sources + used, sizeof sources - used, "%s%.17g%s",
+                                 i ? "," : "mixture=", c->mixture[i],
+                                 i + 1 == p->n_sources ? "\n" : "");
+    int configuration = snprintf(
+        out, size,
+        "scalesweep run 2\n"
+        "trainer=%s\ncorpus=%s\ntest_fraction=%.17g\n%s"
+        "n_layer=%d\nd_model=%d\nn_head=%d\nn_ctx=%d\n"
+        "batch=%d\ntokens=%lld\nunique_tokens=%lld\n"
+        "lr=%.9g\nfinal_lr_ratio=%.9g\nwarmup_steps=%lld\nweight_decay=%.9g\n"
+        "beta1=%.9g\nbeta2=%.9g\neps=%.9g\ngrad_clip=%.9g\n"
+        "evaluations=%lld\neval_spacing=%s\neval_budget=%.17g\n"
+        "eval_interval=%lld\neval_tokens=%lld\npatience=%d\n",
+        plan_trainer_name(p->trainer), p->corpus, p->test_fraction, sources, c->model.n_layer,
+        c->model.d_model, c->model.n_head, c->model.n_ctx, c->batch, (long long)c->tokens,
+        (long long)c->unique_tokens, (double)c->lr, (double)c->final_lr_ratio,
+        (long long)c->warmup_steps, (double)c->weight_decay, (double)c->beta1, (double)c->beta2,
+        (double)c->eps, (double)c->grad_clip, (long long)c->evaluations,
+        train_eval_spacing_names[c->eval_spacing], c->eval_budget, (long long)c->eval_interval,
+        (long long)c->eval_tokens, c->patience);
     if (configuration < 0 || (size_t)configuration >= size)
         return -1;
     int seed = snprintf(out + configuration, size - (size_t)configuration, "seed=%llu\n",
@@ -72,12 +84,14 @@ plan_key plan_data_key(const plan *p, const plan_run *run)
 }
 
 static int add_run(plan_state *s, const model_config *shape, int shape_line, int64_t tokens,
-                   int64_t unique_tokens, uint64_t seed, int line)
+                   int64_t unique_tokens, int mixture, uint64_t seed, int line)
 {
     plan *p = s->p;
     plan_run *run = &p->runs[p->n_runs];
     memset(run, 0, sizeof *run);
     run->config = s->base;
+    run->mixture = mixture;
+    memcpy(run->config.mixture, p->mixtures[mixture].share, sizeof run->config.mixture);
     run->config.model.n_layer = shape->n_layer;
     run->config.model.d_model = shape->d_model;
     run->config.model.n_head = shape->n_head;
@@ -115,7 +129,7 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     if (problem)
         return plan_fail(s, line, plan_data_key(p, run), "run %lld: %s", (long long)p->n_runs + 1,
                          problem);
-    char text[8192];
+    char text[8192 + TRAIN_MAX_SOURCES * 4200];
     int length = 0;
     const int configuration = canonical_text(p, &run->config, text, sizeof text, &length);
     if (configuration < 0)
@@ -171,12 +185,13 @@ int plan_expand(plan_state *s)
 {
     plan *p = s->p;
     double n_runs;
+    const int M = p->n_mixtures;
     if (p->mode == PLAN_GRID)
-        n_runs = (double)s->n_shapes * s->n_data * (double)p->n_seeds;
+        n_runs = (double)s->n_shapes * s->n_data * M * (double)p->n_seeds;
     else if (p->mode == PLAN_ISOFLOP)
-        n_runs = (double)s->n_budgets * s->n_shapes * (double)p->n_seeds;
+        n_runs = (double)s->n_budgets * s->n_shapes * M * (double)p->n_seeds;
     else
-        n_runs = (double)s->n_data * (double)p->n_seeds;
+        n_runs = (double)s->n_data * M * (double)p->n_seeds;
     if (n_runs > PLAN_MAX_RUNS)
         return plan_fail(s, 0, -1, "the plan expands to %.0f runs, more than %d", n_runs,
                          PLAN_MAX_RUNS);
@@ -188,16 +203,18 @@ int plan_expand(plan_state *s)
     if (p->mode == PLAN_GRID) {
         for (int i = 0; i < s->n_shapes; i++)
             for (int j = 0; j < s->n_data; j++)
-                for (int64_t r = 0; r < p->n_seeds; r++)
-                    if (add_run(s, &s->shapes[i].shape, s->shapes[i].line, s->data[j].tokens,
-                                s->data[j].unique_tokens, p->seeds[r], s->data[j].line) != 0)
-                        return -1;
+                for (int m = 0; m < M; m++)
+                    for (int64_t r = 0; r < p->n_seeds; r++)
+                        if (add_run(s, &s->shapes[i].shape, s->shapes[i].line, s->data[j].tokens,
+                                    s->data[j].unique_tokens, m, p->seeds[r], s->data[j].line) != 0)
+                            return -1;
     } else if (p->mode == PLAN_LIST) {
         for (int j = 0; j < s->n_data; j++)
-            for (int64_t r = 0; r < p->n_seeds; r++)
-                if (add_run(s, &s->data[j].shape, s->data[j].line, s->data[j].tokens, 0,
-                            p->seeds[r], s->data[j].line) != 0)
-                    return -1;
+            for (int m = 0; m < M; m++)
+                for (int64_t r = 0; r < p->n_seeds; r++)
+                    if (add_run(s, &s->data[j].shape, s->data[j].line, s->data[j].tokens, 0, m,
+                                p->seeds[r], s->data[j].line) != 0)
+                        return -1;
     } else {
         /* D = C / (6N), rounded to whole steps; a shape that cannot take one step within
          * the budget is left out (with a note): an IsoFLOP profile simply has no point
@@ -227,10 +244,11 @@ int plan_expand(plan_state *s)
                                      shape->n_head);
                 int64_t rounded = llround(tokens / (double)step) * step;
                 kept++;
-                for (int64_t r = 0; r < p->n_seeds; r++)
-                    if (add_run(s, shape, s->shapes[i].line, rounded, 0, p->seeds[r],
-                                s->budget_lines[b]) != 0)
-                        return -1;
+                for (int m = 0; m < M; m++)
+                    for (int64_t r = 0; r < p->n_seeds; r++)
+                        if (add_run(s, shape, s->shapes[i].line, rounded, 0, m, p->seeds[r],
+                                    s->budget_lines[b]) != 0)
+                            return -1;
             }
             if (kept == 0)
                 return plan_fail(s, s->budget_lines[b], KEY_TRAIN_COMPUTE,

@@ -35,6 +35,8 @@ typedef enum {
     KEY_DATA_TEST_FRACTION,
     KEY_DATA_ALLOW_EPOCHS,
     KEY_DATA_EVAL_TOKENS,
+    KEY_DATA_SOURCES,
+    KEY_DATA_MIXTURES,
     KEY_MODEL_SHAPES,
     KEY_MODEL_PARAMS,
     KEY_MODEL_ASPECT_RATIO,
@@ -203,6 +205,11 @@ int plan_parse_shape(const char *text, model_config *shape, int n_ctx);
  * sets *off_aspect when it lies outside the aspect band. */
 double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,
                            int *off_aspect);
+
+/* ---- the sources and mixtures of [data] (plan_sources.c) ---- */
+
+/* Reads [data] sources and mixtures into p->sources and p->mixtures (after corpus). 0 or -1. */
+int plan_read_sources(plan_state *s);
 
 /* ---- the sections (plan_sections.c) and the runs (plan_expand.c) ---- */
 

@@ -172,7 +172,7 @@ static int read_data(plan_state *s)
         return -1;
     if (plan_get_count(s, KEY_DATA_EVAL_TOKENS, 1, PLAN_MAX_TOKENS, &s->base.eval_tokens) != 0)
         return -1;
-    return 0;
+    return plan_read_sources(s);
 }
 
 /* Keys that belong to some modes only, or only beside another key. */

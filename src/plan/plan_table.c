@@ -27,12 +27,22 @@ void plan_print_runs(const plan *p, FILE *out)
         fprintf(out, ", n_ctx %d, batch %d (%s tokens a step), lr %s", first->model.n_ctx,
                 first->batch, units_group_digits((int64_t)first->batch * first->model.n_ctx, a),
                 p->lr_auto ? "auto (Kaplan's LR(N))" : "fixed");
-    fprintf(out, "\n\n");
+    fprintf(out, "\n");
+    if (p->named_sources) {
+        fprintf(out, "sources (each scored at every evaluation):");
+        for (int i = 0; i < p->n_sources; i++)
+            fprintf(out, "%s %s (%s)", i ? "," : "", p->sources[i].name, p->sources[i].path);
+        fprintf(out, "\n");
+    }
+    fprintf(out, "\n");
 
     fprintf(out, "%6s  %-16s  %-12s %13s %15s", "#", "run_id", "shape", "N", "D");
     if (data_limited)
         fprintf(out, " %13s", "unique");
-    fprintf(out, " %6s %10s %11s %7s\n", "seed", "lr", "C (FLOPs)", "share");
+    fprintf(out, " %6s %10s %11s %7s", "seed", "lr", "C (FLOPs)", "share");
+    if (p->named_sources)
+        fprintf(out, "  mixture");
+    fprintf(out, "\n");
     for (int64_t i = 0; i < p->n_runs; i++) {
         const plan_run *run = &p->runs[i];
         const model_config *m = &run->config.model;
@@ -45,8 +55,11 @@ void plan_print_runs(const plan *p, FILE *out)
             fprintf(out, " %13s",
                     run->config.unique_tokens ? units_group_digits(run->config.unique_tokens, c)
                                               : "-");
-        fprintf(out, " %6llu %10.4g %11.3e %6.2f%%\n", (unsigned long long)run->config.seed,
+        fprintf(out, " %6llu %10.4g %11.3e %6.2f%%", (unsigned long long)run->config.seed,
                 (double)run->config.lr, run->cost, total > 0 ? 100.0 * run->cost / total : 0.0);
+        if (p->named_sources)
+            fprintf(out, "  %s", p->mixtures[run->mixture].text);
+        fprintf(out, "\n");
     }
     fprintf(out,
             "\ntotal: C = 6ND = %.3e FLOPs (%.3g PF-days) over %lld runs, %s tokens; the "
