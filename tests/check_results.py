@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks a scalesweep results file (schema 5) the way a user reads it: with h5py, as a
+"""Checks a scalesweep results file (schema 6) the way a user reads it: with h5py, as a
 SWMR reader, so that it also works on a file a sweep is still writing.
 
     /usr/bin/python3 tests/check_results.py RESULTS.h5 [EXPECTED_RUNS]
@@ -8,8 +8,11 @@ Checks the root attributes, every column of /runs and /curves and its dtype, tha
 ids are unique 16-hex-digit strings, that the runs of one config_id differ in their seed
 and in nothing they were configured with, that each row's curve slice holds curve_length
 points of that run with increasing steps, tokens = step * batch * n_ctx and
-flops = 6 N tokens, that eval_seconds is a part of seconds, that statuses are known, and (if pandas is installed) that the
-table loads into a DataFrame. Ends with "check_results: N passed, M failed" and exits
+flops = 6 N tokens, that eval_seconds is a part of seconds, that statuses are known, that
+/source_losses and /source_curves hold one row per source for every run and every point (the
+run's own id and the source of /sources at each place, the final and lowest of each source's
+curve), that a run's test loss is its mixture's shares of its sources' losses, and (if pandas
+is installed) that the tables load into DataFrames. Ends with "check_results: N passed, M failed" and exits
 non-zero on any failure. Needs h5py and NumPy; pandas is optional.
 """
 import re
@@ -18,7 +21,7 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
@@ -29,12 +32,18 @@ RUN_COLUMNS = [
     ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
     ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
     ("seconds", "<f8"), ("eval_seconds", "<f8"), ("tokens_per_second", "<f8"), ("rank", "<i4"), ("ranks", "<i4"), ("host", "S64"), ("blas_core", "S32"),
+    ("mixture", "S256"),
     ("curve_offset", "<i8"), ("curve_length", "<i8"),
 ]
 CURVE_COLUMNS = [
     ("run_id", "S17"), ("step", "<i8"), ("tokens", "<i8"), ("flops", "<f8"),
     ("train_loss", "<f4"), ("test_loss", "<f4"), ("lr", "<f4"),
 ]
+SOURCE_COLUMNS = [("name", "S64"), ("path", "S1024"), ("train_bytes", "<i8"), ("test_bytes", "<i8")]
+SOURCE_LOSS_COLUMNS = [("run_id", "S17"), ("source", "S64"), ("final_loss", "<f4"),
+                       ("best_loss", "<f4"), ("best_step", "<i8")]
+SOURCE_POINT_COLUMNS = [("run_id", "S17"), ("source", "S64"), ("step", "<i8"), ("tokens", "<i8"),
+                        ("flops", "<f8"), ("test_loss", "<f4")]
 ROOT_TEXT = ["scalesweep_version", "plan_text", "plan_hash", "command_line", "created",
              "blas_core", "blas_config"]
 HEX16 = re.compile(rb"^[0-9a-f]{16}$")
@@ -93,10 +102,18 @@ def check_file(c, path, expected_runs):
             return None
         check_columns(c, f["runs"], RUN_COLUMNS)
         check_columns(c, f["curves"], CURVE_COLUMNS)
+        for name, columns in (("sources", SOURCE_COLUMNS), ("source_losses", SOURCE_LOSS_COLUMNS),
+                              ("source_curves", SOURCE_POINT_COLUMNS)):
+            if c.check(name in f, f"no /{name}"):
+                check_columns(c, f[name], columns)
         if c.failed:
             return None
         runs = f["runs"][:]
         curves = f["curves"][:]
+        sources = f["sources"][:]
+        source_losses = f["source_losses"][:]
+        source_curves = f["source_curves"][:]
+    check_sources(c, runs, curves, sources, source_losses, source_curves)
 
     n = len(runs)
     if expected_runs is not None:
@@ -176,6 +193,60 @@ def check_file(c, path, expected_runs):
         # a curve whose row is not written yet (the sweep is running) or was never written
         print(f"note: /curves has {len(curves) - total} rows after the last run's curve")
     return runs
+
+
+def shares_of(mixture, names):
+    """The shares of a /runs mixture text ("a:0.25 + b:0.75", or one source's name)."""
+    shares = np.zeros(len(names))
+    for term in mixture.decode().split(" + "):
+        name, _, share = term.partition(":")
+        shares[names.index(name)] = float(share) if share else 1.0
+    return shares
+
+
+def check_sources(c, runs, curves, sources, losses, points):
+    S = len(sources)
+    if not c.check(S >= 1, "/sources is empty"):
+        return
+    names = [n.decode() for n in sources["name"]]
+    c.check(len(set(names)) == S, f"source names repeat: {names}")
+    n, committed = len(runs), int(runs["curve_length"].sum()) if len(runs) else 0
+    c.check(len(losses) >= n * S, f"/source_losses has {len(losses)} rows, want {n} runs x {S}")
+    c.check(len(points) >= committed * S,
+            f"/source_curves has {len(points)} rows, want {committed} points x {S}")
+    if c.failed:
+        return
+    bad = 0
+    for k, run in enumerate(runs):
+        rows = losses[k * S:(k + 1) * S]
+        if not (np.all(rows["run_id"] == run["run_id"]) and
+                [r.decode() for r in rows["source"]] == names):
+            bad += 1
+            continue
+        offset, length = int(run["curve_offset"]), int(run["curve_length"])
+        curve = points[offset * S:(offset + length) * S].reshape(length, S) if length else None
+        if length == 0:
+            bad += not np.all(np.isnan(rows["final_loss"]))
+            continue
+        own = curves[offset:offset + length]
+        same_place = np.all(curve["run_id"] == run["run_id"]) and \
+            np.all(curve["step"] == own["step"][:, None])
+        final_ok = np.array_equal(rows["final_loss"], curve["test_loss"][-1], equal_nan=True)
+        with np.errstate(invalid="ignore"):
+            best = np.nanmin(np.where(np.isfinite(curve["test_loss"]), curve["test_loss"], np.nan),
+                             axis=0) if np.isfinite(curve["test_loss"]).any() else None
+        best_ok = best is None or np.allclose(rows["best_loss"], best, equal_nan=True)
+        # the run's test loss is its mixture's shares of its sources' losses
+        shares = shares_of(run["mixture"], names)
+        mixed = (curve["test_loss"].astype(np.float64) * shares).sum(axis=1)
+        finite = np.isfinite(own["test_loss"])
+        mixture_ok = np.allclose(own["test_loss"][finite], mixed[finite], rtol=2e-3, atol=1e-6)
+        if not (same_place and final_ok and best_ok and mixture_ok):
+            bad += 1
+            if bad == 1:
+                print(f"row {k}: place {same_place}, final {final_ok}, best {best_ok}, "
+                      f"mixture {mixture_ok}")
+    c.check(bad == 0, f"{bad} runs have source rows that do not match their row and curve")
 
 
 def check_pandas(c, runs):

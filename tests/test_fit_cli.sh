@@ -264,7 +264,7 @@ with h5py.File(sys.argv[1], "r") as f:
              and fits["chinchilla"].attrs["status"] == "ok"),
             ("second fit: the old points are gone", "points" not in fits["L_D"]),
             ("second fit: no half-built group left", "fits_new" not in f),
-            ("second fit: the root holds what it did", sorted(f) == ["curves", "fits", "runs"])):
+            ("second fit: the root holds what it did", sorted(f) == ["curves", "fits", "runs", "source_curves", "source_losses", "sources"])):
         print(("PASS " if ok else "FAIL ") + what)
 PY
 pycheck second.py synthetic.h5
@@ -393,7 +393,7 @@ import h5py
 import numpy as np
 
 version = int(sys.argv[3])
-added = {"config_id": 2, "ranks": 3, "blas_core": 4}
+added = {"config_id": 2, "ranks": 3, "blas_core": 4, "eval_seconds": 5, "mixture": 6}
 with h5py.File(sys.argv[1], "r") as old, h5py.File(sys.argv[2], "w", libver="latest") as new:
     for key, value in old.attrs.items():
         new.attrs[key] = value
@@ -404,6 +404,13 @@ with h5py.File(sys.argv[1], "r") as old, h5py.File(sys.argv[2], "w", libver="lat
                        maxshape=(None,), chunks=(256,))
     new.create_dataset("curves", data=old["curves"][:], maxshape=(None,), chunks=(4096,))
 PY
+"$python" to_schema.py synthetic.h5 schema5.h5 5
+"$bin" fit schema5.h5 --no-write --bootstrap 0 > schema5.txt 2> schema5.err
+check "a schema 5 file (no sources): scalesweep fit exits 0" test $? -eq 0
+"$bin" fit schema5.h5 --no-write --bootstrap 0 --source synthetic > /dev/null 2> schema5_source.err
+check "a schema 5 file: --source exits 2" test $? -eq 2
+check "a schema 5 file: --source says it has no sources" \
+    grep -q "schema5.h5 has no /sources: it is of schema 5, from before runs were scored per source" schema5_source.err
 "$python" to_schema.py synthetic.h5 schema1.h5 1
 "$python" to_schema.py synthetic.h5 schema2.h5 2
 "$bin" fit schema2.h5 --no-write --bootstrap 20 --json > schema2_file.json 2> schema2.err

@@ -32,6 +32,10 @@
 
 /* What rank 0 hands the store about its BLAS (blas_core.h) */
 static const store_blas TEST_BLAS = {"Haswell", "OpenBLAS 0.3.21 DYNAMIC_ARCH Haswell", 98.5};
+/* What the runs are scored on: two sources (a curve point carries each one's loss). */
+#define TEST_N_SOURCES 2
+static const results_source TEST_SOURCES[TEST_N_SOURCES] = {{"alpha", "data/alpha", 1000, 100},
+                                                            {"beta", "data/beta.txt", 900, 90}};
 
 static char directory[4096];
 
@@ -103,7 +107,11 @@ static void make_run(test_run *t, uint64_t family, int64_t i)
         int diverged_here = k == t->n_points - 1 && strcmp(status, "diverged") == 0;
         p->test_loss = diverged_here ? NAN : 5.1f - 0.1f * (float)k;
         p->lr = 1e-3f * (float)(k + 1) / (float)t->n_points;
+        /* each source's loss; the run's is its mixture's shares of them */
+        p->source_loss[0] = p->test_loss + (i % 2 ? 0.25f : 0.0f);
+        p->source_loss[1] = p->test_loss + (i % 2 ? -0.25f / 3.0f : 0.5f);
     }
+    snprintf(r->mixture, sizeof r->mixture, "%s", i % 2 ? "alpha:0.25 + beta:0.75" : "alpha");
 }
 
 /* ---- reading a file with the plain HDF5 API ---- */
@@ -399,8 +407,8 @@ static void test_create_resume(void)
     remove_store_files(path);
     static test_run runs[65];
 
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS, 0,
-                          err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS,
+                          TEST_SOURCES, TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -443,8 +451,8 @@ static void test_create_resume(void)
     check(store_count(s) == 40, "refused appends add nothing");
 
     /* a second writer, even in this process, is kept out by the lock */
-    store *second =
-        store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *second = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                               TEST_N_SOURCES, 0, err, sizeof(err));
     check(second == NULL && strstr(err, "another process"),
           "a second writer of the same file is refused: %s", err);
     store_close(second);
@@ -523,8 +531,8 @@ static void test_create_resume(void)
     H5Fclose(file);
 
     /* resume: same plan, the runs are known, and appends continue after them */
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS, 0, err,
-                   sizeof(err));
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "scalesweep plan.ini", "0.1.0", &TEST_BLAS,
+                   TEST_SOURCES, TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "resume %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -571,8 +579,8 @@ static void test_refuse_force(void)
     file_path(path, sizeof(path), "refuse.h5");
     remove_store_files(path);
     static test_run runs[12];
-    store *s =
-        store_open(path, PLAN_TEXT, PLAN_HASH, "first", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "first", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                          TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -581,8 +589,8 @@ static void test_refuse_force(void)
 
     long size_before, size_after;
     uint64_t before = file_checksum(path, &size_before);
-    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, 0, err,
-                   sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 0, err, sizeof(err));
     check(s == NULL, "another plan's hash is refused");
     store_close(s);
     check(strstr(err, "0123456789abcdef") && strstr(err, "fedcba9876543210"),
@@ -591,8 +599,8 @@ static void test_refuse_force(void)
     check(size_before > 0 && before == after && size_before == size_after,
           "a refused file is byte for byte unchanged (%ld -> %ld bytes)", size_before, size_after);
 
-    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, 1, err,
-                   sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "second", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 1, err, sizeof(err));
     check(s != NULL, "force accepts another plan: %s", s ? "" : err);
     if (!s)
         return;
@@ -609,8 +617,8 @@ static void test_refuse_force(void)
     if (read_file(path, &f) == 0)
         check_contents("after force", &f, runs, 12);
     free_file(&f);
-    s = store_open(path, "other plan", OTHER_HASH, "third", "0.1.0", &TEST_BLAS, 0, err,
-                   sizeof(err));
+    s = store_open(path, "other plan", OTHER_HASH, "third", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL && store_count(s) == 12, "the forced plan then resumes without force: %s",
           s ? "" : err);
     store_close(s);
@@ -623,7 +631,8 @@ static void test_refuse_force(void)
     fputs("not an HDF5 file\n", text_file);
     fclose(text_file);
     before = file_checksum(other, &size_before);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 1, err, sizeof(err));
     check(s == NULL && strstr(err, other), "a file that is not HDF5 is refused: %s", err);
     store_close(s);
     after = file_checksum(other, &size_after);
@@ -636,7 +645,8 @@ static void test_refuse_force(void)
     hid_t file = H5Fcreate(other, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Fclose(file);
     before = file_checksum(other, &size_before);
-    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
+    s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 1, err, sizeof(err));
     check(s == NULL && strstr(err, "not a scalesweep results file"),
           "an HDF5 file without schema_version is refused: %s", err);
     store_close(s);
@@ -652,7 +662,8 @@ static void test_refuse_force(void)
         snprintf(want, sizeof want, "schema version %d", old_schema);
         file_path(other, sizeof(other), name);
         remove_store_files(other);
-        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                       TEST_N_SOURCES, 0, err, sizeof(err));
         check(s != NULL, "create %s: %s", other, s ? "" : err);
         store_close(s);
         file = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -661,7 +672,8 @@ static void test_refuse_force(void)
         H5Aclose(attribute);
         H5Fclose(file);
         before = file_checksum(other, &size_before);
-        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 1, err, sizeof(err));
+        s = store_open(other, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                       TEST_N_SOURCES, 1, err, sizeof(err));
         check(s == NULL && strstr(err, want) && strstr(err, "scalesweep fit still reads"),
               "a schema %d file is refused, saying the fit still reads it: %s", old_schema, err);
         store_close(s);
@@ -687,8 +699,8 @@ static void test_crash(void)
     pid_t child = fork();
     if (child == 0) {
         /* the child writes and dies: no store_close, no exit handlers */
-        store *s =
-            store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+        store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                              TEST_N_SOURCES, 0, err, sizeof(err));
         if (!s) {
             fprintf(stderr, "child: %s\n", err);
             _exit(2);
@@ -732,7 +744,8 @@ static void test_crash(void)
 
     long size_before, size_after;
     uint64_t before = file_checksum(path, &size_before);
-    store *s = store_open(path, "other", OTHER_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *s = store_open(path, "other", OTHER_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                          TEST_N_SOURCES, 0, err, sizeof(err));
     check(s == NULL && strstr(err, "fedcba9876543210"), "another plan is refused on a crashed "
           "file too: %s", err);
     store_close(s);
@@ -740,7 +753,8 @@ static void test_crash(void)
     check(before == after && size_before == size_after,
           "the refused crashed file is byte for byte unchanged");
 
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "the crashed file resumes: %s", s ? "" : err);
     if (!s)
         return;
@@ -776,7 +790,8 @@ static void test_orphan_curve(void)
     file_path(path, sizeof(path), "orphan.h5");
     remove_store_files(path);
     static test_run runs[5];
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                          TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;
@@ -823,7 +838,8 @@ static void test_orphan_curve(void)
     H5Fclose(file);
     check(ok, "wrote an orphan curve and an unwritten row");
 
-    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                   TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "resume with an orphan curve: %s", s ? "" : err);
     if (!s)
         return;
@@ -923,7 +939,8 @@ static void test_swmr_reader(void)
     close(to_reader[0]);
     close(to_writer[1]);
 
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                          TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     int rounds_ok = 0;
     if (s) {
@@ -963,7 +980,8 @@ static void test_rate(void)
     file_path(path, sizeof(path), "rate.h5");
     remove_store_files(path);
     enum { RUNS = 10000, POINTS = 10 };
-    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, 0, err, sizeof(err));
+    store *s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
+                          TEST_N_SOURCES, 0, err, sizeof(err));
     check(s != NULL, "create %s: %s", path, s ? "" : err);
     if (!s)
         return;

@@ -598,6 +598,28 @@ static void test_mixture_run(void)
     close(mkstemp(path));
     for (int64_t stop = 13; stop < 100; stop += 37)
         check_restore(&config, data, &run, stop, path);
+    /* the checkpoint evaluated again, alone on each source (a run of that source only, with
+       the checkpoint's weights): the losses the mixture run recorded */
+    check(train_checkpoint_save(&run, path, err, sizeof err) == 0, "save: %s", err);
+    train_run saved;
+    check(train_checkpoint_load(&saved, path, data, &config, err, sizeof err) == 0, "load: %s",
+          err);
+    for (int i = 0; i < KINDS; i++) {
+        train_config alone = config;
+        alone.n_sources = 1;
+        memset(alone.mixture, 0, sizeof alone.mixture);
+        alone.mixture[0] = 1.0;
+        train_run single;
+        check(train_run_init(&single, &alone, &data[i], err, sizeof err) == 0, "alone: %s", err);
+        memcpy(single.model.params_memory, saved.model.params_memory,
+               sizeof(float) * (size_t)saved.model.num_params);
+        const double loss = train_run_evaluate(&single);
+        check(close_enough(loss, last->source_loss[i], 1e-5, 0),
+              "the checkpoint evaluated on source %d alone: %.6f, as the run recorded (%.6f)", i,
+              loss, last->source_loss[i]);
+        train_run_free(&single);
+    }
+    train_run_free(&saved);
     /* a checkpoint of a run on one source is not continued on three */
     train_config single = small_config();
     train_run one;

@@ -171,6 +171,21 @@ typedef struct {
     double mean, sd;          /* of the test loss over seeds (sd with n - 1) */
 } fit_seed_group;
 
+/* The transfer law of one source (Kaplan et al. 2020, section 3.2.2 and Figure 8): over the
+ * runs (of one mixture), the held-out loss on it against the runs' own, a straight line
+ * L_source = offset + slope L. Fitted from a results file whose runs are scored on several
+ * sources (fit_transfer_laws in fit_results.h); a CSV has none. */
+#define FIT_MAX_SOURCES 32
+typedef struct {
+    char source[64];
+    int fitted;       /* 0: not determined (message says why) */
+    int64_t n_points; /* runs used: ok, with a finite loss on both */
+    double slope, offset, r_squared;
+    double slope_lower, slope_upper, offset_lower, offset_upper; /* NaN without resamples */
+    int resamples; /* resamples that determined a line */
+    char message[160];
+} fit_transfer;
+
 typedef struct {
     fit_law law[FIT_NUM_LAWS];
     fit_isoflop_profile *profiles;  /* the parabolas of FIT_LAW_ISOFLOP */
@@ -190,6 +205,8 @@ typedef struct {
        (NULL without bootstrap): the bands of fit_law_band */
     double *resamples;
     int n_resamples;
+    fit_transfer transfer[FIT_MAX_SOURCES]; /* of each source, when there are two or more */
+    int n_transfers;
 } fit_report;
 
 /* Fits everything from the input. Returns 0 when the input could be read (each law then
@@ -211,6 +228,8 @@ int fit_law_band(const fit_report *report, fit_law_id id, int output, double x, 
 
 /* A readable table of every law: parameters with intervals, fit quality, points used. */
 void fit_print(FILE *out, const fit_report *report);
+/* The transfer laws' table (nothing when there are none); fit_print ends with it. */
+void fit_print_transfer(FILE *out, const fit_report *report);
 /* The same as one JSON object; NaN and infinities are written as null. Returns 0 or -1
  * on a write error. */
 int fit_write_json(FILE *out, const fit_report *report);

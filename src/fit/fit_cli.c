@@ -183,13 +183,18 @@ static int emit(const char *source, const fit_options *options, const fit_report
     return 0;
 }
 
-int fit_file_analyse(const char *path, const fit_options *given, unsigned from_plan, unsigned flags,
-                     fit_file_analysis *a, char *err, size_t errlen)
+int fit_file_analyse(const char *path, const fit_options *given, const fit_selection *select,
+                     unsigned from_plan, unsigned flags, fit_file_analysis *a, char *err,
+                     size_t errlen)
 {
     memset(a, 0, sizeof(*a));
     const int quiet = (flags & FIT_FILE_QUIET) != 0;
     if (fit_results_read(path, &a->results, err, errlen) != 0)
         return EXIT_INPUT;
+    if (fit_results_select(&a->results, select, path, err, errlen) != 0) {
+        fit_file_analysis_free(a);
+        return EXIT_INPUT;
+    }
     /* a sweep writing the file would refuse /fits only after the whole fit: say it now */
     if ((flags & FIT_FILE_WRITABLE) && fit_results_writable(path, err, errlen) != 0) {
         fit_file_analysis_free(a);
@@ -251,6 +256,11 @@ int fit_file_analyse(const char *path, const fit_options *given, unsigned from_p
     }
     fit_input input = {a->observations, results->n_runs, a->curve, a->n_curve};
     a->fitted = fit_run(&input, &a->options, &a->report);
+    if (fit_transfer_laws(a) != 0) {
+        message_format(err, errlen, "%s: out of memory for the transfer law", path);
+        fit_file_analysis_free(a);
+        return EXIT_FAILED;
+    }
     return 0;
 }
 
@@ -265,11 +275,11 @@ void fit_file_analysis_free(fit_file_analysis *a)
 }
 
 /* Reads a results file, fits, reports and writes /fits. */
-static int fit_file(const char *path, const fit_options *given, const fit_outputs *outputs,
-                    char *err, size_t errlen)
+static int fit_file(const char *path, const fit_options *given, const fit_selection *select,
+                    const fit_outputs *outputs, char *err, size_t errlen)
 {
     fit_file_analysis a;
-    int status = fit_file_analyse(path, given, outputs->from_plan,
+    int status = fit_file_analyse(path, given, select, outputs->from_plan,
                                   (outputs->quiet ? FIT_FILE_QUIET : 0) |
                                       (outputs->write ? FIT_FILE_WRITABLE : 0),
                                   &a, err, errlen);
@@ -278,6 +288,7 @@ static int fit_file(const char *path, const fit_options *given, const fit_output
     const int64_t n_runs = a.results.n_runs;
     if (emit(path, &a.options, &a.report, a.run_ids, n_runs, outputs, err, errlen) != 0)
         status = EXIT_FAILED;
+
     /* Written even when nothing could be fitted: /fits then says why, rather than an
        older /fits standing for data it no longer describes. */
     if (status == EXIT_OK && outputs->write) {
@@ -324,7 +335,8 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 /* clang-format off */
 enum {
     O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
-    O_INFERENCE_TOKENS, O_EPSILON, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP, O_COUNT
+    O_INFERENCE_TOKENS, O_EPSILON, O_MIXTURE, O_SOURCE, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP,
+    O_COUNT
 };
 
 static const cli_option options[O_COUNT] = {
@@ -338,6 +350,8 @@ static const cli_option options[O_COUNT] = {
     [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)", 0},
     [O_INFERENCE_TOKENS] = {"inference-tokens", CLI_REAL, "D", "... and the tokens it will serve over its life (0)", 0},
     [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one", 0},
+    [O_MIXTURE] = {"mixture", CLI_TEXT, "M", "the runs of one mixture, as /runs mixture writes it (\"press\", \"press:0.5 + fiction:0.5\"); needed when a file holds several", 0},
+    [O_SOURCE] = {"source", CLI_TEXT, "NAME", "fit the laws on one source's held-out loss (a /sources name) instead of the mixture's own", 0},
     [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file", 0},
     [O_QUIET] = {"quiet", CLI_FLAG, NULL, "no table and no notes (JSON still, if asked)", 0},
     [O_VERBOSE] = {"verbose", CLI_FLAG, NULL, "with an error, also HDF5's error stack", 0},
@@ -363,6 +377,7 @@ typedef struct {
     const char *csv_path;
     const char *json_path;  /* "-": stdout */
     int no_write, quiet;
+    fit_selection select;
     int set[O_COUNT];
 } fit_command;
 
@@ -420,6 +435,8 @@ static int set_option(void *user, int id, const cli_value *v)
             return cli_bad_value(FIT_PROGRAM, o, v->text, "a relative spread above 0, such as 0.02");
         c->fit.epsilon = real;
         break;
+    case O_MIXTURE: c->select.mixture = v->text; break;
+    case O_SOURCE: c->select.source = v->text; break;
     case O_NO_WRITE: c->no_write = 1; break;
     case O_QUIET: c->quiet = 1; break;
     case O_VERBOSE: results_hdf5_set_verbose(1); break;
@@ -451,6 +468,11 @@ static int parse_options(fit_command *c, int argc, char **argv)
                         FIT_PROGRAM " --help)\n", c->results_path ? ", not both" : "");
         return -1;
     }
+    if (c->csv_path && (c->set[O_MIXTURE] || c->set[O_SOURCE])) {
+        fprintf(stderr, FIT_PROGRAM ": --%s chooses among a results file's runs, not a CSV's\n",
+                c->set[O_MIXTURE] ? "mixture" : "source");
+        return -1;
+    }
     if (c->set[O_INFERENCE_TOKENS] && !c->set[O_TARGET_LOSS]) {
         fprintf(stderr, FIT_PROGRAM ": --inference-tokens needs --target-loss\n");
         return -1;
@@ -476,8 +498,9 @@ int fit_main(int argc, char **argv)
                      (c.set[O_SEED] ? 0u : FIT_PLAN_SEED) | (c.set[O_LAWS] ? 0u : FIT_PLAN_LAWS),
     };
     char err[2048];
-    int status = c.csv_path ? fit_csv(c.csv_path, &c.fit, &outputs, err, sizeof err)
-                            : fit_file(c.results_path, &c.fit, &outputs, err, sizeof err);
+    int status = c.csv_path
+                     ? fit_csv(c.csv_path, &c.fit, &outputs, err, sizeof err)
+                     : fit_file(c.results_path, &c.fit, &c.select, &outputs, err, sizeof err);
     if (status != EXIT_OK)
         fprintf(stderr, FIT_PROGRAM ": %s\n", err);
     return status;

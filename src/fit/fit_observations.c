@@ -36,6 +36,13 @@ static int planned_config(const results_run *r, const plan *stored, uint64_t *va
     return planned >= 0 ? results_parse_id(stored->runs[planned].config_id, value) : -1;
 }
 
+int fit_run_uses_best(const results_run *r)
+{
+    /* L(D) and early-stopped runs are measured by their best loss (SCIENCE.md: "early
+       stopping once test loss stops falling") */
+    return r->stopped_early || (r->unique_tokens > 0 && r->unique_tokens < r->tokens);
+}
+
 int fit_observations_from_results(const fit_results *results, const plan *stored,
                                   fit_observation **observations, fit_curve_point **curve,
                                   int64_t *n_curve, int64_t *unmatched)
@@ -53,11 +60,7 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
     int64_t usable_points = 0;
     for (int64_t i = 0; i < n; i++) {
         const results_run *r = &results->runs[i];
-        const int data_limited = r->unique_tokens > 0 && r->unique_tokens < r->tokens;
-        /* L(D) and early-stopped runs are measured by their best loss (SCIENCE.md:
-           "early stopping once test loss stops falling") */
-        const double loss =
-            r->stopped_early || data_limited ? r->best_test_loss : r->final_test_loss;
+        const double loss = fit_run_uses_best(r) ? r->best_test_loss : r->final_test_loss;
         o[i].n_params = (double)r->n_params;
         o[i].tokens = (double)r->tokens;
         o[i].unique_tokens = (double)r->unique_tokens;

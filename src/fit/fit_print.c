@@ -108,6 +108,7 @@ void fit_print(FILE *out, const fit_report *report)
                 fprintf(out, "   ... and %d more\n", report->n_seed_groups - 20);
         }
     }
+    fit_print_transfer(out, report);
 }
 
 /* ---- JSON ---- */
@@ -244,7 +245,28 @@ int fit_write_json_runs(FILE *out, const fit_report *report, const char *const *
         }
         fputc('}', out);
     }
-    fputs("},\"isoflop_profiles\":[", out);
+    fputs("},\"transfer\":[", out);
+    for (int j = 0; j < report->n_transfers; j++) {
+        const fit_transfer *t = &report->transfer[j];
+        if (j)
+            fputc(',', out);
+        fputs("{\"source\":", out);
+        json_string(out, t->source);
+        fprintf(out, ",\"fitted\":%s,\"runs\":%lld,\"resamples\":%d", t->fitted ? "true" : "false",
+                (long long)t->n_points, t->resamples);
+        const char *names[] = {"slope",        "slope_lower",  "slope_upper", "offset",
+                               "offset_lower", "offset_upper", "r_squared"};
+        const double values[] = {t->slope,        t->slope_lower,  t->slope_upper, t->offset,
+                                 t->offset_lower, t->offset_upper, t->r_squared};
+        for (int v = 0; v < 7; v++) {
+            fprintf(out, ",\"%s\":", names[v]);
+            json_number(out, values[v]);
+        }
+        fputs(",\"message\":", out);
+        json_string(out, t->message);
+        fputc('}', out);
+    }
+    fputs("],\"isoflop_profiles\":[", out);
     for (int p = 0; p < report->n_profiles; p++) {
         const fit_isoflop_profile *f = &report->profiles[p];
         if (p)
@@ -283,4 +305,37 @@ int fit_write_json_runs(FILE *out, const fit_report *report, const char *const *
     }
     fputs("]}\n", out);
     return ferror(out) ? -1 : 0;
+}
+
+void fit_print_transfer(FILE *out, const fit_report *report)
+{
+    const fit_transfer *t = report->transfer;
+    const int n = report->n_transfers;
+    const double confidence = report->confidence;
+    if (n <= 0)
+        return;
+    fprintf(out,
+            "\nTransfer (Kaplan et al. 2020, Figure 8): each source's held-out loss against the "
+            "runs' own, L_source = offset + slope L, over the runs (%.0f%% intervals)\n",
+            100.0 * confidence);
+    fprintf(out, "  %-16s %6s  %-26s  %-26s  %7s\n", "source", "runs", "slope", "offset", "R^2");
+    for (int j = 0; j < n; j++) {
+        if (!t[j].fitted) {
+            fprintf(out, "  %-16s %6lld  not determined: %s\n", t[j].source,
+                    (long long)t[j].n_points, t[j].message);
+            continue;
+        }
+        char slope[64], offset[64];
+        if (isfinite(t[j].slope_lower)) {
+            snprintf(slope, sizeof slope, "%.4f [%.4f, %.4f]", t[j].slope, t[j].slope_lower,
+                     t[j].slope_upper);
+            snprintf(offset, sizeof offset, "%+.4f [%+.4f, %+.4f]", t[j].offset, t[j].offset_lower,
+                     t[j].offset_upper);
+        } else {
+            snprintf(slope, sizeof slope, "%.4f", t[j].slope);
+            snprintf(offset, sizeof offset, "%+.4f", t[j].offset);
+        }
+        fprintf(out, "  %-16s %6lld  %-26s  %-26s  %7.4f\n", t[j].source, (long long)t[j].n_points,
+                slope, offset, t[j].r_squared);
+    }
 }

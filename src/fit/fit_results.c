@@ -32,6 +32,71 @@
 
 /* ---- reading ---- */
 
+/* Reads rows [0, n) of the table `name` into a calloc'd *rows. */
+static int read_table(hid_t file, const char *name, const results_column *columns, size_t n_columns,
+                      size_t row_size, int64_t n, void **rows, const char *path, char *err,
+                      size_t errlen)
+{
+    hid_t table = H5I_INVALID_HID;
+    int64_t have = 0;
+    *rows = NULL;
+    if ((table = results_open_table(file, name, H5P_DEFAULT, columns, n_columns, FIT_PROGRAM, path,
+                                    err, errlen)) < 0 ||
+        results_table_rows(table, &have, FIT_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    if (n < 0)
+        n = have;
+    if (have < n) {
+        message_format(err, errlen,
+                       "%s: /%s has %" PRId64 " rows, fewer than the %" PRId64 " its runs need",
+                       path, name, have, n);
+        results_damage_advice(err, errlen, path);
+        goto fail;
+    }
+    if (!(*rows = calloc((size_t)(n > 0 ? n : 1), row_size))) {
+        message_format(err, errlen, "%s: out of memory for /%s", path, name);
+        goto fail;
+    }
+    if (n > 0 && results_read_rows(table, columns, n_columns, row_size, 0, n, *rows, FIT_PROGRAM,
+                                   path, err, errlen) < 0)
+        goto fail;
+    results_release(&table);
+    return (int)(n < INT32_MAX ? n : INT32_MAX);
+fail:
+    results_release(&table);
+    free(*rows);
+    *rows = NULL;
+    return -1;
+}
+
+/* Schema 6's /sources, and the rows of /source_losses and /source_curves of the committed
+ * runs and their points. */
+static int read_sources(hid_t file, fit_results *r, const char *path, char *err, size_t errlen)
+{
+    void *rows;
+    int n = read_table(file, RESULTS_SOURCES, results_source_columns, results_source_column_count,
+                       sizeof(results_source), -1, &rows, path, err, errlen);
+    if (n < 0)
+        return -1;
+    r->sources = rows;
+    r->n_sources = n;
+    for (int j = 0; j < n; j++) {
+        results_source *s = &r->sources[j];
+        s->name[sizeof s->name - 1] = s->path[sizeof s->path - 1] = '\0';
+    }
+    if (read_table(file, RESULTS_SOURCE_LOSSES, results_source_loss_columns,
+                   results_source_loss_column_count, sizeof(results_source_loss), r->n_runs * n,
+                   &rows, path, err, errlen) < 0)
+        return -1;
+    r->source_losses = rows;
+    if (read_table(file, RESULTS_SOURCE_CURVES, results_source_point_columns,
+                   results_source_point_column_count, sizeof(results_source_point), r->n_points * n,
+                   &rows, path, err, errlen) < 0)
+        return -1;
+    r->source_points = rows;
+    return 0;
+}
+
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen)
 {
     hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
@@ -146,6 +211,8 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
                           err, errlen) < 0)
         goto fail;
     results->n_points = needed;
+    if (results->schema >= 6 && read_sources(file, results, path, err, errlen) < 0)
+        goto fail;
 
     RESULTS_CHECK(H5Dclose(curves));
     RESULTS_CHECK(H5Dclose(runs));
@@ -172,7 +239,117 @@ void fit_results_free(fit_results *results)
     free(results->created);
     free(results->blas_core);
     free(results->blas_config);
+    free(results->sources);
+    free(results->source_losses);
+    free(results->source_points);
     memset(results, 0, sizeof(*results));
+}
+
+int fit_results_mixtures(const fit_results *r, const char **names, int max)
+{
+    int count = 0;
+    for (int64_t i = 0; i < r->n_runs; i++) {
+        const char *mixture = r->runs[i].mixture;
+        int seen = 0;
+        for (int64_t k = 0; k < i && !seen; k++)
+            seen = strcmp(r->runs[k].mixture, mixture) == 0;
+        if (!seen && count++ < max)
+            names[count - 1] = mixture;
+    }
+    return count;
+}
+
+/* "a, b and c" of at most 8 names, for messages. */
+static void name_list(const char *const *names, int count, char *out, size_t size)
+{
+    message_join(names, count < 8 ? count : 8, " and ", out, size);
+    if (count > 8) {
+        size_t used = strlen(out);
+        message_format(out + used, size - used, " (and %d more)", count - 8);
+    }
+}
+
+int fit_results_select(fit_results *r, const fit_selection *sel, const char *path, char *err,
+                       size_t errlen)
+{
+    const char *mixtures[64] = {NULL};
+    const int n_mixtures = fit_results_mixtures(r, mixtures, 64);
+    char list[1024];
+    name_list(mixtures, n_mixtures < 64 ? n_mixtures : 64, list, sizeof list);
+    const char *mixture = sel ? sel->mixture : NULL, *source = sel ? sel->source : NULL;
+    if (!mixture && n_mixtures > 1) {
+        message_format(err, errlen,
+                       "%s holds runs of %d mixtures (%s); a law holds for one training "
+                       "distribution: fit one with --mixture",
+                       path, n_mixtures, list);
+        return -1;
+    }
+    int found = !mixture;
+    for (int m = 0; mixture && m < n_mixtures && m < 64; m++)
+        found |= strcmp(mixtures[m], mixture) == 0;
+    if (!found) {
+        message_format(err, errlen, "%s: no run trained on the mixture '%s'; its mixtures are %s",
+                       path, mixture, list);
+        return -1;
+    }
+    int j = -1;
+    if (source) {
+        if (r->n_sources == 0) {
+            message_format(err, errlen,
+                           "%s has no /sources: it is of schema %d, from before runs were scored "
+                           "per source",
+                           path, r->schema);
+            return -1;
+        }
+        const char *names[TRAIN_MAX_SOURCES];
+        for (int k = 0; k < r->n_sources && k < TRAIN_MAX_SOURCES; k++) {
+            names[k] = r->sources[k].name;
+            if (strcmp(names[k], source) == 0)
+                j = k;
+        }
+        if (j < 0) {
+            name_list(names, r->n_sources, list, sizeof list);
+            message_format(err, errlen, "%s: no source '%s'; its sources are %s", path, source,
+                           list);
+            return -1;
+        }
+    }
+    /* keep the runs of the mixture, their curves moved down after each other, with the
+       losses on source j */
+    const int64_t S = r->n_sources;
+    int64_t kept = 0, points = 0;
+    for (int64_t i = 0; i < r->n_runs; i++) {
+        results_run run = r->runs[i];
+        if (mixture && strcmp(run.mixture, mixture) != 0)
+            continue;
+        const int64_t from = run.curve_offset;
+        for (int64_t k = 0; k < run.curve_length; k++) {
+            results_point point = r->points[from + k];
+            if (j >= 0)
+                point.test_loss = r->source_points[(from + k) * S + j].test_loss;
+            r->points[points + k] = point;
+            for (int64_t s = 0; s < S; s++)
+                r->source_points[(points + k) * S + s] = r->source_points[(from + k) * S + s];
+        }
+        if (j >= 0) {
+            const results_source_loss *l = &r->source_losses[i * S + j];
+            run.final_test_loss = l->final_loss;
+            run.best_test_loss = l->best_loss;
+            run.best_step = l->best_step;
+        }
+        for (int64_t s = 0; s < S; s++)
+            r->source_losses[kept * S + s] = r->source_losses[i * S + s];
+        run.curve_offset = points;
+        points += run.curve_length;
+        r->runs[kept++] = run;
+    }
+    r->n_runs = kept;
+    r->n_points = points;
+    snprintf(r->selection_source, sizeof r->selection_source, "%s", source ? source : "");
+    snprintf(r->selection, sizeof r->selection, "%s%.256s%s%s%.64s", mixture ? "mixture " : "",
+             mixture ? mixture : "", mixture && source ? "; " : "", source ? "loss on " : "",
+             source ? source : "");
+    return 0;
 }
 
 /* ---- writing ---- */
@@ -294,6 +471,22 @@ static const results_column results_seed_group_columns[] = {
     RESULTS_COLUMN("seeds", results_seed_group, seeds, RESULTS_INT32),
     RESULTS_COLUMN("mean", results_seed_group, mean, RESULTS_FLOAT64),
     RESULTS_COLUMN("sd", results_seed_group, sd, RESULTS_FLOAT64),
+};
+
+/* /fits/transfer: one row per source (fit.h's fit_transfer, int32 for its flags). */
+static const results_column results_transfer_columns[] = {
+    RESULTS_COLUMN("source", fit_transfer, source, RESULTS_STRING),
+    RESULTS_COLUMN("fitted", fit_transfer, fitted, RESULTS_INT32),
+    RESULTS_COLUMN("runs", fit_transfer, n_points, RESULTS_INT64),
+    RESULTS_COLUMN("slope", fit_transfer, slope, RESULTS_FLOAT64),
+    RESULTS_COLUMN("slope_lower", fit_transfer, slope_lower, RESULTS_FLOAT64),
+    RESULTS_COLUMN("slope_upper", fit_transfer, slope_upper, RESULTS_FLOAT64),
+    RESULTS_COLUMN("offset", fit_transfer, offset, RESULTS_FLOAT64),
+    RESULTS_COLUMN("offset_lower", fit_transfer, offset_lower, RESULTS_FLOAT64),
+    RESULTS_COLUMN("offset_upper", fit_transfer, offset_upper, RESULTS_FLOAT64),
+    RESULTS_COLUMN("r_squared", fit_transfer, r_squared, RESULTS_FLOAT64),
+    RESULTS_COLUMN("resamples", fit_transfer, resamples, RESULTS_INT32),
+    RESULTS_COLUMN("message", fit_transfer, message, RESULTS_STRING),
 };
 
 /* A group whose links h5py lists in the order they were made (the report's order). */
@@ -553,6 +746,7 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         results_int(fits, "used", report->n_used, path, err, errlen) < 0 ||
         results_int(fits, "configurations", report->n_configurations, path, err, errlen) < 0 ||
         results_text(fits, "message", report->message, path, err, errlen) < 0 ||
+        results_text(fits, "selection", results ? results->selection : "", path, err, errlen) < 0 ||
         results_double(fits, "seconds_fit", report->seconds_fit, path, err, errlen) < 0 ||
         results_double(fits, "seconds_bootstrap", report->seconds_bootstrap, path, err, errlen) <
             0 ||
@@ -567,6 +761,14 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         if (report->law[l].key &&
             results_write_law(fits, report, l, results, path, err, errlen) < 0)
             goto fail;
+    if (report->n_transfers > 0 &&
+        results_table(fits, "transfer", results_transfer_columns,
+                      RESULTS_COUNT(results_transfer_columns), sizeof(fit_transfer),
+                      report->transfer, report->n_transfers,
+                      "the transfer law of each source: its held-out loss against the runs' own, "
+                      "loss = offset + slope own loss (Kaplan et al. 2020, Figure 8)",
+                      path, err, errlen) < 0)
+        goto fail;
     RESULTS_CHECK(H5Gclose(fits));
 
     /* the swap: only now does the old /fits go */

@@ -38,7 +38,35 @@ typedef struct {
     /* the provenance of the root attributes ("" where the file has none) */
     char *version, *command_line, *created, *blas_core, *blas_config;
     double sgemm_gflops; /* NaN if absent */
+    /* schema 6: the sources, each run's and each point's loss on every one (n_sources per row
+       of runs and per point, in sources order); a file of schema 5 or older has none */
+    results_source *sources;
+    int n_sources;
+    results_source_loss *source_losses;  /* (n_runs x n_sources) */
+    results_source_point *source_points; /* (n_points x n_sources) */
+    /* what fit_results_select kept: "" (everything, the mixtures' own loss), or e.g.
+       "mixture press; loss on fiction" */
+    char selection[400];
+    char selection_source[RESULTS_SOURCE_SIZE]; /* the source whose loss it took, or "" */
 } fit_results;
+
+/* Which runs a fit takes, and which loss: runs of one mixture (its text as /runs mixture has
+ * it; NULL: every run), scored on one source (its name; NULL: the mixture's own loss). */
+typedef struct {
+    const char *mixture;
+    const char *source;
+} fit_selection;
+
+/* The distinct mixtures of the runs, in the order they first appear (pointers into runs):
+ * their count, at most max of them in names. */
+int fit_results_mixtures(const fit_results *results, const char **names, int max);
+/* Keeps the runs of sel's mixture, with the losses (final, best, and the curve's) on sel's
+ * source in place of their own, and records the choice in results->selection. Refused with
+ * err (the names there are to choose from): a mixture no run has, a source the file does not
+ * have (or a file of schema 5 or older, which has none), and with no mixture given, runs of
+ * several mixtures (a law holds for one training distribution). Returns 0 or -1. */
+int fit_results_select(fit_results *results, const fit_selection *sel, const char *path, char *err,
+                       size_t errlen);
 
 /* Reads PATH read-only, as a SWMR reader (a sweep may be writing it): checks the schema
  * version and the columns, reads every committed row of /runs and the /curves rows they
@@ -60,6 +88,9 @@ void fit_results_free(fit_results *results);
  *   plan does not hold);
  * and the points (tokens, flops, test_loss) of the /curves slice of each ok run. Returns 0
  * with *observations (n_runs) and *curve (*n_curve) malloc'd, or -1 when out of memory. */
+/* Whether a run is measured by its best loss rather than its final one: it stopped early or
+ * is data-limited (unique_tokens < tokens). The one rule for every loss of a run. */
+int fit_run_uses_best(const results_run *run);
 int fit_observations_from_results(const fit_results *results, const plan *stored,
                                   fit_observation **observations, fit_curve_point **curve,
                                   int64_t *n_curve, int64_t *unmatched);
@@ -81,13 +112,21 @@ enum {
     FIT_FILE_QUIET = 1, /* no notes on stderr (an old schema, a stored plan that does not parse) */
     FIT_FILE_WRITABLE = 2 /* refuse before fitting when /fits could not be written now */
 };
-/* Reads PATH (fit_results_read), takes the FIT_PLAN_* keys of from_plan from the plan
+/* Reads PATH (fit_results_read), keeps what select asks for (fit_results_select; NULL:
+ * every run, which must then be of one mixture), takes the FIT_PLAN_* keys of from_plan from the plan
  * stored in it over given, and fits. Returns 0 (then free it), or EXIT_INPUT with err when
  * the file cannot be read or has no runs, EXIT_FAILED when out of memory or (with
  * FIT_FILE_WRITABLE) when a sweep holds the file's lock. */
-int fit_file_analyse(const char *path, const fit_options *given, unsigned from_plan, unsigned flags,
-                     fit_file_analysis *analysis, char *err, size_t errlen);
+int fit_file_analyse(const char *path, const fit_options *given, const fit_selection *select,
+                     unsigned from_plan, unsigned flags, fit_file_analysis *analysis, char *err,
+                     size_t errlen);
 void fit_file_analysis_free(fit_file_analysis *analysis);
+
+/* Fits the transfer law (fit.h's fit_transfer) of every source of an analysed file into
+ * analysis->report.transfer, with the analysis's bootstrap and confidence: none when the runs
+ * are scored on fewer than two sources or the analysis took one source's loss. fit_file_analyse
+ * calls it. Returns 0, or -1 when out of memory. */
+int fit_transfer_laws(fit_file_analysis *analysis);
 
 /* Writes the report into PATH's /fits, replacing any /fits already there. Takes the
  * flock on PATH.lock (refused while a sweep writes the file), opens it read-write (not

@@ -121,9 +121,44 @@ static int64_t recover_intact(hid_t table, int64_t rows, int64_t file_size, cons
     return intact;
 }
 
+/* The damaged file's /source_curves: S rows per point of /curves, intact up to `intact`. */
+typedef struct {
+    hid_t table;
+    int n_sources;
+    const results_source *sources;
+    int64_t intact;
+    results_source_point *rows; /* a run's, read */
+} recover_source_curves;
+
+/* Fills the points' source_loss from the run's rows of /source_curves. 0 when they read and
+ * name the run and the sources in order, 1 when they lie past the intact part, -1 otherwise. */
+static int recover_source_losses(recover_source_curves *sc, const results_run *row,
+                                 curve_point *points, const char *path)
+{
+    const int64_t S = sc->n_sources, first = row->curve_offset * S, n = row->curve_length * S;
+    if (first + n > sc->intact)
+        return 1;
+    char err[512];
+    if (n > 0 && results_read_rows(sc->table, results_source_point_columns,
+                                   results_source_point_column_count, sizeof *sc->rows, first, n,
+                                   sc->rows, RECOVER_PROGRAM, path, err, sizeof err) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    for (int64_t k = 0; k < row->curve_length; k++)
+        for (int64_t j = 0; j < S; j++) {
+            results_source_point *r = &sc->rows[k * S + j];
+            r->run_id[sizeof r->run_id - 1] = r->source[sizeof r->source - 1] = '\0';
+            if (strcmp(r->run_id, row->run_id) != 0 || strcmp(r->source, sc->sources[j].name) != 0)
+                return -1;
+            points[k].source_loss[j] = r->test_loss;
+        }
+    return 0;
+}
+
 /* Copies the intact runs of the open damaged file into the store. */
-static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_points,
-                        int64_t intact_rows, int64_t intact_points, store *to,
+static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc, int64_t n_rows,
+                        int64_t n_points, int64_t intact_rows, int64_t intact_points, store *to,
                         recover_counts *counts, const char *path, const char *new_path, char *err,
                         size_t errlen)
 {
@@ -168,9 +203,11 @@ static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_poin
         if (row.curve_length > capacity) {
             free(rows);
             free(points);
+            free(sc->rows);
             rows = malloc(sizeof(*rows) * (size_t)row.curve_length);
-            points = malloc(sizeof(*points) * (size_t)row.curve_length);
-            if (!rows || !points) {
+            points = calloc((size_t)row.curve_length, sizeof(*points));
+            sc->rows = malloc(sizeof *sc->rows * (size_t)row.curve_length * (size_t)sc->n_sources);
+            if (!rows || !points || !sc->rows) {
                 free(rows);
                 free(points);
                 message_format(err, errlen, "out of memory for a curve of %" PRId64 " points",
@@ -199,6 +236,14 @@ static int recover_rows(hid_t runs, hid_t curves, int64_t n_rows, int64_t n_poin
         }
         if (!belongs) { /* the curve a row points at names its run on every point */
             counts->unreadable++;
+            continue;
+        }
+        const int sources = recover_source_losses(sc, &row, points, path);
+        if (sources != 0) {
+            if (sources > 0)
+                counts->curve_cut++;
+            else
+                counts->unreadable++;
             continue;
         }
         if (store_append(to, &row, points, row.curve_length, err, errlen) < 0) {
@@ -231,6 +276,9 @@ int recover_main(int argc, char **argv)
     char err[2048] = "";
     size_t errlen = sizeof err;
     hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
+    hid_t source_table = H5I_INVALID_HID;
+    recover_source_curves sc = {H5I_INVALID_HID, 0, NULL, 0, NULL};
+    results_source *sources = NULL;
     recover_origin origin = {0};
     store *to = NULL;
     int code = EXIT_INPUT;
@@ -283,16 +331,47 @@ int recover_main(int argc, char **argv)
         goto fail;
     const int64_t intact_rows = recover_intact(runs, n_rows, state.size, path);
     const int64_t intact_points = recover_intact(curves, n_points, state.size, path);
+    /* the sources, whole: the new file is scored on the same ones */
+    int64_t n_sources = 0, source_rows = 0;
+    if ((source_table = results_open_table(file, RESULTS_SOURCES, H5P_DEFAULT,
+                                           results_source_columns, results_source_column_count,
+                                           RECOVER_PROGRAM, path, err, errlen)) < 0 ||
+        results_table_rows(source_table, &n_sources, RECOVER_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    if (n_sources < 1 || n_sources > TRAIN_MAX_SOURCES) {
+        message_format(err, errlen, "%s: /sources has %" PRId64 " rows, not 1 to %d", path,
+                       n_sources, TRAIN_MAX_SOURCES);
+        goto fail;
+    }
+    if (!(sources = calloc((size_t)n_sources, sizeof *sources))) {
+        message_format(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (results_read_rows(source_table, results_source_columns, results_source_column_count,
+                          sizeof *sources, 0, n_sources, sources, RECOVER_PROGRAM, path, err,
+                          errlen) < 0)
+        goto fail;
+    for (int64_t i = 0; i < n_sources; i++)
+        sources[i].name[sizeof sources[i].name - 1] = sources[i].path[sizeof sources[i].path - 1] =
+            '\0';
+    if ((sc.table = results_open_table(
+             file, RESULTS_SOURCE_CURVES, H5P_DEFAULT, results_source_point_columns,
+             results_source_point_column_count, RECOVER_PROGRAM, path, err, errlen)) < 0 ||
+        results_table_rows(sc.table, &source_rows, RECOVER_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    sc.n_sources = (int)n_sources;
+    sc.sources = sources;
+    sc.intact = recover_intact(sc.table, source_rows, state.size, path);
 
     const store_blas blas = {origin.blas_core, origin.blas_config, origin.sgemm_gflops};
     code = EXIT_FAILED;
     to = store_open(new_path, origin.plan_text, plan_hash, origin.command_line, origin.version,
-                    origin.has_blas ? &blas : NULL, 0, err, errlen);
+                    origin.has_blas ? &blas : NULL, sources, (int)n_sources, 0, err, errlen);
     if (!to)
         goto fail;
     recover_counts counts = {0, 0, 0, 0, -1};
-    if (recover_rows(runs, curves, n_rows, n_points, intact_rows, intact_points, to, &counts, path,
-                     new_path, err, errlen) < 0) {
+    if (recover_rows(runs, curves, &sc, n_rows, n_points, intact_rows, intact_points, to, &counts,
+                     path, new_path, err, errlen) < 0) {
         /* half a copy is no recovery: the next attempt starts from nothing */
         store_close(to);
         to = NULL;
@@ -326,6 +405,10 @@ fail:
         store_close(to);
     results_release(&curves);
     results_release(&runs);
+    results_release(&source_table);
+    results_release(&sc.table);
+    free(sc.rows);
+    free(sources);
     results_release(&file);
     origin_free(&origin);
     return code;

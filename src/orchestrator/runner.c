@@ -317,6 +317,21 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
         snprintf(row->host, sizeof row->host, "unknown");
     row->host[sizeof row->host - 1] = '\0';
     snprintf(row->blas_core, sizeof row->blas_core, "%s", blas_core_name());
+    snprintf(row->mixture, sizeof row->mixture, "%s", p->mixtures[run->mixture].text);
+}
+
+void runner_sources(const plan *p, results_source *rows)
+{
+    for (int i = 0; i < p->n_sources; i++) {
+        results_source *row = &rows[i];
+        memset(row, 0, sizeof *row);
+        snprintf(row->name, sizeof row->name, "%s", p->sources[i].name);
+        results_copy_text(row->path, p->sources[i].path, sizeof row->path);
+        char err[512];
+        if (plan_trainer_reads_corpus(p->trainer) &&
+            plan_source_sizes(p, i, &row->train_bytes, &row->test_bytes, err, sizeof err) != 0)
+            row->train_bytes = row->test_bytes = 0; /* the environment check said so already */
+    }
 }
 
 void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason, results_run *row)

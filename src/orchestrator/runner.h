@@ -60,6 +60,9 @@ int runner_keeps_checkpoints(const plan *p);
 int runner_execute(runner *r, int64_t index, train_group *group, volatile sig_atomic_t *interrupt,
                    const runner_sink *sink, results_run *row, int64_t *stopped_step);
 
+/* The rows of /sources for the plan's sources (sizes 0 for a trainer that reads no text). */
+void runner_sources(const plan *p, results_source *rows);
+
 /* The row of a run that could not run (status failed, with reason), from this rank. */
 void runner_failed_row(const plan *p, int64_t index, int rank, const char *reason,
                        results_run *row);

@@ -284,8 +284,10 @@ static int sweep_open(sweep *w, const plan *p, const sched_options *o, int ranks
     w->o = o;
     w->checkpoints = runner_keeps_checkpoints(p);
     char err[1024];
-    w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, blas, o->force, err,
-                      sizeof err);
+    results_source sources[TRAIN_MAX_SOURCES];
+    runner_sources(p, sources);
+    w->s = store_open(p->output, p->text, p->hash, o->command_line, o->version, blas, sources,
+                      p->n_sources, o->force, err, sizeof err);
     if (!w->s) {
         fprintf(stderr, "scalesweep: %s\n", err);
         return EXIT_INPUT;
@@ -677,23 +679,27 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
  * stays in `scalesweep fit` and the report), and the report beside the file unless the plan
  * turns it off. A fit or report that cannot be written makes the sweep's status
  * EXIT_FAILED; laws the data cannot determine do not. */
-static int fit_after_sweep(const plan *p, const sched_options *o)
+static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const char *mixture)
 {
     fit_options options;
     fit_options_defaults(&options);
     fit_options_from_plan(p, FIT_PLAN_ALL, &options);
     char err[2048];
+    const fit_selection select = {mixture, NULL};
     if (o->verbosity >= SCHED_NORMAL)
-        fprintf(stderr, "scalesweep: fitting the laws (%lld bootstrap resamples)\n",
-                (long long)p->bootstrap);
+        fprintf(stderr, "scalesweep: fitting the laws%s%s (%lld bootstrap resamples)\n",
+                mixture ? " of the runs on " : "", mixture ? mixture : "", (long long)p->bootstrap);
     fit_file_analysis a;
-    int status = fit_file_analyse(p->output, &options, 0, FIT_FILE_WRITABLE, &a, err, sizeof err);
+    int status =
+        fit_file_analyse(p->output, &options, &select, 0, FIT_FILE_WRITABLE, &a, err, sizeof err);
     if (status != EXIT_OK) {
         fprintf(stderr, "scalesweep: %s\n", err);
         return status == EXIT_FAILED ? EXIT_FAILED : EXIT_OK;
     }
-    /* written even when nothing could be fitted: /fits then says why */
-    if (fit_results_write(p->output, &a.report, &a.results, &a.options, err, sizeof err) != 0) {
+    /* written even when nothing could be fitted: /fits then says why; with several
+       mixtures /fits holds none of them (each is `scalesweep fit --mixture`'s) */
+    if (!mixture &&
+        fit_results_write(p->output, &a.report, &a.results, &a.options, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep: %s\n", err);
         fit_file_analysis_free(&a);
         return EXIT_FAILED;
@@ -704,24 +710,43 @@ static int fit_after_sweep(const plan *p, const sched_options *o)
         return EXIT_OK;
     }
     if (o->verbosity >= SCHED_NORMAL) {
+        if (mixture)
+            printf("Trained on %s:\n", mixture);
         report_summary(stdout, &a);
+        fit_print_transfer(stdout, &a.report);
         fflush(stdout);
     }
     if (p->report) {
         char dir[4200];
         int figures = 0, left_out = 0;
-        report_default_dir(p->output, dir, sizeof dir);
+        report_default_dir(p->output, &select, dir, sizeof dir);
         if (report_write(p->output, &a, dir, &figures, &left_out, err, sizeof err) != 0) {
             fprintf(stderr, "scalesweep: the report: %s\n", err);
             status = EXIT_FAILED;
         } else if (o->verbosity >= SCHED_NORMAL) {
             fprintf(stderr,
-                    "scalesweep: the laws in full: scalesweep fit %s; the report (%d figures, %d "
-                    "left out): %s/index.html\n",
-                    p->output, figures, left_out, dir);
+                    "scalesweep: the laws in full: scalesweep fit %s%s%s%s; the report (%d "
+                    "figures, %d left out): %s/index.html\n",
+                    p->output, mixture ? " --mixture '" : "", mixture ? mixture : "",
+                    mixture ? "'" : "", figures, left_out, dir);
         }
     }
     fit_file_analysis_free(&a);
+    return status;
+}
+
+/* The laws of the finished sweep: of its one mixture (into /fits), or of each of its
+ * mixtures in turn (a law holds for one training distribution). */
+static int fit_after_sweep(const plan *p, const sched_options *o)
+{
+    if (p->n_mixtures == 1)
+        return fit_mixture_after_sweep(p, o, NULL);
+    int status = EXIT_OK;
+    for (int m = 0; m < p->n_mixtures; m++) {
+        const int one = fit_mixture_after_sweep(p, o, p->mixtures[m].text);
+        if (one != EXIT_OK)
+            status = one;
+    }
     return status;
 }
 

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <hdf5.h>
 
 #include "hash.h"
+#include "message.h"
 #include "results_hdf5.h"
 #include "results_schema.h"
 
@@ -31,6 +33,13 @@
  * large the chunk index grows, not what an append costs. */
 #define STORE_RUNS_CHUNK 256
 #define STORE_CURVES_CHUNK 4096
+
+/* A table of rows per source (/source_losses, /source_curves): its dataset, packed memory
+ * type, kept dataspaces and extent. */
+typedef struct {
+    hid_t dataset, memory_type, file_space, memory_space;
+    int64_t extent;
+} store_table;
 
 /* What resume keeps of each committed row of /runs. */
 typedef struct {
@@ -58,6 +67,10 @@ struct store {
     int64_t runs_extent;         /* rows /runs has (n_runs, or one more after a failed append) */
     int64_t curve_end;           /* where the next curve goes: just after the last committed one */
     int64_t curves_extent;
+    results_source *sources; /* (n_sources) what every run is scored on: /sources */
+    int n_sources;
+    store_table source_losses; /* n_sources rows per run */
+    store_table source_curves; /* n_sources rows per curve point */
     /* run ids present, open addressing on their 64-bit values */
     uint64_t *set_keys;
     unsigned char *set_used;
@@ -241,7 +254,7 @@ static int store_create(store *s, const char *plan_text, uint64_t plan_hash,
                         const char *command_line, const char *version, char *err, size_t errlen)
 {
     const char *path = s->path;
-    hid_t fapl = H5I_INVALID_HID;
+    hid_t fapl = H5I_INVALID_HID, sources = H5I_INVALID_HID, type = H5I_INVALID_HID;
     char created[32];
     const int schema = RESULTS_SCHEMA_VERSION;
     STORE_CHECK(fapl = results_file_access(RESULTS_ACCESS_NO_LOCKING, STORE_PROGRAM, path, err,
@@ -263,9 +276,107 @@ static int store_create(store *s, const char *plan_text, uint64_t plan_hash,
     STORE_CHECK(s->curves = store_create_table(s->file, RESULTS_CURVES, results_point_columns,
                                                results_point_column_count, STORE_CURVES_CHUNK,
                                                results_curves_description, path, err, errlen));
+    /* the sources, whole, before SWMR writing (which cannot create datasets) */
+    STORE_CHECK(sources = store_create_table(s->file, RESULTS_SOURCES, results_source_columns,
+                                             results_source_column_count, 64,
+                                             results_sources_description, path, err, errlen));
+    hsize_t n = (hsize_t)s->n_sources;
+    STORE_CHECK(H5Dset_extent(sources, &n));
+    STORE_CHECK(type = results_table_type(results_source_columns, results_source_column_count,
+                                          sizeof(results_source), RESULTS_IN_STRUCT));
+    STORE_CHECK(H5Dwrite(sources, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->sources));
+    STORE_CHECK(H5Tclose(type));
+    STORE_CHECK(H5Dclose(sources));
+    STORE_CHECK(s->source_losses.dataset =
+                    store_create_table(s->file, RESULTS_SOURCE_LOSSES, results_source_loss_columns,
+                                       results_source_loss_column_count, STORE_RUNS_CHUNK,
+                                       results_source_losses_description, path, err, errlen));
+    STORE_CHECK(s->source_curves.dataset =
+                    store_create_table(s->file, RESULTS_SOURCE_CURVES, results_source_point_columns,
+                                       results_source_point_column_count, STORE_CURVES_CHUNK,
+                                       results_source_curves_description, path, err, errlen));
     return 0;
 fail:
+    results_release(&type);
+    results_release(&sources);
     results_release(&fapl);
+    return -1;
+}
+
+/* Step 1 of resuming, for the tables of rows per source: /sources must name the sources of
+ * this sweep, in order, and /source_losses and /source_curves hold the rows of every
+ * committed run (n_sources per row of /runs and per point of /curves). */
+static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
+{
+    const char *path = s->path;
+    hid_t sources = H5I_INVALID_HID, losses = H5I_INVALID_HID, curves = H5I_INVALID_HID;
+    results_source *stored = NULL;
+    int64_t n = 0;
+    if ((sources = results_open_table(file, RESULTS_SOURCES, H5P_DEFAULT, results_source_columns,
+                                      results_source_column_count, STORE_PROGRAM, path, err,
+                                      errlen)) < 0 ||
+        results_table_rows(sources, &n, STORE_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    stored = calloc((size_t)(n > 0 ? n : 1), sizeof *stored);
+    if (!stored) {
+        message_format(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    if (results_read_rows(sources, results_source_columns, results_source_column_count,
+                          sizeof *stored, 0, n, stored, STORE_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    int same = n == s->n_sources;
+    for (int64_t i = 0; same && i < n; i++)
+        same = strncmp(stored[i].name, s->sources[i].name, sizeof stored[i].name) == 0;
+    if (!same) {
+        char held[512], wanted[512];
+        const char *names[TRAIN_MAX_SOURCES];
+        int count = 0;
+        for (int64_t i = 0; i < n && count < TRAIN_MAX_SOURCES; i++) {
+            stored[i].name[sizeof stored[i].name - 1] = '\0';
+            names[count++] = stored[i].name;
+        }
+        message_join(names, count, " and ", held, sizeof held);
+        for (count = 0; count < s->n_sources; count++)
+            names[count] = s->sources[count].name;
+        message_join(names, count, " and ", wanted, sizeof wanted);
+        message_format(err, errlen,
+                       "%s holds runs scored on the sources %s, not on %s; give this plan "
+                       "another output",
+                       path, held, wanted);
+        goto fail;
+    }
+    int64_t loss_rows = 0, curve_rows = 0;
+    if ((losses = results_open_table(file, RESULTS_SOURCE_LOSSES, H5P_DEFAULT,
+                                     results_source_loss_columns, results_source_loss_column_count,
+                                     STORE_PROGRAM, path, err, errlen)) < 0 ||
+        (curves = results_open_table(
+             file, RESULTS_SOURCE_CURVES, H5P_DEFAULT, results_source_point_columns,
+             results_source_point_column_count, STORE_PROGRAM, path, err, errlen)) < 0 ||
+        results_table_rows(losses, &loss_rows, STORE_PROGRAM, path, err, errlen) < 0 ||
+        results_table_rows(curves, &curve_rows, STORE_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    if (loss_rows < s->n_runs * n || curve_rows < s->curve_end * n) {
+        message_format(err, errlen,
+                       "%s: /source_losses has %" PRId64 " rows and /source_curves %" PRId64
+                       ", fewer than the %" PRId64 " and %" PRId64 " of its %" PRId64
+                       " runs on %" PRId64 " sources",
+                       path, loss_rows, curve_rows, s->n_runs * n, s->curve_end * n, s->n_runs, n);
+        results_damage_advice(err, errlen, path);
+        goto fail;
+    }
+    s->source_losses.extent = loss_rows;
+    s->source_curves.extent = curve_rows;
+    free(stored);
+    STORE_CHECK(H5Dclose(curves));
+    STORE_CHECK(H5Dclose(losses));
+    STORE_CHECK(H5Dclose(sources));
+    return 0;
+fail:
+    free(stored);
+    results_release(&curves);
+    results_release(&losses);
+    results_release(&sources);
     return -1;
 }
 
@@ -413,6 +524,8 @@ static int store_inspect(store *s, uint64_t plan_hash, int force, int *plan_diff
         store_set_place(s->set_keys, s->set_used, s->set_capacity, key);
     }
     s->curve_end = expected_offset;
+    if (store_inspect_sources(s, file, err, errlen) < 0)
+        goto fail;
 
     free(block);
     free(slices);
@@ -462,6 +575,8 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
     STORE_CHECK(dapl = store_dataset_access());
     STORE_CHECK(s->runs = H5Dopen2(s->file, RESULTS_RUNS, dapl));
     STORE_CHECK(s->curves = H5Dopen2(s->file, RESULTS_CURVES, dapl));
+    STORE_CHECK(s->source_losses.dataset = H5Dopen2(s->file, RESULTS_SOURCE_LOSSES, dapl));
+    STORE_CHECK(s->source_curves.dataset = H5Dopen2(s->file, RESULTS_SOURCE_CURVES, dapl));
     STORE_CHECK(H5Pclose(dapl));
     /* Drop what was never committed: rows extended but not written, and the curve of a
      * run whose row never came. Shrinking is allowed only before SWMR writing starts. */
@@ -475,6 +590,17 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
         STORE_CHECK(H5Dset_extent(s->curves, &rows));
         s->curves_extent = s->curve_end;
     }
+    const int64_t S = s->n_sources;
+    if (s->source_losses.extent > s->n_runs * S) {
+        hsize_t rows = (hsize_t)(s->n_runs * S);
+        STORE_CHECK(H5Dset_extent(s->source_losses.dataset, &rows));
+        s->source_losses.extent = s->n_runs * S;
+    }
+    if (s->source_curves.extent > s->curve_end * S) {
+        hsize_t rows = (hsize_t)(s->curve_end * S);
+        STORE_CHECK(H5Dset_extent(s->source_curves.dataset, &rows));
+        s->source_curves.extent = s->curve_end * S;
+    }
     return 0;
 fail:
     results_release(&dapl);
@@ -482,8 +608,8 @@ fail:
 }
 
 store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
-                  const char *command_line, const char *version, const store_blas *blas, int force,
-                  char *err, size_t errlen)
+                  const char *command_line, const char *version, const store_blas *blas,
+                  const results_source *sources, int n_sources, int force, char *err, size_t errlen)
 {
     store *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -495,9 +621,20 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
     s->runs_memory_type = s->curves_memory_type = H5I_INVALID_HID;
     s->runs_file_space = s->curves_file_space = H5I_INVALID_HID;
     s->runs_memory_space = s->curves_memory_space = H5I_INVALID_HID;
+    store_table *tables[2] = {&s->source_losses, &s->source_curves};
+    for (int t = 0; t < 2; t++)
+        tables[t]->dataset = tables[t]->memory_type = tables[t]->file_space =
+            tables[t]->memory_space = H5I_INVALID_HID;
     s->path = strdup(path);
-    if (!s->path) {
-        message_format(err, errlen, "%s: out of memory", path);
+    s->sources = n_sources > 0 ? calloc((size_t)n_sources, sizeof *s->sources) : NULL;
+    if (s->sources)
+        memcpy(s->sources, sources, sizeof *s->sources * (size_t)n_sources);
+    s->n_sources = n_sources;
+    if (!s->path || !s->sources) {
+        message_format(err, errlen, "%s: %s", path,
+                       n_sources > 0 ? "out of memory" : "no sources given");
+        free(s->sources);
+        free(s->path);
         free(s);
         return NULL;
     }
@@ -554,6 +691,16 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
     hsize_t one = 1;
     STORE_CHECK(s->runs_memory_space = H5Screate_simple(1, &one, NULL));
     STORE_CHECK(s->curves_memory_space = H5Screate_simple(1, &one, NULL));
+    STORE_CHECK(s->source_losses.memory_type =
+                    results_table_type(results_source_loss_columns,
+                                       results_source_loss_column_count, 0, RESULTS_PACKED));
+    STORE_CHECK(s->source_curves.memory_type =
+                    results_table_type(results_source_point_columns,
+                                       results_source_point_column_count, 0, RESULTS_PACKED));
+    for (int t = 0; t < 2; t++) {
+        STORE_CHECK(tables[t]->file_space = H5Dget_space(tables[t]->dataset));
+        STORE_CHECK(tables[t]->memory_space = H5Screate_simple(1, &one, NULL));
+    }
     /* From here on, only appends; readers may open the file. */
     STORE_CHECK(H5Fstart_swmr_write(s->file));
     return s;
@@ -615,6 +762,64 @@ static int store_write_rows(hid_t dataset, hid_t file_space, hid_t memory_space,
     STORE_CHECK(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, &offset, NULL, &length, NULL));
     STORE_CHECK(H5Sset_extent_simple(memory_space, 1, &length, NULL));
     STORE_CHECK(H5Dwrite(dataset, memory_type, memory_space, file_space, H5P_DEFAULT, rows));
+    return 0;
+fail:
+    return -1;
+}
+
+/* Each source's curve at the place of the run's curve, and its final and lowest loss at the
+ * place of the run's row, flushed: like the curve, rows that no committed row accounts for
+ * until the run's row is written. */
+static int store_append_sources(store *s, const char *run_id, const curve_point *points,
+                                int64_t n_points, char *err, size_t errlen)
+{
+    const char *path = s->path;
+    const int S = s->n_sources;
+    size_t row_size =
+        results_row_size(results_source_point_columns, results_source_point_column_count);
+    const size_t loss_size =
+        results_row_size(results_source_loss_columns, results_source_loss_column_count);
+    if (store_reserve_buffer(s, (size_t)(n_points > 0 ? n_points : 1) * (size_t)S *
+                                    (row_size > loss_size ? row_size : loss_size)) < 0) {
+        message_format(err, errlen, "%s: out of memory for the sources' curves", path);
+        return -1;
+    }
+    if (n_points > 0) {
+        for (int64_t i = 0; i < n_points; i++)
+            for (int j = 0; j < S; j++) {
+                results_source_point c;
+                memset(&c, 0, sizeof c);
+                memcpy(c.run_id, run_id, sizeof c.run_id);
+                memcpy(c.source, s->sources[j].name, sizeof c.source);
+                c.step = points[i].step;
+                c.tokens = points[i].tokens;
+                c.flops = points[i].flops;
+                c.test_loss = j < TRAIN_MAX_SOURCES ? points[i].source_loss[j] : NAN;
+                store_pack(s->buffer + (size_t)(i * S + j) * row_size, &c, sizeof c, 1,
+                           results_source_point_columns, results_source_point_column_count);
+            }
+        if (store_write_rows(s->source_curves.dataset, s->source_curves.file_space,
+                             s->source_curves.memory_space, s->source_curves.memory_type,
+                             &s->source_curves.extent, s->curve_end * S, n_points * S, s->buffer,
+                             path, err, errlen) < 0)
+            return -1;
+        STORE_CHECK(H5Dflush(s->source_curves.dataset));
+    }
+    for (int j = 0; j < S; j++) {
+        results_source_loss l;
+        memset(&l, 0, sizeof l);
+        memcpy(l.run_id, run_id, sizeof l.run_id);
+        memcpy(l.source, s->sources[j].name, sizeof l.source);
+        train_curve_source(points, n_points, j, &l.final_loss, &l.best_loss, &l.best_step);
+        store_pack(s->buffer + (size_t)j * loss_size, &l, sizeof l, 1, results_source_loss_columns,
+                   results_source_loss_column_count);
+    }
+    if (store_write_rows(s->source_losses.dataset, s->source_losses.file_space,
+                         s->source_losses.memory_space, s->source_losses.memory_type,
+                         &s->source_losses.extent, s->n_runs * S, S, s->buffer, path, err,
+                         errlen) < 0)
+        return -1;
+    STORE_CHECK(H5Dflush(s->source_losses.dataset));
     return 0;
 fail:
     return -1;
@@ -683,6 +888,8 @@ int store_append(store *s, results_run *row, const curve_point *points, int64_t 
             return -1;
         STORE_CHECK(H5Dflush(s->curves));
     }
+    if (store_append_sources(s, run_id, points, n_points, err, errlen) < 0)
+        return -1;
 
     /* Then the row, flushed: the commit. */
     results_run copy = *row;
@@ -691,6 +898,7 @@ int store_append(store *s, results_run *row, const curve_point *points, int64_t 
     results_copy_text(copy.status, row->status, sizeof(copy.status));
     results_copy_text(copy.reason, row->reason, sizeof(copy.reason));
     results_copy_text(copy.host, row->host, sizeof(copy.host));
+    results_copy_text(copy.mixture, row->mixture, sizeof(copy.mixture));
     copy.curve_offset = s->curve_end;
     copy.curve_length = n_points;
     /* the curve is on disk: the buffer is free for the row */
@@ -730,6 +938,13 @@ void store_close(store *s)
     results_release(&s->curves_memory_type);
     results_release(&s->runs);
     results_release(&s->curves);
+    store_table *tables[2] = {&s->source_losses, &s->source_curves};
+    for (int t = 0; t < 2; t++) {
+        results_release(&tables[t]->memory_space);
+        results_release(&tables[t]->file_space);
+        results_release(&tables[t]->memory_type);
+        results_release(&tables[t]->dataset);
+    }
     if (s->file >= 0 && H5Fclose(s->file) < 0) {
         fprintf(stderr, "scalesweep: %s: closing the results file failed:\n",
                 s->path ? s->path : "?");
@@ -741,6 +956,7 @@ void store_close(store *s)
     free(s->set_keys);
     free(s->set_used);
     free(s->buffer);
+    free(s->sources);
     free(s->path);
     free(s);
 }

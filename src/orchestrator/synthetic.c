@@ -49,6 +49,22 @@ double synthetic_loss(double n_params, double tokens)
            SYNTHETIC_B / pow(tokens, SYNTHETIC_BETA);
 }
 
+void synthetic_source_law(int source, double *e, double *alpha, double *beta)
+{
+    static const double alphas[4] = {1.0, 0.85, 1.15, 0.7}, betas[4] = {1.0, 1.1, 0.9, 1.2};
+    *e = SYNTHETIC_E + 0.1 * source;
+    *alpha = SYNTHETIC_ALPHA * alphas[source % 4];
+    *beta = SYNTHETIC_BETA * betas[source % 4];
+}
+
+double synthetic_source_loss(int source, double share, double n_params, double tokens)
+{
+    double e, alpha, beta;
+    synthetic_source_law(source, &e, &alpha, &beta);
+    return e + 0.2 * (1.0 - share) + SYNTHETIC_A / pow(n_params, alpha) +
+           SYNTHETIC_B / pow(tokens, beta);
+}
+
 int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **points,
                   int64_t *n_points, train_result *r)
 {
@@ -70,21 +86,35 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
     while (step < total) {
         step = train_eval_next(c, total, eval_tokens, step);
         int64_t tokens = step * per_step;
-        double law = synthetic_loss(n, (double)tokens);
         curve_point *q = &p[count++];
+        /* each source's law and noise; the run's loss is the mixture's shares of them */
+        double law = 0.0, mixture = 0.0;
+        for (int j = 0; j < c->n_sources; j++) {
+            const double share = c->mixture[j];
+            const double own = synthetic_source_loss(j, share, n, (double)tokens);
+            /* the noise at a step is its own draw: a run's losses do not depend on which
+             * other steps the evaluation schedule visits (source 0's draw is the one a run
+             * on one source has always had) */
+            rng_state rng;
+            rng_seed(&rng, c->seed,
+                     hash_mix64(seed_hash ^ (uint64_t)step) + (uint64_t)j * 0x9e3779b97f4a7c15ULL);
+            q->source_loss[j] = (float)(own * (1.0 + SYNTHETIC_NOISE * rng_normal(&rng)));
+            if (share > 0.0) {
+                law += share * own;
+                mixture += share * (double)q->source_loss[j];
+            }
+        }
         q->step = step;
         q->tokens = tokens;
         q->flops = flops_per_token * (double)tokens;
         q->train_loss = (float)(law + 0.02);
-        /* the noise at a step is its own draw: a run's losses do not depend on which other
-         * steps the evaluation schedule visits */
-        rng_state rng;
-        rng_seed(&rng, c->seed, hash_mix64(seed_hash ^ (uint64_t)step));
-        q->test_loss = (float)(law * (1.0 + SYNTHETIC_NOISE * rng_normal(&rng)));
+        q->test_loss = c->n_sources == 1 ? q->source_loss[0] : (float)mixture;
         q->lr = c->lr;
         if (c->lr >= 1.0f && count == 2) {
             q->train_loss = NAN;
             q->test_loss = NAN;
+            for (int j = 0; j < c->n_sources; j++)
+                q->source_loss[j] = NAN;
             r->status = RUN_DIVERGED;
             r->reason = "training loss is not finite";
             break;

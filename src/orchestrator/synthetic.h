@@ -7,7 +7,14 @@
  * transformer would report), each test loss multiplied by (1 + 0.005 z), z ~ N(0, 1) drawn
  * from the run's seed and configuration. The training loss is the law at that point
  * plus 0.02. A run with lr >= 1 "diverges" at its second evaluation, so that the
- * handling of diverged runs can be tested too. */
+ * handling of diverged runs can be tested too.
+ *
+ * Sources. Source j of a plan has a law of its own (synthetic_source_loss): that law with
+ * E_j = E + 0.1 j, alpha_j = alpha x (1, 0.85, 1.15, 0.7)[j mod 4], beta_j = beta x (1, 1.1,
+ * 0.9, 1.2)[j mod 4] (A and B as they are), plus 0.2 x (1 - the run's share of j) for text it
+ * trained less on; each source's loss has its own noise, and the run's test loss is the
+ * mixture's shares of them, as for the transformer. Source 0 of a run on one source is the
+ * law above, draw for draw. */
 #ifndef SCALESWEEP_SYNTHETIC_H
 #define SCALESWEEP_SYNTHETIC_H
 
@@ -48,6 +55,10 @@ int64_t synthetic_steps_at_once(const synthetic_time *time, const train_config *
 
 /* The law itself, without noise. */
 double synthetic_loss(double n_params, double tokens);
+/* Source j's law without noise, for a run whose mixture gives j that share. */
+double synthetic_source_loss(int source, double share, double n_params, double tokens);
+/* Source j's exponents alpha_j and beta_j and its E_j (without the off-mixture term). */
+void synthetic_source_law(int source, double *e, double *alpha, double *beta);
 
 /* Runs the stand-in: fills *points (malloc'd, *n_points of them) and *result, whose
  * reason points to static text. seed_hash mixes the run's identity into the noise. */

@@ -141,6 +141,10 @@ int plan_load(plan *p, const char *path, char *err, size_t errlen);
  * The corpus is not looked at for trainer = synthetic; the output is only stat'ed and
  * access'ed, never created or modified. Returns 0, or -1 with one "FILE:LINE: " line. */
 int plan_check_environment(const plan *p, char *err, size_t errlen);
+/* The training and held-out bytes of source i, as the worker splits them. 0, or -1 with the
+ * error plan_check_environment would give. */
+int plan_source_sizes(const plan *p, int i, int64_t *train_size, int64_t *test_size, char *err,
+                      size_t errlen);
 void plan_free(plan *p);
 /* The index of the run with this id, or -1. */
 int64_t plan_find_run(const plan *p, const char *run_id);

@@ -193,6 +193,12 @@ static int check_source_runs(const plan *p, int i, int64_t train_size, int64_t t
     return 0;
 }
 
+int plan_source_sizes(const plan *p, int i, int64_t *train_size, int64_t *test_size, char *err,
+                      size_t errlen)
+{
+    return source_sizes(p, &p->sources[i], train_size, test_size, err, errlen);
+}
+
 static int check_corpus(const plan *p, char *err, size_t errlen)
 {
     for (int i = 0; i < p->n_sources; i++) {

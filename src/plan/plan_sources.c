@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "corpus.h"
+#include "message.h"
 #include "plan_internal.h"
 
 static int name_char(char c)
@@ -106,13 +107,10 @@ static int read_source_list(plan_state *s)
 /* The sources' names, for messages: "press, fiction and all". */
 static void source_names(const plan *p, char *out, size_t size)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (int i = 0; i < p->n_sources && n < size; i++) {
-        const char *between = i == 0 ? "" : i + 1 == p->n_sources ? " and " : ", ";
-        int w = snprintf(out + n, size - n, "%s%s", between, p->sources[i].name);
-        n += w > 0 ? (size_t)w : 0;
-    }
+    const char *names[TRAIN_MAX_SOURCES];
+    for (int i = 0; i < p->n_sources; i++)
+        names[i] = p->sources[i].name;
+    message_join(names, p->n_sources, " and ", out, size);
 }
 
 /* One item of mixtures: "NAME" or terms "NAME:WEIGHT" joined by '+'. */

@@ -19,9 +19,31 @@
 /* The file that marks a folder as a report's. */
 #define REPORT_MARKER ".scalesweep-report"
 
-void report_default_dir(const char *path, char *out, size_t size)
+void report_default_dir(const char *path, const fit_selection *select, char *out, size_t size)
 {
-    snprintf(out, size, "%s.report", path);
+    const char *mixture = select ? select->mixture : NULL, *source = select ? select->source : NULL;
+    char what[400] = "";
+    snprintf(what, sizeof what, "%.200s%s%.64s", mixture ? mixture : "",
+             mixture && source ? "-on-"
+             : source          ? "on-"
+                               : "",
+             source ? source : "");
+    /* "press:0.5 + fiction:0.5" -> "press_0.5_fiction_0.5": one run of '_' per gap */
+    char slug[400];
+    size_t n = 0;
+    for (const char *c = what; *c && n + 1 < sizeof slug; c++) {
+        const int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                         (*c >= '0' && *c <= '9') || *c == '.' || *c == '-';
+        if (keep)
+            slug[n++] = *c;
+        else if (n > 0 && slug[n - 1] != '_')
+            slug[n++] = '_';
+    }
+    slug[n] = '\0';
+    if (n == 0)
+        snprintf(out, size, "%s.report", path);
+    else
+        snprintf(out, size, "%s.report-%s", path, slug);
 }
 
 /* ---- the runs ---- */

@@ -12,8 +12,11 @@
 
 #include "fit_results.h"
 
-/* Where a results file's report goes by default: PATH.report (beside PATH). */
-void report_default_dir(const char *path, char *out, size_t size);
+/* Where a results file's report goes by default: PATH.report (beside PATH), and for a
+ * selection of its runs or losses (select: NULL or empty for none) PATH.report-WHAT, WHAT the
+ * mixture and the source with every character other than letters, digits, '.', '-' made '_'
+ * (PATH.report-press_0.5_fiction_0.5, PATH.report-press-on-learned). */
+void report_default_dir(const char *path, const fit_selection *select, char *out, size_t size);
 
 /* Writes the report of the results file path, read and fitted into analysis, into dir
  * (made if missing; files of an older report there are replaced). Returns 0, or -1 with

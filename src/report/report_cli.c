@@ -10,10 +10,15 @@
 #include "results_hdf5.h"
 
 /* clang-format off */
-enum { O_OUTPUT, O_BOOTSTRAP, O_SEED, O_THREADS, O_SUMMARY, O_QUIET, O_VERBOSE, O_HELP, O_COUNT };
+enum {
+    O_OUTPUT, O_MIXTURE, O_SOURCE, O_BOOTSTRAP, O_SEED, O_THREADS, O_SUMMARY, O_QUIET, O_VERBOSE,
+    O_HELP, O_COUNT
+};
 
 static const cli_option options[O_COUNT] = {
     [O_OUTPUT] = {"output", CLI_TEXT, "DIR", "the report's folder (RESULTS.h5.report)", 'o'},
+    [O_MIXTURE] = {"mixture", CLI_TEXT, "M", "the runs of one mixture, as /runs mixture writes it; needed when a file holds several (then the folder is RESULTS.h5.report-M)", 0},
+    [O_SOURCE] = {"source", CLI_TEXT, "NAME", "the laws on one source's held-out loss instead of the mixture's own", 0},
     [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals and bands, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
     [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)", 0},
     [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the fit, 1 to 16 (2)", 0},
@@ -38,6 +43,7 @@ typedef struct {
     fit_options fit;
     unsigned from_plan; /* the [fit] keys the command line leaves to the stored plan */
     const char *results_path, *dir;
+    fit_selection select;
     int summary, quiet;
 } report_command;
 
@@ -47,6 +53,8 @@ static int set_option(void *user, int id, const cli_value *v)
     const cli_option *o = &options[id];
     switch (id) {
     case O_OUTPUT: c->dir = v->text; break;
+    case O_MIXTURE: c->select.mixture = v->text; break;
+    case O_SOURCE: c->select.source = v->text; break;
     case O_BOOTSTRAP:
         if (v->count > PLAN_FIT_MAX_BOOTSTRAP)
             return cli_bad_value(REPORT_PROGRAM, o, v->text, "at most 1e7 resamples, as in plans");
@@ -92,10 +100,10 @@ int report_main(int argc, char **argv)
     if (c.dir)
         snprintf(dir, sizeof dir, "%s", c.dir);
     else
-        report_default_dir(c.results_path, dir, sizeof dir);
+        report_default_dir(c.results_path, &c.select, dir, sizeof dir);
     fit_file_analysis a;
-    status = fit_file_analyse(c.results_path, &c.fit, c.from_plan, c.quiet ? FIT_FILE_QUIET : 0, &a,
-                              err, sizeof err);
+    status = fit_file_analyse(c.results_path, &c.fit, &c.select, c.from_plan,
+                              c.quiet ? FIT_FILE_QUIET : 0, &a, err, sizeof err);
     if (status != 0) {
         fprintf(stderr, REPORT_PROGRAM ": %s\n", err);
         return status;

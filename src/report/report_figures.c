@@ -631,6 +631,76 @@ static void draw_overfitting(void *arg)
 
 /* ---- the table ---- */
 
+/* ---- (8) the transfer law: each source's loss against the runs' own ---- */
+
+static const char *check_transfer(report_data *d, char *why, size_t size)
+{
+    (void)why, (void)size;
+    if (d->a->results.n_sources < 2)
+        return "the runs are scored on one source: set [data] sources to score them on several";
+    if (d->a->results.selection_source[0])
+        return "the report is of one source's loss (--source): the transfer law is the "
+               "mixture's";
+    int fitted = 0;
+    for (int j = 0; j < d->fit->n_transfers; j++)
+        fitted += d->fit->transfer[j].fitted;
+    return fitted ? NULL : "no source has three runs with two distinct losses";
+}
+
+static void draw_transfer(void *arg)
+{
+    report_data *d = arg;
+    const fit_results *r = &d->a->results;
+    const int64_t S = r->n_sources;
+    double *x = malloc(sizeof *x * (size_t)(d->n > 0 ? d->n : 1) * (size_t)S);
+    double *y = malloc(sizeof *y * (size_t)(d->n > 0 ? d->n : 1) * (size_t)S);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return;
+    }
+    /* every run's own loss and its loss on each source, by the same rule as the fit's */
+    int64_t m = 0;
+    for (int64_t i = 0; i < d->n; i++)
+        for (int64_t j = 0; j < S; j++) {
+            const int64_t row = d->row[i];
+            const results_source_loss *l = &r->source_losses[row * S + j];
+            x[m] = d->loss[i];
+            y[m++] = fit_run_uses_best(&r->runs[row]) ? l->best_loss : l->final_loss;
+        }
+    plot_axis ax = plot_axis_of(d->loss, d->n, PLOT_LINEAR, "the runs' own test loss (nats/token)");
+    plot_axis ay = plot_axis_of(y, m, PLOT_LINEAR, "test loss on the source (nats/token)");
+    plot_panel(&ax, &ay, "The transfer law: each source's loss against the runs' own");
+    plot_line(2, (double[]){ax.lo, ax.hi}, (double[]){ax.lo, ax.hi}, PLOT_GREY, 1, 2);
+    plot_key keys[TRAIN_MAX_SOURCES + 1];
+    char texts[TRAIN_MAX_SOURCES][96];
+    int k = 0;
+    for (int64_t j = 0; j < S && j < TRAIN_MAX_SOURCES && k < 10; j++) {
+        const int colour = PLOT_PALETTE + (int)(j % 8);
+        double xs[REPORT_MAX_VALUES * 64], ys[REPORT_MAX_VALUES * 64];
+        int64_t n = 0;
+        for (int64_t i = 0; i < d->n && n < (int64_t)(sizeof xs / sizeof *xs); i++) {
+            xs[n] = x[i * S + j];
+            ys[n++] = y[i * S + j];
+        }
+        plot_points(n, xs, ys, colour, PLOT_DOT);
+        const fit_transfer *t = &d->fit->transfer[j];
+        if (t->fitted) {
+            plot_line(2, (double[]){ax.lo, ax.hi},
+                      (double[]){t->offset + t->slope * ax.lo, t->offset + t->slope * ax.hi},
+                      colour, 2, 1);
+            snprintf(texts[k], sizeof texts[k], "%s: %.3f L %+.3f", t->source, t->slope, t->offset);
+        } else {
+            snprintf(texts[k], sizeof texts[k], "%s (no line)", t->source);
+        }
+        keys[k] = (plot_key){texts[k], colour, PLOT_KEY_LINE, NULL};
+        k++;
+    }
+    plot_legend(k, keys, 0);
+    free(x);
+    free(y);
+}
+
 const report_figure report_figures[] = {
     {"loss_n",
      "The test loss against N, the points coloured by D; L(N) fitted to the largest-D run of each "
@@ -669,5 +739,10 @@ const report_figure report_figures[] = {
      "The overfitting bound D<sub>min</sub>(N) from Kaplan's law and &epsilon;, with the runs: "
      "below it, a model is large enough to overfit its data.",
      1, 1, check_overfitting, draw_overfitting},
+    {"transfer",
+     "The transfer law (Kaplan et al. 2020, Figure 8): each run's held-out loss on each source "
+     "against its own (its mixture's), with the straight line fitted to each source; the grey "
+     "line is equality.",
+     1, 1, check_transfer, draw_transfer},
 };
 const int report_figure_count = (int)(sizeof report_figures / sizeof report_figures[0]);

@@ -56,6 +56,13 @@ static void put_headline(FILE *f, const fit_file_analysis *a)
             "class=\"headline\">\n",
             (long long)r->n_observations, (long long)r->n_used, (long long)r->n_configurations,
             r->bootstrap, 100 * r->confidence);
+    if (a->results.selection[0]) {
+        fputs("<p>Of ", f);
+        put_escaped(f, a->results.selection);
+        fputs(" (the runs and the loss that <code>--mixture</code> and <code>--source</code> "
+              "chose).</p>\n",
+              f);
+    }
     for (int pass = 0; pass < 3; pass++)
         for (int i = 0; i < n; i++) {
             const report_verdict want = pass == 0   ? REPORT_DETERMINED
@@ -150,13 +157,58 @@ static void put_laws(FILE *f, const fit_report *r)
     fputs("</table>\n", f);
 }
 
+/* The transfer law of each source, when the runs are scored on several. */
+static void put_transfer(FILE *f, const fit_file_analysis *a)
+{
+    const fit_transfer *t = a->report.transfer;
+    const int n = a->report.n_transfers;
+    if (n <= 0)
+        return;
+    fprintf(f,
+            "<h2 id=\"transfer\">The transfer law</h2>\n<p>Each source's held-out loss against "
+            "the runs' own, L<sub>source</sub> = offset + slope L, over the runs (Kaplan et al. "
+            "2020, Figure 8), with %.0f%% intervals from resampling configurations.</p>\n"
+            "<table><tr><th>source</th><th>runs</th><th>slope [interval]</th>"
+            "<th>offset [interval]</th><th>R&sup2;</th></tr>\n",
+            100 * a->options.confidence);
+    for (int j = 0; j < n; j++) {
+        fputs("<tr><td>", f);
+        put_escaped(f, t[j].source);
+        fprintf(f, "</td><td class=\"n\">%lld</td>", (long long)t[j].n_points);
+        if (!t[j].fitted) {
+            fputs("<td colspan=\"3\">not determined: ", f);
+            put_escaped(f, t[j].message);
+            fputs("</td></tr>\n", f);
+            continue;
+        }
+        const double v[2][3] = {{t[j].slope, t[j].slope_lower, t[j].slope_upper},
+                                {t[j].offset, t[j].offset_lower, t[j].offset_upper}};
+        for (int q = 0; q < 2; q++) {
+            fputs("<td class=\"n\">", f);
+            put_number(f, v[q][0]);
+            if (isfinite(v[q][1]) && isfinite(v[q][2])) {
+                fputs(" [", f);
+                put_number(f, v[q][1]);
+                fputs(", ", f);
+                put_number(f, v[q][2]);
+                fputs("]", f);
+            }
+            fputs("</td>", f);
+        }
+        fputs("<td class=\"n\">", f);
+        put_number(f, t[j].r_squared);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void put_runs(FILE *f, const fit_results *results)
 {
     fprintf(f,
             "<h2 id=\"runs\">Runs</h2>\n<p>%lld rows of /runs, in the order they ended.</p>\n"
             "<table><tr><th>run id</th><th>shape</th><th>N</th><th>D</th><th>seed</th><th>lr</th>"
             "<th>final loss</th><th>best loss</th><th>status</th><th>seconds</th><th>tokens/s</th>"
-            "<th>ranks</th><th>host</th><th>BLAS core</th></tr>\n",
+            "<th>ranks</th><th>host</th><th>BLAS core</th><th>mixture</th></tr>\n",
             (long long)results->n_runs);
     for (int64_t i = 0; i < results->n_runs; i++) {
         const results_run *r = &results->runs[i];
@@ -181,6 +233,8 @@ static void put_runs(FILE *f, const fit_results *results)
         put_escaped(f, r->host);
         fputs("</td><td>", f);
         put_escaped(f, r->blas_core);
+        fputs("</td><td>", f);
+        put_escaped(f, r->mixture);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -258,6 +312,7 @@ int report_write_html(const char *path, const fit_file_analysis *a, const char *
     put_headline(f, a);
     put_figures(f, drawn, reasons);
     put_laws(f, &a->report);
+    put_transfer(f, a);
     put_runs(f, &a->results);
     put_provenance(f, path, a);
     fputs("</body></html>\n", f);

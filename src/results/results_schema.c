@@ -50,6 +50,8 @@ const results_column results_run_columns[] = {
     COLUMN(results_run, ranks, RESULTS_INT32, "", "ranks that trained the run together, its width"),
     COLUMN(results_run, host, RESULTS_STRING, "", "host name of that rank"),
     COLUMN(results_run, blas_core, RESULTS_STRING, "", "OpenBLAS core (kernels) of that rank"),
+    COLUMN(results_run, mixture, RESULTS_STRING, "",
+           "what it trained on: source:share terms joined by +, or one source by its name"),
     COLUMN(results_run, curve_offset, RESULTS_INT64, "rows", "first row of this run in /curves"),
     COLUMN(results_run, curve_length, RESULTS_INT64, "rows",
            "number of rows of this run in /curves"),
@@ -70,6 +72,41 @@ const results_column results_point_columns[] = {
 const size_t results_point_column_count =
     sizeof results_point_columns / sizeof *results_point_columns;
 
+const results_column results_source_columns[] = {
+    COLUMN(results_source, name, RESULTS_STRING, "", "the source's name, as plans call it"),
+    COLUMN(results_source, path, RESULTS_STRING, "",
+           "its folder or text file, as the plan gave it"),
+    COLUMN(results_source, train_bytes, RESULTS_INT64, "bytes", "its training text"),
+    COLUMN(results_source, test_bytes, RESULTS_INT64, "bytes",
+           "its held-out text, scored at every evaluation and never trained on"),
+};
+const size_t results_source_column_count =
+    sizeof results_source_columns / sizeof *results_source_columns;
+
+const results_column results_source_loss_columns[] = {
+    COLUMN(results_source_loss, run_id, RESULTS_STRING, "", "the run"),
+    COLUMN(results_source_loss, source, RESULTS_STRING, "", "the source (a row of /sources)"),
+    COLUMN(results_source_loss, final_loss, RESULTS_FLOAT32, "nats/token",
+           "held-out loss on the source at the run's last evaluation"),
+    COLUMN(results_source_loss, best_loss, RESULTS_FLOAT32, "nats/token",
+           "the lowest held-out loss on the source over the run's evaluations"),
+    COLUMN(results_source_loss, best_step, RESULTS_INT64, "steps", "step of best_loss"),
+};
+const size_t results_source_loss_column_count =
+    sizeof results_source_loss_columns / sizeof *results_source_loss_columns;
+
+const results_column results_source_point_columns[] = {
+    COLUMN(results_source_point, run_id, RESULTS_STRING, "", "the run"),
+    COLUMN(results_source_point, source, RESULTS_STRING, "", "the source (a row of /sources)"),
+    COLUMN(results_source_point, step, RESULTS_INT64, "steps", "optimiser steps done"),
+    COLUMN(results_source_point, tokens, RESULTS_INT64, "tokens", "tokens trained on so far"),
+    COLUMN(results_source_point, flops, RESULTS_FLOAT64, "FLOP", "6 N tokens"),
+    COLUMN(results_source_point, test_loss, RESULTS_FLOAT32, "nats/token",
+           "held-out loss on the source"),
+};
+const size_t results_source_point_column_count =
+    sizeof results_source_point_columns / sizeof *results_source_point_columns;
+
 _Static_assert(sizeof results_run_columns / sizeof *results_run_columns <= RESULTS_MAX_COLUMNS,
                "RESULTS_MAX_COLUMNS has no room for /runs");
 
@@ -78,12 +115,20 @@ const char results_runs_description[] =
     "curve_length]";
 const char results_curves_description[] =
     "every evaluation of every run; a run's rows are contiguous and in step order";
+const char results_sources_description[] =
+    "the sources every run is scored on at each evaluation, in order (S rows)";
+const char results_source_losses_description[] =
+    "S rows per run, in /sources order: row k*S + j is source j of the run in row k of /runs";
+const char results_source_curves_description[] =
+    "S rows per curve point, in /sources order: row r*S + j is source j at the point in row r "
+    "of /curves";
 
 /* Columns a schema version added: files older than that lack them. */
 static const struct {
     const char *column;
     int version;
-} added_in[] = {{"config_id", 2}, {"ranks", 3}, {"blas_core", 4}, {"eval_seconds", 5}};
+} added_in[] = {
+    {"config_id", 2}, {"ranks", 3}, {"blas_core", 4}, {"eval_seconds", 5}, {"mixture", 6}};
 
 int results_version_has(int version, const char *column)
 {

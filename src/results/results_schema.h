@@ -9,6 +9,14 @@
  *            run's rows are contiguous and /runs holds their offset and count. One table
  *            rather than a dataset per run because HDF5 1.10's SWMR mode cannot create
  *            datasets once writing has started.
+ *   /sources one results_source row per source the runs are scored on (schema 6), written
+ *            when the file is created; S rows (a plan without [data] sources: its corpus)
+ *   /source_losses  S results_source_loss rows per run, in /sources order: row k S + j is
+ *            source j of the run in row k of /runs
+ *   /source_curves  S results_source_point rows per curve point: row r S + j is source j
+ *            at the point in row r of /curves
+ * The last two are appended before their run's row, so a run's rows stand where its row's
+ * place in /runs and its curve's in /curves put them.
  *
  * A row is committed once its run id is written: rows past the last one with a run id
  * were extended but never written (a writer stopped between the two). */
@@ -25,9 +33,11 @@
  * /runs blas_core and the root's BLAS attributes, when scalesweep began to choose OpenBLAS's
  * kernels; version 5 /runs eval_seconds, when evaluation moved to windows spread over the test
  * text on a log-spaced schedule (so the test losses of a version-4 file were measured on
- * other text). Older files are read (for version 1 the fit takes each run's configuration from
+ * other text); version 6 /runs mixture and the tables /sources, /source_losses and
+ * /source_curves, when runs began to train on mixtures of sources and to be scored on each
+ * (a file of version 5 or older has one source, its corpus, and no such tables). Older files are read (for version 1 the fit takes each run's configuration from
  * the stored plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 5
+#define RESULTS_SCHEMA_VERSION 6
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -36,6 +46,12 @@
 /* The datasets and the root attributes. */
 #define RESULTS_RUNS "runs"
 #define RESULTS_CURVES "curves"
+#define RESULTS_SOURCES "sources"
+#define RESULTS_SOURCE_LOSSES "source_losses"
+#define RESULTS_SOURCE_CURVES "source_curves"
+/* Room for a source's name and a mixture's text, terminator included (plan.h's sizes). */
+#define RESULTS_SOURCE_SIZE 64
+#define RESULTS_MIXTURE_SIZE 256
 #define RESULTS_ATTR_SCHEMA_VERSION "schema_version"
 #define RESULTS_ATTR_VERSION "scalesweep_version"
 #define RESULTS_ATTR_PLAN_TEXT "plan_text"
@@ -77,6 +93,8 @@ typedef struct {
     int32_t ranks; /* how many trained it together: its width (schema 3) */
     char host[64];
     char blas_core[32];   /* the OpenBLAS core (kernels) of its leading rank (schema 4) */
+    char mixture[RESULTS_MIXTURE_SIZE]; /* what it trained on: "press:0.5 + fiction:0.5", or
+                                           a source alone by its name (schema 6) */
     int64_t curve_offset; /* first row of this run in /curves */
     int64_t curve_length;
 } results_run;
@@ -92,14 +110,50 @@ typedef struct {
     float lr;
 } results_point;
 
+/* A row of /sources. */
+typedef struct {
+    char name[RESULTS_SOURCE_SIZE];
+    char path[1024];     /* as the plan gave it (cut at 1023 bytes) */
+    int64_t train_bytes; /* its training text */
+    int64_t test_bytes;  /* its held-out text, which every evaluation scores */
+} results_source;
+
+/* A row of /source_losses: one source's held-out loss over one run. */
+typedef struct {
+    char run_id[RESULTS_ID_SIZE];
+    char source[RESULTS_SOURCE_SIZE];
+    float final_loss;  /* at the run's last evaluation, nats/token */
+    float best_loss;   /* the lowest of its evaluations */
+    int64_t best_step; /* the step of best_loss */
+} results_source_loss;
+
+/* A row of /source_curves: one source's held-out loss at one curve point. */
+typedef struct {
+    char run_id[RESULTS_ID_SIZE];
+    char source[RESULTS_SOURCE_SIZE];
+    int64_t step;
+    int64_t tokens;
+    double flops;
+    float test_loss;
+} results_source_point;
+
 /* The columns, in file order, with their units and descriptions. */
 extern const results_column results_run_columns[];
 extern const size_t results_run_column_count;
 extern const results_column results_point_columns[];
 extern const size_t results_point_column_count;
+extern const results_column results_source_columns[];
+extern const size_t results_source_column_count;
+extern const results_column results_source_loss_columns[];
+extern const size_t results_source_loss_column_count;
+extern const results_column results_source_point_columns[];
+extern const size_t results_source_point_column_count;
 /* What each table holds (its description attribute). */
 extern const char results_runs_description[];
 extern const char results_curves_description[];
+extern const char results_sources_description[];
+extern const char results_source_losses_description[];
+extern const char results_source_curves_description[];
 
 /* Room for every column of a table. */
 #define RESULTS_MAX_COLUMNS 40

@@ -1,0 +1,160 @@
+/* The transfer law (Kaplan et al. 2020, section 3.2.2 and Figure 8): over the runs of one
+ * mixture, the held-out loss on each source against the run's own (the mixture's) loss is
+ * close to a straight line, L_source = offset + slope L_mixture. Fitted by least squares
+ * (gsl_fit_linear), with percentile intervals from resampling whole configurations (their
+ * seeds together), as the laws' bootstrap does. docs/fit.md, "The transfer law". */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_fit.h>
+
+#include "fit_internal.h"
+#include "fit_results.h"
+#include "rng.h"
+
+/* The bootstrap's stream of the transfer law: apart from the laws' resamples. */
+#define TRANSFER_STREAM 0x7472616e73666572ULL
+
+typedef struct {
+    double x, y;
+    uint64_t config;
+} transfer_point;
+
+static int compare_config(const void *a, const void *b)
+{
+    const uint64_t x = ((const transfer_point *)a)->config, y = ((const transfer_point *)b)->config;
+    return (x > y) - (x < y);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Least squares of y on x over n points: 0, or -1 when they do not determine a line. */
+static int line(const double *x, const double *y, size_t n, double *offset, double *slope,
+                double *r_squared)
+{
+    if (n < 3 || fit_count_distinct(x, (int64_t)n) < 2)
+        return -1;
+    double c00, c01, c11, sumsq;
+    if (gsl_fit_linear(x, 1, y, 1, n, offset, slope, &c00, &c01, &c11, &sumsq) != 0 ||
+        !isfinite(*offset) || !isfinite(*slope))
+        return -1;
+    if (r_squared) {
+        double mean = 0.0, total = 0.0;
+        for (size_t i = 0; i < n; i++)
+            mean += y[i] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            total += (y[i] - mean) * (y[i] - mean);
+        *r_squared = total > 0.0 ? 1.0 - sumsq / total : NAN;
+    }
+    return 0;
+}
+
+static void transfer_source(const fit_file_analysis *a, const fit_options *options, int j,
+                            fit_transfer *t, transfer_point *points, double *x, double *y,
+                            double *slopes, double *offsets)
+{
+    const fit_results *r = &a->results;
+    const int64_t S = r->n_sources;
+    memset(t, 0, sizeof *t);
+    snprintf(t->source, sizeof t->source, "%s", r->sources[j].name);
+    t->slope = t->offset = t->r_squared = NAN;
+    t->slope_lower = t->slope_upper = t->offset_lower = t->offset_upper = NAN;
+    size_t n = 0;
+    for (int64_t i = 0; i < r->n_runs; i++) {
+        const fit_observation *o = &a->observations[i];
+        const results_source_loss *l = &r->source_losses[i * S + j];
+        const double loss = fit_run_uses_best(&r->runs[i]) ? l->best_loss : l->final_loss;
+        if (!o->ok || !isfinite(loss))
+            continue;
+        points[n++] = (transfer_point){o->loss, loss, o->config_id};
+    }
+    t->n_points = (int64_t)n;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = points[i].x;
+        y[i] = points[i].y;
+    }
+    if (line(x, y, n, &t->offset, &t->slope, &t->r_squared) != 0) {
+        snprintf(t->message, sizeof t->message,
+                 "needs three or more runs with two or more distinct losses (has %zu)", n);
+        return;
+    }
+    t->fitted = 1;
+    /* resample whole configurations: points sorted by configuration, drawn group by group */
+    qsort(points, n, sizeof *points, compare_config);
+    size_t groups = 0, *first = malloc(sizeof *first * (n + 1));
+    if (!first)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || points[i].config != points[i - 1].config)
+            first[groups++] = i;
+    first[groups] = n;
+    int valid = 0;
+    rng_state rng;
+    rng_seed(&rng, options->bootstrap_seed, TRANSFER_STREAM);
+    for (int b = 0; b < options->bootstrap; b++) {
+        size_t m = 0;
+        for (size_t g = 0; g < groups; g++) {
+            const size_t pick = (size_t)rng_below(&rng, groups);
+            for (size_t i = first[pick]; i < first[pick + 1]; i++) {
+                x[m] = points[i].x;
+                y[m] = points[i].y;
+                m++;
+            }
+        }
+        double offset, slope;
+        if (line(x, y, m, &offset, &slope, NULL) == 0) {
+            slopes[valid] = slope;
+            offsets[valid] = offset;
+            valid++;
+        }
+    }
+    free(first);
+    t->resamples = valid;
+    if (valid >= 2) {
+        const double tail = (1.0 - options->confidence) / 2.0;
+        qsort(slopes, (size_t)valid, sizeof *slopes, compare_double);
+        qsort(offsets, (size_t)valid, sizeof *offsets, compare_double);
+        t->slope_lower = fit_percentile(slopes, valid, tail);
+        t->slope_upper = fit_percentile(slopes, valid, 1.0 - tail);
+        t->offset_lower = fit_percentile(offsets, valid, tail);
+        t->offset_upper = fit_percentile(offsets, valid, 1.0 - tail);
+    }
+}
+
+_Static_assert(FIT_MAX_SOURCES == TRAIN_MAX_SOURCES &&
+                   sizeof(((fit_transfer *)0)->source) == RESULTS_SOURCE_SIZE,
+               "fit.h's room for sources differs from train.h's and results_schema.h's");
+
+int fit_transfer_laws(fit_file_analysis *a)
+{
+    const fit_results *r = &a->results;
+    fit_transfer *out = a->report.transfer;
+    a->report.n_transfers = 0;
+    if (r->n_sources < 2 || r->selection_source[0])
+        return 0;
+    fit_gsl_errors_off();
+    const size_t n = (size_t)(r->n_runs > 0 ? r->n_runs : 1);
+    const size_t resamples = (size_t)(a->options.bootstrap > 0 ? a->options.bootstrap : 1);
+    transfer_point *points = malloc(sizeof *points * n);
+    double *x = malloc(sizeof *x * n), *y = malloc(sizeof *y * n);
+    double *slopes = malloc(sizeof *slopes * resamples);
+    double *offsets = malloc(sizeof *offsets * resamples);
+    int status = -1;
+    if (points && x && y && slopes && offsets) {
+        for (int j = 0; j < r->n_sources && j < FIT_MAX_SOURCES; j++)
+            transfer_source(a, &a->options, j, &out[j], points, x, y, slopes, offsets);
+        a->report.n_transfers = r->n_sources < FIT_MAX_SOURCES ? r->n_sources : FIT_MAX_SOURCES;
+        status = 0;
+    }
+    free(points);
+    free(x);
+    free(y);
+    free(slopes);
+    free(offsets);
+    return status;
+}
