@@ -284,6 +284,13 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
                        path, n_mixtures, list);
         return -1;
     }
+    if (mixture && !results_version_has(r->schema, "mixture")) {
+        message_format(err, errlen,
+                       "%s has no mixtures: it is of schema %d, from before runs trained on "
+                       "mixtures (every run trained on its one corpus)",
+                       path, r->schema);
+        return -1;
+    }
     int found = !mixture;
     for (int m = 0; mixture && m < n_mixtures && m < 64; m++)
         found |= strcmp(mixtures[m], mixture) == 0;

@@ -651,53 +651,47 @@ static void draw_transfer(void *arg)
 {
     report_data *d = arg;
     const fit_results *r = &d->a->results;
-    const int64_t S = r->n_sources;
-    double *x = malloc(sizeof *x * (size_t)(d->n > 0 ? d->n : 1) * (size_t)S);
-    double *y = malloc(sizeof *y * (size_t)(d->n > 0 ? d->n : 1) * (size_t)S);
-    if (!x || !y) {
-        free(x);
-        free(y);
+    const int S = r->n_sources < TRAIN_MAX_SOURCES ? r->n_sources : TRAIN_MAX_SOURCES;
+    const int64_t n = d->n;
+    /* each source's loss of every run (y[j n + i]), by the same rule as the fit's */
+    double *y = malloc(sizeof *y * (size_t)(n > 0 ? n : 1) * (size_t)S);
+    if (!y)
         return;
-    }
-    /* every run's own loss and its loss on each source, by the same rule as the fit's */
-    int64_t m = 0;
-    for (int64_t i = 0; i < d->n; i++)
-        for (int64_t j = 0; j < S; j++) {
+    for (int j = 0; j < S; j++)
+        for (int64_t i = 0; i < n; i++) {
             const int64_t row = d->row[i];
-            const results_source_loss *l = &r->source_losses[row * S + j];
-            x[m] = d->loss[i];
-            y[m++] = fit_run_uses_best(&r->runs[row]) ? l->best_loss : l->final_loss;
+            const results_source_loss *l = &r->source_losses[row * r->n_sources + j];
+            y[j * n + i] = fit_run_uses_best(&r->runs[row]) ? l->best_loss : l->final_loss;
         }
-    plot_axis ax = plot_axis_of(d->loss, d->n, PLOT_LINEAR, "the runs' own test loss (nats/token)");
-    plot_axis ay = plot_axis_of(y, m, PLOT_LINEAR, "test loss on the source (nats/token)");
+    plot_axis ax = plot_axis_of(d->loss, n, PLOT_LINEAR, "the runs' own test loss (nats/token)");
+    plot_axis ay = plot_axis_of(y, n * S, PLOT_LINEAR, "test loss on the source (nats/token)");
     plot_panel(&ax, &ay, "The transfer law: each source's loss against the runs' own");
     plot_line(2, (double[]){ax.lo, ax.hi}, (double[]){ax.lo, ax.hi}, PLOT_GREY, 1, 2);
-    plot_key keys[TRAIN_MAX_SOURCES + 1];
-    char texts[TRAIN_MAX_SOURCES][96];
+    /* the sources spread over the palette, in their order; the first ten in the legend */
+    double order[TRAIN_MAX_SOURCES];
+    for (int j = 0; j < S; j++)
+        order[j] = (double)(j + 1);
+    plot_key keys[10];
+    char texts[10][96];
     int k = 0;
-    for (int64_t j = 0; j < S && j < TRAIN_MAX_SOURCES && k < 10; j++) {
-        const int colour = PLOT_PALETTE + (int)(j % 8);
-        double xs[REPORT_MAX_VALUES * 64], ys[REPORT_MAX_VALUES * 64];
-        int64_t n = 0;
-        for (int64_t i = 0; i < d->n && n < (int64_t)(sizeof xs / sizeof *xs); i++) {
-            xs[n] = x[i * S + j];
-            ys[n++] = y[i * S + j];
-        }
-        plot_points(n, xs, ys, colour, PLOT_DOT);
+    for (int j = 0; j < S; j++) {
+        const int colour = report_value_colour(order[j], order, S);
+        plot_points(n, d->loss, y + j * n, colour, PLOT_DOT);
         const fit_transfer *t = &d->fit->transfer[j];
-        if (t->fitted) {
+        if (t->fitted)
             plot_line(2, (double[]){ax.lo, ax.hi},
                       (double[]){t->offset + t->slope * ax.lo, t->offset + t->slope * ax.hi},
                       colour, 2, 1);
+        if (k == 10)
+            continue;
+        if (t->fitted)
             snprintf(texts[k], sizeof texts[k], "%s: %.3f L %+.3f", t->source, t->slope, t->offset);
-        } else {
+        else
             snprintf(texts[k], sizeof texts[k], "%s (no line)", t->source);
-        }
         keys[k] = (plot_key){texts[k], colour, PLOT_KEY_LINE, NULL};
         k++;
     }
     plot_legend(k, keys, 0);
-    free(x);
     free(y);
 }
 
