@@ -240,7 +240,7 @@ def check_sources(c, runs, curves, sources, losses, points):
         shares = shares_of(run["mixture"], names)
         mixed = (curve["test_loss"].astype(np.float64) * shares).sum(axis=1)
         finite = np.isfinite(own["test_loss"])
-        mixture_ok = np.allclose(own["test_loss"][finite], mixed[finite], rtol=2e-3, atol=1e-6)
+        mixture_ok = np.allclose(own["test_loss"][finite], mixed[finite], rtol=1e-5, atol=1e-6)
         if not (same_place and final_ok and best_ok and mixture_ok):
             bad += 1
             if bad == 1:

@@ -833,10 +833,48 @@ static void test_orphan_curve(void)
     H5Tclose(type);
     H5Sclose(memory);
     H5Sclose(space);
+    /* and the orphan's rows of the source tables, past the committed ones */
+    const char *tables[2] = {RESULTS_SOURCE_CURVES, RESULTS_SOURCE_LOSSES};
+    const int64_t committed_rows[2] = {committed * TEST_N_SOURCES, 3 * TEST_N_SOURCES};
+    for (int t = 0; t < 2 && ok; t++) {
+        hid_t set = H5Dopen2(file, tables[t], H5P_DEFAULT);
+        const size_t row_size = t == 0 ? sizeof(results_source_point) : sizeof(results_source_loss);
+        hid_t row_type =
+            t == 0
+                ? results_table_type(results_source_point_columns,
+                                     results_source_point_column_count, row_size, RESULTS_IN_STRUCT)
+                : results_table_type(results_source_loss_columns, results_source_loss_column_count,
+                                     row_size, RESULTS_IN_STRUCT);
+        const hsize_t extra = 7 * TEST_N_SOURCES;
+        unsigned char *rows = calloc(extra, row_size);
+        for (hsize_t k = 0; rows && k < extra; k++)
+            snprintf((char *)rows + k * row_size, RESULTS_ID_SIZE, "00000000deadbeef");
+        hsize_t extent = (hsize_t)committed_rows[t] + extra, at = (hsize_t)committed_rows[t];
+        ok = rows && H5Dset_extent(set, &extent) >= 0;
+        space = H5Dget_space(set);
+        memory = H5Screate_simple(1, &extra, NULL);
+        ok = ok && H5Sselect_hyperslab(space, H5S_SELECT_SET, &at, NULL, &extra, NULL) >= 0 &&
+             H5Dwrite(set, row_type, memory, space, H5P_DEFAULT, rows) >= 0;
+        free(rows);
+        H5Sclose(memory);
+        H5Sclose(space);
+        H5Tclose(row_type);
+        H5Dclose(set);
+    }
     H5Dclose(runs_set);
     H5Dclose(curves);
     H5Fclose(file);
-    check(ok, "wrote an orphan curve and an unwritten row");
+    check(ok, "wrote an orphan curve (and its sources' rows) and an unwritten row");
+
+    /* a resume scored on other sources is refused */
+    const results_source other[1] = {{"alpha", "data/alpha", 1000, 100}};
+    s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, other, 1, 0, err,
+                   sizeof(err));
+    check(s == NULL && strstr(err, "holds runs scored on the sources alpha and beta, not on "
+                                   "alpha; give this plan another output") != NULL,
+          "a resume on other sources is refused: %s", err);
+    if (s)
+        store_close(s);
 
     s = store_open(path, PLAN_TEXT, PLAN_HASH, "", "0.1.0", &TEST_BLAS, TEST_SOURCES,
                    TEST_N_SOURCES, 0, err, sizeof(err));
@@ -859,6 +897,23 @@ static void test_orphan_curve(void)
         check(orphans == 0, "no orphan curve row is left: %" PRId64, orphans);
     }
     free_file(&f);
+    /* the source tables end where the committed runs' rows end */
+    hid_t again = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int64_t points = 0;
+    for (int i = 0; i < 5; i++)
+        points += runs[i].n_points;
+    const int64_t want[2] = {points * TEST_N_SOURCES, 5 * TEST_N_SOURCES};
+    for (int t = 0; t < 2; t++) {
+        hid_t set = H5Dopen2(again, tables[t], H5P_DEFAULT);
+        hid_t set_space = H5Dget_space(set);
+        hsize_t rows = 0;
+        H5Sget_simple_extent_dims(set_space, &rows, NULL);
+        check((int64_t)rows == want[t], "/%s has the committed runs' %" PRId64 " rows, got %llu",
+              tables[t], want[t], (unsigned long long)rows);
+        H5Sclose(set_space);
+        H5Dclose(set);
+    }
+    H5Fclose(again);
 }
 
 /* A reader in another process follows the file as it is written, the way h5py with

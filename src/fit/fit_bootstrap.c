@@ -18,6 +18,16 @@ typedef struct {
     int failed;
 } bootstrap_batch;
 
+void fit_resample_start(rng_state *random, uint64_t seed, int b)
+{
+    rng_seed(random, seed, (uint64_t)b);
+}
+
+int64_t fit_resample_draw(rng_state *random, int64_t n_configs)
+{
+    return (int64_t)rng_below(random, (uint64_t)n_configs);
+}
+
 static void *bootstrap_worker(void *arg)
 {
     bootstrap_batch *batch = arg;
@@ -35,11 +45,11 @@ static void *bootstrap_worker(void *arg)
     for (int b = batch->thread; b < batch->resamples; b += batch->threads) {
         /* each resample has its own stream: the intervals do not depend on the threads */
         rng_state random;
-        rng_seed(&random, ctx->options.bootstrap_seed, (uint64_t)b);
+        fit_resample_start(&random, ctx->options.bootstrap_seed, b);
         fit_sample s = {rows, 0};
         int ok = 1;
         for (int64_t j = 0; j < ctx->n_configs && ok; j++) {
-            const int64_t config = (int64_t)rng_below(&random, (uint64_t)ctx->n_configs);
+            const int64_t config = fit_resample_draw(&random, ctx->n_configs);
             for (int64_t k = ctx->config_begin[config]; k < ctx->config_begin[config + 1]; k++) {
                 if (s.n == capacity) {
                     fit_row *grown = realloc(s.rows, (size_t)capacity * 2 * sizeof(fit_row));

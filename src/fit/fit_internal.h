@@ -8,6 +8,7 @@
 
 #include "fit.h"
 #include "message.h"
+#include "rng.h"
 
 /* The prefix of what `scalesweep fit` prints on stderr. */
 #define FIT_PROGRAM "scalesweep fit"
@@ -108,5 +109,11 @@ void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
 /* Resamples and sets every quantity's interval in report; 0, or -1 if some resample ran
  * out of memory. */
 int fit_bootstrap(fit_context *ctx, fit_report *report);
+/* The one rule of every resample of a fit (the laws' bootstrap and the transfer law's):
+ * resample b of seed draws n_configs configurations with replacement from its own stream
+ * (seed, b), so that its draws do not depend on threads or on other resamples. Starts the
+ * stream; fit_resample_draw gives the next configuration, 0 .. n_configs - 1. */
+void fit_resample_start(rng_state *random, uint64_t seed, int b);
+int64_t fit_resample_draw(rng_state *random, int64_t n_configs);
 
 #endif

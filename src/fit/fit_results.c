@@ -275,7 +275,7 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     const char *mixtures[64] = {NULL};
     const int n_mixtures = fit_results_mixtures(r, mixtures, 64);
     char list[1024];
-    name_list(mixtures, n_mixtures < 64 ? n_mixtures : 64, list, sizeof list);
+    name_list(mixtures, n_mixtures, list, sizeof list); /* the first 8 of them */
     const char *mixture = sel ? sel->mixture : NULL, *source = sel ? sel->source : NULL;
     if (!mixture && n_mixtures > 1) {
         message_format(err, errlen,
@@ -292,8 +292,8 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
         return -1;
     }
     int found = !mixture;
-    for (int m = 0; mixture && m < n_mixtures && m < 64; m++)
-        found |= strcmp(mixtures[m], mixture) == 0;
+    for (int64_t i = 0; !found && i < r->n_runs; i++)
+        found = strcmp(r->runs[i].mixture, mixture) == 0;
     if (!found) {
         message_format(err, errlen, "%s: no run trained on the mixture '%s'; its mixtures are %s",
                        path, mixture, list);
@@ -321,10 +321,25 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
             return -1;
         }
     }
-    /* keep the runs of the mixture, their curves moved down after each other, with the
-       losses on source j */
+    /* the runs of the mixture, their curves after each other in new tables, with the
+       losses on source j (new tables, so that slices a damaged file shares or overlaps
+       cannot make the copy overrun) */
     const int64_t S = r->n_sources;
     int64_t kept = 0, points = 0;
+    for (int64_t i = 0; i < r->n_runs; i++)
+        if (!mixture || strcmp(r->runs[i].mixture, mixture) == 0)
+            points += r->runs[i].curve_length;
+    results_point *new_points = calloc((size_t)(points > 0 ? points : 1), sizeof *new_points);
+    results_source_point *new_source_points =
+        S > 0 ? calloc((size_t)(points > 0 ? points : 1) * (size_t)S, sizeof *new_source_points)
+              : NULL;
+    if (!new_points || (S > 0 && !new_source_points)) {
+        free(new_points);
+        free(new_source_points);
+        message_format(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    points = 0;
     for (int64_t i = 0; i < r->n_runs; i++) {
         results_run run = r->runs[i];
         if (mixture && strcmp(run.mixture, mixture) != 0)
@@ -334,9 +349,9 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
             results_point point = r->points[from + k];
             if (j >= 0)
                 point.test_loss = r->source_points[(from + k) * S + j].test_loss;
-            r->points[points + k] = point;
+            new_points[points + k] = point;
             for (int64_t s = 0; s < S; s++)
-                r->source_points[(points + k) * S + s] = r->source_points[(from + k) * S + s];
+                new_source_points[(points + k) * S + s] = r->source_points[(from + k) * S + s];
         }
         if (j >= 0) {
             const results_source_loss *l = &r->source_losses[i * S + j];
@@ -344,12 +359,17 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
             run.best_test_loss = l->best_loss;
             run.best_step = l->best_step;
         }
+        /* rows only move down (kept <= i): the copy reads each before it is overwritten */
         for (int64_t s = 0; s < S; s++)
             r->source_losses[kept * S + s] = r->source_losses[i * S + s];
         run.curve_offset = points;
         points += run.curve_length;
         r->runs[kept++] = run;
     }
+    free(r->points);
+    free(r->source_points);
+    r->points = new_points;
+    r->source_points = new_source_points;
     r->n_runs = kept;
     r->n_points = points;
     snprintf(r->selection_source, sizeof r->selection_source, "%s", source ? source : "");

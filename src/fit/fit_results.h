@@ -9,7 +9,8 @@
  *   fit_options_from_plan(plan, FIT_PLAN_ALL, &options);
  *   fit_file_analysis a;
  *   char err[1024];
- *   if (fit_file_analyse(plan->output, &options, 0, FIT_FILE_WRITABLE, &a, err, sizeof err) == 0) {
+ *   if (fit_file_analyse(plan->output, &options, NULL, 0, FIT_FILE_WRITABLE, &a, err,
+ *                        sizeof err) == 0) {
  *       fit_results_write(plan->output, &a.report, &a.results, &a.options, err, sizeof err);
  *       fit_file_analysis_free(&a);
  *   }

@@ -13,9 +13,6 @@
 #include "fit_results.h"
 #include "rng.h"
 
-/* The bootstrap's stream of the transfer law: apart from the laws' resamples. */
-#define TRANSFER_STREAM 0x7472616e73666572ULL
-
 typedef struct {
     double x, y;
     uint64_t config;
@@ -54,9 +51,11 @@ static int line(const double *x, const double *y, size_t n, double *offset, doub
     return 0;
 }
 
-static void transfer_source(const fit_file_analysis *a, const fit_options *options, int j,
-                            fit_transfer *t, transfer_point *points, double *x, double *y,
-                            double *slopes, double *offsets)
+/* Source j's line over the runs, and its intervals from resampling its configurations by
+ * the laws' rule (fit_resample_start: resample b's own stream, whole configurations drawn
+ * with replacement). points has room for every run. 0, or -1 when out of memory. */
+static int transfer_source(const fit_file_analysis *a, const fit_options *options, int j,
+                           fit_transfer *t, transfer_point *points)
 {
     const fit_results *r = &a->results;
     const int64_t S = r->n_sources;
@@ -74,6 +73,27 @@ static void transfer_source(const fit_file_analysis *a, const fit_options *optio
         points[n++] = (transfer_point){o->loss, loss, o->config_id};
     }
     t->n_points = (int64_t)n;
+    /* by configuration: a resample draws whole groups; the largest bounds what it takes */
+    qsort(points, n, sizeof *points, compare_config);
+    size_t groups = 0, largest = 0;
+    size_t *first = malloc(sizeof *first * (n + 1));
+    if (!first)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || points[i].config != points[i - 1].config)
+            first[groups++] = i;
+    first[groups] = n;
+    for (size_t g = 0; g < groups; g++)
+        largest = first[g + 1] - first[g] > largest ? first[g + 1] - first[g] : largest;
+    const size_t room = groups * largest > n ? groups * largest : n;
+    const size_t resamples = (size_t)(options->bootstrap > 0 ? options->bootstrap : 1);
+    double *x = malloc(sizeof *x * (room ? room : 1)), *y = malloc(sizeof *y * (room ? room : 1));
+    double *slopes = malloc(sizeof *slopes * resamples);
+    double *offsets = malloc(sizeof *offsets * resamples);
+    int status = -1;
+    if (!x || !y || !slopes || !offsets)
+        goto done;
+    status = 0;
     for (size_t i = 0; i < n; i++) {
         x[i] = points[i].x;
         y[i] = points[i].y;
@@ -81,25 +101,16 @@ static void transfer_source(const fit_file_analysis *a, const fit_options *optio
     if (line(x, y, n, &t->offset, &t->slope, &t->r_squared) != 0) {
         snprintf(t->message, sizeof t->message,
                  "needs three or more runs with two or more distinct losses (has %zu)", n);
-        return;
+        goto done;
     }
     t->fitted = 1;
-    /* resample whole configurations: points sorted by configuration, drawn group by group */
-    qsort(points, n, sizeof *points, compare_config);
-    size_t groups = 0, *first = malloc(sizeof *first * (n + 1));
-    if (!first)
-        return;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || points[i].config != points[i - 1].config)
-            first[groups++] = i;
-    first[groups] = n;
     int valid = 0;
-    rng_state rng;
-    rng_seed(&rng, options->bootstrap_seed, TRANSFER_STREAM);
     for (int b = 0; b < options->bootstrap; b++) {
+        rng_state random;
+        fit_resample_start(&random, options->bootstrap_seed, b);
         size_t m = 0;
         for (size_t g = 0; g < groups; g++) {
-            const size_t pick = (size_t)rng_below(&rng, groups);
+            const size_t pick = (size_t)fit_resample_draw(&random, (int64_t)groups);
             for (size_t i = first[pick]; i < first[pick + 1]; i++) {
                 x[m] = points[i].x;
                 y[m] = points[i].y;
@@ -113,7 +124,6 @@ static void transfer_source(const fit_file_analysis *a, const fit_options *optio
             valid++;
         }
     }
-    free(first);
     t->resamples = valid;
     if (valid >= 2) {
         const double tail = (1.0 - options->confidence) / 2.0;
@@ -124,6 +134,13 @@ static void transfer_source(const fit_file_analysis *a, const fit_options *optio
         t->offset_lower = fit_percentile(offsets, valid, tail);
         t->offset_upper = fit_percentile(offsets, valid, 1.0 - tail);
     }
+done:
+    free(first);
+    free(x);
+    free(y);
+    free(slopes);
+    free(offsets);
+    return status;
 }
 
 _Static_assert(FIT_MAX_SOURCES == TRAIN_MAX_SOURCES &&
@@ -138,23 +155,13 @@ int fit_transfer_laws(fit_file_analysis *a)
     if (r->n_sources < 2 || r->selection_source[0])
         return 0;
     fit_gsl_errors_off();
-    const size_t n = (size_t)(r->n_runs > 0 ? r->n_runs : 1);
-    const size_t resamples = (size_t)(a->options.bootstrap > 0 ? a->options.bootstrap : 1);
-    transfer_point *points = malloc(sizeof *points * n);
-    double *x = malloc(sizeof *x * n), *y = malloc(sizeof *y * n);
-    double *slopes = malloc(sizeof *slopes * resamples);
-    double *offsets = malloc(sizeof *offsets * resamples);
-    int status = -1;
-    if (points && x && y && slopes && offsets) {
-        for (int j = 0; j < r->n_sources && j < FIT_MAX_SOURCES; j++)
-            transfer_source(a, &a->options, j, &out[j], points, x, y, slopes, offsets);
-        a->report.n_transfers = r->n_sources < FIT_MAX_SOURCES ? r->n_sources : FIT_MAX_SOURCES;
-        status = 0;
-    }
+    transfer_point *points = malloc(sizeof *points * (size_t)(r->n_runs > 0 ? r->n_runs : 1));
+    int status = points ? 0 : -1;
+    const int n = r->n_sources < FIT_MAX_SOURCES ? r->n_sources : FIT_MAX_SOURCES;
+    for (int j = 0; j < n && status == 0; j++)
+        status = transfer_source(a, &a->options, j, &out[j], points);
+    if (status == 0)
+        a->report.n_transfers = n;
     free(points);
-    free(x);
-    free(y);
-    free(slopes);
-    free(offsets);
     return status;
 }

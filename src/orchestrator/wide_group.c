@@ -8,6 +8,7 @@
 
 /* Messages of at most this many elements: MPI counts are ints. */
 #define PIECE ((int64_t)1 << 28)
+_Static_assert(TRAIN_MAX_EVAL_WINDOWS <= PIECE, "an evaluation's windows do not fit one share");
 
 static void send_floats(const float *values, int64_t n, int to, MPI_Comm comm)
 {

@@ -201,12 +201,21 @@ int plan_source_sizes(const plan *p, int i, int64_t *train_size, int64_t *test_s
 
 static int check_corpus(const plan *p, char *err, size_t errlen)
 {
+    int any_file = 0;
     for (int i = 0; i < p->n_sources; i++) {
         int64_t train_size, test_size;
         if (source_sizes(p, &p->sources[i], &train_size, &test_size, err, errlen) != 0 ||
             check_source_runs(p, i, train_size, test_size, err, errlen) != 0)
             return -1;
+        struct stat st;
+        any_file |= stat(p->sources[i].path, &st) == 0 && !S_ISDIR(st.st_mode);
     }
+    /* (the corpus alone is told apart in source_sizes) */
+    if (p->named_sources && p->key_lines[KEY_DATA_TEST_FRACTION] && !any_file)
+        return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION,
+                        p->key_lines[KEY_DATA_TEST_FRACTION],
+                        "every source is a folder with its own test.txt; test_fraction applies "
+                        "only to sources that are single text files");
     return 0;
 }
 

@@ -31,13 +31,18 @@
  * that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
-    char sources[TRAIN_MAX_SOURCES * 4200 + 64] = "";
+    /* every source's line, on the heap: up to 32 paths of 4 kB */
+    const size_t room = TRAIN_MAX_SOURCES * 4200 + 64;
+    char *sources = malloc(room);
+    if (!sources)
+        return -1;
+    sources[0] = '\0';
     size_t used = 0;
     for (int i = 0; p->named_sources && i < p->n_sources; i++)
-        used += (size_t)snprintf(sources + used, sizeof sources - used, "source=%s:%s\n",
-                                 p->sources[i].name, p->sources[i].path);
+        used += (size_t)snprintf(sources + used, room - used, "source=%s:%s\n", p->sources[i].name,
+                                 p->sources[i].path);
     for (int i = 0; p->named_sources && i < p->n_sources; i++)
-        used += (size_t)snprintf(sources + used, sizeof sources - used, "%s%.17g%s",
+        used += (size_t)snprintf(sources + used, room - used, "%s%.17g%s",
                                  i ? "," : "mixture=", c->mixture[i],
                                  i + 1 == p->n_sources ? "\n" : "");
     int configuration = snprintf(
@@ -57,6 +62,7 @@ static int canonical_text(const plan *p, const train_config *c, char *out, size_
         (double)c->eps, (double)c->grad_clip, (long long)c->evaluations,
         train_eval_spacing_names[c->eval_spacing], c->eval_budget, (long long)c->eval_interval,
         (long long)c->eval_tokens, c->patience);
+    free(sources);
     if (configuration < 0 || (size_t)configuration >= size)
         return -1;
     int seed = snprintf(out + configuration, size - (size_t)configuration, "seed=%llu\n",
@@ -129,13 +135,17 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     if (problem)
         return plan_fail(s, line, plan_data_key(p, run), "run %lld: %s", (long long)p->n_runs + 1,
                          problem);
-    char text[8192 + TRAIN_MAX_SOURCES * 4200];
+    const size_t room = 8192 + TRAIN_MAX_SOURCES * 4200;
+    char *text = malloc(room);
     int length = 0;
-    const int configuration = canonical_text(p, &run->config, text, sizeof text, &length);
-    if (configuration < 0)
+    const int configuration = text ? canonical_text(p, &run->config, text, room, &length) : -1;
+    if (configuration < 0) {
+        free(text);
         return plan_fail(s, line, -1, "cannot describe run %lld", (long long)p->n_runs + 1);
+    }
     format_id(text, (size_t)length, run->run_id);
     format_id(text, (size_t)configuration, run->config_id);
+    free(text);
     run->cost = 6.0 * (double)n_params * (double)tokens;
     p->n_runs++;
     return 0;

@@ -126,7 +126,12 @@ static int read_mixture(plan_state *s, const plan_item *item, plan_mixture *m)
     m->line = item->line;
     double weight[TRAIN_MAX_SOURCES] = {0}, total = 0.0;
     int order[TRAIN_MAX_SOURCES], terms = 0;
-    for (char *term = strtok(text, "+"); term; term = strtok(NULL, "+")) {
+    /* terms between '+' (by hand: "a++b", "+a" and "a+" hold empty terms) */
+    for (char *term = text, *next; term; term = next) {
+        char *plus = strchr(term, '+');
+        next = plus ? plus + 1 : NULL;
+        if (plus)
+            *plus = '\0';
         while (*term == ' ' || *term == '\t')
             term++;
         size_t n = strlen(term);
@@ -167,13 +172,15 @@ static int read_mixture(plan_state *s, const plan_item *item, plan_mixture *m)
     if (!(total > 0.0) || !isfinite(total))
         return plan_fail(s, item->line, k, "the weights of '%s' do not sum to a positive number",
                          item->text);
+    /* shares rounded to 1e-12, so that weights in one ratio (1:2 and 0.3:0.6) give the same
+       shares, bit for bit, and so one mixture and one run id */
     for (int i = 0; i < p->n_sources; i++)
-        m->share[i] = weight[i] / total;
+        m->share[i] = round(weight[i] / total * 1e12) / 1e12;
     size_t n = 0;
     for (int t = 0; t < terms; t++) {
         const int i = order[t];
         int w = terms == 1 ? snprintf(m->text, sizeof m->text, "%s", p->sources[i].name)
-                           : snprintf(m->text + n, sizeof m->text - n, "%s%s:%.4g", t ? " + " : "",
+                           : snprintf(m->text + n, sizeof m->text - n, "%s%s:%.6g", t ? " + " : "",
                                       p->sources[i].name, m->share[i]);
         if (w < 0 || n + (size_t)w >= sizeof m->text)
             return plan_fail(s, item->line, k, "'%s' is longer than %d characters as written out",
@@ -213,12 +220,20 @@ static int read_mixture_list(plan_state *s)
     for (int j = 0; j < s->n_items; j++) {
         if (read_mixture(s, &s->items[j], &p->mixtures[j]) != 0)
             return -1;
-        for (int e = 0; e < j; e++)
+        for (int e = 0; e < j; e++) {
             if (memcmp(p->mixtures[e].share, p->mixtures[j].share, sizeof p->mixtures[j].share) ==
                 0)
                 return plan_fail(s, s->items[j].line, k,
                                  "'%s' is the same mixture as '%s' (line %d)", s->items[j].text,
                                  p->mixtures[e].text, p->mixtures[e].line);
+            /* the text is what results files, fit --mixture and the reports tell them by */
+            if (strcmp(p->mixtures[e].text, p->mixtures[j].text) == 0)
+                return plan_fail(s, s->items[j].line, k,
+                                 "'%s' is written '%s', as '%s' (line %d) is: give shares that "
+                                 "differ in their first six digits",
+                                 s->items[j].text, p->mixtures[j].text, s->items[e].text,
+                                 p->mixtures[e].line);
+        }
         p->n_mixtures = j + 1;
     }
     return 0;

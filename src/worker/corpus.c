@@ -299,7 +299,15 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     }
     for (int f = 0; f < n_files; f++) {
         if (files[f] && fclose(files[f]) != 0 && status == 0) {
-            snprintf(err, errlen, "%s: write failed (file %d of the conversion)", out_dir, f);
+            if (f < 3)
+                snprintf(err, errlen, "%s/%s: write failed", out_dir,
+                         f == 0   ? CORPUS_TRAIN_FILE
+                         : f == 1 ? CORPUS_TEST_FILE
+                                  : "heldout.txt");
+            else
+                snprintf(err, errlen, "%s/" CORPUS_SOURCES_DIR "/%s/%s: write failed", out_dir,
+                         corpus_brown_sources[(f - 3) / 2].name,
+                         (f - 3) % 2 == 0 ? CORPUS_TRAIN_FILE : CORPUS_TEST_FILE);
             status = -1;
         }
     }

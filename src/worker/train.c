@@ -106,7 +106,7 @@ const char *train_config_error(const train_config *c, const corpus *data)
     if (c->patience < 0)
         return "patience must not be negative";
     if (c->n_sources < 1 || c->n_sources > TRAIN_MAX_SOURCES)
-        return "n_sources must lie in [1, 32]";
+        return "n_sources must lie in [1, " TRAIN_STRING(TRAIN_MAX_SOURCES) "]";
     double total = 0.0;
     for (int i = 0; i < c->n_sources; i++) {
         if (!(c->mixture[i] >= 0.0 && c->mixture[i] <= 1.0))
@@ -129,6 +129,10 @@ const char *train_config_error(const train_config *c, const corpus *data)
             return "eval_tokens (or the held-out text of a source) is shorter than one n_ctx "
                    "window";
     }
+    /* what one message shares among a wide run's members */
+    if (data && train_eval_tokens(c, data) / c->model.n_ctx > TRAIN_MAX_EVAL_WINDOWS)
+        return "an evaluation of every source would score more than 2^28 windows: lower "
+               "eval_tokens";
     return NULL;
 }
 
@@ -261,7 +265,7 @@ int64_t train_eval_windows(const train_config *c, int64_t test_size)
 {
     int64_t tokens = c->eval_tokens < test_size - 1 ? c->eval_tokens : test_size - 1;
     int64_t windows = tokens / c->model.n_ctx;
-    return windows < (int64_t)1 << 28 ? windows : (int64_t)1 << 28;
+    return windows < TRAIN_MAX_EVAL_WINDOWS ? windows : TRAIN_MAX_EVAL_WINDOWS;
 }
 
 int64_t train_eval_tokens(const train_config *c, const corpus *data)
@@ -345,7 +349,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->optim.final_lr_ratio = config->final_lr_ratio;
 
     /* the model holds one shard: one sequence */
-    if (model_init(&run->model, &config->model, 1) != 0) {
+    if (!orders_ok || model_init(&run->model, &config->model, 1) != 0) {
+        train_run_free(run);
         snprintf(err, errlen, "out of memory for the model");
         return -1;
     }
@@ -719,6 +724,9 @@ void train_run_result(const train_run *run, train_result *r)
         const int64_t pool_tokens = src->num_windows * (int64_t)c->model.n_ctx;
         r->unique_tokens += drawn < pool_tokens ? drawn : pool_tokens;
     }
+    /* a run that diverged drew the batch of the step it did not take */
+    if (r->unique_tokens > r->tokens)
+        r->unique_tokens = r->tokens;
     r->flops = model_flops_per_token(&c->model) * (double)r->tokens;
     r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
     r->final_test_loss = run->curve_len > 0 ? run->curve[run->curve_len - 1].test_loss : NAN;

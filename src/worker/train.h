@@ -14,6 +14,12 @@
 
 /* The most sources a run can train on and be scored on (docs/plan.md, [data] sources). */
 #define TRAIN_MAX_SOURCES 32
+/* The most held-out windows one evaluation scores, every source's together: what one
+ * message shares among a wide run's members (wide_group.c). */
+#define TRAIN_MAX_EVAL_WINDOWS ((int64_t)1 << 28)
+/* A number macro as text, for messages. */
+#define TRAIN_STRING_(x) #x
+#define TRAIN_STRING(x) TRAIN_STRING_(x)
 
 /* Where a run's evaluations fall: log-spaced steps (the L(C) frontier is read in log C),
  * evenly spaced (early stopping compares evaluations a fixed number of steps apart), or
