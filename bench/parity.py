@@ -3,7 +3,7 @@
 architecture written the way a PyTorch user would) on the same corpus files with the same
 schedule as `scalesweep train`, and prints each run's held-out loss on the same windows.
 
-The same: the byte corpus (train.txt, test.txt), windows of n_ctx + 1 bytes at stride n_ctx,
+The same: the byte corpus (a folder's train.txt and test.txt; not a single text file), windows of n_ctx + 1 bytes at stride n_ctx,
 each epoch a fresh shuffle, D rounded to whole steps of batch x n_ctx, AdamW (betas, eps,
 decay on the matrices only), the global-norm clip, linear warmup over 5% of the steps then
 cosine decay to final_lr_ratio x lr at the last step, GPT-2's initialisation (normal 0.02,
@@ -61,9 +61,12 @@ def lr_at(step, total, warmup, lr):
 def held_out(model, test, T):
     """The mean loss over eval_tokens / T windows spread over the test text (train.c)."""
     n = min(EVAL_TOKENS, len(test) - 1) // T
-    span = len(test) - 1 - T
-    q, r = divmod(span, n - 1)
-    starts = [w * q + w * r // (n - 1) for w in range(n)]
+    if n == 1:
+        starts = [0]
+    else:
+        span = len(test) - 1 - T
+        q, r = divmod(span, n - 1)
+        starts = [w * q + w * r // (n - 1) for w in range(n)]
     with torch.no_grad():
         total = 0.0
         for s in starts:
@@ -86,8 +89,9 @@ def train(corpus, shape, seed):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=lr, betas=BETAS, eps=EPS)
-    steps = max(1, round(D / (B * T)))
-    warmup = round(0.05 * steps)
+    # C's llround: halves away from zero (Python's round takes them to even)
+    steps = max(1, math.floor(D / (B * T) + 0.5))
+    warmup = math.floor(0.05 * steps + 0.5)
     windows = (len(train_text) - 1) // T
     order, at = rng.permutation(windows), 0
     for step in range(steps):

@@ -172,8 +172,8 @@ static int read_mixture(plan_state *s, const plan_item *item, plan_mixture *m)
     if (!(total > 0.0) || !isfinite(total))
         return plan_fail(s, item->line, k, "the weights of '%s' do not sum to a positive number",
                          item->text);
-    /* shares rounded to 1e-12, so that weights in one ratio (1:2 and 0.3:0.6) give the same
-       shares, bit for bit, and so one mixture and one run id */
+    /* shares rounded to 1e-12, so that weights in one ratio (1:2 and 0.3:0.6) give, but for
+       about one ratio in 1e5, the same shares bit for bit, and so the same run ids */
     for (int i = 0; i < p->n_sources; i++)
         m->share[i] = round(weight[i] / total * 1e12) / 1e12;
     size_t n = 0;
@@ -221,8 +221,11 @@ static int read_mixture_list(plan_state *s)
         if (read_mixture(s, &s->items[j], &p->mixtures[j]) != 0)
             return -1;
         for (int e = 0; e < j; e++) {
-            if (memcmp(p->mixtures[e].share, p->mixtures[j].share, sizeof p->mixtures[j].share) ==
-                0)
+            /* one ratio: shares within 1e-12 (the rounding can still split a last digit) */
+            int same = 1;
+            for (int i = 0; i < p->n_sources; i++)
+                same &= fabs(p->mixtures[e].share[i] - p->mixtures[j].share[i]) <= 1.5e-12;
+            if (same)
                 return plan_fail(s, s->items[j].line, k,
                                  "'%s' is the same mixture as '%s' (line %d)", s->items[j].text,
                                  p->mixtures[e].text, p->mixtures[e].line);
