@@ -202,14 +202,24 @@ int plan_source_sizes(const plan *p, int i, int64_t *train_size, int64_t *test_s
 static int check_corpus(const plan *p, char *err, size_t errlen)
 {
     int any_file = 0;
+    /* the held-out windows of one evaluation, every source's, for each n_ctx of the runs
+       (one n_ctx per plan: the first run's) */
+    int64_t windows = 0;
     for (int i = 0; i < p->n_sources; i++) {
         int64_t train_size, test_size;
         if (source_sizes(p, &p->sources[i], &train_size, &test_size, err, errlen) != 0 ||
             check_source_runs(p, i, train_size, test_size, err, errlen) != 0)
             return -1;
+        if (p->n_runs > 0)
+            windows += train_eval_windows(&p->runs[0].config, test_size);
         struct stat st;
         any_file |= stat(p->sources[i].path, &st) == 0 && !S_ISDIR(st.st_mode);
     }
+    if (windows > TRAIN_MAX_EVAL_WINDOWS)
+        return env_fail(p, err, errlen, KEY_DATA_EVAL_TOKENS, p->key_lines[KEY_DATA_EVAL_TOKENS],
+                        "an evaluation of every source would score %lld windows, more than "
+                        "2^28: lower eval_tokens",
+                        (long long)windows);
     /* (the corpus alone is told apart in source_sizes) */
     if (p->named_sources && p->key_lines[KEY_DATA_TEST_FRACTION] && !any_file)
         return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION,
