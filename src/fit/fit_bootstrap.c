@@ -85,12 +85,6 @@ static void *bootstrap_worker(void *arg)
     return NULL;
 }
 
-static int compare_plain(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 int fit_bootstrap(fit_context *ctx, fit_report *report)
 {
     const int resamples = ctx->options.bootstrap;
@@ -123,7 +117,6 @@ int fit_bootstrap(fit_context *ctx, fit_report *report)
             bootstrap_worker(&batch[t]); /* could not start a thread: do its share here */
         failed |= batch[t].failed;
     }
-    const double tail = (1.0 - ctx->options.confidence) / 2.0;
     for (int l = 0; l < FIT_NUM_LAWS; l++) {
         fit_law *law = &report->law[l];
         if (law->status != FIT_OK)
@@ -136,11 +129,8 @@ int fit_bootstrap(fit_context *ctx, fit_report *report)
                     column[m++] = v;
             }
             law->quantity[q].valid_resamples = m;
-            if (m >= 2) {
-                qsort(column, (size_t)m, sizeof(double), compare_plain);
-                law->quantity[q].lower = fit_percentile(column, m, tail);
-                law->quantity[q].upper = fit_percentile(column, m, 1.0 - tail);
-            }
+            fit_interval(column, m, ctx->options.confidence, &law->quantity[q].lower,
+                         &law->quantity[q].upper);
         }
     }
     report->resamples = values; /* the bands (fit_law_band) */

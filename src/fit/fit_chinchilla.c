@@ -70,17 +70,11 @@ typedef struct {
     long evaluations;
 } chinchilla_work;
 
-static int compare_doubles(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 /* Sorted distinct values of v and, for each point, the index of its value. */
 static int64_t unique_index(const double *v, int64_t n, double *unique, int32_t *index)
 {
     memcpy(unique, v, (size_t)n * sizeof(double));
-    qsort(unique, (size_t)n, sizeof(double), compare_doubles);
+    qsort(unique, (size_t)n, sizeof(double), fit_compare_doubles);
     int64_t m = 0;
     for (int64_t i = 0; i < n; i++)
         if (m == 0 || unique[i] != unique[m - 1])

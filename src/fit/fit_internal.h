@@ -18,6 +18,11 @@
 const char *fit_check_positive(const double *values, int64_t n, const char *what);
 /* numpy's default percentile of n sorted values: linear between the order statistics. */
 double fit_percentile(const double *sorted, int n, double p);
+/* qsort's order of doubles, ascending. */
+int fit_compare_doubles(const void *x, const void *y);
+/* The percentile interval of level confidence of n values (sorted in place), into *lower and
+ * *upper when n >= 2; they are left as they are otherwise. Every interval of a fit. */
+void fit_interval(double *values, int n, double confidence, double *lower, double *upper);
 /* Number of distinct values (relative tolerance 1e-9). */
 int64_t fit_count_distinct(const double *values, int64_t n);
 

@@ -33,12 +33,6 @@ double fit_law_value(fit_law_id id, int output, const double *q, double x, doubl
     }
 }
 
-static int compare_plain(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 double fit_percentile(const double *sorted, int n, double p)
 {
     const double h = (n - 1) * p;
@@ -64,12 +58,7 @@ int fit_law_band(const fit_report *r, fit_law_id id, int output, double x, doubl
         if (isfinite(v))
             values[m++] = v;
     }
-    if (m >= 2) {
-        qsort(values, (size_t)m, sizeof(double), compare_plain);
-        const double tail = (1.0 - r->confidence) / 2.0;
-        *lower = fit_percentile(values, m, tail);
-        *upper = fit_percentile(values, m, 1.0 - tail);
-    }
+    fit_interval(values, m, r->confidence, lower, upper);
     free(values);
     return m >= 2 ? 0 : -1;
 }

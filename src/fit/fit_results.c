@@ -32,66 +32,22 @@
 
 /* ---- reading ---- */
 
-/* Reads rows [0, n) of the table `name` into a calloc'd *rows. */
-static int read_table(hid_t file, const char *name, const results_column *columns, size_t n_columns,
-                      size_t row_size, int64_t n, void **rows, const char *path, char *err,
-                      size_t errlen)
-{
-    hid_t table = H5I_INVALID_HID;
-    int64_t have = 0;
-    *rows = NULL;
-    if ((table = results_open_table(file, name, H5P_DEFAULT, columns, n_columns, FIT_PROGRAM, path,
-                                    err, errlen)) < 0 ||
-        results_table_rows(table, &have, FIT_PROGRAM, path, err, errlen) < 0)
-        goto fail;
-    if (n < 0)
-        n = have;
-    if (have < n) {
-        message_format(err, errlen,
-                       "%s: /%s has %" PRId64 " rows, fewer than the %" PRId64 " its runs need",
-                       path, name, have, n);
-        results_damage_advice(err, errlen, path);
-        goto fail;
-    }
-    if (!(*rows = calloc((size_t)(n > 0 ? n : 1), row_size))) {
-        message_format(err, errlen, "%s: out of memory for /%s", path, name);
-        goto fail;
-    }
-    if (n > 0 && results_read_rows(table, columns, n_columns, row_size, 0, n, *rows, FIT_PROGRAM,
-                                   path, err, errlen) < 0)
-        goto fail;
-    results_release(&table);
-    return (int)(n < INT32_MAX ? n : INT32_MAX);
-fail:
-    results_release(&table);
-    free(*rows);
-    *rows = NULL;
-    return -1;
-}
-
 /* Schema 6's /sources, and the rows of /source_losses and /source_curves of the committed
  * runs and their points. */
 static int read_sources(hid_t file, fit_results *r, const char *path, char *err, size_t errlen)
 {
     void *rows;
-    int n = read_table(file, RESULTS_SOURCES, results_source_columns, results_source_column_count,
-                       sizeof(results_source), -1, &rows, path, err, errlen);
-    if (n < 0)
+    if (results_read_sources(file, &r->sources, &r->n_sources, FIT_PROGRAM, path, err, errlen) < 0)
         return -1;
-    r->sources = rows;
-    r->n_sources = n;
-    for (int j = 0; j < n; j++) {
-        results_source *s = &r->sources[j];
-        s->name[sizeof s->name - 1] = s->path[sizeof s->path - 1] = '\0';
-    }
-    if (read_table(file, RESULTS_SOURCE_LOSSES, results_source_loss_columns,
-                   results_source_loss_column_count, sizeof(results_source_loss), r->n_runs * n,
-                   &rows, path, err, errlen) < 0)
+    const int64_t n = r->n_sources;
+    if (results_read_table(file, RESULTS_SOURCE_LOSSES, results_source_loss_columns,
+                           results_source_loss_column_count, sizeof(results_source_loss),
+                           r->n_runs * n, &rows, FIT_PROGRAM, path, err, errlen) < 0)
         return -1;
     r->source_losses = rows;
-    if (read_table(file, RESULTS_SOURCE_CURVES, results_source_point_columns,
-                   results_source_point_column_count, sizeof(results_source_point), r->n_points * n,
-                   &rows, path, err, errlen) < 0)
+    if (results_read_table(file, RESULTS_SOURCE_CURVES, results_source_point_columns,
+                           results_source_point_column_count, sizeof(results_source_point),
+                           r->n_points * n, &rows, FIT_PROGRAM, path, err, errlen) < 0)
         return -1;
     r->source_points = rows;
     return 0;

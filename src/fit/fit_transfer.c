@@ -24,12 +24,6 @@ static int compare_config(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Least squares of y on x over n points: 0, or -1 when they do not determine a line. */
 static int line(const double *x, const double *y, size_t n, double *offset, double *slope,
                 double *r_squared)
@@ -125,15 +119,8 @@ static int transfer_source(const fit_file_analysis *a, const fit_options *option
         }
     }
     t->resamples = valid;
-    if (valid >= 2) {
-        const double tail = (1.0 - options->confidence) / 2.0;
-        qsort(slopes, (size_t)valid, sizeof *slopes, compare_double);
-        qsort(offsets, (size_t)valid, sizeof *offsets, compare_double);
-        t->slope_lower = fit_percentile(slopes, valid, tail);
-        t->slope_upper = fit_percentile(slopes, valid, 1.0 - tail);
-        t->offset_lower = fit_percentile(offsets, valid, tail);
-        t->offset_upper = fit_percentile(offsets, valid, 1.0 - tail);
-    }
+    fit_interval(slopes, valid, options->confidence, &t->slope_lower, &t->slope_upper);
+    fit_interval(offsets, valid, options->confidence, &t->offset_lower, &t->offset_upper);
 done:
     free(first);
     free(x);

@@ -48,10 +48,20 @@ const char *fit_check_positive(const double *values, int64_t n, const char *what
     return NULL;
 }
 
-static int compare_doubles(const void *x, const void *y)
+int fit_compare_doubles(const void *x, const void *y)
 {
     const double a = *(const double *)x, b = *(const double *)y;
     return (a > b) - (a < b);
+}
+
+void fit_interval(double *values, int n, double confidence, double *lower, double *upper)
+{
+    if (n < 2)
+        return;
+    qsort(values, (size_t)n, sizeof(double), fit_compare_doubles);
+    const double tail = (1.0 - confidence) / 2.0;
+    *lower = fit_percentile(values, n, tail);
+    *upper = fit_percentile(values, n, 1.0 - tail);
 }
 
 int64_t fit_count_distinct(const double *values, int64_t n)
@@ -62,7 +72,7 @@ int64_t fit_count_distinct(const double *values, int64_t n)
     if (!sorted)
         return n; /* out of memory: claim all distinct; the fit itself will then fail */
     memcpy(sorted, values, (size_t)n * sizeof(double));
-    qsort(sorted, (size_t)n, sizeof(double), compare_doubles);
+    qsort(sorted, (size_t)n, sizeof(double), fit_compare_doubles);
     int64_t distinct = 1;
     for (int64_t i = 1; i < n; i++)
         distinct += !(fabs(sorted[i] - sorted[i - 1]) <= 1e-9 * fabs(sorted[i - 1]));

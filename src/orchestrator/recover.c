@@ -276,7 +276,6 @@ int recover_main(int argc, char **argv)
     char err[2048] = "";
     size_t errlen = sizeof err;
     hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
-    hid_t source_table = H5I_INVALID_HID;
     recover_source_curves sc = {H5I_INVALID_HID, 0, NULL, 0, NULL};
     results_source *sources = NULL;
     recover_origin origin = {0};
@@ -332,41 +331,23 @@ int recover_main(int argc, char **argv)
     const int64_t intact_rows = recover_intact(runs, n_rows, state.size, path);
     const int64_t intact_points = recover_intact(curves, n_points, state.size, path);
     /* the sources, whole: the new file is scored on the same ones */
-    int64_t n_sources = 0, source_rows = 0;
-    if ((source_table = results_open_table(file, RESULTS_SOURCES, H5P_DEFAULT,
-                                           results_source_columns, results_source_column_count,
-                                           RECOVER_PROGRAM, path, err, errlen)) < 0 ||
-        results_table_rows(source_table, &n_sources, RECOVER_PROGRAM, path, err, errlen) < 0)
+    int n_sources = 0;
+    int64_t source_rows = 0;
+    if (results_read_sources(file, &sources, &n_sources, RECOVER_PROGRAM, path, err, errlen) < 0)
         goto fail;
-    if (n_sources < 1 || n_sources > TRAIN_MAX_SOURCES) {
-        message_format(err, errlen, "%s: /sources has %" PRId64 " rows, not 1 to %d", path,
-                       n_sources, TRAIN_MAX_SOURCES);
-        goto fail;
-    }
-    if (!(sources = calloc((size_t)n_sources, sizeof *sources))) {
-        message_format(err, errlen, "out of memory");
-        goto fail;
-    }
-    if (results_read_rows(source_table, results_source_columns, results_source_column_count,
-                          sizeof *sources, 0, n_sources, sources, RECOVER_PROGRAM, path, err,
-                          errlen) < 0)
-        goto fail;
-    for (int64_t i = 0; i < n_sources; i++)
-        sources[i].name[sizeof sources[i].name - 1] = sources[i].path[sizeof sources[i].path - 1] =
-            '\0';
     if ((sc.table = results_open_table(
              file, RESULTS_SOURCE_CURVES, H5P_DEFAULT, results_source_point_columns,
              results_source_point_column_count, RECOVER_PROGRAM, path, err, errlen)) < 0 ||
         results_table_rows(sc.table, &source_rows, RECOVER_PROGRAM, path, err, errlen) < 0)
         goto fail;
-    sc.n_sources = (int)n_sources;
+    sc.n_sources = n_sources;
     sc.sources = sources;
     sc.intact = recover_intact(sc.table, source_rows, state.size, path);
 
     const store_blas blas = {origin.blas_core, origin.blas_config, origin.sgemm_gflops};
     code = EXIT_FAILED;
     to = store_open(new_path, origin.plan_text, plan_hash, origin.command_line, origin.version,
-                    origin.has_blas ? &blas : NULL, sources, (int)n_sources, 0, err, errlen);
+                    origin.has_blas ? &blas : NULL, sources, n_sources, 0, err, errlen);
     if (!to)
         goto fail;
     recover_counts counts = {0, 0, 0, 0, -1};
@@ -405,7 +386,6 @@ fail:
         store_close(to);
     results_release(&curves);
     results_release(&runs);
-    results_release(&source_table);
     results_release(&sc.table);
     free(sc.rows);
     free(sources);

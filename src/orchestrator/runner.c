@@ -18,8 +18,9 @@
 _Static_assert(sizeof(((plan_run *)0)->run_id) == RESULTS_ID_SIZE &&
                    sizeof(((plan_run *)0)->config_id) == RESULTS_ID_SIZE,
                "plan.h's ids and results_schema.h's differ in size");
-/* So are source names and mixture texts, whole. */
+/* So are source names and mixture texts, whole, and the most sources. */
 _Static_assert(PLAN_SOURCE_NAME_SIZE == RESULTS_SOURCE_SIZE &&
+                   TRAIN_MAX_SOURCES == RESULTS_MAX_SOURCES &&
                    PLAN_MIXTURE_TEXT_SIZE == RESULTS_MIXTURE_SIZE,
                "plan.h's source names or mixture texts and results_schema.h's differ in size");
 

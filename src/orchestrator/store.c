@@ -309,21 +309,10 @@ fail:
 static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
 {
     const char *path = s->path;
-    hid_t sources = H5I_INVALID_HID, losses = H5I_INVALID_HID, curves = H5I_INVALID_HID;
+    hid_t losses = H5I_INVALID_HID, curves = H5I_INVALID_HID;
     results_source *stored = NULL;
-    int64_t n = 0;
-    if ((sources = results_open_table(file, RESULTS_SOURCES, H5P_DEFAULT, results_source_columns,
-                                      results_source_column_count, STORE_PROGRAM, path, err,
-                                      errlen)) < 0 ||
-        results_table_rows(sources, &n, STORE_PROGRAM, path, err, errlen) < 0)
-        goto fail;
-    stored = calloc((size_t)(n > 0 ? n : 1), sizeof *stored);
-    if (!stored) {
-        message_format(err, errlen, "%s: out of memory", path);
-        goto fail;
-    }
-    if (results_read_rows(sources, results_source_columns, results_source_column_count,
-                          sizeof *stored, 0, n, stored, STORE_PROGRAM, path, err, errlen) < 0)
+    int n = 0;
+    if (results_read_sources(file, &stored, &n, STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
     int same = n == s->n_sources;
     for (int64_t i = 0; same && i < n; i++)
@@ -332,10 +321,8 @@ static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
         char held[512], wanted[512];
         const char *names[TRAIN_MAX_SOURCES];
         int count = 0;
-        for (int64_t i = 0; i < n && count < TRAIN_MAX_SOURCES; i++) {
-            stored[i].name[sizeof stored[i].name - 1] = '\0';
-            names[count++] = stored[i].name;
-        }
+        for (; count < n; count++)
+            names[count] = stored[count].name;
         message_join(names, count, " and ", held, sizeof held);
         for (count = 0; count < s->n_sources; count++)
             names[count] = s->sources[count].name;
@@ -356,12 +343,13 @@ static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
         results_table_rows(losses, &loss_rows, STORE_PROGRAM, path, err, errlen) < 0 ||
         results_table_rows(curves, &curve_rows, STORE_PROGRAM, path, err, errlen) < 0)
         goto fail;
-    if (loss_rows < s->n_runs * n || curve_rows < s->curve_end * n) {
+    const int64_t S = n;
+    if (loss_rows < s->n_runs * S || curve_rows < s->curve_end * S) {
         message_format(err, errlen,
                        "%s: /source_losses has %" PRId64 " rows and /source_curves %" PRId64
                        ", fewer than the %" PRId64 " and %" PRId64 " of its %" PRId64
                        " runs on %" PRId64 " sources",
-                       path, loss_rows, curve_rows, s->n_runs * n, s->curve_end * n, s->n_runs, n);
+                       path, loss_rows, curve_rows, s->n_runs * S, s->curve_end * S, s->n_runs, S);
         results_damage_advice(err, errlen, path);
         goto fail;
     }
@@ -370,13 +358,11 @@ static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
     free(stored);
     STORE_CHECK(H5Dclose(curves));
     STORE_CHECK(H5Dclose(losses));
-    STORE_CHECK(H5Dclose(sources));
     return 0;
 fail:
     free(stored);
     results_release(&curves);
     results_release(&losses);
-    results_release(&sources);
     return -1;
 }
 
@@ -545,6 +531,21 @@ fail:
     return -1;
 }
 
+/* Shrinks a table to its first `keep` rows when it has more (rows extended or written for a
+ * run whose row never came); only before SWMR writing starts. 0 or -1 with err. */
+static int store_trim(hid_t dataset, int64_t *extent, int64_t keep, const char *path, char *err,
+                      size_t errlen)
+{
+    if (*extent <= keep)
+        return 0;
+    hsize_t rows = (hsize_t)keep;
+    STORE_CHECK(H5Dset_extent(dataset, &rows));
+    *extent = keep;
+    return 0;
+fail:
+    return -1;
+}
+
 /* Step 2 of resuming: open for writing and repair what a crashed writer left. */
 static int store_reopen(store *s, int plan_differs, const char *plan_text, uint64_t plan_hash,
                         const char *command_line, const char *version, char *err,
@@ -580,27 +581,14 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
     STORE_CHECK(H5Pclose(dapl));
     /* Drop what was never committed: rows extended but not written, and the curve of a
      * run whose row never came. Shrinking is allowed only before SWMR writing starts. */
-    if (s->runs_extent > s->n_runs) {
-        hsize_t rows = (hsize_t)s->n_runs;
-        STORE_CHECK(H5Dset_extent(s->runs, &rows));
-        s->runs_extent = s->n_runs;
-    }
-    if (s->curves_extent > s->curve_end) {
-        hsize_t rows = (hsize_t)s->curve_end;
-        STORE_CHECK(H5Dset_extent(s->curves, &rows));
-        s->curves_extent = s->curve_end;
-    }
     const int64_t S = s->n_sources;
-    if (s->source_losses.extent > s->n_runs * S) {
-        hsize_t rows = (hsize_t)(s->n_runs * S);
-        STORE_CHECK(H5Dset_extent(s->source_losses.dataset, &rows));
-        s->source_losses.extent = s->n_runs * S;
-    }
-    if (s->source_curves.extent > s->curve_end * S) {
-        hsize_t rows = (hsize_t)(s->curve_end * S);
-        STORE_CHECK(H5Dset_extent(s->source_curves.dataset, &rows));
-        s->source_curves.extent = s->curve_end * S;
-    }
+    if (store_trim(s->runs, &s->runs_extent, s->n_runs, path, err, errlen) < 0 ||
+        store_trim(s->curves, &s->curves_extent, s->curve_end, path, err, errlen) < 0 ||
+        store_trim(s->source_losses.dataset, &s->source_losses.extent, s->n_runs * S, path, err,
+                   errlen) < 0 ||
+        store_trim(s->source_curves.dataset, &s->source_curves.extent, s->curve_end * S, path, err,
+                   errlen) < 0)
+        goto fail;
     return 0;
 fail:
     results_release(&dapl);

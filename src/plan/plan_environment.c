@@ -69,9 +69,10 @@ static const char *source_title(const plan *p, const plan_source *source, char *
     return out;
 }
 
-/* The training and held-out bytes of a source, as corpus_load would split them. */
+/* The training and held-out bytes of a source, as corpus_load would split them, and whether
+ * it is a folder (its own test.txt) rather than one text file. */
 static int source_sizes(const plan *p, const plan_source *source, int64_t *train_size,
-                        int64_t *test_size, char *err, size_t errlen)
+                        int64_t *test_size, int *is_folder, char *err, size_t errlen)
 {
     plan_key k;
     int line;
@@ -84,13 +85,8 @@ static int source_sizes(const plan *p, const plan_source *source, int64_t *train
         return env_fail(p, err, errlen, k, line, "cannot read %s%s: %s", title, as,
                         strerror(errno));
     const char *why = "unknown error";
-    if (S_ISDIR(st.st_mode)) {
-        if (p->key_lines[KEY_DATA_TEST_FRACTION] && !p->named_sources)
-            return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION,
-                            p->key_lines[KEY_DATA_TEST_FRACTION],
-                            "%s is a folder with its own test.txt; test_fraction applies only "
-                            "to a single text file",
-                            source->path);
+    *is_folder = S_ISDIR(st.st_mode);
+    if (*is_folder) {
         char file[4096 + 16];
         snprintf(file, sizeof file, "%s/" CORPUS_TRAIN_FILE, source->path);
         if ((*train_size = readable_size(file, &why)) < 0)
@@ -196,36 +192,45 @@ static int check_source_runs(const plan *p, int i, int64_t train_size, int64_t t
 int plan_source_sizes(const plan *p, int i, int64_t *train_size, int64_t *test_size, char *err,
                       size_t errlen)
 {
-    return source_sizes(p, &p->sources[i], train_size, test_size, err, errlen);
+    int is_folder;
+    return source_sizes(p, &p->sources[i], train_size, test_size, &is_folder, err, errlen);
 }
 
 static int check_corpus(const plan *p, char *err, size_t errlen)
 {
     int any_file = 0;
-    /* the held-out windows of one evaluation, every source's, for each n_ctx of the runs
-       (one n_ctx per plan: the first run's) */
-    int64_t windows = 0;
+    /* each source's held-out text as the worker counts its evaluation windows */
+    corpus held_out[TRAIN_MAX_SOURCES];
+    memset(held_out, 0, sizeof held_out);
     for (int i = 0; i < p->n_sources; i++) {
         int64_t train_size, test_size;
-        if (source_sizes(p, &p->sources[i], &train_size, &test_size, err, errlen) != 0 ||
+        int is_folder;
+        if (source_sizes(p, &p->sources[i], &train_size, &test_size, &is_folder, err, errlen) !=
+                0 ||
             check_source_runs(p, i, train_size, test_size, err, errlen) != 0)
             return -1;
-        if (p->n_runs > 0)
-            windows += train_eval_windows(&p->runs[0].config, test_size);
-        struct stat st;
-        any_file |= stat(p->sources[i].path, &st) == 0 && !S_ISDIR(st.st_mode);
+        held_out[i].test_size = test_size;
+        any_file |= !is_folder;
     }
+    /* test_fraction splits single text files: a plan of folders alone has none */
+    const int fraction_line = p->key_lines[KEY_DATA_TEST_FRACTION];
+    if (fraction_line && !any_file)
+        return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION, fraction_line,
+                        p->named_sources
+                            ? "every source is a folder with its own test.txt; test_fraction "
+                              "applies only to sources that are single text files"
+                            : "%s is a folder with its own test.txt; test_fraction applies only "
+                              "to a single text file",
+                        p->corpus);
+    /* what one share message holds (one n_ctx and eval_tokens per plan: the first run's) */
+    const int64_t windows = p->n_runs > 0 ? train_eval_tokens(&p->runs[0].config, held_out) /
+                                                p->runs[0].config.model.n_ctx
+                                          : 0;
     if (windows > TRAIN_MAX_EVAL_WINDOWS)
         return env_fail(p, err, errlen, KEY_DATA_EVAL_TOKENS, p->key_lines[KEY_DATA_EVAL_TOKENS],
                         "an evaluation of every source would score %lld windows, more than "
                         "2^28: lower eval_tokens",
                         (long long)windows);
-    /* (the corpus alone is told apart in source_sizes) */
-    if (p->named_sources && p->key_lines[KEY_DATA_TEST_FRACTION] && !any_file)
-        return env_fail(p, err, errlen, KEY_DATA_TEST_FRACTION,
-                        p->key_lines[KEY_DATA_TEST_FRACTION],
-                        "every source is a folder with its own test.txt; test_fraction applies "
-                        "only to sources that are single text files");
     return 0;
 }
 

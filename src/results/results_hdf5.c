@@ -470,6 +470,42 @@ fail:
     return H5I_INVALID_HID;
 }
 
+int64_t results_read_table(hid_t file, const char *name, const results_column *columns,
+                           size_t n_columns, size_t row_size, int64_t rows, void **out,
+                           const char *program, const char *path, char *err, size_t errlen)
+{
+    hid_t table = H5I_INVALID_HID;
+    int64_t have = 0;
+    *out = NULL;
+    if ((table = results_open_table(file, name, H5P_DEFAULT, columns, n_columns, program, path, err,
+                                    errlen)) < 0 ||
+        results_table_rows(table, &have, program, path, err, errlen) < 0)
+        goto fail;
+    if (rows < 0)
+        rows = have;
+    if (have < rows) {
+        message_format(err, errlen,
+                       "%s: /%s has %" PRId64 " rows, fewer than the %" PRId64 " its runs need",
+                       path, name, have, rows);
+        results_damage_advice(err, errlen, path);
+        goto fail;
+    }
+    if (!(*out = calloc((size_t)(rows > 0 ? rows : 1), row_size))) {
+        message_format(err, errlen, "%s: out of memory for /%s", path, name);
+        goto fail;
+    }
+    if (rows > 0 && results_read_rows(table, columns, n_columns, row_size, 0, rows, *out, program,
+                                      path, err, errlen) < 0)
+        goto fail;
+    results_release(&table);
+    return rows;
+fail:
+    results_release(&table);
+    free(*out);
+    *out = NULL;
+    return -1;
+}
+
 int results_read_rows(hid_t dataset, const results_column *columns, size_t n_columns,
                       size_t struct_size, int64_t start, int64_t count, void *rows,
                       const char *program, const char *path, char *err, size_t errlen)

@@ -220,6 +220,13 @@ int results_read_rows(hid_t dataset, const results_column *columns, size_t n_col
                       size_t struct_size, int64_t start, int64_t count, void *rows,
                       const char *program, const char *path, char *err, size_t errlen);
 
+/* The first `rows` rows of the table NAME (-1: all of them) into a calloc'd *out of C structs
+ * (row_size bytes each, laid out as columns say): their count, or -1 with err (a table with
+ * fewer rows than asked for is damaged). */
+int64_t results_read_table(hid_t file, const char *name, const results_column *columns,
+                           size_t n_columns, size_t row_size, int64_t rows, void **out,
+                           const char *program, const char *path, char *err, size_t errlen);
+
 /* Fixed-size NUL-terminated ASCII strings of size bytes (terminator included), and
  * variable-length UTF-8 ones (h5py reads those as str). H5I_INVALID_HID on failure. */
 hid_t results_string_type(size_t size);

@@ -1,6 +1,9 @@
 #include "results_schema.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "message.h"
 
 /* A column named after its field, with the units and description the file carries. */
 /* clang-format off */
@@ -153,6 +156,32 @@ int64_t results_committed_rows(const void *rows, size_t row_size, size_t run_id_
     while (n > 0 && bytes[(size_t)(n - 1) * row_size + run_id_offset] == '\0')
         n--;
     return n;
+}
+
+int results_read_sources(hid_t file, results_source **sources, int *n, const char *program,
+                         const char *path, char *err, size_t errlen)
+{
+    void *rows;
+    const int64_t count = results_read_table(file, RESULTS_SOURCES, results_source_columns,
+                                             results_source_column_count, sizeof(results_source),
+                                             -1, &rows, program, path, err, errlen);
+    *sources = NULL;
+    *n = 0;
+    if (count < 0)
+        return -1;
+    if (count < 1 || count > RESULTS_MAX_SOURCES) {
+        message_format(err, errlen, "%s: /sources has %lld rows, not 1 to %d", path,
+                       (long long)count, RESULTS_MAX_SOURCES);
+        free(rows);
+        return -1;
+    }
+    *sources = rows;
+    *n = (int)count;
+    for (int j = 0; j < *n; j++) {
+        results_source *s = &(*sources)[j];
+        s->name[sizeof s->name - 1] = s->path[sizeof s->path - 1] = '\0';
+    }
+    return 0;
 }
 
 int results_parse_id(const char *text, uint64_t *value)

@@ -49,6 +49,8 @@
 #define RESULTS_SOURCES "sources"
 #define RESULTS_SOURCE_LOSSES "source_losses"
 #define RESULTS_SOURCE_CURVES "source_curves"
+/* The most sources a file has (train.h's TRAIN_MAX_SOURCES). */
+#define RESULTS_MAX_SOURCES 32
 /* Room for a source's name and a mixture's text, terminator included (plan.h's sizes). */
 #define RESULTS_SOURCE_SIZE 64
 #define RESULTS_MIXTURE_SIZE 256
@@ -169,6 +171,11 @@ int results_version_has(int version, const char *column);
  * rows of any struct that holds the run id (row_size bytes each, the id at run_id_offset):
  *   results_committed_rows(runs, sizeof *runs, offsetof(results_run, run_id), n) */
 int64_t results_committed_rows(const void *rows, size_t row_size, size_t run_id_offset, int64_t n);
+
+/* A file's /sources (schema 6), whole, into a calloc'd *sources, its strings terminated:
+ * 0, or -1 with err (no table, a damaged one, or not 1 to RESULTS_MAX_SOURCES rows). */
+int results_read_sources(hid_t file, results_source **sources, int *n, const char *program,
+                         const char *path, char *err, size_t errlen);
 
 /* Whether text is exactly 16 lowercase hex digits (what the plan writes); 0 with *value
  * set, or -1. */

@@ -136,6 +136,21 @@ const corpus_brown_source corpus_brown_sources[] = {
 const int corpus_brown_source_count =
     (int)(sizeof corpus_brown_sources / sizeof *corpus_brown_sources);
 
+/* The conversion's files, by index: the whole corpus's train.txt, test.txt and heldout.txt,
+ * then each source's train.txt and test.txt (3 + 2 k and 4 + 2 k for source k). */
+enum { BROWN_FILES = 3 + 2 * (int)(sizeof corpus_brown_sources / sizeof *corpus_brown_sources) };
+
+static void brown_file(const char *out_dir, int f, char *path, size_t size)
+{
+    static const char *const whole[3] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE, "heldout.txt"};
+    if (f < 3)
+        snprintf(path, size, "%s/%s", out_dir, whole[f]);
+    else
+        snprintf(path, size, "%s/" CORPUS_SOURCES_DIR "/%s/%s", out_dir,
+                 corpus_brown_sources[(f - 3) / 2].name,
+                 (f - 3) % 2 == 0 ? CORPUS_TRAIN_FILE : CORPUS_TEST_FILE);
+}
+
 static int make_folder(const char *path, char *err, size_t errlen)
 {
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
@@ -244,10 +259,8 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     }
 
     int status = 0;
-    /* the whole corpus (train.txt, test.txt, heldout.txt), then each source's pair */
-    enum { SOURCES = sizeof corpus_brown_sources / sizeof *corpus_brown_sources };
-    FILE *files[3 + 2 * SOURCES];
-    const int n_files = 3 + 2 * (int)SOURCES;
+    FILE *files[BROWN_FILES];
+    const int n_files = BROWN_FILES;
     memset(files, 0, sizeof files);
     char path[4096];
     if (make_folder(out_dir, err, errlen) != 0)
@@ -256,19 +269,15 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     if (status == 0 && make_folder(path, err, errlen) != 0)
         status = -1;
     for (int f = 0; f < n_files && status == 0; f++) {
-        static const char *const whole[3] = {CORPUS_TRAIN_FILE, CORPUS_TEST_FILE, "heldout.txt"};
-        if (f < 3) {
-            snprintf(path, sizeof path, "%s/%s", out_dir, whole[f]);
-        } else {
-            const char *source = corpus_brown_sources[(f - 3) / 2].name;
-            snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s", out_dir, source);
-            if ((f - 3) % 2 == 0 && make_folder(path, err, errlen) != 0) {
+        if (f >= 3 && (f - 3) % 2 == 0) { /* a source's folder, before its first file */
+            snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s", out_dir,
+                     corpus_brown_sources[(f - 3) / 2].name);
+            if (make_folder(path, err, errlen) != 0) {
                 status = -1;
                 break;
             }
-            snprintf(path, sizeof path, "%s/" CORPUS_SOURCES_DIR "/%s/%s", out_dir, source,
-                     (f - 3) % 2 == 0 ? CORPUS_TRAIN_FILE : CORPUS_TEST_FILE);
         }
+        brown_file(out_dir, f, path, sizeof path);
         if (!(files[f] = fopen(path, "wb"))) {
             snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
             status = -1;
@@ -299,15 +308,8 @@ int corpus_prepare_brown(const char *src_dir, const char *out_dir, char *err, si
     }
     for (int f = 0; f < n_files; f++) {
         if (files[f] && fclose(files[f]) != 0 && status == 0) {
-            if (f < 3)
-                snprintf(err, errlen, "%s/%s: write failed", out_dir,
-                         f == 0   ? CORPUS_TRAIN_FILE
-                         : f == 1 ? CORPUS_TEST_FILE
-                                  : "heldout.txt");
-            else
-                snprintf(err, errlen, "%s/" CORPUS_SOURCES_DIR "/%s/%s: write failed", out_dir,
-                         corpus_brown_sources[(f - 3) / 2].name,
-                         (f - 3) % 2 == 0 ? CORPUS_TRAIN_FILE : CORPUS_TEST_FILE);
+            brown_file(out_dir, f, path, sizeof path);
+            snprintf(err, errlen, "%s: write failed", path);
             status = -1;
         }
     }
