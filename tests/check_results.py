@@ -21,13 +21,14 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
-    ("run_id", "S17"), ("config_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
+    ("run_id", "S17"), ("config_id", "S17"), ("cell_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
     ("n_ctx", "<i4"), ("n_params", "<i8"), ("n_params_total", "<i8"), ("tokens", "<i8"),
     ("unique_tokens", "<i8"), ("seed", "<i8"), ("lr", "<f4"), ("batch", "<i4"),
+    ("warmup_steps", "<i8"), ("weight_decay", "<f4"), ("beta2", "<f4"), ("grad_clip", "<f4"),
     ("steps", "<i8"), ("flops", "<f8"), ("flops_attention", "<f8"),
     ("final_test_loss", "<f4"), ("best_test_loss", "<f4"), ("best_step", "<i8"),
     ("train_loss", "<f4"), ("stopped_early", "<i4"), ("status", "S16"), ("reason", "S160"),
@@ -131,12 +132,25 @@ def check_file(c, path, expected_runs):
     groups = {}
     for i, config_id in enumerate(configs.tolist()):
         groups.setdefault(config_id, []).append(i)
-    settings = ("n_layer", "d_model", "n_head", "n_ctx", "batch", "lr")
+    settings = ("n_layer", "d_model", "n_head", "n_ctx", "batch", "lr", "warmup_steps",
+                "weight_decay", "beta2", "grad_clip", "cell_id")
     for config_id, rows in groups.items():
         same = all(len(set(runs[column][rows].tolist())) == 1 for column in settings)
         distinct = len(set(runs["seed"][rows].tolist())) == len(rows)
         if not c.check(same and distinct, f"config {config_id!r}: rows {rows[:4]} differ in "
                        "more than their seed, or repeat a seed"):
+            break
+    # the configurations of a cell: the same shape, D and mixture, differing in hyperparameters
+    cells = runs["cell_id"]
+    bad = [i for i, cell_id in enumerate(cells) if not HEX16.match(cell_id)]
+    c.check(not bad, f"{len(bad)} cell ids are not 16 hex digits, first row {bad[:1]}")
+    by_cell = {}
+    for i, cell_id in enumerate(cells.tolist()):
+        by_cell.setdefault(cell_id, []).append(i)
+    cell_settings = ("n_layer", "d_model", "n_head", "n_ctx", "mixture", "unique_tokens")
+    for cell_id, rows in by_cell.items():
+        same = all(len(set(runs[column][rows].tolist())) == 1 for column in cell_settings)
+        if not c.check(same, f"cell {cell_id!r}: rows {rows[:4]} differ in shape or data"):
             break
     status = set(runs["status"].tolist())
     c.check(status <= STATUSES, f"unknown status {sorted(status - STATUSES)}")

@@ -411,10 +411,10 @@ static void test_list(void)
               p.runs[2].line == 19 && p.runs[4].line == 20,
           "list: runs on continuation lines know their lines (%d, %d)", p.runs[2].line,
           p.runs[4].line);
-    check(!p.lr_auto && c->lr == 2e-3f && c->final_lr_ratio == 0.2f && c->warmup_steps == 10 &&
-              c->weight_decay == 0.05f && c->beta1 == 0.8f && c->beta2 == 0.99f &&
-              c->eps == 1e-6f && c->grad_clip == 0.5f && c->eval_interval == 5 &&
-              c->patience == 2 && c->eval_tokens == 512 && c->batch == 4,
+    check(p.runs[0].lr_rule == PLAN_LR_FIXED && c->lr == 2e-3f && c->final_lr_ratio == 0.2f &&
+              c->warmup_steps == 10 && c->weight_decay == 0.05f && c->beta1 == 0.8f &&
+              c->beta2 == 0.99f && c->eps == 1e-6f && c->grad_clip == 0.5f &&
+              c->eval_interval == 5 && c->patience == 2 && c->eval_tokens == 512 && c->batch == 4,
           "list: every [train] setting reaches the runs");
     check(p.checkpoint_seconds == 60 && p.bootstrap == 250 && p.fit_seed == 42 &&
               p.laws == (PLAN_LAW_N | PLAN_LAW_CHINCHILLA | PLAN_LAW_ISOFLOP),
@@ -435,6 +435,45 @@ static void test_unique(void)
               p.runs[0].config.patience == 3,
           "unique: D = max_epochs x U in whole steps (%lld, %lld)",
           (long long)p.runs[0].config.tokens, (long long)p.runs[1].config.tokens);
+    plan_free(&p);
+}
+
+/* Hyperparameter axes: lists of [train] keys multiply the runs of each shape and D (the first
+ * axis slowest, seeds fastest); D is rounded to whole steps of every batch; the runs of a cell
+ * share its cell id and no other, its configurations differ in config id; the lr rules are
+ * resolved per run. */
+static void test_axes(void)
+{
+    plan p;
+    if (load(&p, "good_axes.ini", 1) != 0)
+        return;
+    check(p.n_runs == 2 * 3 * 2 * 2, "axes: 2 shapes x 3 lrs x 2 batches x 2 seeds, got %lld",
+          (long long)p.n_runs);
+    check(p.hyper_values[PLAN_HYPER_LR] == 3 && p.hyper_values[PLAN_HYPER_BATCH] == 2 &&
+              p.hyper_values[PLAN_HYPER_BETA2] == 1,
+          "axes: lr takes 3 values, batch 2, beta2 1");
+    if (p.n_runs == 24) {
+        const plan_run *r = p.runs;
+        /* 100000 tokens in whole steps of 16 x 32 = 512: 195 steps, 99840 tokens */
+        check(r[0].config.tokens == 99840 && r[3].config.tokens == 99840 &&
+                  r[0].config.batch == 8 && r[2].config.batch == 16,
+              "axes: D in whole steps of both batches (%lld)", (long long)r[0].config.tokens);
+        check(r[0].config.lr == 1e-3f && r[4].lr_rule == PLAN_LR_AUTO &&
+                  fabsf(r[4].config.lr - (float)plan_lr_rule(PLAN_LR_AUTO, 100096.0)) < 1e-9f &&
+                  r[8].config.lr == 4e-3f && r[0].lr_rule == PLAN_LR_FIXED,
+              "axes: lr 1e-3, then auto resolved for N, then 4e-3");
+        int cells_ok = 1, configs_ok = 1;
+        for (int i = 0; i < 24; i++)
+            for (int j = 0; j < 24; j++) {
+                const int same_shape = r[i].config.model.n_layer == r[j].config.model.n_layer;
+                cells_ok &= (strcmp(r[i].cell_id, r[j].cell_id) == 0) == same_shape;
+                const int same_config = same_shape && r[i].config.lr == r[j].config.lr &&
+                                        r[i].config.batch == r[j].config.batch;
+                configs_ok &= (strcmp(r[i].config_id, r[j].config_id) == 0) == same_config;
+            }
+        check(cells_ok, "axes: the runs of a shape share one cell id, other shapes another");
+        check(configs_ok, "axes: a configuration's seeds share a config id, and nothing else");
+    }
     plan_free(&p);
 }
 
@@ -538,9 +577,10 @@ static void test_defaults(void)
               !p.allow_epochs && p.n_seeds == 1 && p.seeds[0] == 1,
           "defaults: [sweep] and [data]");
     check(c->eval_tokens == 8192 && c->evaluations == 10 && c->eval_spacing == TRAIN_EVAL_AUTO &&
-              c->eval_budget == 0.1 && c->model.n_ctx == 128 && c->batch == 16 && p.lr_auto &&
-              c->final_lr_ratio == 0.1f && c->warmup_steps == -1 && c->weight_decay == 0.1f &&
-              c->beta1 == 0.9f && c->beta2 == 0.95f && c->eps == 1e-8f && c->grad_clip == 1.0f &&
+              c->eval_budget == 0.1 && c->model.n_ctx == 128 && c->batch == 16 &&
+              p.runs[0].lr_rule == PLAN_LR_AUTO && c->final_lr_ratio == 0.1f &&
+              c->warmup_steps == -1 && c->weight_decay == 0.1f && c->beta1 == 0.9f &&
+              c->beta2 == 0.95f && c->eps == 1e-8f && c->grad_clip == 1.0f &&
               c->eval_interval == 0 && c->patience == 0 && c->unique_tokens == 0 &&
               c->tokens == 2048,
           "defaults: [train]");
@@ -743,6 +783,7 @@ int main(int argc, char **argv)
     test_params();
     test_shape_generation();
     test_list();
+    test_axes();
     test_unique();
     test_sources();
     test_defaults();

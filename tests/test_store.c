@@ -60,11 +60,14 @@ static void make_run(test_run *t, uint64_t family, int64_t i)
     snprintf(r->run_id, sizeof(r->run_id), "%016" PRIx64, id);
     /* every run a configuration of its own, as its columns differ from run to run */
     snprintf(r->config_id, sizeof(r->config_id), "%016" PRIx64, family * 1000 + (uint64_t)i);
+    memcpy(r->cell_id, r->config_id, sizeof(r->cell_id));
     r->n_layer = 1 + (int32_t)(i % 4);
     r->d_model = 32 * (1 + (int32_t)(i % 3));
     r->n_head = 2;
     r->n_ctx = 16 + 8 * (int32_t)(i % 2);
     r->batch = 2 + (int32_t)(i % 3);
+    r->warmup_steps = 3 + (int64_t)(i % 5);
+    r->weight_decay = 0.1f * (float)(i % 2);
     r->n_params = r->n_layer * (12LL * r->d_model * r->d_model + 13LL * r->d_model) +
                   2LL * r->d_model;
     r->n_params_total = r->n_params + 256LL * r->d_model + (int64_t)r->n_ctx * r->d_model;
@@ -150,6 +153,7 @@ static hid_t run_read_type(void)
 #define MEMBER(field, type) H5Tinsert(t, #field, HOFFSET(results_run, field), type)
     MEMBER(run_id, s17);
     MEMBER(config_id, s17);
+    MEMBER(cell_id, s17);
     MEMBER(n_layer, H5T_NATIVE_INT32);
     MEMBER(d_model, H5T_NATIVE_INT32);
     MEMBER(n_head, H5T_NATIVE_INT32);
@@ -161,6 +165,8 @@ static hid_t run_read_type(void)
     MEMBER(seed, H5T_NATIVE_INT64);
     MEMBER(lr, H5T_NATIVE_FLOAT);
     MEMBER(batch, H5T_NATIVE_INT32);
+    MEMBER(warmup_steps, H5T_NATIVE_INT64);
+    MEMBER(weight_decay, H5T_NATIVE_FLOAT);
     MEMBER(steps, H5T_NATIVE_INT64);
     MEMBER(flops, H5T_NATIVE_DOUBLE);
     MEMBER(flops_attention, H5T_NATIVE_DOUBLE);
@@ -271,7 +277,14 @@ static const char *row_difference(const results_run *got, const results_run *wan
 #define SAME_TEXT(field) if (strcmp(got->field, want->field) != 0) return #field
     SAME_TEXT(run_id); SAME_TEXT(config_id); SAME(n_layer); SAME(d_model); SAME(n_head); SAME(n_ctx);
     SAME(n_params); SAME(n_params_total); SAME(tokens); SAME(unique_tokens); SAME(seed);
-    SAME_FLOAT(lr); SAME(batch); SAME(steps); SAME(flops); SAME(flops_attention);
+    SAME_FLOAT(lr);
+    SAME(batch);
+    SAME(steps);
+    SAME_TEXT(cell_id);
+    SAME(warmup_steps);
+    SAME_FLOAT(weight_decay);
+    SAME(flops);
+    SAME(flops_attention);
     SAME_FLOAT(final_test_loss); SAME_FLOAT(best_test_loss); SAME(best_step);
     SAME_FLOAT(train_loss); SAME(stopped_early); SAME_TEXT(status); SAME_TEXT(reason);
     SAME(seconds); SAME(tokens_per_second); SAME(rank); SAME_TEXT(host);

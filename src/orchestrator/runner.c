@@ -292,6 +292,7 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     memset(row, 0, sizeof *row);
     memcpy(row->run_id, run->run_id, sizeof row->run_id);
     memcpy(row->config_id, run->config_id, sizeof row->config_id);
+    memcpy(row->cell_id, run->cell_id, sizeof row->cell_id);
     row->n_layer = c->model.n_layer;
     row->d_model = c->model.d_model;
     row->n_head = c->model.n_head;
@@ -303,6 +304,10 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     row->seed = (int64_t)c->seed;
     row->lr = c->lr;
     row->batch = c->batch;
+    row->warmup_steps = train_warmup_steps(c);
+    row->weight_decay = c->weight_decay;
+    row->beta2 = c->beta2;
+    row->grad_clip = c->grad_clip;
     row->steps = result->steps;
     row->flops = result->flops;
     row->flops_attention = result->flops_attention;

@@ -3,6 +3,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,26 @@ const char *plan_mode_name(plan_mode mode)
     case PLAN_LIST: return "list";
     }
     return "unknown";
+}
+
+const char *plan_hyper_name(plan_hyper h)
+{
+    static const char *const names[PLAN_HYPER_COUNT] = {"lr",           "batch", "warmup_steps",
+                                                        "weight_decay", "beta2", "grad_clip"};
+    return h >= 0 && h < PLAN_HYPER_COUNT ? names[h] : "unknown";
+}
+
+double plan_hyper_value(const train_config *c, plan_hyper h)
+{
+    switch (h) {
+    case PLAN_HYPER_LR: return c->lr;
+    case PLAN_HYPER_BATCH: return c->batch;
+    case PLAN_HYPER_WARMUP_STEPS: return (double)c->warmup_steps;
+    case PLAN_HYPER_WEIGHT_DECAY: return c->weight_decay;
+    case PLAN_HYPER_BETA2: return c->beta2;
+    case PLAN_HYPER_GRAD_CLIP: return c->grad_clip;
+    }
+    return NAN;
 }
 
 const char *plan_trainer_name(plan_trainer trainer)

@@ -23,6 +23,28 @@ typedef enum { PLAN_GRID, PLAN_ISOFLOP, PLAN_LIST } plan_mode;
 typedef enum { TRAINER_TRANSFORMER, TRAINER_SYNTHETIC } plan_trainer;
 #define PLAN_TRAINER_COUNT 2
 
+/* The [train] keys that a list makes axes of the sweep (docs/plan.md, Hyperparameter axes):
+ * the runs of one cell (the same configuration but for these) differ only in them, and the
+ * fit's envelope takes each cell's best. In the order of the product. */
+typedef enum {
+    PLAN_HYPER_LR,
+    PLAN_HYPER_BATCH,
+    PLAN_HYPER_WARMUP_STEPS,
+    PLAN_HYPER_WEIGHT_DECAY,
+    PLAN_HYPER_BETA2,
+    PLAN_HYPER_GRAD_CLIP
+} plan_hyper;
+#define PLAN_HYPER_COUNT 6
+/* The most values one axis may take. */
+#define PLAN_MAX_AXIS_VALUES 32
+
+/* The rules [train] lr names instead of a number. */
+typedef enum {
+    PLAN_LR_FIXED, /* the number given */
+    PLAN_LR_AUTO,  /* scalesweep's lr_opt(N), measured on Brown (plan_lr_rule) */
+    PLAN_LR_KAPLAN /* Kaplan et al.'s LR(N) */
+} plan_lr;
+
 /* The laws [fit] can ask for, as bits of plan.laws; `scalesweep fit --laws` takes the same
  * names (src/fit/fit_results.h maps each to the laws it fits). */
 typedef enum {
@@ -74,6 +96,10 @@ typedef struct {
                             evaluation setting, seed, trainer, corpus path) */
     char config_id[17];  /* the same hash without the seed: equal for the seeds of one
                             configuration, which the fit groups by */
+    char cell_id[17];    /* the same hash without the hyperparameter axes' keys either
+                            (plan_hyper): equal for the runs the fit's envelope chooses
+                            among */
+    plan_lr lr_rule;     /* how its lr was chosen */
     train_config config; /* the worker's configuration, fully resolved (lr = auto done) */
     double cost;         /* C = 6 N D in FLOPs, the scheduling weight */
     int mixture;         /* its mixture: an index of plan.mixtures */
@@ -122,7 +148,8 @@ typedef struct {
     int64_t n_runs;
     uint64_t *seeds;      /* [sweep] seeds or seed_list, in order */
     int64_t n_seeds;
-    int lr_auto;          /* [train] lr = auto: each run's lr is Kaplan's LR(N) */
+    int hyper_values[PLAN_HYPER_COUNT]; /* how many values each plan_hyper key takes: 1, or
+                                           more for an axis */
     int64_t max_epochs;   /* [train] max_epochs (data-limited runs) */
     char *notes;          /* what expansion left out and why, one line each; NULL if nothing */
     int key_lines[PLAN_MAX_KEYS]; /* line of each key in the file, 0 when not set;
@@ -156,6 +183,13 @@ int plan_key_line(const plan *p, const char *section, const char *key);
 /* Names as written in plans: "grid", "transformer", "kaplan", ... */
 const char *plan_mode_name(plan_mode mode);
 const char *plan_trainer_name(plan_trainer trainer);
+/* The [train] key of a plan_hyper ("lr", "batch", ...). */
+const char *plan_hyper_name(plan_hyper h);
+/* A run's value of a plan_hyper key, as a number (warmup_steps: -1 for auto). */
+double plan_hyper_value(const train_config *c, plan_hyper h);
+/* The lr a rule gives a model of n_params non-embedding parameters (PLAN_LR_FIXED: 0). It may
+ * be 0 or less where the rule does not reach. */
+double plan_lr_rule(plan_lr rule, double n_params);
 /* The index of the source of that name, or -1. */
 int plan_find_source(const plan *p, const char *name);
 /* Whether a trainer trains on [data] corpus (the stand-in reads no text, so its plans run

@@ -1,7 +1,8 @@
-/* The runs of a plan: the product of its shapes, data sizes (or budgets) and seeds, each
- * resolved (Kaplan's LR(N) for lr = auto, D in whole steps), checked as the worker would,
- * identified by a hash of its whole configuration (run_id) and of it without the seed
- * (config_id), and checked for duplicates; then the plan hash over the run ids. */
+/* The runs of a plan: the product of its shapes, data sizes (or budgets), mixtures,
+ * hyperparameter axes and seeds, each resolved (the lr rules, D in whole steps), checked as
+ * the worker would, identified by a hash of its whole configuration (run_id), of it without
+ * the seed (config_id) and without the hyperparameter axes' keys either (cell_id), and
+ * checked for duplicates; then the plan hash over the run ids. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,44 @@
  * steps, cosine decay to zero). It reaches zero at N = exp(0.003239 / 0.0001395) ~ 1.2e10. */
 #define KAPLAN_LR_INTERCEPT 0.003239
 #define KAPLAN_LR_SLOPE 0.0001395
+
+double plan_lr_rule(plan_lr rule, double n_params)
+{
+    switch (rule) {
+    case PLAN_LR_FIXED: return 0.0;
+    case PLAN_LR_AUTO:
+    case PLAN_LR_KAPLAN: return KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log(n_params);
+    }
+    return 0.0;
+}
+
+/* The lines of the canonical text that a cell leaves out: the plan_hyper keys. */
+static int is_hyper_line(const char *line)
+{
+    for (int h = 0; h < PLAN_HYPER_COUNT; h++) {
+        const char *name = plan_hyper_name((plan_hyper)h);
+        const size_t n = strlen(name);
+        if (strncmp(line, name, n) == 0 && line[n] == '=')
+            return 1;
+    }
+    return 0;
+}
+
+/* The configuration text without its plan_hyper lines, in place; returns its length. */
+static size_t cell_text(char *text, size_t length)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < length;) {
+        const char *end = memchr(text + i, '\n', length - i);
+        const size_t n = end ? (size_t)(end - (text + i)) + 1 : length - i;
+        if (!is_hyper_line(text + i)) {
+            memmove(text + kept, text + i, n);
+            kept += n;
+        }
+        i += n;
+    }
+    return kept;
+}
 
 /* A run's identity: every resolved setting that changes what it computes, as text, one
  * "key=value" line each, the seed last. Floats are printed from their float values with 9
@@ -89,13 +128,45 @@ plan_key plan_data_key(const plan *p, const plan_run *run)
     return run->config.unique_tokens > 0 ? KEY_TRAIN_UNIQUE_TOKENS : KEY_TRAIN_TOKENS;
 }
 
+/* The runs of one shape, D and mixture: one for each point of the hyperparameter axes' product
+ * (the first axis varying slowest) and seed. */
 static int add_run(plan_state *s, const model_config *shape, int shape_line, int64_t tokens,
-                   int64_t unique_tokens, int mixture, uint64_t seed, int line)
+                   int64_t unique_tokens, int mixture, const int *hyper, uint64_t seed, int line);
+
+static int add_runs(plan_state *s, const model_config *shape, int shape_line, int64_t tokens,
+                    int64_t unique_tokens, int mixture, int line)
+{
+    const plan *p = s->p;
+    int hyper[PLAN_HYPER_COUNT] = {0};
+    for (;;) {
+        for (int64_t r = 0; r < p->n_seeds; r++)
+            if (add_run(s, shape, shape_line, tokens, unique_tokens, mixture, hyper, p->seeds[r],
+                        line) != 0)
+                return -1;
+        int h = PLAN_HYPER_COUNT - 1;
+        while (h >= 0 && ++hyper[h] == s->axes[h].n)
+            hyper[h--] = 0;
+        if (h < 0)
+            return 0;
+    }
+}
+
+static int add_run(plan_state *s, const model_config *shape, int shape_line, int64_t tokens,
+                   int64_t unique_tokens, int mixture, const int *hyper, uint64_t seed, int line)
 {
     plan *p = s->p;
     plan_run *run = &p->runs[p->n_runs];
     memset(run, 0, sizeof *run);
     run->config = s->base;
+    train_config *c = &run->config;
+    c->lr = (float)s->axes[PLAN_HYPER_LR].value[hyper[PLAN_HYPER_LR]];
+    run->lr_rule = s->axes[PLAN_HYPER_LR].lr_rule[hyper[PLAN_HYPER_LR]];
+    c->batch = (int)s->axes[PLAN_HYPER_BATCH].value[hyper[PLAN_HYPER_BATCH]];
+    c->warmup_steps =
+        (int64_t)s->axes[PLAN_HYPER_WARMUP_STEPS].value[hyper[PLAN_HYPER_WARMUP_STEPS]];
+    c->weight_decay = (float)s->axes[PLAN_HYPER_WEIGHT_DECAY].value[hyper[PLAN_HYPER_WEIGHT_DECAY]];
+    c->beta2 = (float)s->axes[PLAN_HYPER_BETA2].value[hyper[PLAN_HYPER_BETA2]];
+    c->grad_clip = (float)s->axes[PLAN_HYPER_GRAD_CLIP].value[hyper[PLAN_HYPER_GRAD_CLIP]];
     run->mixture = mixture;
     memcpy(run->config.mixture, p->mixtures[mixture].share, sizeof run->config.mixture);
     run->config.model.n_layer = shape->n_layer;
@@ -106,29 +177,32 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     run->config.seed = seed;
     run->line = line;
     const int64_t n_params = model_count_nonembedding(&run->config.model);
-    if (p->lr_auto) {
-        run->config.lr = (float)(KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log((double)n_params));
+    if (run->lr_rule != PLAN_LR_FIXED) {
+        run->config.lr = (float)plan_lr_rule(run->lr_rule, (double)n_params);
         if (!(run->config.lr > 0.0f)) {
             char a[32];
-            const int at =
-                plan_is_set(s, KEY_TRAIN_LR) ? plan_line_of(s, KEY_TRAIN_LR) : shape_line;
+            const int at = plan_is_set(s, KEY_TRAIN_LR)
+                               ? s->axes[PLAN_HYPER_LR].line[hyper[PLAN_HYPER_LR]]
+                               : shape_line;
             return plan_fail(s, at, KEY_TRAIN_LR,
-                             "auto (Kaplan's LR(N) = %g - %g ln N) is not positive for "
+                             "%s (Kaplan's LR(N) = %g - %g ln N) is not positive for "
                              "shape %dx%dx%d, N = %s; give lr a number",
-                             KAPLAN_LR_INTERCEPT, KAPLAN_LR_SLOPE, shape->n_layer, shape->d_model,
-                             shape->n_head, units_group_digits(n_params, a));
+                             run->lr_rule == PLAN_LR_AUTO ? "auto" : "kaplan", KAPLAN_LR_INTERCEPT,
+                             KAPLAN_LR_SLOPE, shape->n_layer, shape->d_model, shape->n_head,
+                             units_group_digits(n_params, a));
         }
     }
     /* train_config_error's rule, said at the line of warmup_steps with the numbers */
     const int64_t steps = train_total_steps(&run->config);
     if (run->config.warmup_steps >= steps) {
         char a[32];
-        return plan_fail(s, plan_line_of(s, KEY_TRAIN_WARMUP_STEPS), KEY_TRAIN_WARMUP_STEPS,
+        return plan_fail(s, s->axes[PLAN_HYPER_WARMUP_STEPS].line[hyper[PLAN_HYPER_WARMUP_STEPS]],
+                         KEY_TRAIN_WARMUP_STEPS,
                          "%lld steps are not fewer than the %lld steps of run %lld (%dx%dx%d, "
-                         "D = %s); use auto (5%% of each run) or fewer",
+                         "D = %s, batch %d); use auto (5%% of each run) or fewer",
                          (long long)run->config.warmup_steps, (long long)steps,
                          (long long)p->n_runs + 1, shape->n_layer, shape->d_model, shape->n_head,
-                         units_group_digits(tokens, a));
+                         units_group_digits(tokens, a), run->config.batch);
     }
     /* the worker's own checks, so that no rank is handed a run it refuses */
     const char *problem = train_config_error(&run->config, NULL);
@@ -145,6 +219,7 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     }
     format_id(text, (size_t)length, run->run_id);
     format_id(text, (size_t)configuration, run->config_id);
+    format_id(text, cell_text(text, (size_t)configuration), run->cell_id);
     free(text);
     run->cost = 6.0 * (double)n_params * (double)tokens;
     p->n_runs++;
@@ -196,12 +271,15 @@ int plan_expand(plan_state *s)
     plan *p = s->p;
     double n_runs;
     const int M = p->n_mixtures;
+    double each = M; /* runs of a shape and D (but for seeds): mixtures x the axes' points */
+    for (int h = 0; h < PLAN_HYPER_COUNT; h++)
+        each *= s->axes[h].n;
     if (p->mode == PLAN_GRID)
-        n_runs = (double)s->n_shapes * s->n_data * M * (double)p->n_seeds;
+        n_runs = (double)s->n_shapes * s->n_data * each * (double)p->n_seeds;
     else if (p->mode == PLAN_ISOFLOP)
-        n_runs = (double)s->n_budgets * s->n_shapes * M * (double)p->n_seeds;
+        n_runs = (double)s->n_budgets * s->n_shapes * each * (double)p->n_seeds;
     else
-        n_runs = (double)s->n_data * M * (double)p->n_seeds;
+        n_runs = (double)s->n_data * each * (double)p->n_seeds;
     if (n_runs > PLAN_MAX_RUNS)
         return plan_fail(s, 0, -1, "the plan expands to %.0f runs, more than %d", n_runs,
                          PLAN_MAX_RUNS);
@@ -214,22 +292,20 @@ int plan_expand(plan_state *s)
         for (int i = 0; i < s->n_shapes; i++)
             for (int j = 0; j < s->n_data; j++)
                 for (int m = 0; m < M; m++)
-                    for (int64_t r = 0; r < p->n_seeds; r++)
-                        if (add_run(s, &s->shapes[i].shape, s->shapes[i].line, s->data[j].tokens,
-                                    s->data[j].unique_tokens, m, p->seeds[r], s->data[j].line) != 0)
-                            return -1;
+                    if (add_runs(s, &s->shapes[i].shape, s->shapes[i].line, s->data[j].tokens,
+                                 s->data[j].unique_tokens, m, s->data[j].line) != 0)
+                        return -1;
     } else if (p->mode == PLAN_LIST) {
         for (int j = 0; j < s->n_data; j++)
             for (int m = 0; m < M; m++)
-                for (int64_t r = 0; r < p->n_seeds; r++)
-                    if (add_run(s, &s->data[j].shape, s->data[j].line, s->data[j].tokens, 0, m,
-                                p->seeds[r], s->data[j].line) != 0)
-                        return -1;
+                if (add_runs(s, &s->data[j].shape, s->data[j].line, s->data[j].tokens, 0, m,
+                             s->data[j].line) != 0)
+                    return -1;
     } else {
         /* D = C / (6N), rounded to whole steps; a shape that cannot take one step within
          * the budget is left out (with a note): an IsoFLOP profile simply has no point
          * there, and one budget's shape list cannot differ from another's in the plan */
-        const int64_t step = (int64_t)s->base.batch * s->base.model.n_ctx;
+        const int64_t step = plan_step_tokens(s);
         for (int b = 0; b < s->n_budgets; b++) {
             int64_t kept = 0;
             for (int i = 0; i < s->n_shapes; i++) {
@@ -255,10 +331,9 @@ int plan_expand(plan_state *s)
                 int64_t rounded = llround(tokens / (double)step) * step;
                 kept++;
                 for (int m = 0; m < M; m++)
-                    for (int64_t r = 0; r < p->n_seeds; r++)
-                        if (add_run(s, shape, s->shapes[i].line, rounded, 0, m, p->seeds[r],
-                                    s->budget_lines[b]) != 0)
-                            return -1;
+                    if (add_runs(s, shape, s->shapes[i].line, rounded, 0, m, s->budget_lines[b]) !=
+                        0)
+                        return -1;
             }
             if (kept == 0)
                 return plan_fail(s, s->budget_lines[b], KEY_TRAIN_COMPUTE,

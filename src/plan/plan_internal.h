@@ -117,6 +117,14 @@ typedef struct {
     model_config shape; /* mode = list only */
 } plan_data_entry;
 
+/* The values of a plan_hyper key: one, or an axis of several (in the order given). */
+typedef struct {
+    int n;
+    double value[PLAN_MAX_AXIS_VALUES];    /* as plan_hyper_value gives it; lr: 0 for a rule */
+    plan_lr lr_rule[PLAN_MAX_AXIS_VALUES]; /* lr only */
+    int line[PLAN_MAX_AXIS_VALUES];
+} plan_axis;
+
 typedef struct {
     plan *p;
     char *err;
@@ -131,7 +139,11 @@ typedef struct {
     int last_key;      /* key of the last handler call since the last section header; -1 */
     plan_raw_value raw[KEY_COUNT];
     /* interpretation */
-    train_config base; /* every setting the runs share */
+    train_config base; /* every setting the runs share (an axis: its first value) */
+    plan_axis axes[PLAN_HYPER_COUNT];
+    int64_t step_batch; /* D is rounded to whole steps of step_batch x n_ctx tokens: the
+                           least common multiple of the batches, so that every batch takes
+                           whole steps of the same D */
     plan_shape_entry *shapes;
     int n_shapes;
     plan_data_entry *data;
@@ -212,6 +224,9 @@ double plan_generate_shape(int64_t target, double aspect, int head_size, model_c
 int plan_read_sources(plan_state *s);
 
 /* ---- the sections (plan_sections.c) and the runs (plan_expand.c) ---- */
+
+/* Tokens a step of step_batch sequences trains on: what D is rounded to. */
+int64_t plan_step_tokens(const plan_state *s);
 
 /* Interprets every section, in the order the checks depend on. 0 or -1. */
 int plan_read_sections(plan_state *s);

@@ -237,27 +237,148 @@ static int check_applicability(plan_state *s)
     return 0;
 }
 
+/* The plan_key of each plan_hyper. */
+static const plan_key hyper_keys[PLAN_HYPER_COUNT] = {
+    [PLAN_HYPER_LR] = KEY_TRAIN_LR,
+    [PLAN_HYPER_BATCH] = KEY_TRAIN_BATCH,
+    [PLAN_HYPER_WARMUP_STEPS] = KEY_TRAIN_WARMUP_STEPS,
+    [PLAN_HYPER_WEIGHT_DECAY] = KEY_TRAIN_WEIGHT_DECAY,
+    [PLAN_HYPER_BETA2] = KEY_TRAIN_BETA2,
+    [PLAN_HYPER_GRAD_CLIP] = KEY_TRAIN_GRAD_CLIP};
+
+/* One item of a hyperparameter key, checked as the key's scalar always was. */
+static int read_hyper_item(plan_state *s, plan_hyper h, const plan_item *item, double *value,
+                           plan_lr *rule)
+{
+    const plan_key k = hyper_keys[h];
+    float f = 0.0f;
+    int64_t count = 0;
+    *rule = PLAN_LR_FIXED;
+    switch (h) {
+    case PLAN_HYPER_LR:
+        if (strcmp(item->text, "auto") == 0 || strcmp(item->text, "kaplan") == 0) {
+            *rule = item->text[0] == 'a' ? PLAN_LR_AUTO : PLAN_LR_KAPLAN;
+            *value = 0.0;
+            return 0;
+        }
+        if (isalpha((unsigned char)item->text[0]))
+            return plan_fail(s, item->line, k,
+                             "'%s' is not a number, auto (lr_opt(N) measured on Brown) or kaplan "
+                             "(Kaplan's LR(N))",
+                             item->text);
+        if (plan_float_text(s, k, item->line, item->text, 0.0, 1, INFINITY, 0, &f) != 0)
+            return -1;
+        *value = f;
+        return 0;
+    case PLAN_HYPER_BATCH:
+        if (plan_count_text(s, k, item->line, item->text, 1, 65536, &count) != 0)
+            return -1;
+        *value = (double)count;
+        return 0;
+    case PLAN_HYPER_WARMUP_STEPS:
+        if (strcmp(item->text, "auto") == 0) {
+            *value = -1.0;
+            return 0;
+        }
+        if (plan_count_text(s, k, item->line, item->text, 0, PLAN_MAX_TOKENS, &count) != 0)
+            return -1;
+        *value = (double)count;
+        return 0;
+    case PLAN_HYPER_WEIGHT_DECAY:
+    case PLAN_HYPER_GRAD_CLIP:
+        if (plan_float_text(s, k, item->line, item->text, 0.0, 0, INFINITY, 0, &f) != 0)
+            return -1;
+        *value = f;
+        return 0;
+    case PLAN_HYPER_BETA2:
+        if (plan_float_text(s, k, item->line, item->text, 0.0, 0, 1.0, 1, &f) != 0)
+            return -1;
+        *value = f;
+        return 0;
+    }
+    return plan_fail(s, item->line, k, "not a hyperparameter");
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        const int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Each hyperparameter key's values (a list is an axis of the sweep), the base taking the
+ * first; then the batch that D is rounded to. */
+static int read_hyper_axes(plan_state *s)
+{
+    plan *p = s->p;
+    train_config *c = &s->base;
+    for (int h = 0; h < PLAN_HYPER_COUNT; h++) {
+        plan_axis *axis = &s->axes[h];
+        axis->n = 1;
+        axis->line[0] = 0;
+        axis->lr_rule[0] = h == PLAN_HYPER_LR ? PLAN_LR_AUTO : PLAN_LR_FIXED;
+        axis->value[0] = h == PLAN_HYPER_LR ? 0.0 : plan_hyper_value(c, (plan_hyper)h);
+        const plan_key k = hyper_keys[h];
+        if (plan_is_set(s, k)) {
+            if (plan_get_items(s, k) != 0)
+                return -1;
+            if (s->n_items > PLAN_MAX_AXIS_VALUES)
+                return plan_fail(s, s->items[PLAN_MAX_AXIS_VALUES].line, k, "more than %d values",
+                                 PLAN_MAX_AXIS_VALUES);
+            axis->n = s->n_items;
+            for (int i = 0; i < s->n_items; i++) {
+                const plan_item *item = &s->items[i];
+                if (read_hyper_item(s, (plan_hyper)h, item, &axis->value[i], &axis->lr_rule[i]) !=
+                    0)
+                    return -1;
+                axis->line[i] = item->line;
+                for (int j = 0; j < i; j++)
+                    if (axis->value[j] == axis->value[i] && axis->lr_rule[j] == axis->lr_rule[i])
+                        return plan_fail(s, item->line, k, "%s is listed twice (also line %d)",
+                                         item->text, axis->line[j]);
+            }
+        }
+        p->hyper_values[h] = axis->n;
+    }
+    /* the base takes each first value (a run takes its own in plan_expand) */
+    c->lr = (float)s->axes[PLAN_HYPER_LR].value[0];
+    c->batch = (int)s->axes[PLAN_HYPER_BATCH].value[0];
+    c->warmup_steps = (int64_t)s->axes[PLAN_HYPER_WARMUP_STEPS].value[0];
+    c->weight_decay = (float)s->axes[PLAN_HYPER_WEIGHT_DECAY].value[0];
+    c->beta2 = (float)s->axes[PLAN_HYPER_BETA2].value[0];
+    c->grad_clip = (float)s->axes[PLAN_HYPER_GRAD_CLIP].value[0];
+    /* whole steps of every batch: their least common multiple */
+    const plan_axis *batch = &s->axes[PLAN_HYPER_BATCH];
+    s->step_batch = 1;
+    for (int i = 0; i < batch->n; i++) {
+        const int64_t b = (int64_t)batch->value[i];
+        s->step_batch = s->step_batch / gcd64(s->step_batch, b) * b;
+        if (s->step_batch > 65536)
+            return plan_fail(s, batch->line[i], KEY_TRAIN_BATCH,
+                             "the batches' least common multiple exceeds 65536: D is rounded to "
+                             "whole steps of every batch, so give batches that divide one another "
+                             "(e.g. 8, 16, 32)");
+    }
+    return 0;
+}
+
+int64_t plan_step_tokens(const plan_state *s)
+{
+    return s->step_batch * s->base.model.n_ctx;
+}
+
 static int read_train_settings(plan_state *s)
 {
     plan *p = s->p;
     train_config *c = &s->base;
-    if (plan_get_int(s, KEY_TRAIN_BATCH, 1, 65536, &c->batch) != 0)
-        return -1;
-    const char *lr = NULL;
-    if (plan_scalar_nonempty(s, KEY_TRAIN_LR, &lr) != 0)
-        return -1;
-    p->lr_auto = !lr || strcmp(lr, "auto") == 0;
-    if (!p->lr_auto && plan_float_text(s, KEY_TRAIN_LR, plan_line_of(s, KEY_TRAIN_LR), lr, 0.0, 1,
-                                       INFINITY, 0, &c->lr) != 0)
+    if (read_hyper_axes(s) != 0)
         return -1;
     if (plan_get_float(s, KEY_TRAIN_FINAL_LR_RATIO, 0.0, 0, 1.0, 0, &c->final_lr_ratio) != 0 ||
-        plan_get_auto_count(s, KEY_TRAIN_WARMUP_STEPS, -1, 0, PLAN_MAX_TOKENS, &c->warmup_steps) !=
-            0 ||
-        plan_get_float(s, KEY_TRAIN_WEIGHT_DECAY, 0.0, 0, INFINITY, 0, &c->weight_decay) != 0 ||
         plan_get_float(s, KEY_TRAIN_BETA1, 0.0, 0, 1.0, 1, &c->beta1) != 0 ||
-        plan_get_float(s, KEY_TRAIN_BETA2, 0.0, 0, 1.0, 1, &c->beta2) != 0 ||
         plan_get_float(s, KEY_TRAIN_EPS, 0.0, 1, 1.0, 0, &c->eps) != 0 ||
-        plan_get_float(s, KEY_TRAIN_GRAD_CLIP, 0.0, 0, INFINITY, 0, &c->grad_clip) != 0 ||
         plan_get_auto_count(s, KEY_TRAIN_EVAL_INTERVAL, 0, 1, PLAN_MAX_TOKENS, &c->eval_interval) !=
             0 ||
         plan_get_int(s, KEY_TRAIN_PATIENCE, 0, 1000000, &c->patience) != 0 ||
@@ -415,7 +536,7 @@ static int read_model(plan_state *s)
 static int round_tokens(plan_state *s, plan_key k, int line, const char *source, int64_t tokens,
                         int64_t *rounded)
 {
-    const int64_t step = (int64_t)s->base.batch * s->base.model.n_ctx;
+    const int64_t step = plan_step_tokens(s);
     if (tokens < step) {
         char a[32];
         return plan_fail(s, line, k, "%s is less than one step of batch x n_ctx = %s tokens",
@@ -489,7 +610,7 @@ static int read_data_sizes(plan_state *s)
     s->data = malloc(sizeof *s->data * (size_t)n);
     if (!s->data)
         return plan_fail(s, 0, -1, "out of memory");
-    const int64_t step = (int64_t)s->base.batch * s->base.model.n_ctx;
+    const int64_t step = plan_step_tokens(s);
     for (int i = 0; i < n; i++) {
         const plan_item *item = &s->items[i];
         plan_data_entry entry = {0};

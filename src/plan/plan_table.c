@@ -23,11 +23,25 @@ void plan_print_runs(const plan *p, FILE *out)
             p->path, plan_mode_name(p->mode), plan_trainer_name(p->trainer), (long long)p->n_runs,
             (unsigned long long)p->hash);
     fprintf(out, "corpus %s, output %s", p->corpus, p->output);
-    if (first)
-        fprintf(out, ", n_ctx %d, batch %d (%s tokens a step), lr %s", first->model.n_ctx,
-                first->batch, units_group_digits((int64_t)first->batch * first->model.n_ctx, a),
-                p->lr_auto ? "auto (Kaplan's LR(N))" : "fixed");
+    static const char *const rules[] = {[PLAN_LR_FIXED] = "fixed",
+                                        [PLAN_LR_AUTO] = "auto (lr_opt(N), measured on Brown)",
+                                        [PLAN_LR_KAPLAN] = "kaplan (Kaplan's LR(N))"};
+    if (first && p->hyper_values[PLAN_HYPER_BATCH] == 1)
+        fprintf(out, ", n_ctx %d, batch %d (%s tokens a step)", first->model.n_ctx, first->batch,
+                units_group_digits((int64_t)first->batch * first->model.n_ctx, a));
+    else if (first)
+        fprintf(out, ", n_ctx %d", first->model.n_ctx);
+    if (first && p->hyper_values[PLAN_HYPER_LR] == 1)
+        fprintf(out, ", lr %s", rules[p->runs[0].lr_rule]);
     fprintf(out, "\n");
+    int axes = 0;
+    for (int h = 0; h < PLAN_HYPER_COUNT; h++)
+        if (p->hyper_values[h] > 1)
+            fprintf(out, "%s %s (%d values)",
+                    axes++ ? "," : "hyperparameter axes:", plan_hyper_name((plan_hyper)h),
+                    p->hyper_values[h]);
+    if (axes)
+        fprintf(out, "; the fit takes the best run of each cell\n");
     if (p->named_sources) {
         fprintf(out, "sources (each scored at every evaluation):");
         for (int i = 0; i < p->n_sources; i++)
@@ -39,7 +53,11 @@ void plan_print_runs(const plan *p, FILE *out)
     fprintf(out, "%6s  %-16s  %-12s %13s %15s", "#", "run_id", "shape", "N", "D");
     if (data_limited)
         fprintf(out, " %13s", "unique");
-    fprintf(out, " %6s %10s %11s %7s", "seed", "lr", "C (FLOPs)", "share");
+    fprintf(out, " %6s %10s", "seed", "lr");
+    for (int h = 1; h < PLAN_HYPER_COUNT; h++)
+        if (p->hyper_values[h] > 1)
+            fprintf(out, " %12s", plan_hyper_name((plan_hyper)h));
+    fprintf(out, " %11s %7s", "C (FLOPs)", "share");
     if (p->named_sources)
         fprintf(out, "  mixture");
     fprintf(out, "\n");
@@ -55,8 +73,16 @@ void plan_print_runs(const plan *p, FILE *out)
             fprintf(out, " %13s",
                     run->config.unique_tokens ? units_group_digits(run->config.unique_tokens, c)
                                               : "-");
-        fprintf(out, " %6llu %10.4g %11.3e %6.2f%%", (unsigned long long)run->config.seed,
-                (double)run->config.lr, run->cost, total > 0 ? 100.0 * run->cost / total : 0.0);
+        fprintf(out, " %6llu %10.4g", (unsigned long long)run->config.seed, (double)run->config.lr);
+        for (int h = 1; h < PLAN_HYPER_COUNT; h++)
+            if (p->hyper_values[h] > 1) {
+                const double v = plan_hyper_value(&run->config, (plan_hyper)h);
+                if (h == PLAN_HYPER_WARMUP_STEPS && v < 0)
+                    fprintf(out, " %12s", "auto");
+                else
+                    fprintf(out, " %12.6g", v);
+            }
+        fprintf(out, " %11.3e %6.2f%%", run->cost, total > 0 ? 100.0 * run->cost / total : 0.0);
         if (p->named_sources)
             fprintf(out, "  %s", p->mixtures[run->mixture].text);
         fprintf(out, "\n");

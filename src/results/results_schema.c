@@ -16,6 +16,9 @@ const results_column results_run_columns[] = {
            "16 hex digits: stable hash of the run's configuration and seed"),
     COLUMN(results_run, config_id, RESULTS_STRING, "",
            "16 hex digits: the same without the seed; the seeds of one configuration share it"),
+    COLUMN(results_run, cell_id, RESULTS_STRING, "",
+           "16 hex digits: the same without lr, batch, warmup_steps, weight_decay, beta2 and "
+           "grad_clip; the fit takes the best configuration of each cell"),
     COLUMN(results_run, n_layer, RESULTS_INT32, "layers", "transformer blocks"),
     COLUMN(results_run, d_model, RESULTS_INT32, "channels", "width"),
     COLUMN(results_run, n_head, RESULTS_INT32, "heads", "attention heads"),
@@ -29,6 +32,10 @@ const results_column results_run_columns[] = {
     COLUMN(results_run, lr, RESULTS_FLOAT32, "", "peak learning rate"),
     COLUMN(results_run, batch, RESULTS_INT32, "sequences",
            "sequences per step; tokens per step = batch * n_ctx"),
+    COLUMN(results_run, warmup_steps, RESULTS_INT64, "steps", "steps of linear warmup"),
+    COLUMN(results_run, weight_decay, RESULTS_FLOAT32, "", "AdamW decoupled weight decay"),
+    COLUMN(results_run, beta2, RESULTS_FLOAT32, "", "AdamW second-moment decay"),
+    COLUMN(results_run, grad_clip, RESULTS_FLOAT32, "", "global gradient-norm clip; 0 = off"),
     COLUMN(results_run, steps, RESULTS_INT64, "steps", "optimiser steps taken"),
     COLUMN(results_run, flops, RESULTS_FLOAT64, "FLOP", "C = 6 N D"),
     COLUMN(results_run, flops_attention, RESULTS_FLOAT64, "FLOP",
@@ -130,8 +137,9 @@ const char results_source_curves_description[] =
 static const struct {
     const char *column;
     int version;
-} added_in[] = {
-    {"config_id", 2}, {"ranks", 3}, {"blas_core", 4}, {"eval_seconds", 5}, {"mixture", 6}};
+} added_in[] = {{"config_id", 2}, {"ranks", 3},    {"blas_core", 4},    {"eval_seconds", 5},
+                {"mixture", 6},   {"cell_id", 7},  {"warmup_steps", 7}, {"weight_decay", 7},
+                {"beta2", 7},     {"grad_clip", 7}};
 
 int results_version_has(int version, const char *column)
 {

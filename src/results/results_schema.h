@@ -35,9 +35,11 @@
  * text on a log-spaced schedule (so the test losses of a version-4 file were measured on
  * other text); version 6 /runs mixture and the tables /sources, /source_losses and
  * /source_curves, when runs began to train on mixtures of sources and to be scored on each
- * (a file of version 5 or older has one source, its corpus, and no such tables). Older files are read (for version 1 the fit takes each run's configuration from
+ * (a file of version 5 or older has one source, its corpus, and no such tables); version 7
+ * /runs cell_id, warmup_steps, weight_decay, beta2 and grad_clip, when hyperparameters became
+ * axes of a sweep (an older file's runs are each their own cell). Older files are read (for version 1 the fit takes each run's configuration from
  * the stored plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 6
+#define RESULTS_SCHEMA_VERSION 7
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -70,6 +72,9 @@
 typedef struct {
     char run_id[RESULTS_ID_SIZE];    /* a stable hash of the run's configuration and seed */
     char config_id[RESULTS_ID_SIZE]; /* the same without the seed (schema 2) */
+    char cell_id[RESULTS_ID_SIZE];   /* the same without the hyperparameter axes' keys
+                                        either: the runs the fit's envelope chooses among
+                                        (schema 7) */
     int32_t n_layer, d_model, n_head, n_ctx;
     int64_t n_params;       /* N, non-embedding */
     int64_t n_params_total; /* N_total */
@@ -78,6 +83,10 @@ typedef struct {
     int64_t seed;
     float lr;
     int32_t batch; /* sequences per step */
+    int64_t warmup_steps; /* steps of linear warmup, resolved (schema 7, as the three below) */
+    float weight_decay;
+    float beta2;
+    float grad_clip;
     int64_t steps;
     double flops; /* C = 6ND */
     double flops_attention;

@@ -184,6 +184,12 @@ void train_curve_source(const curve_point *points, int64_t n, int source, float 
 
 const char *const train_eval_spacing_names[TRAIN_EVAL_SPACINGS] = {"auto", "log", "linear"};
 
+int64_t train_warmup_steps(const train_config *c)
+{
+    return c->warmup_steps >= 0 ? c->warmup_steps
+                                : (int64_t)llround(0.05 * (double)train_total_steps(c));
+}
+
 int64_t train_total_steps(const train_config *c)
 {
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
@@ -335,8 +341,7 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
             orders_ok &= (src->order = malloc(sizeof(uint32_t) * (size_t)src->num_windows)) != NULL;
     }
     run->next_eval = train_run_next_eval(run);
-    if (run->config.warmup_steps < 0)
-        run->config.warmup_steps = (int64_t)llround(0.05 * (double)run->total_steps);
+    run->config.warmup_steps = train_warmup_steps(&run->config);
 
     run->optim.lr = config->lr;
     run->optim.beta1 = config->beta1;

@@ -225,6 +225,8 @@ void train_curve_source(const curve_point *points, int64_t n, int source, float 
                         int64_t *best_step);
 /* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
 int64_t train_total_steps(const train_config *c);
+/* Its warmup: warmup_steps, or for -1 (auto) 5% of its steps, rounded. */
+int64_t train_warmup_steps(const train_config *c);
 /* NULL when the configuration can run on these corpora (data: n_sources of them; NULL: none
  * looked at), else what is wrong. */
 const char *train_config_error(const train_config *c, const corpus *data);
