@@ -776,7 +776,7 @@ int main(int argc, char **argv)
     printf("test_plan: %d malformed plans refused\n", n);
 
     n = list_plans(".", "good_", names);
-    check(n == 7, "%d valid plans (good_*.ini); each needs its test here", n);
+    check(n == 8, "%d valid plans (good_*.ini); each needs its test here", n);
     free_names(names, n);
     test_grid();
     test_isoflop();
