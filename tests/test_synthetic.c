@@ -17,7 +17,7 @@ int main(void)
     curve_point *p, *q;
     int64_t n, m;
     train_result r, s;
-    check(synthetic_run(&c, 42, &p, &n, &r) == 0, "synthetic run");
+    check(synthetic_run(&c, NULL, 42, &p, &n, &r) == 0, "synthetic run");
     check(n == 10 && p[n - 1].step == 1000 && r.steps == 1000, "ten points, 1000 steps");
     double N = (double)model_count_nonembedding(&c.model);
     double worst = 0, mean = 0;
@@ -32,15 +32,15 @@ int main(void)
     check(worst < 4.5, "noise within 4.5 sigma (worst %.2f)", worst);
     check(fabs(mean) < 1.5, "noise centred (mean z %.2f over 10 points)", mean);
     check(r.final_test_loss == p[n - 1].test_loss && r.status == RUN_OK, "result");
-    check(synthetic_run(&c, 42, &q, &m, &s) == 0 && m == n &&
+    check(synthetic_run(&c, NULL, 42, &q, &m, &s) == 0 && m == n &&
               memcmp(p, q, sizeof *p * (size_t)n) == 0,
           "same seed and identity: same curve");
     free(q);
-    check(synthetic_run(&c, 43, &q, &m, &s) == 0 && q[0].test_loss != p[0].test_loss,
+    check(synthetic_run(&c, NULL, 43, &q, &m, &s) == 0 && q[0].test_loss != p[0].test_loss,
           "another identity: other noise");
     free(q);
     c.lr = 1.0f;
-    check(synthetic_run(&c, 42, &q, &m, &s) == 0 && s.status == RUN_DIVERGED && m == 2 &&
+    check(synthetic_run(&c, NULL, 42, &q, &m, &s) == 0 && s.status == RUN_DIVERGED && m == 2 &&
               isnan(q[1].test_loss),
           "lr >= 1 diverges at the second evaluation");
     free(q);

@@ -22,6 +22,11 @@
 
 /* ---- input ---- */
 
+/* Hyperparameters an observation records (plan.h's PLAN_HYPER_COUNT, in its order). */
+#define FIT_HYPERS 6
+#define FIT_HYPER_LR 0
+#define FIT_HYPER_BATCH 1
+
 typedef struct {
     double n_params;       /* N, non-embedding parameters */
     double tokens;         /* D, tokens trained on */
@@ -30,6 +35,12 @@ typedef struct {
     double budget;         /* the IsoFLOP budget the run was planned for; 0: group runs by C */
     double loss;           /* the test loss the laws fit, nats per token (best for early-stopped runs) */
     uint64_t config_id;    /* equal for runs that differ only in their seed (e.g. a hash of shape and D) */
+    uint64_t cell_id;      /* equal for configurations that differ only in hyperparameters
+                              (hyper): the fit takes each cell's best (the envelope); 0: the
+                              configuration is a cell of its own */
+    double hyper[FIT_HYPERS]; /* its hyperparameters, in plan.h's plan_hyper order (lr, batch,
+                                 warmup_steps, weight_decay, beta2, grad_clip); 0 or NaN:
+                                 unknown */
     int64_t seed;
     int64_t run_index;     /* links fit_curve_point rows to this run; -1: no curve */
     int ok;                /* 1: finished and not diverged; other runs feed no fit */
@@ -112,21 +123,23 @@ typedef struct {
 } fit_quantity;
 
 typedef enum {
-    FIT_LAW_N = 0,        /* L(N) = (N_c/N)^alpha                     largest-D run of each N */
-    FIT_LAW_N_E,          /* L(N) = E + (N_c/N)^alpha                  */
-    FIT_LAW_D,            /* L(D) = (D_c/D)^alpha                     data-limited runs or best N per D */
+    FIT_LAW_N = 0, /* L(N) = (N_c/N)^alpha                     largest-D run of each N */
+    FIT_LAW_N_E,   /* L(N) = E + (N_c/N)^alpha                  */
+    FIT_LAW_D,     /* L(D) = (D_c/D)^alpha                     data-limited runs or best N per D */
     FIT_LAW_D_E,
-    FIT_LAW_C,            /* L(C) = (C_c/C)^alpha                     frontier of the curves */
+    FIT_LAW_C, /* L(C) = (C_c/C)^alpha                     frontier of the curves */
     FIT_LAW_C_E,
-    FIT_LAW_FRONTIER,     /* N_opt(C) = N_0 C^a from the runs on the frontier (Approach 1) */
-    FIT_LAW_KAPLAN,       /* L(N,D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D */
-    FIT_LAW_CHINCHILLA,   /* L(N,D) = E + A/N^alpha + B/D^beta (Huber, grid of starts) */
-    FIT_LAW_ISOFLOP,      /* N_opt(C), D_opt(C) from parabolas at each budget (Approach 2) */
-    FIT_SEEDS,            /* seed variance and epsilon */
-    FIT_OVERFITTING,      /* D_min(N) = k N^p */
-    FIT_ALLOCATION,       /* Chinchilla's compute-optimal allocation and its table */
-    FIT_CONTRADICTION,    /* Kaplan's crossing of L(C) and L(D_opt(C)) */
-    FIT_INFERENCE,        /* inference-aware choice of N and D */
+    FIT_LAW_FRONTIER,   /* N_opt(C) = N_0 C^a from the runs on the frontier (Approach 1) */
+    FIT_LAW_KAPLAN,     /* L(N,D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D */
+    FIT_LAW_CHINCHILLA, /* L(N,D) = E + A/N^alpha + B/D^beta (Huber, grid of starts) */
+    FIT_LAW_ISOFLOP,    /* N_opt(C), D_opt(C) from parabolas at each budget (Approach 2) */
+    FIT_SEEDS,          /* seed variance and epsilon */
+    FIT_OVERFITTING,    /* D_min(N) = k N^p */
+    FIT_ALLOCATION,     /* Chinchilla's compute-optimal allocation and its table */
+    FIT_CONTRADICTION,  /* Kaplan's crossing of L(C) and L(D_opt(C)) */
+    FIT_INFERENCE,      /* inference-aware choice of N and D */
+    FIT_LR_OPT,         /* lr_opt(N) = k N^p through each cell's best lr (an lr axis) */
+    FIT_BATCH_OPT,      /* batch_opt(C) = k C^p through each cell's best batch */
     FIT_NUM_LAWS
 } fit_law_id;
 
@@ -186,6 +199,17 @@ typedef struct {
     char message[160];
 } fit_transfer;
 
+/* A cell of the envelope: the configurations of one N, D (and everything else but the
+ * hyperparameters), and the one the laws take, the lowest mean loss over its seeds. */
+typedef struct {
+    uint64_t cell_id, config_id; /* the cell's, and its chosen configuration's */
+    double n_params, tokens;
+    double hyper[FIT_HYPERS]; /* the chosen configuration's */
+    double loss;              /* its mean loss */
+    int configurations;       /* in the cell */
+    int seeds;                /* of the chosen one */
+} fit_cell;
+
 typedef struct {
     fit_law law[FIT_NUM_LAWS];
     fit_isoflop_profile *profiles;  /* the parabolas of FIT_LAW_ISOFLOP */
@@ -207,6 +231,10 @@ typedef struct {
     int n_resamples;
     fit_transfer transfer[FIT_MAX_SOURCES]; /* of each source, when there are two or more */
     int n_transfers;
+    /* the envelope: every cell, when some cell holds several configurations (else none, and
+       every run feeds the laws) */
+    fit_cell *cells;
+    int64_t n_cells;
 } fit_report;
 
 /* Fits everything from the input. Returns 0 when the input could be read (each law then

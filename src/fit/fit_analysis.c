@@ -66,7 +66,9 @@ static const char *const law_keys[FIT_NUM_LAWS] = {[FIT_LAW_N] = "L_N",
                                                    [FIT_OVERFITTING] = "overfitting",
                                                    [FIT_ALLOCATION] = "allocation",
                                                    [FIT_CONTRADICTION] = "contradiction",
-                                                   [FIT_INFERENCE] = "inference"};
+                                                   [FIT_INFERENCE] = "inference",
+                                                   [FIT_LR_OPT] = "lr_opt",
+                                                   [FIT_BATCH_OPT] = "batch_opt"};
 
 const char *fit_law_key(fit_law_id id)
 {
@@ -810,6 +812,9 @@ static void begin_all(const fit_context *ctx, fit_report *r)
               5);
     law_begin(r, FIT_INFERENCE, "minimise 6 N D + 2 N D_inference subject to L(N, D) = target",
               inference, 8);
+    static const char *const optimum[] = {"k", "p"};
+    law_begin(r, FIT_LR_OPT, "lr_opt(N) = k N^p", optimum, 2);
+    law_begin(r, FIT_BATCH_OPT, "batch_opt(C) = k C^p", optimum, 2);
     for (int t = 0; t < ctx->n_table; t++) {
         char name[FIT_NAME_LENGTH];
         snprintf(name, sizeof(name), "N_opt@%.3g", ctx->table[t]);
@@ -823,9 +828,35 @@ static void begin_all(const fit_context *ctx, fit_report *r)
     }
 }
 
-void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
+void fit_analyse(fit_context *ctx, const fit_sample *all, fit_report *r, int full)
 {
     begin_all(ctx, r);
+    /* the optimum laws see every configuration; the others each cell's best (the envelope),
+       when some cell has more than one */
+    if (wanted(ctx, FIT_LR_OPT))
+        fit_optimum_law(r, FIT_LR_OPT, all, full);
+    if (wanted(ctx, FIT_BATCH_OPT))
+        fit_optimum_law(r, FIT_BATCH_OPT, all, full);
+    fit_sample envelope = *all;
+    fit_row *chosen = NULL;
+    if (ctx->n_cells < ctx->n_configs) {
+        chosen = malloc((size_t)(all->n > 0 ? all->n : 1) * sizeof(fit_row));
+        if (full) {
+            free(r->cells);
+            r->cells = NULL;
+            r->n_cells = 0;
+        }
+        if (!chosen ||
+            fit_envelope(all, chosen, &envelope.n, full ? &r->cells : NULL, &r->n_cells) != 0) {
+            free(chosen);
+            for (int l = 0; l < FIT_NUM_LAWS; l++)
+                if (l != FIT_LR_OPT && l != FIT_BATCH_OPT)
+                    r->law[l].status = FIT_FAILED;
+            return;
+        }
+        envelope.rows = chosen;
+    }
+    const fit_sample *s = &envelope;
     const int64_t cap = s->n > 0 ? s->n : 1;
     double *x = malloc((size_t)cap * sizeof(double)), *y = malloc((size_t)cap * sizeof(double));
     /* which run each point is: only the full data's points are kept */
@@ -834,6 +865,7 @@ void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
         free(x);
         free(y);
         free(run);
+        free(chosen);
         for (int l = 0; l < FIT_NUM_LAWS; l++)
             r->law[l].status = FIT_FAILED;
         return;
@@ -858,6 +890,7 @@ void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full)
     if (wanted(ctx, FIT_SEEDS))
         seeds(r, s, full);
     derived(ctx, r, full);
+    free(chosen);
     for (int l = 0; l < FIT_NUM_LAWS; l++)
         if (!wanted(ctx, (fit_law_id)l)) {
             r->law[l].status = FIT_SKIPPED;
@@ -890,6 +923,48 @@ static void context_free(fit_context *ctx)
     free(ctx->curve_count);
     free(ctx->config_rows);
     free(ctx->config_begin);
+    free(ctx->cell_configs);
+    free(ctx->cell_begin);
+}
+
+static int compare_cell(const void *x, const void *y, void *arg)
+{
+    const fit_context *ctx = arg;
+    const fit_observation
+        *a = &ctx->observations[ctx->config_rows[ctx->config_begin[*(const int64_t *)x]]],
+        *b = &ctx->observations[ctx->config_rows[ctx->config_begin[*(const int64_t *)y]]];
+    const uint64_t ca = a->cell_id ? a->cell_id : a->config_id;
+    const uint64_t cb = b->cell_id ? b->cell_id : b->config_id;
+    if (ca != cb)
+        return (ca > cb) - (ca < cb);
+    return (*(const int64_t *)x > *(const int64_t *)y) -
+           (*(const int64_t *)x < *(const int64_t *)y);
+}
+
+/* The configurations grouped by cell (ctx->cell_configs, cell_begin): the bootstrap's unit
+ * when some cell holds several. 0 or -1. */
+static int group_cells(fit_context *ctx)
+{
+    ctx->cell_configs = malloc((size_t)(ctx->n_configs > 0 ? ctx->n_configs : 1) * sizeof(int64_t));
+    ctx->cell_begin = malloc((size_t)(ctx->n_configs + 1) * sizeof(int64_t));
+    if (!ctx->cell_configs || !ctx->cell_begin)
+        return -1;
+    for (int64_t c = 0; c < ctx->n_configs; c++)
+        ctx->cell_configs[c] = c;
+    qsort_r(ctx->cell_configs, (size_t)ctx->n_configs, sizeof(int64_t), compare_cell, ctx);
+    ctx->n_cells = 0;
+    for (int64_t c = 0; c < ctx->n_configs; c++) {
+        const fit_observation *o =
+            &ctx->observations[ctx->config_rows[ctx->config_begin[ctx->cell_configs[c]]]];
+        const uint64_t cell = o->cell_id ? o->cell_id : o->config_id;
+        const fit_observation *q =
+            c ? &ctx->observations[ctx->config_rows[ctx->config_begin[ctx->cell_configs[c - 1]]]]
+              : NULL;
+        if (!q || cell != (q->cell_id ? q->cell_id : q->config_id))
+            ctx->cell_begin[ctx->n_cells++] = c;
+    }
+    ctx->cell_begin[ctx->n_cells] = ctx->n_configs;
+    return 0;
 }
 
 /* Keeps the rows that can feed a fit, sorts the curves, groups rows by configuration.
@@ -991,6 +1066,10 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
     }
     ctx->config_begin[ctx->n_configs] = ctx->n;
     report->n_configurations = ctx->n_configs;
+    if (group_cells(ctx) != 0) {
+        message_format(report->message, sizeof(report->message), "out of memory");
+        return -1;
+    }
 
     /* the allocation table: given budgets, or decades from the smallest C seen to 1000x
        the largest */
@@ -1090,6 +1169,9 @@ void fit_report_free(fit_report *report)
         law_free_points(&report->law[l]);
     free(report->profiles);
     free(report->seed_groups);
+    free(report->cells);
+    report->cells = NULL;
+    report->n_cells = 0;
     free(report->resamples);
     report->resamples = NULL;
     report->n_resamples = 0;

@@ -48,21 +48,32 @@ static void *bootstrap_worker(void *arg)
         fit_resample_start(&random, ctx->options.bootstrap_seed, b);
         fit_sample s = {rows, 0};
         int ok = 1;
-        for (int64_t j = 0; j < ctx->n_configs && ok; j++) {
-            const int64_t config = fit_resample_draw(&random, ctx->n_configs);
-            for (int64_t k = ctx->config_begin[config]; k < ctx->config_begin[config + 1]; k++) {
-                if (s.n == capacity) {
-                    fit_row *grown = realloc(s.rows, (size_t)capacity * 2 * sizeof(fit_row));
-                    if (!grown) {
-                        ok = 0;
-                        break;
+        /* the unit drawn: a configuration, or with an envelope a cell (all of whose
+           configurations it then holds, each a group of its own) */
+        const int by_cell = ctx->n_cells < ctx->n_configs;
+        const int64_t units = by_cell ? ctx->n_cells : ctx->n_configs;
+        int64_t group = 0;
+        for (int64_t j = 0; j < units && ok; j++) {
+            const int64_t unit = fit_resample_draw(&random, units);
+            const int64_t first = by_cell ? ctx->cell_begin[unit] : unit;
+            const int64_t last = by_cell ? ctx->cell_begin[unit + 1] : unit + 1;
+            for (int64_t u = first; u < last && ok; u++, group++) {
+                const int64_t config = by_cell ? ctx->cell_configs[u] : u;
+                for (int64_t k = ctx->config_begin[config]; k < ctx->config_begin[config + 1];
+                     k++) {
+                    if (s.n == capacity) {
+                        fit_row *grown = realloc(s.rows, (size_t)capacity * 2 * sizeof(fit_row));
+                        if (!grown) {
+                            ok = 0;
+                            break;
+                        }
+                        s.rows = rows = grown;
+                        capacity *= 2;
                     }
-                    s.rows = rows = grown;
-                    capacity *= 2;
+                    const int64_t index = ctx->config_rows[k];
+                    s.rows[s.n++] = (fit_row){&ctx->observations[index], ctx->curve_begin[index],
+                                              ctx->curve_count[index], group};
                 }
-                const int64_t index = ctx->config_rows[k];
-                s.rows[s.n++] = (fit_row){&ctx->observations[index], ctx->curve_begin[index],
-                                      ctx->curve_count[index], j};
             }
         }
         double *out = batch->values + (size_t)b * FIT_NUM_LAWS * FIT_MAX_QUANTITIES;

@@ -25,8 +25,9 @@ unsigned fit_laws_from_groups(unsigned groups)
 {
     if ((groups & PLAN_LAWS_ALL) == 0)
         return 0; /* as fit_options.laws: every law */
-    /* the seed variance is the noise floor of every comparison, and costs nothing */
-    unsigned laws = LAW_BIT(FIT_SEEDS);
+    /* the seed variance is the noise floor of every comparison, and the optimum laws say
+       what the envelope chose: both cost nothing */
+    unsigned laws = LAW_BIT(FIT_SEEDS) | LAW_BIT(FIT_LR_OPT) | LAW_BIT(FIT_BATCH_OPT);
     if (groups & PLAN_LAW_N)
         laws |= LAW_BIT(FIT_LAW_N) | LAW_BIT(FIT_LAW_N_E);
     if (groups & PLAN_LAW_D)

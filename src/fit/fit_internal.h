@@ -87,6 +87,10 @@ typedef struct {
     int64_t n_configs;
     int64_t *config_rows;           /* row indices grouped by configuration */
     int64_t *config_begin;          /* (n_configs + 1) */
+    int64_t n_cells;                /* cells of the envelope: n_configs when each
+                                       configuration is a cell of its own */
+    int64_t *cell_configs;          /* configuration indices grouped by cell */
+    int64_t *cell_begin;            /* (n_cells + 1) */
     int n_table;
     double table[FIT_MAX_TABLE];
     /* fits of the full data, the starting points of the resamples */
@@ -111,6 +115,13 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
 /* Every law on one sample; full = 1 for all the data (points, messages, tables), 0 for
  * a resample (values only). */
 void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full);
+/* The envelope of a sample: into out (room for s->n rows) the rows of each cell's
+ * configuration of lowest mean loss, *n_out of them; with cells, the table of cells (malloc'd)
+ * too. 0, or -1 when out of memory. */
+int fit_envelope(const fit_sample *s, fit_row *out, int64_t *n_out, fit_cell **cells,
+                 int64_t *n_cells);
+/* FIT_LR_OPT or FIT_BATCH_OPT on a sample (every configuration). */
+void fit_optimum_law(fit_report *r, fit_law_id id, const fit_sample *s, int full);
 /* Resamples and sets every quantity's interval in report; 0, or -1 if some resample ran
  * out of memory. */
 int fit_bootstrap(fit_context *ctx, fit_report *report);

@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "fit_results.h"
+
+_Static_assert(FIT_HYPERS == PLAN_HYPER_COUNT && FIT_HYPER_LR == PLAN_HYPER_LR &&
+                   FIT_HYPER_BATCH == PLAN_HYPER_BATCH,
+               "fit_observation.hyper is in plan_hyper order");
 #include "hash.h"
 
 /* How scalesweep before schema 2 told the seeds of a configuration apart, from the
@@ -54,6 +58,7 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
     *unmatched = 0;
     /* without the column (schema 1), from the stored plan */
     const int has_column = results_version_has(results->schema, "config_id");
+    const int has_cells = results_version_has(results->schema, "cell_id");
     fit_observation *o = calloc((size_t)(n > 0 ? n : 1), sizeof *o);
     if (!o)
         return -1;
@@ -74,6 +79,16 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
             *unmatched += !has_column;
         }
         o[i].config_id = config;
+        /* a file before schema 7 has no cells: each configuration is its own */
+        uint64_t cell = 0;
+        if (has_cells && results_parse_id(r->cell_id, &cell) == 0)
+            o[i].cell_id = cell;
+        o[i].hyper[PLAN_HYPER_LR] = r->lr;
+        o[i].hyper[PLAN_HYPER_BATCH] = r->batch;
+        o[i].hyper[PLAN_HYPER_WARMUP_STEPS] = has_cells ? (double)r->warmup_steps : NAN;
+        o[i].hyper[PLAN_HYPER_WEIGHT_DECAY] = has_cells ? r->weight_decay : NAN;
+        o[i].hyper[PLAN_HYPER_BETA2] = has_cells ? r->beta2 : NAN;
+        o[i].hyper[PLAN_HYPER_GRAD_CLIP] = has_cells ? r->grad_clip : NAN;
         o[i].seed = r->seed;
         o[i].run_index = i;
         o[i].ok = strncmp(r->status, "ok", sizeof(r->status)) == 0 && isfinite(loss);

@@ -4,13 +4,26 @@
 #include <string.h>
 
 #include "fit_internal.h"
+#include "plan.h"
 
 static const char *const law_title[FIT_NUM_LAWS] = {
-    "L(N)", "L(N) with E", "L(D)", "L(D) with E", "L(C)", "L(C) with E",
-    "compute-optimal N and D on the L(C) frontier (Approach 1)", "Kaplan's joint law",
-    "Chinchilla's joint law (Approach 3)", "IsoFLOP profiles (Approach 2)", "seed variance",
-    "overfitting bound", "compute-optimal allocation from the Chinchilla fit",
-    "Kaplan's contradiction point", "inference-aware choice"};
+    "L(N)",
+    "L(N) with E",
+    "L(D)",
+    "L(D) with E",
+    "L(C)",
+    "L(C) with E",
+    "compute-optimal N and D on the L(C) frontier (Approach 1)",
+    "Kaplan's joint law",
+    "Chinchilla's joint law (Approach 3)",
+    "IsoFLOP profiles (Approach 2)",
+    "seed variance",
+    "overfitting bound",
+    "compute-optimal allocation from the Chinchilla fit",
+    "Kaplan's contradiction point",
+    "inference-aware choice",
+    "the optimal learning rate against N",
+    "the optimal batch against C"};
 
 static void print_value(FILE *out, double v)
 {
@@ -26,12 +39,31 @@ void fit_print(FILE *out, const fit_report *report)
             (long long)report->n_observations, (long long)report->n_used,
             (long long)report->n_configurations, report->message);
     if (report->bootstrap > 0)
-        fprintf(out, "intervals: %.0f%% percentile, %d bootstrap resamples over configurations "
-                     "(%.1f s; the fit itself %.2f s)\n",
-                100.0 * report->confidence, report->bootstrap, report->seconds_bootstrap,
+        fprintf(out,
+                "intervals: %.0f%% percentile, %d bootstrap resamples over %s "
+                "(%.1f s; the fit itself %.2f s)\n",
+                100.0 * report->confidence, report->bootstrap,
+                report->n_cells > 0 ? "cells" : "configurations", report->seconds_bootstrap,
                 report->seconds_fit);
     else
         fprintf(out, "no bootstrap intervals (fit %.2f s)\n", report->seconds_fit);
+    if (report->n_cells > 0) {
+        fprintf(out,
+                "envelope: the laws take, of each of %lld cells (N, D), its configuration of "
+                "lowest mean loss; the bootstrap draws cells\n",
+                (long long)report->n_cells);
+        fprintf(out, "   %12s %12s %7s %10s %6s %7s %8s %7s %9s %6s %10s\n", "N", "D", "configs",
+                "lr", "batch", "warmup", "decay", "beta2", "grad_clip", "seeds", "mean L");
+        /* the first 40 here; the JSON and /fits/envelope have them all */
+        for (int64_t c = 0; c < report->n_cells && c < 40; c++) {
+            const fit_cell *e = &report->cells[c];
+            fprintf(out, "   %12.4g %12.4g %7d %10.4g %6.0f %7.0f %8.4g %7.4g %9.4g %6d %10.5f\n",
+                    e->n_params, e->tokens, e->configurations, e->hyper[0], e->hyper[1],
+                    e->hyper[2], e->hyper[3], e->hyper[4], e->hyper[5], e->seeds, e->loss);
+        }
+        if (report->n_cells > 40)
+            fprintf(out, "   ... %lld more\n", (long long)report->n_cells - 40);
+    }
     for (int l = 0; l < FIT_NUM_LAWS; l++) {
         const fit_law *law = &report->law[l];
         fprintf(out, "\n== %s [%s]: %s\n", law_title[l], fit_status_name(law->status),
@@ -245,7 +277,24 @@ int fit_write_json_runs(FILE *out, const fit_report *report, const char *const *
         }
         fputc('}', out);
     }
-    fputs("},\"transfer\":[", out);
+    fputs("},\"envelope\":[", out);
+    for (int64_t c = 0; c < report->n_cells; c++) {
+        const fit_cell *e = &report->cells[c];
+        fprintf(out, "%s{\"cell_id\":\"%016llx\",\"config_id\":\"%016llx\",\"N\":", c ? "," : "",
+                (unsigned long long)e->cell_id, (unsigned long long)e->config_id);
+        json_number(out, e->n_params);
+        fputs(",\"D\":", out);
+        json_number(out, e->tokens);
+        fprintf(out, ",\"configurations\":%d,\"seeds\":%d", e->configurations, e->seeds);
+        for (int h = 0; h < FIT_HYPERS; h++) {
+            fprintf(out, ",\"%s\":", plan_hyper_name((plan_hyper)h));
+            json_number(out, e->hyper[h]);
+        }
+        fputs(",\"loss\":", out);
+        json_number(out, e->loss);
+        fputc('}', out);
+    }
+    fputs("],\"transfer\":[", out);
     for (int j = 0; j < report->n_transfers; j++) {
         const fit_transfer *t = &report->transfer[j];
         if (j)

@@ -456,6 +456,31 @@ static const results_column results_seed_group_columns[] = {
     RESULTS_COLUMN("sd", results_seed_group, sd, RESULTS_FLOAT64),
 };
 
+/* /fits/envelope: one row per cell (fit.h's fit_cell, its ids as text). */
+typedef struct {
+    char cell_id[RESULTS_ID_SIZE], config_id[RESULTS_ID_SIZE];
+    double n_params, tokens;
+    int32_t configurations, seeds;
+    double lr, batch, warmup_steps, weight_decay, beta2, grad_clip;
+    double loss;
+} results_cell;
+
+static const results_column results_cell_columns[] = {
+    RESULTS_COLUMN("cell_id", results_cell, cell_id, RESULTS_STRING),
+    RESULTS_COLUMN("config_id", results_cell, config_id, RESULTS_STRING),
+    RESULTS_COLUMN("N", results_cell, n_params, RESULTS_FLOAT64),
+    RESULTS_COLUMN("D", results_cell, tokens, RESULTS_FLOAT64),
+    RESULTS_COLUMN("configurations", results_cell, configurations, RESULTS_INT32),
+    RESULTS_COLUMN("seeds", results_cell, seeds, RESULTS_INT32),
+    RESULTS_COLUMN("lr", results_cell, lr, RESULTS_FLOAT64),
+    RESULTS_COLUMN("batch", results_cell, batch, RESULTS_FLOAT64),
+    RESULTS_COLUMN("warmup_steps", results_cell, warmup_steps, RESULTS_FLOAT64),
+    RESULTS_COLUMN("weight_decay", results_cell, weight_decay, RESULTS_FLOAT64),
+    RESULTS_COLUMN("beta2", results_cell, beta2, RESULTS_FLOAT64),
+    RESULTS_COLUMN("grad_clip", results_cell, grad_clip, RESULTS_FLOAT64),
+    RESULTS_COLUMN("loss", results_cell, loss, RESULTS_FLOAT64),
+};
+
 /* /fits/transfer: one row per source (fit.h's fit_transfer, int32 for its flags). */
 static const results_column results_transfer_columns[] = {
     RESULTS_COLUMN("source", fit_transfer, source, RESULTS_STRING),
@@ -744,6 +769,38 @@ int fit_results_write(const char *path, const fit_report *report, const fit_resu
         if (report->law[l].key &&
             results_write_law(fits, report, l, results, path, err, errlen) < 0)
             goto fail;
+    if (report->n_cells > 0) {
+        results_cell *rows = calloc((size_t)report->n_cells, sizeof(*rows));
+        if (!rows) {
+            message_format(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        for (int64_t i = 0; i < report->n_cells; i++) {
+            const fit_cell *c = &report->cells[i];
+            snprintf(rows[i].cell_id, sizeof rows[i].cell_id, "%016" PRIx64, c->cell_id);
+            snprintf(rows[i].config_id, sizeof rows[i].config_id, "%016" PRIx64, c->config_id);
+            rows[i].n_params = c->n_params;
+            rows[i].tokens = c->tokens;
+            rows[i].configurations = c->configurations;
+            rows[i].seeds = c->seeds;
+            rows[i].lr = c->hyper[0];
+            rows[i].batch = c->hyper[1];
+            rows[i].warmup_steps = c->hyper[2];
+            rows[i].weight_decay = c->hyper[3];
+            rows[i].beta2 = c->hyper[4];
+            rows[i].grad_clip = c->hyper[5];
+            rows[i].loss = c->loss;
+        }
+        const int written = results_table(
+            fits, "envelope", results_cell_columns, RESULTS_COUNT(results_cell_columns),
+            sizeof(*rows), rows, report->n_cells,
+            "each cell (runs that differ only in lr, batch, warmup_steps, weight_decay, beta2, "
+            "grad_clip) and the configuration of lowest mean loss the laws took from it",
+            path, err, errlen);
+        free(rows);
+        if (written < 0)
+            goto fail;
+    }
     if (report->n_transfers > 0 &&
         results_table(fits, "transfer", results_transfer_columns,
                       RESULTS_COUNT(results_transfer_columns), sizeof(fit_transfer),

@@ -157,7 +157,9 @@ static void *synthetic_start(const plan *p, const plan_run *run, const corpus *d
     results_parse_id(run->run_id, &identity);
     const double start = clock_seconds();
     synthetic_state *s = calloc(1, sizeof *s);
-    if (!s || synthetic_run(&run->config, identity, &s->points, &s->n_points, &s->result) != 0) {
+    const synthetic_tuning tuning = {p->synthetic_lr_optimum, p->synthetic_batch_optimum};
+    if (!s ||
+        synthetic_run(&run->config, &tuning, identity, &s->points, &s->n_points, &s->result) != 0) {
         free(s);
         snprintf(err, errlen, "out of memory");
         return NULL;

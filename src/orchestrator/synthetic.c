@@ -65,8 +65,28 @@ double synthetic_source_loss(int source, double share, double n_params, double t
            SYNTHETIC_B / pow(tokens, beta);
 }
 
-int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **points,
-                  int64_t *n_points, train_result *r)
+double synthetic_tuning_factor(const synthetic_tuning *t, const train_config *c)
+{
+    if (!t)
+        return 1.0;
+    double penalty = 1.0;
+    const double n = (double)model_count_nonembedding(&c->model);
+    if (t->lr_optimum > 0.0) {
+        const double optimum = t->lr_optimum * pow(n / 1e6, SYNTHETIC_LR_EXPONENT);
+        const double x = log((double)c->lr / optimum);
+        penalty *= 1.0 + SYNTHETIC_LR_CURVATURE * x * x;
+    }
+    if (t->batch_optimum > 0.0) {
+        const double flops = 6.0 * n * (double)c->tokens;
+        const double optimum = t->batch_optimum * pow(flops / 1e15, SYNTHETIC_BATCH_EXPONENT);
+        const double x = log((double)c->batch / optimum);
+        penalty *= 1.0 + SYNTHETIC_BATCH_CURVATURE * x * x;
+    }
+    return penalty;
+}
+
+int synthetic_run(const train_config *c, const synthetic_tuning *tuning, uint64_t seed_hash,
+                  curve_point **points, int64_t *n_points, train_result *r)
 {
     memset(r, 0, sizeof *r);
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;
@@ -79,6 +99,7 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
         return -1;
     const double n = (double)model_count_nonembedding(&c->model);
     const double flops_per_token = model_flops_per_token(&c->model);
+    const double factor = synthetic_tuning_factor(tuning, c);
     int64_t count = 0, step = 0;
     r->status = RUN_OK;
     r->reason = "trained to the end";
@@ -91,7 +112,7 @@ int synthetic_run(const train_config *c, uint64_t seed_hash, curve_point **point
         double law = 0.0, mixture = 0.0;
         for (int j = 0; j < c->n_sources; j++) {
             const double share = c->mixture[j];
-            const double own = synthetic_source_loss(j, share, n, (double)tokens);
+            const double own = synthetic_source_loss(j, share, n, (double)tokens) * factor;
             /* the noise at a step is its own draw: a run's losses do not depend on which
              * other steps the evaluation schedule visits (source 0's draw is the one a run
              * on one source has always had) */

@@ -53,6 +53,25 @@ void synthetic_wait_until(const synthetic_time *time, const train_config *config
  * step without a time model). The same on every member of a wide run. */
 int64_t synthetic_steps_at_once(const synthetic_time *time, const train_config *config, int width);
 
+/* The stand-in's response to its hyperparameters ([synthetic] lr_optimum, batch_optimum), so
+ * that the envelope and the optimum laws can be tested against a known optimum: with
+ * lr_optimum > 0 every loss (before its noise) is multiplied by
+ *     1 + SYNTHETIC_LR_CURVATURE ln^2(lr / lr_opt(N)),  lr_opt(N) = lr_optimum (N / 1e6)^SYNTHETIC_LR_EXPONENT,
+ * and with batch_optimum > 0 by
+ *     1 + SYNTHETIC_BATCH_CURVATURE ln^2(batch / batch_opt(C)),  batch_opt(C) = batch_optimum (C / 1e15)^SYNTHETIC_BATCH_EXPONENT,
+ * C = 6ND of the whole run: a factor of two off the optimum costs 4.8% and 2.4%, far above
+ * the noise. Both 0 (the default): the law alone, whatever lr and batch. */
+#define SYNTHETIC_LR_CURVATURE 0.1
+#define SYNTHETIC_LR_EXPONENT -0.3
+#define SYNTHETIC_BATCH_CURVATURE 0.05
+#define SYNTHETIC_BATCH_EXPONENT 0.3
+typedef struct {
+    double lr_optimum;
+    double batch_optimum;
+} synthetic_tuning;
+/* The factor a run's hyperparameters multiply its loss by (1 with tuning NULL or both 0). */
+double synthetic_tuning_factor(const synthetic_tuning *tuning, const train_config *c);
+
 /* The law itself, without noise. */
 double synthetic_loss(double n_params, double tokens);
 /* Source j's law without noise, for a run whose mixture gives j that share. */
@@ -61,8 +80,9 @@ double synthetic_source_loss(int source, double share, double n_params, double t
 void synthetic_source_law(int source, double *e, double *alpha, double *beta);
 
 /* Runs the stand-in: fills *points (malloc'd, *n_points of them) and *result, whose
- * reason points to static text. seed_hash mixes the run's identity into the noise. */
-int synthetic_run(const train_config *config, uint64_t seed_hash, curve_point **points,
-                  int64_t *n_points, train_result *result);
+ * reason points to static text. seed_hash mixes the run's identity into the noise; tuning
+ * (may be NULL) adds the hyperparameters' penalty to every loss. */
+int synthetic_run(const train_config *config, const synthetic_tuning *tuning, uint64_t seed_hash,
+                  curve_point **points, int64_t *n_points, train_result *result);
 
 #endif

@@ -59,7 +59,7 @@ typedef enum {
 #define PLAN_LAW_COUNT 6
 
 /* Room for the line of every key of the plan (plan.key_lines); plan_keys.c has the keys. */
-#define PLAN_MAX_KEYS 48
+#define PLAN_MAX_KEYS 64
 /* Seeds of runs and of the bootstrap: 0 to 1e15. */
 #define PLAN_MAX_SEED 1000000000000000LL
 /* [fit]: its defaults and bounds, which `scalesweep fit` also applies without a plan. */
@@ -139,6 +139,9 @@ typedef struct {
     double synthetic_flops_per_second;
     double synthetic_step_seconds;
     double synthetic_width_efficiency;
+    /* [synthetic] the stand-in's response to lr and batch (synthetic.h); 0: none */
+    double synthetic_lr_optimum;
+    double synthetic_batch_optimum;
     /* [fit] */
     int64_t bootstrap;
     uint64_t fit_seed;

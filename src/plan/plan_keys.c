@@ -79,6 +79,8 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_SYNTHETIC_FLOPS_PER_SECOND] = {"synthetic", "flops_per_second", 0},
     [KEY_SYNTHETIC_STEP_SECONDS] = {"synthetic", "step_seconds", 0},
     [KEY_SYNTHETIC_WIDTH_EFFICIENCY] = {"synthetic", "width_efficiency", 0},
+    [KEY_SYNTHETIC_LR_OPTIMUM] = {"synthetic", "lr_optimum", 0},
+    [KEY_SYNTHETIC_BATCH_OPTIMUM] = {"synthetic", "batch_optimum", 0},
 };
 
 static const char *const section_names[] = {"sweep", "data", "model", "train", "fit", "synthetic"};

@@ -91,11 +91,12 @@ static int read_synthetic(plan_state *s)
 {
     plan *p = s->p;
     const plan_key keys[] = {KEY_SYNTHETIC_FLOPS_PER_SECOND, KEY_SYNTHETIC_STEP_SECONDS,
-                             KEY_SYNTHETIC_WIDTH_EFFICIENCY};
+                             KEY_SYNTHETIC_WIDTH_EFFICIENCY, KEY_SYNTHETIC_LR_OPTIMUM,
+                             KEY_SYNTHETIC_BATCH_OPTIMUM};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (plan_is_set(s, keys[i]) && p->trainer != TRAINER_SYNTHETIC)
             return plan_fail(s, plan_line_of(s, keys[i]), keys[i],
-                             "is the stand-in's time model; it needs [sweep] trainer = synthetic");
+                             "is the stand-in's; it needs [sweep] trainer = synthetic");
     p->synthetic_flops_per_second = 0.0;
     p->synthetic_step_seconds = 0.0;
     p->synthetic_width_efficiency = 1.0;
@@ -104,7 +105,10 @@ static int read_synthetic(plan_state *s)
         plan_get_real(s, KEY_SYNTHETIC_STEP_SECONDS, 0.0, 0, 3600.0, 0,
                       &p->synthetic_step_seconds) != 0 ||
         plan_get_real(s, KEY_SYNTHETIC_WIDTH_EFFICIENCY, 0.0, 1, 1.0, 0,
-                      &p->synthetic_width_efficiency) != 0)
+                      &p->synthetic_width_efficiency) != 0 ||
+        plan_get_real(s, KEY_SYNTHETIC_LR_OPTIMUM, 0.0, 0, 1.0, 0, &p->synthetic_lr_optimum) != 0 ||
+        plan_get_real(s, KEY_SYNTHETIC_BATCH_OPTIMUM, 0.0, 0, 65536.0, 0,
+                      &p->synthetic_batch_optimum) != 0)
         return -1;
     return 0;
 }
