@@ -226,8 +226,9 @@ void fit_optimum_law(fit_report *r, fit_law_id id, const fit_sample *s, int full
     law->quantity[0].value = exp(intercept);
     law->quantity[1].value = slope;
     if (full) {
+        const double q[2] = {exp(intercept), slope};
         for (int64_t i = 0; i < n; i++)
-            lx[i] = exp(intercept + slope * lx[i]); /* the law's prediction */
+            lx[i] = fit_law_value(id, 0, q, x[i], 0); /* the law's prediction */
         if (fit_law_set_points(law, x, NULL, y, lx, n) != 0) {
             law->status = FIT_FAILED;
             message_format(law->message, sizeof law->message, "out of memory");

@@ -28,6 +28,8 @@ double fit_law_value(fit_law_id id, int output, const double *q, double x, doubl
                : output == 1 ? pow(x / 6.0, q[2]) / q[0]
                              : NAN;
     case FIT_OVERFITTING: /* D_min = k N^p, q = {k, p}, x = N */
+    case FIT_LR_OPT:      /* lr_opt = k N^p, q = {k, p}, x = N */
+    case FIT_BATCH_OPT:   /* batch_opt = k C^p, q = {k, p}, x = C */
         return output == 0 ? q[0] * pow(x, q[1]) : NAN;
     default: return NAN;
     }

@@ -695,6 +695,121 @@ static void draw_transfer(void *arg)
     free(y);
 }
 
+/* ---- (9) the learning rate: the loss of each cell against lr, and lr_opt(N) ---- */
+
+static const char *check_lr(report_data *d, char *why, size_t size)
+{
+    return law_missing(d, FIT_LR_OPT, "lr_opt(N) was not fitted", why, size);
+}
+
+static int compare_lr_rows(const void *x, const void *y, void *arg)
+{
+    const report_data *d = arg;
+    const results_run *a = &d->a->results.runs[d->row[*(const int64_t *)x]];
+    const results_run *b = &d->a->results.runs[d->row[*(const int64_t *)y]];
+    const int cell = strcmp(a->cell_id, b->cell_id);
+    if (cell)
+        return cell;
+    if (a->lr != b->lr)
+        return (a->lr > b->lr) - (a->lr < b->lr);
+    return strcmp(a->config_id, b->config_id);
+}
+
+static void draw_lr(void *arg)
+{
+    report_data *d = arg;
+    const results_run *runs = d->a->results.runs;
+    const int64_t n = d->n;
+    int64_t *order = malloc(sizeof *order * (size_t)(n > 0 ? n : 1));
+    double *lr = malloc(sizeof *lr * (size_t)(n > 0 ? n : 1));
+    double *loss = malloc(sizeof *loss * (size_t)(n > 0 ? n : 1));
+    if (!order || !lr || !loss) {
+        free(order);
+        free(lr);
+        free(loss);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, (size_t)n, sizeof *order, compare_lr_rows, d);
+    for (int64_t i = 0; i < n; i++) {
+        lr[i] = runs[d->row[i]].lr;
+        loss[i] = d->loss[i];
+    }
+    /* left: each cell's curve, at each lr the best mean over the configurations with it */
+    plot_axis ax = plot_axis_of(lr, n, PLOT_LOG, "peak learning rate");
+    plot_axis ay = plot_axis_of(loss, n, PLOT_LINEAR, "test loss, mean over seeds (nats/token)");
+    plot_panel(&ax, &ay, "The loss of each cell against lr (coloured by N)");
+    double xs[FIT_MAX_QUANTITIES], ys[FIT_MAX_QUANTITIES];
+    for (int64_t i = 0; i < n;) {
+        const results_run *first = &runs[d->row[order[i]]];
+        const int colour = report_value_colour((double)first->n_params, d->values_n, d->n_values_n);
+        int m = 0;
+        int64_t j = i;
+        while (j < n && strcmp(runs[d->row[order[j]]].cell_id, first->cell_id) == 0) {
+            /* one lr: the configurations with it, each its mean over seeds, the best of them */
+            const float value = runs[d->row[order[j]]].lr;
+            double best = INFINITY;
+            while (j < n && strcmp(runs[d->row[order[j]]].cell_id, first->cell_id) == 0 &&
+                   runs[d->row[order[j]]].lr == value) {
+                const char *config = runs[d->row[order[j]]].config_id;
+                double sum = 0.0;
+                int count = 0;
+                while (j < n && strcmp(runs[d->row[order[j]]].cell_id, first->cell_id) == 0 &&
+                       runs[d->row[order[j]]].lr == value &&
+                       strcmp(runs[d->row[order[j]]].config_id, config) == 0) {
+                    sum += d->loss[order[j]];
+                    count++;
+                    j++;
+                }
+                best = fmin(best, sum / count);
+            }
+            if (m < FIT_MAX_QUANTITIES) {
+                xs[m] = value;
+                ys[m++] = best;
+            }
+        }
+        plot_line(m, xs, ys, colour, 1.5, 1);
+        plot_points(m, xs, ys, colour, PLOT_DOT);
+        i = j;
+    }
+    plot_key keys[10];
+    char texts[8][48];
+    int k = value_keys(d->values_n, d->n_values_n, "N", keys, texts);
+    plot_legend(k, keys, 0);
+
+    /* right: the best lr of each cell and the law through them */
+    const fit_law *law = law_of(d, FIT_LR_OPT);
+    double q[FIT_MAX_QUANTITIES];
+    values_of(law, q);
+    plot_axis bx = plot_axis_of(law->x, law->n_points, PLOT_LOG, "N (parameters)");
+    bx.lo /= 1.5;
+    bx.hi *= 1.5;
+    plot_axis by = plot_axis_of(law->y, law->n_points, PLOT_LOG, "lr_opt: the vertex in each cell");
+    double cx[CURVE_POINTS], cy[CURVE_POINTS], lo[CURVE_POINTS], hi[CURVE_POINTS];
+    plot_spaced(bx.lo, bx.hi, PLOT_LOG, CURVE_POINTS, cx);
+    int banded = 0;
+    for (int i = 0; i < CURVE_POINTS; i++) {
+        cy[i] = fit_law_value(FIT_LR_OPT, 0, q, cx[i], 0);
+        banded |= fit_law_band(d->fit, FIT_LR_OPT, 0, cx[i], 0, &lo[i], &hi[i]) == 0;
+    }
+    plot_axis_include(&by, cy, CURVE_POINTS);
+    plot_panel(&bx, &by, "lr#dopt#u(N) = k N#up#d");
+    if (banded)
+        plot_band(CURVE_POINTS, cx, lo, hi, PLOT_BAND);
+    plot_line(CURVE_POINTS, cx, cy, PLOT_LAW, 2, 1);
+    plot_points(law->n_points, law->x, law->y, PLOT_INK, PLOT_DOT);
+    char p_text[96], k_text[96];
+    quantity_text(law, 1, "p", p_text, sizeof p_text);
+    snprintf(k_text, sizeof k_text, "lr_opt = %.3g N^p", q[0]);
+    plot_key law_keys[2] = {{k_text, PLOT_LAW, PLOT_KEY_LINE, NULL},
+                            {p_text, PLOT_LAW, PLOT_KEY_TEXT, NULL}};
+    plot_legend(2, law_keys, 0);
+    free(order);
+    free(lr);
+    free(loss);
+}
+
 const report_figure report_figures[] = {
     {"loss_n",
      "The test loss against N, the points coloured by D; L(N) fitted to the largest-D run of each "
@@ -738,5 +853,10 @@ const report_figure report_figures[] = {
      "against its own (its mixture's), with the straight line fitted to each source; the grey "
      "line is equality.",
      1, 1, check_transfer, draw_transfer},
+    {"lr",
+     "The learning rate as an axis: left, each cell's mean loss against lr (the best over its "
+     "other hyperparameters at each lr), coloured by N; right, each cell's best lr (the vertex of "
+     "a parabola in ln lr) and lr<sub>opt</sub>(N) fitted through them, with its band.",
+     2, 1, check_lr, draw_lr},
 };
 const int report_figure_count = (int)(sizeof report_figures / sizeof report_figures[0]);
