@@ -84,6 +84,9 @@ import json
 law = {k: q["value"] for k, q in json.load(open("fit.json"))["laws"]["chinchilla"]["quantities"].items()}
 assert abs(law["alpha"] - 0.34) < 0.03 and abs(law["beta"] - 0.28) < 0.03, law
 PY
+"$bin" report axes.h5 -o axes.report > /dev/null 2>&1
+check "the report draws the lr figure and shows it on its page" \
+    bash -c 'test -s axes.report/lr.png && test -s axes.report/lr.svg && grep -q "lr.png" axes.report/index.html'
 # without the stand-in's tuning, lr and batch change nothing: every configuration of a cell is
 # the law, and the envelope picks by noise alone; one value each: no envelope at all
 sed -e '/^lr_optimum/d' -e '/^batch_optimum/d' -e 's/^lr = .*/lr = 1e-3/' -e 's/^batch = .*/batch = 16/' \
@@ -96,4 +99,6 @@ d = json.load(open("plain.json"))
 assert d["envelope"] == [], d["envelope"][:1]
 assert d["laws"]["lr_opt"]["status"] == "skipped" and d["laws"]["batch_opt"]["status"] == "skipped"
 PY
+"$bin" report plain.h5 -o plain.report > /dev/null 2>&1
+check "... and its report leaves the lr figure out" test ! -e plain.report/lr.png
 report test_axes
