@@ -66,7 +66,8 @@ static size_t cell_text(char *text, size_t length)
  * on a schedule of their own (evaluations, eval_spacing, eval_budget). A plan with [data]
  * sources adds, after test_fraction, a line "source=NAME:PATH" for each source and one
  * "mixture=SHARE,SHARE,..." (each source's, %.17g); a plan without them has the text of
- * before, so its runs keep their ids. Returns the length of the configuration part and *total
+ * before, so its runs keep their ids. [synthetic] lr_optimum and batch_optimum, when either is
+ * set, add their two lines after patience (the stand-in's losses depend on them). Returns the length of the configuration part and *total
  * that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
@@ -104,6 +105,16 @@ static int canonical_text(const plan *p, const train_config *c, char *out, size_
     free(sources);
     if (configuration < 0 || (size_t)configuration >= size)
         return -1;
+    /* the stand-in's response to lr and batch changes its losses: a run with it is another
+       run (without it, the text of before) */
+    if (p->synthetic_lr_optimum > 0.0 || p->synthetic_batch_optimum > 0.0) {
+        const int more = snprintf(out + configuration, size - (size_t)configuration,
+                                  "synthetic_lr_optimum=%.17g\nsynthetic_batch_optimum=%.17g\n",
+                                  p->synthetic_lr_optimum, p->synthetic_batch_optimum);
+        if (more < 0 || (size_t)(configuration + more) >= size)
+            return -1;
+        configuration += more;
+    }
     int seed = snprintf(out + configuration, size - (size_t)configuration, "seed=%llu\n",
                         (unsigned long long)c->seed);
     if (seed < 0 || (size_t)(configuration + seed) >= size)
