@@ -148,6 +148,7 @@ def check_file(c, path, expected_runs):
     for i, cell_id in enumerate(cells.tolist()):
         by_cell.setdefault(cell_id, []).append(i)
     cell_settings = ("n_layer", "d_model", "n_head", "n_ctx", "mixture", "unique_tokens")
+    # (and D, but for runs that stopped early or diverged before it)
     for cell_id, rows in by_cell.items():
         same = all(len(set(runs[column][rows].tolist())) == 1 for column in cell_settings)
         if not c.check(same, f"cell {cell_id!r}: rows {rows[:4]} differ in shape or data"):

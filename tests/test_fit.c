@@ -364,6 +364,84 @@ static void test_seeds(void)
     free(rows);
 }
 
+/* The envelope: of each cell it takes the configuration of lowest mean loss over its seeds,
+ * but not one that lost a seed (the survivor would flatter it); the optimum law goes through
+ * each cell's vertex, and a cell whose best is at an end of the axis is left out. */
+static void test_envelope(void)
+{
+    /* 4 cells (N = 1e6 .. 8e6), 3 lrs each, 2 seeds; the loss is 2 + ln^2(lr / lr_opt(N)),
+       lr_opt = 0.1 N^-0.25; cell 0 has a 4th configuration, lr = 0.02 N-optimal but with one
+       seed diverged and the other lucky (loss 1.0) */
+    fit_observation rows[4 * 3 * 2 + 2];
+    int64_t n = 0;
+    for (int c = 0; c < 4; c++) {
+        const double N = 1e6 * pow(2.0, c), optimum = 0.1 * pow(N, -0.25);
+        for (int k = -1; k <= 1; k++) {
+            const double lr = optimum * exp(0.5 * k + 0.1); /* the vertex off the grid */
+            for (int seed = 0; seed < 2; seed++) {
+                const double x = log(lr / optimum);
+                rows[n] = (fit_observation){.n_params = N,
+                                            .tokens = 1e8,
+                                            .loss = 2.0 + x * x + 1e-4 * seed,
+                                            .config_id = (uint64_t)(100 * c + k + 10),
+                                            .cell_id = (uint64_t)(c + 1),
+                                            .seed = seed,
+                                            .run_index = -1,
+                                            .ok = 1};
+                rows[n].hyper[FIT_HYPER_LR] = lr;
+                rows[n].hyper[FIT_HYPER_BATCH] = 16;
+                n++;
+            }
+        }
+    }
+    for (int seed = 0; seed < 2; seed++) {
+        rows[n] = (fit_observation){.n_params = 1e6,
+                                    .tokens = 1e8,
+                                    .loss = seed ? NAN : 1.0,
+                                    .config_id = 999,
+                                    .cell_id = 1,
+                                    .seed = seed,
+                                    .run_index = -1,
+                                    .ok = seed == 0};
+        rows[n].hyper[FIT_HYPER_LR] = 0.5;
+        rows[n].hyper[FIT_HYPER_BATCH] = 16;
+        n++;
+    }
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = 0;
+    fit_input input = {rows, n, NULL, 0};
+    fit_report r;
+    check(fit_run(&input, &options, &r) == 0, "envelope: fit_run: %s", r.message);
+    check(r.n_cells == 4, "envelope: 4 cells, got %lld", (long long)r.n_cells);
+    int chosen = 1;
+    for (int64_t c = 0; c < r.n_cells; c++)
+        chosen &= r.cells[c].config_id % 100 == 10 && r.cells[c].seeds == 2 &&
+                  fabs(r.cells[c].loss - (2.0 + 0.01 + 5e-5)) < 1e-9;
+    check(chosen, "envelope: each cell takes its middle lr, not the configuration that lost a "
+                  "seed");
+    /* the vertex of the parabola through the three lrs is lr_opt exactly */
+    check(r.law[FIT_LR_OPT].status == FIT_OK &&
+              close_enough(value(&r, FIT_LR_OPT, "p"), -0.25, 1e-9, 0) &&
+              close_enough(value(&r, FIT_LR_OPT, "k"), 0.1, 0, 1e-6),
+          "envelope: lr_opt = %g N^%g, want 0.1 N^-0.25 (%s)", value(&r, FIT_LR_OPT, "k"),
+          value(&r, FIT_LR_OPT, "p"), r.law[FIT_LR_OPT].message);
+    check(r.law[FIT_BATCH_OPT].status == FIT_SKIPPED, "envelope: one batch, no batch_opt");
+    fit_report_free(&r);
+    /* move cell 3's optimum beyond the largest lr: it is left out, and said so */
+    for (int64_t i = 0; i < n; i++)
+        if (rows[i].cell_id == 4) {
+            const double x = log(rows[i].hyper[FIT_HYPER_LR] / (0.1 * pow(8e6, -0.25) * 10.0));
+            rows[i].loss = 2.0 + x * x;
+        }
+    check(fit_run(&input, &options, &r) == 0 && r.law[FIT_LR_OPT].status == FIT_OK &&
+              r.law[FIT_LR_OPT].n_points == 3 &&
+              strstr(r.law[FIT_LR_OPT].message, "end of the axis are left out (1)"),
+          "envelope: a cell best at the end of the axis is left out: %s",
+          r.law[FIT_LR_OPT].message);
+    fit_report_free(&r);
+}
+
 /* Every law on one sweep with curves: runs at 5 N x 4 D, each with a curve of 10 points
  * from the law at its tokens so far; the frontier and everything derived is computed,
  * and the report prints and writes JSON without NaN. Also: the bootstrap gives the same
@@ -709,6 +787,7 @@ int main(int argc, char **argv)
     test_chinchilla_recovery();
     test_kaplan_recovery();
     test_seeds();
+    test_envelope();
     test_everything();
     test_coverage();
     printf("(%.1f s)\n", seconds_now() - start);

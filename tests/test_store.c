@@ -68,6 +68,8 @@ static void make_run(test_run *t, uint64_t family, int64_t i)
     r->batch = 2 + (int32_t)(i % 3);
     r->warmup_steps = 3 + (int64_t)(i % 5);
     r->weight_decay = 0.1f * (float)(i % 2);
+    r->beta2 = 0.9f + 0.01f * (float)(i % 4);
+    r->grad_clip = 0.5f * (float)(i % 3);
     r->n_params = r->n_layer * (12LL * r->d_model * r->d_model + 13LL * r->d_model) +
                   2LL * r->d_model;
     r->n_params_total = r->n_params + 256LL * r->d_model + (int64_t)r->n_ctx * r->d_model;
@@ -167,6 +169,8 @@ static hid_t run_read_type(void)
     MEMBER(batch, H5T_NATIVE_INT32);
     MEMBER(warmup_steps, H5T_NATIVE_INT64);
     MEMBER(weight_decay, H5T_NATIVE_FLOAT);
+    MEMBER(beta2, H5T_NATIVE_FLOAT);
+    MEMBER(grad_clip, H5T_NATIVE_FLOAT);
     MEMBER(steps, H5T_NATIVE_INT64);
     MEMBER(flops, H5T_NATIVE_DOUBLE);
     MEMBER(flops_attention, H5T_NATIVE_DOUBLE);
@@ -283,6 +287,8 @@ static const char *row_difference(const results_run *got, const results_run *wan
     SAME_TEXT(cell_id);
     SAME(warmup_steps);
     SAME_FLOAT(weight_decay);
+    SAME_FLOAT(beta2);
+    SAME_FLOAT(grad_clip);
     SAME(flops);
     SAME(flops_attention);
     SAME_FLOAT(final_test_loss); SAME_FLOAT(best_test_loss); SAME(best_step);

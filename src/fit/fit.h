@@ -44,6 +44,9 @@ typedef struct {
     int64_t seed;
     int64_t run_index;     /* links fit_curve_point rows to this run; -1: no curve */
     int ok;                /* 1: finished and not diverged; other runs feed no fit */
+    int partial;           /* set by the fit: another run of its configuration feeds no fit
+                              (diverged, failed, or unusable), so the envelope and the
+                              optimum laws do not judge the configuration by the rest */
 } fit_observation;
 
 typedef struct {

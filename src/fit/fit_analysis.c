@@ -908,6 +908,12 @@ static int compare_curve(const void *x, const void *y)
     return (a->flops > b->flops) - (a->flops < b->flops);
 }
 
+static int compare_ids(const void *x, const void *y)
+{
+    const uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
 static int compare_config(const void *x, const void *y, void *arg)
 {
     const fit_observation *o = arg;
@@ -933,8 +939,7 @@ static int compare_cell(const void *x, const void *y, void *arg)
     const fit_observation
         *a = &ctx->observations[ctx->config_rows[ctx->config_begin[*(const int64_t *)x]]],
         *b = &ctx->observations[ctx->config_rows[ctx->config_begin[*(const int64_t *)y]]];
-    const uint64_t ca = a->cell_id ? a->cell_id : a->config_id;
-    const uint64_t cb = b->cell_id ? b->cell_id : b->config_id;
+    const uint64_t ca = fit_cell_of(a), cb = fit_cell_of(b);
     if (ca != cb)
         return (ca > cb) - (ca < cb);
     return (*(const int64_t *)x > *(const int64_t *)y) -
@@ -956,11 +961,11 @@ static int group_cells(fit_context *ctx)
     for (int64_t c = 0; c < ctx->n_configs; c++) {
         const fit_observation *o =
             &ctx->observations[ctx->config_rows[ctx->config_begin[ctx->cell_configs[c]]]];
-        const uint64_t cell = o->cell_id ? o->cell_id : o->config_id;
+        const uint64_t cell = fit_cell_of(o);
         const fit_observation *q =
             c ? &ctx->observations[ctx->config_rows[ctx->config_begin[ctx->cell_configs[c - 1]]]]
               : NULL;
-        if (!q || cell != (q->cell_id ? q->cell_id : q->config_id))
+        if (!q || cell != fit_cell_of(q))
             ctx->cell_begin[ctx->n_cells++] = c;
     }
     ctx->cell_begin[ctx->n_cells] = ctx->n_configs;
@@ -986,11 +991,19 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
         message_format(report->message, sizeof(report->message), "out of memory");
         return -1;
     }
-    int64_t not_ok = 0, bad = 0;
+    int64_t not_ok = 0, bad = 0, n_lost = 0;
+    /* the configurations of the runs left out */
+    uint64_t *lost = malloc((size_t)n * sizeof(uint64_t));
+    if (!lost) {
+        message_format(report->message, sizeof(report->message), "out of memory");
+        return -1;
+    }
     for (int64_t i = 0; i < n; i++) {
         fit_observation o = input->observations[i];
+        o.partial = 0;
         if (!o.ok) {
             not_ok++;
+            lost[n_lost++] = o.config_id;
             continue;
         }
         if (!(o.flops > 0))
@@ -998,6 +1011,7 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
         if (!(isfinite(o.n_params) && o.n_params > 0 && isfinite(o.tokens) && o.tokens > 0 &&
               isfinite(o.loss) && o.loss > 0 && isfinite(o.flops))) {
             bad++;
+            lost[n_lost++] = o.config_id;
             continue;
         }
         if (!isfinite(o.unique_tokens))
@@ -1006,6 +1020,12 @@ static int prepare(fit_context *ctx, const fit_input *input, fit_report *report)
             o.budget = 0;
         ctx->observations[ctx->n++] = o;
     }
+    qsort(lost, (size_t)n_lost, sizeof(uint64_t), compare_ids);
+    for (int64_t i = 0; i < ctx->n; i++)
+        ctx->observations[i].partial =
+            bsearch(&ctx->observations[i].config_id, lost, (size_t)n_lost, sizeof(uint64_t),
+                    compare_ids) != NULL;
+    free(lost);
     report->n_observations = n;
     report->n_used = ctx->n;
     if (ctx->n == 0) {
@@ -1143,10 +1163,11 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
     report->seconds_fit = clock_seconds() - start;
 
     if (ctx.options.bootstrap > 0) {
-        if (ctx.n_configs < 2) {
+        if (ctx.n_cells < 2) {
             size_t used = strlen(report->message);
             message_format(report->message + used, sizeof(report->message) - used,
-                        "; one configuration only: no bootstrap intervals");
+                           "; one configuration%s only: no bootstrap intervals",
+                           ctx.n_cells < ctx.n_configs ? " cell" : "");
         } else {
             const double t = clock_seconds();
             if (fit_bootstrap(&ctx, report) != 0) {

@@ -11,7 +11,7 @@
 
 #include "fit_internal.h"
 
-static uint64_t cell_of(const fit_observation *o)
+uint64_t fit_cell_of(const fit_observation *o)
 {
     return o->cell_id ? o->cell_id : o->config_id;
 }
@@ -22,7 +22,7 @@ static int compare_rows(const void *x, const void *y, void *arg)
 {
     const fit_observation *a = ((const fit_row *)x)->o, *b = ((const fit_row *)y)->o;
     const int h = *(const int *)arg;
-    const uint64_t ca = cell_of(a), cb = cell_of(b);
+    const uint64_t ca = fit_cell_of(a), cb = fit_cell_of(b);
     if (ca != cb)
         return (ca > cb) - (ca < cb);
     if (h >= 0 && a->hyper[h] != b->hyper[h])
@@ -40,22 +40,23 @@ static fit_row *sorted_rows(const fit_sample *s, int h)
     return rows;
 }
 
-/* The end of the configuration that starts at row i, and its mean loss. */
+/* The end of the configuration that starts at row i, and its mean loss: infinite when it lost
+ * a run (o->partial), which its other seeds would flatter. */
 static int64_t config_end(const fit_row *rows, int64_t n, int64_t i, double *mean)
 {
     double sum = 0.0;
     int64_t j = i;
     while (j < n && rows[j].o->config_id == rows[i].o->config_id &&
-           cell_of(rows[j].o) == cell_of(rows[i].o))
+           fit_cell_of(rows[j].o) == fit_cell_of(rows[i].o))
         sum += rows[j++].o->loss;
-    *mean = sum / (double)(j - i);
+    *mean = rows[i].o->partial ? INFINITY : sum / (double)(j - i);
     return j;
 }
 
 static int64_t cell_end(const fit_row *rows, int64_t n, int64_t i)
 {
     int64_t j = i;
-    while (j < n && cell_of(rows[j].o) == cell_of(rows[i].o))
+    while (j < n && fit_cell_of(rows[j].o) == fit_cell_of(rows[i].o))
         j++;
     return j;
 }
@@ -92,19 +93,34 @@ int fit_envelope(const fit_sample *s, fit_row *out, int64_t *n_out, fit_cell **c
         for (int64_t j = i; j < end; configurations++) {
             double mean;
             const int64_t k = config_end(rows, end, j, &mean);
-            if (mean < best_mean) {
+            if (mean < best_mean || (j == i && !(mean < best_mean))) {
                 best_mean = mean;
                 best = j;
                 best_end = k;
             }
             j = k;
         }
+        if (!isfinite(best_mean)) {
+            /* every configuration lost a run: the best of what they have */
+            for (int64_t j = i; j < end;) {
+                int64_t k = j;
+                double sum = 0.0;
+                while (k < end && rows[k].o->config_id == rows[j].o->config_id)
+                    sum += rows[k++].o->loss;
+                if (!(sum / (double)(k - j) >= best_mean) || j == i) {
+                    best_mean = sum / (double)(k - j);
+                    best = j;
+                    best_end = k;
+                }
+                j = k;
+            }
+        }
         for (int64_t j = best; j < best_end; j++)
             out[(*n_out)++] = rows[j];
         if (table) {
             const fit_observation *o = rows[best].o;
             fit_cell *c = &table[count];
-            c->cell_id = cell_of(o);
+            c->cell_id = fit_cell_of(o);
             c->config_id = o->config_id;
             c->n_params = o->n_params;
             c->tokens = o->tokens;
@@ -156,8 +172,8 @@ static int cell_optimum(const fit_row *rows, int64_t begin, int64_t end, int h, 
     for (int64_t i = 1; i < n; i++)
         if (l[i] < l[m])
             m = i;
-    if (m == 0 || m == n - 1) {
-        *censored = 1;
+    if (m == 0 || m == n - 1 || !isfinite(l[m]) || !isfinite(l[m - 1]) || !isfinite(l[m + 1])) {
+        *censored = 1; /* the optimum lies beyond what was tried, or trained to the end */
         return 0;
     }
     const double x[3] = {log(v[m - 1]), log(v[m]), log(v[m + 1])};
@@ -197,7 +213,7 @@ void fit_optimum_law(fit_report *r, fit_law_id id, const fit_sample *s, int full
         cells++;
         if (cell_optimum(rows, i, end, h, &value, &loss, &edge)) {
             const fit_observation *o = rows[i].o;
-            x[n] = h == FIT_HYPER_LR ? o->n_params : 6.0 * o->n_params * o->tokens;
+            x[n] = h == FIT_HYPER_LR ? o->n_params : o->flops;
             y[n++] = value;
         }
         censored += edge;

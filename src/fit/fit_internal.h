@@ -115,6 +115,8 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
 /* Every law on one sample; full = 1 for all the data (points, messages, tables), 0 for
  * a resample (values only). */
 void fit_analyse(fit_context *ctx, const fit_sample *s, fit_report *r, int full);
+/* An observation's cell: its cell_id, or (0) its configuration. */
+uint64_t fit_cell_of(const fit_observation *o);
 /* The envelope of a sample: into out (room for s->n rows) the rows of each cell's
  * configuration of lowest mean loss, *n_out of them; with cells, the table of cells (malloc'd)
  * too. 0, or -1 when out of memory. */

@@ -28,11 +28,17 @@ const char *plan_mode_name(plan_mode mode)
     return "unknown";
 }
 
+const plan_key plan_hyper_keys[PLAN_HYPER_COUNT] = {
+    [PLAN_HYPER_LR] = KEY_TRAIN_LR,
+    [PLAN_HYPER_BATCH] = KEY_TRAIN_BATCH,
+    [PLAN_HYPER_WARMUP_STEPS] = KEY_TRAIN_WARMUP_STEPS,
+    [PLAN_HYPER_WEIGHT_DECAY] = KEY_TRAIN_WEIGHT_DECAY,
+    [PLAN_HYPER_BETA2] = KEY_TRAIN_BETA2,
+    [PLAN_HYPER_GRAD_CLIP] = KEY_TRAIN_GRAD_CLIP};
+
 const char *plan_hyper_name(plan_hyper h)
 {
-    static const char *const names[PLAN_HYPER_COUNT] = {"lr",           "batch", "warmup_steps",
-                                                        "weight_decay", "beta2", "grad_clip"};
-    return h >= 0 && h < PLAN_HYPER_COUNT ? names[h] : "unknown";
+    return h >= 0 && h < PLAN_HYPER_COUNT ? plan_keys[plan_hyper_keys[h]].name : "unknown";
 }
 
 double plan_hyper_value(const train_config *c, plan_hyper h)
@@ -46,6 +52,18 @@ double plan_hyper_value(const train_config *c, plan_hyper h)
     case PLAN_HYPER_GRAD_CLIP: return c->grad_clip;
     }
     return NAN;
+}
+
+void plan_hyper_set(train_config *c, plan_hyper h, double value)
+{
+    switch (h) {
+    case PLAN_HYPER_LR: c->lr = (float)value; return;
+    case PLAN_HYPER_BATCH: c->batch = (int)value; return;
+    case PLAN_HYPER_WARMUP_STEPS: c->warmup_steps = (int64_t)value; return;
+    case PLAN_HYPER_WEIGHT_DECAY: c->weight_decay = (float)value; return;
+    case PLAN_HYPER_BETA2: c->beta2 = (float)value; return;
+    case PLAN_HYPER_GRAD_CLIP: c->grad_clip = (float)value; return;
+    }
 }
 
 const char *plan_trainer_name(plan_trainer trainer)

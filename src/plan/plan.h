@@ -193,6 +193,8 @@ double plan_hyper_value(const train_config *c, plan_hyper h);
 /* The lr a rule gives a model of n_params non-embedding parameters (PLAN_LR_FIXED: 0). It may
  * be 0 or less where the rule does not reach. */
 double plan_lr_rule(plan_lr rule, double n_params);
+/* Whether two rules give every N the same lr (auto and kaplan do, for now). */
+int plan_lr_same_rule(plan_lr a, plan_lr b);
 /* The index of the source of that name, or -1. */
 int plan_find_source(const plan *p, const char *name);
 /* Whether a trainer trains on [data] corpus (the stand-in reads no text, so its plans run

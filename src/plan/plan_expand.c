@@ -19,6 +19,11 @@
 #define KAPLAN_LR_INTERCEPT 0.003239
 #define KAPLAN_LR_SLOPE 0.0001395
 
+int plan_lr_same_rule(plan_lr a, plan_lr b)
+{
+    return a == b || (a != PLAN_LR_FIXED && b != PLAN_LR_FIXED); /* auto is kaplan's, for now */
+}
+
 double plan_lr_rule(plan_lr rule, double n_params)
 {
     switch (rule) {

@@ -82,6 +82,10 @@ typedef struct {
 } plan_key_spec;
 
 extern const plan_key_spec plan_keys[KEY_COUNT];
+/* The key of each plan_hyper (plan.c): its name, its line. */
+extern const plan_key plan_hyper_keys[PLAN_HYPER_COUNT];
+/* Sets a run's value of a plan_hyper key (plan_hyper_value's inverse). */
+void plan_hyper_set(train_config *c, plan_hyper h, double value);
 
 /* ---- the parse state ---- */
 

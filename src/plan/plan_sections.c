@@ -241,20 +241,11 @@ static int check_applicability(plan_state *s)
     return 0;
 }
 
-/* The plan_key of each plan_hyper. */
-static const plan_key hyper_keys[PLAN_HYPER_COUNT] = {
-    [PLAN_HYPER_LR] = KEY_TRAIN_LR,
-    [PLAN_HYPER_BATCH] = KEY_TRAIN_BATCH,
-    [PLAN_HYPER_WARMUP_STEPS] = KEY_TRAIN_WARMUP_STEPS,
-    [PLAN_HYPER_WEIGHT_DECAY] = KEY_TRAIN_WEIGHT_DECAY,
-    [PLAN_HYPER_BETA2] = KEY_TRAIN_BETA2,
-    [PLAN_HYPER_GRAD_CLIP] = KEY_TRAIN_GRAD_CLIP};
-
 /* One item of a hyperparameter key, checked as the key's scalar always was. */
 static int read_hyper_item(plan_state *s, plan_hyper h, const plan_item *item, double *value,
                            plan_lr *rule)
 {
-    const plan_key k = hyper_keys[h];
+    const plan_key k = plan_hyper_keys[h];
     float f = 0.0f;
     int64_t count = 0;
     *rule = PLAN_LR_FIXED;
@@ -267,8 +258,8 @@ static int read_hyper_item(plan_state *s, plan_hyper h, const plan_item *item, d
         }
         if (isalpha((unsigned char)item->text[0]))
             return plan_fail(s, item->line, k,
-                             "'%s' is not a number, auto (lr_opt(N) measured on Brown) or kaplan "
-                             "(Kaplan's LR(N))",
+                             "'%s' is not a number, auto (scalesweep's rule, for now Kaplan's "
+                             "LR(N)) or kaplan (Kaplan's LR(N))",
                              item->text);
         if (plan_float_text(s, k, item->line, item->text, 0.0, 1, INFINITY, 0, &f) != 0)
             return -1;
@@ -325,7 +316,7 @@ static int read_hyper_axes(plan_state *s)
         axis->line[0] = 0;
         axis->lr_rule[0] = h == PLAN_HYPER_LR ? PLAN_LR_AUTO : PLAN_LR_FIXED;
         axis->value[0] = h == PLAN_HYPER_LR ? 0.0 : plan_hyper_value(c, (plan_hyper)h);
-        const plan_key k = hyper_keys[h];
+        const plan_key k = plan_hyper_keys[h];
         if (plan_is_set(s, k)) {
             if (plan_get_items(s, k) != 0)
                 return -1;
@@ -340,20 +331,23 @@ static int read_hyper_axes(plan_state *s)
                     return -1;
                 axis->line[i] = item->line;
                 for (int j = 0; j < i; j++)
-                    if (axis->value[j] == axis->value[i] && axis->lr_rule[j] == axis->lr_rule[i])
-                        return plan_fail(s, item->line, k, "%s is listed twice (also line %d)",
-                                         item->text, axis->line[j]);
+                    if (axis->value[j] == axis->value[i] &&
+                        plan_lr_same_rule(axis->lr_rule[j], axis->lr_rule[i]))
+                        return axis->lr_rule[j] == axis->lr_rule[i]
+                                   ? plan_fail(s, item->line, k,
+                                               "%s is listed twice (also line %d)", item->text,
+                                               axis->line[j])
+                                   : plan_fail(s, item->line, k,
+                                               "%s gives every N the lr that %s (line %d) gives: "
+                                               "auto is Kaplan's LR(N) for now",
+                                               item->text, s->items[j].text, axis->line[j]);
             }
         }
         p->hyper_values[h] = axis->n;
     }
     /* the base takes each first value (a run takes its own in plan_expand) */
-    c->lr = (float)s->axes[PLAN_HYPER_LR].value[0];
-    c->batch = (int)s->axes[PLAN_HYPER_BATCH].value[0];
-    c->warmup_steps = (int64_t)s->axes[PLAN_HYPER_WARMUP_STEPS].value[0];
-    c->weight_decay = (float)s->axes[PLAN_HYPER_WEIGHT_DECAY].value[0];
-    c->beta2 = (float)s->axes[PLAN_HYPER_BETA2].value[0];
-    c->grad_clip = (float)s->axes[PLAN_HYPER_GRAD_CLIP].value[0];
+    for (int h = 0; h < PLAN_HYPER_COUNT; h++)
+        plan_hyper_set(c, (plan_hyper)h, s->axes[h].value[0]);
     /* whole steps of every batch: their least common multiple */
     const plan_axis *batch = &s->axes[PLAN_HYPER_BATCH];
     s->step_batch = 1;
@@ -543,8 +537,10 @@ static int round_tokens(plan_state *s, plan_key k, int line, const char *source,
     const int64_t step = plan_step_tokens(s);
     if (tokens < step) {
         char a[32];
-        return plan_fail(s, line, k, "%s is less than one step of batch x n_ctx = %s tokens",
-                         source, units_group_digits(step, a));
+        return plan_fail(s, line, k, "%s is less than one step of %s x n_ctx = %s tokens", source,
+                         s->axes[PLAN_HYPER_BATCH].n > 1 ? "the batches' least common multiple"
+                                                         : "batch",
+                         units_group_digits(step, a));
     }
     *rounded = llround((double)tokens / (double)step) * step;
     return 0;

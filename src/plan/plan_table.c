@@ -24,7 +24,7 @@ void plan_print_runs(const plan *p, FILE *out)
             (unsigned long long)p->hash);
     fprintf(out, "corpus %s, output %s", p->corpus, p->output);
     static const char *const rules[] = {[PLAN_LR_FIXED] = "fixed",
-                                        [PLAN_LR_AUTO] = "auto (lr_opt(N), measured on Brown)",
+                                        [PLAN_LR_AUTO] = "auto (for now Kaplan's LR(N))",
                                         [PLAN_LR_KAPLAN] = "kaplan (Kaplan's LR(N))"};
     if (first && p->hyper_values[PLAN_HYPER_BATCH] == 1)
         fprintf(out, ", n_ctx %d, batch %d (%s tokens a step)", first->model.n_ctx, first->batch,
