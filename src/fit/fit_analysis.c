@@ -1166,8 +1166,8 @@ int fit_run(const fit_input *input, const fit_options *options, fit_report *repo
         if (ctx.n_cells < 2) {
             size_t used = strlen(report->message);
             message_format(report->message + used, sizeof(report->message) - used,
-                           "; one configuration%s only: no bootstrap intervals",
-                           ctx.n_cells < ctx.n_configs ? " cell" : "");
+                           "; one %s only: no bootstrap intervals",
+                           ctx.n_cells < ctx.n_configs ? "cell" : "configuration");
         } else {
             const double t = clock_seconds();
             if (fit_bootstrap(&ctx, report) != 0) {
