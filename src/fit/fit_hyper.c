@@ -40,16 +40,16 @@ static fit_row *sorted_rows(const fit_sample *s, int h)
     return rows;
 }
 
-/* The end of the configuration that starts at row i, and its mean loss: infinite when it lost
- * a run (o->partial), which its other seeds would flatter. */
-static int64_t config_end(const fit_row *rows, int64_t n, int64_t i, double *mean)
+/* The end of the configuration that starts at row i, and its mean loss: with strict, infinite
+ * when it lost a run (o->partial), which its other seeds would flatter. */
+static int64_t config_end(const fit_row *rows, int64_t n, int64_t i, int strict, double *mean)
 {
     double sum = 0.0;
     int64_t j = i;
     while (j < n && rows[j].o->config_id == rows[i].o->config_id &&
            fit_cell_of(rows[j].o) == fit_cell_of(rows[i].o))
         sum += rows[j++].o->loss;
-    *mean = rows[i].o->partial ? INFINITY : sum / (double)(j - i);
+    *mean = strict && rows[i].o->partial ? INFINITY : sum / (double)(j - i);
     return j;
 }
 
@@ -88,27 +88,17 @@ int fit_envelope(const fit_sample *s, fit_row *out, int64_t *n_out, fit_cell **c
     int64_t count = 0;
     for (int64_t i = 0; i < s->n;) {
         const int64_t end = cell_end(rows, s->n, i);
+        /* the best configuration that kept all its runs; if every one lost some, the best
+           by what they have */
         int64_t best = i, best_end = i, configurations = 0;
         double best_mean = INFINITY;
-        for (int64_t j = i; j < end; configurations++) {
-            double mean;
-            const int64_t k = config_end(rows, end, j, &mean);
-            if (mean < best_mean || (j == i && !(mean < best_mean))) {
-                best_mean = mean;
-                best = j;
-                best_end = k;
-            }
-            j = k;
-        }
-        if (!isfinite(best_mean)) {
-            /* every configuration lost a run: the best of what they have */
-            for (int64_t j = i; j < end;) {
-                int64_t k = j;
-                double sum = 0.0;
-                while (k < end && rows[k].o->config_id == rows[j].o->config_id)
-                    sum += rows[k++].o->loss;
-                if (!(sum / (double)(k - j) >= best_mean) || j == i) {
-                    best_mean = sum / (double)(k - j);
+        for (int strict = 1; strict >= 0 && !isfinite(best_mean); strict--) {
+            configurations = 0;
+            for (int64_t j = i; j < end; configurations++) {
+                double mean;
+                const int64_t k = config_end(rows, end, j, strict, &mean);
+                if (j == i || mean < best_mean) {
+                    best_mean = mean;
                     best = j;
                     best_end = k;
                 }
@@ -154,7 +144,7 @@ static int cell_optimum(const fit_row *rows, int64_t begin, int64_t end, int h, 
     const int64_t room = (int64_t)(sizeof v / sizeof *v);
     for (int64_t i = begin; i < end;) {
         double mean;
-        const int64_t k = config_end(rows, end, i, &mean);
+        const int64_t k = config_end(rows, end, i, 1, &mean);
         const double x = rows[i].o->hyper[h];
         if (isfinite(x) && x > 0) {
             if (n > 0 && v[n - 1] == x)

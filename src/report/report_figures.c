@@ -64,20 +64,29 @@ static void quantity_text(const fit_law *law, int slot, const char *symbol, char
 /* A fitted law of one variable over the axis, with its band; its keys (the formula, then
  * its exponent and E with their intervals) at keys, texts[3] beside them. Returns the
  * number of keys. */
-static int draw_law_1d(const report_data *d, fit_law_id id, const char *variable,
-                       const plot_axis *x, int colour, int band_colour, plot_key *keys,
-                       char texts[3][120])
+/* A law of one variable sampled over the axis: its values ys at CURVE_POINTS points xs, and
+ * its band lo, hi; returns whether there is a band. */
+static int law_curve(const report_data *d, fit_law_id id, const plot_axis *x, double *xs,
+                     double *ys, double *lo, double *hi)
 {
-    const fit_law *law = law_of(d, id);
-    double xs[CURVE_POINTS], ys[CURVE_POINTS], lo[CURVE_POINTS], hi[CURVE_POINTS],
-        q[FIT_MAX_QUANTITIES];
-    values_of(law, q);
+    double q[FIT_MAX_QUANTITIES];
+    values_of(law_of(d, id), q);
     plot_spaced(x->lo, x->hi, x->scale, CURVE_POINTS, xs);
     int banded = 0;
     for (int i = 0; i < CURVE_POINTS; i++) {
         ys[i] = fit_law_value(id, 0, q, xs[i], 0);
         banded |= fit_law_band(d->fit, id, 0, xs[i], 0, &lo[i], &hi[i]) == 0;
     }
+    return banded;
+}
+
+static int draw_law_1d(const report_data *d, fit_law_id id, const char *variable,
+                       const plot_axis *x, int colour, int band_colour, plot_key *keys,
+                       char texts[3][120])
+{
+    const fit_law *law = law_of(d, id);
+    double xs[CURVE_POINTS], ys[CURVE_POINTS], lo[CURVE_POINTS], hi[CURVE_POINTS];
+    const int banded = law_curve(d, id, x, xs, ys, lo, hi);
     if (banded)
         plot_band(CURVE_POINTS, xs, lo, hi, band_colour);
     plot_line(CURVE_POINTS, xs, ys, colour, 2, 1);
@@ -594,12 +603,7 @@ static void draw_overfitting(void *arg)
     ax.lo /= 3;
     ax.hi *= 3;
     double xs[CURVE_POINTS], ys[CURVE_POINTS], lo[CURVE_POINTS], hi[CURVE_POINTS];
-    plot_spaced(ax.lo, ax.hi, PLOT_LOG, CURVE_POINTS, xs);
-    int banded = 0;
-    for (int i = 0; i < CURVE_POINTS; i++) {
-        ys[i] = fit_law_value(FIT_OVERFITTING, 0, q, xs[i], 0);
-        banded |= fit_law_band(d->fit, FIT_OVERFITTING, 0, xs[i], 0, &lo[i], &hi[i]) == 0;
-    }
+    const int banded = law_curve(d, FIT_OVERFITTING, &ax, xs, ys, lo, hi);
     plot_axis ay = plot_axis_of(d->tokens, d->n, PLOT_LOG, "D (tokens)");
     plot_axis_include(&ay, ys, CURVE_POINTS);
     plot_panel(&ax, &ay, "The overfitting bound: D#dmin#u(N), and the runs");
@@ -787,12 +791,7 @@ static void draw_lr(void *arg)
     bx.hi *= 1.5;
     plot_axis by = plot_axis_of(law->y, law->n_points, PLOT_LOG, "lr_opt: the vertex in each cell");
     double cx[CURVE_POINTS], cy[CURVE_POINTS], lo[CURVE_POINTS], hi[CURVE_POINTS];
-    plot_spaced(bx.lo, bx.hi, PLOT_LOG, CURVE_POINTS, cx);
-    int banded = 0;
-    for (int i = 0; i < CURVE_POINTS; i++) {
-        cy[i] = fit_law_value(FIT_LR_OPT, 0, q, cx[i], 0);
-        banded |= fit_law_band(d->fit, FIT_LR_OPT, 0, cx[i], 0, &lo[i], &hi[i]) == 0;
-    }
+    const int banded = law_curve(d, FIT_LR_OPT, &bx, cx, cy, lo, hi);
     plot_axis_include(&by, cy, CURVE_POINTS);
     plot_panel(&bx, &by, "lr#dopt#u(N) = k N#up#d");
     if (banded)
