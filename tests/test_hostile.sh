@@ -242,4 +242,26 @@ check "saying what the limit is" grep -q "more than 2^40 floats" train.err
 "$bin" train --corpus "$data/brown" --weight-decay 1e39 > train.out 2> train.err
 check "train --weight-decay 1e39 exits 2 (got $?)" test $? -eq 2
 
+"$bin" train --corpus "$data/brown" --lr fast > train.out 2> train.err
+check "train --lr fast exits 2 (got $?)" test $? -eq 2
+check "naming what --lr takes" grep -q "expected a number above 0, auto or kaplan" train.err
+"$bin" train --corpus "$data/brown" --batch 0 > train.out 2> train.err
+check "train --batch 0 exits 2 (got $?)" test $? -eq 2
+check "naming what --batch takes" grep -q "a count from 1 to 65536, or auto" train.err
+"$bin" train --corpus "$data/brown" --n-layer 96 --d-model 4096 --n-head 32 --lr kaplan \
+    > train.out 2> train.err
+check "train --lr kaplan past N = 1.2e10 exits 2 (got $?)" test $? -eq 2
+check "saying Kaplan's LR(N) is not positive there" grep -q "kaplan is not positive" train.err
+# the rules resolve per run: 40k tokens of n_ctx 32 give 78 steps of 16, too few: batch 4
+"$bin" train --corpus "$data/brown" --n-layer 1 --d-model 32 --n-head 1 --n-ctx 32 \
+    --tokens 40k --evaluations 1 --quiet > train.out 2> train.err
+check "train with the default batch auto trains batch 4 (313 steps)" \
+    grep -q "batch=4" train.out
+"$bin" train --corpus "$data/brown" --n-layer 1 --d-model 32 --n-head 1 --n-ctx 32 \
+    --tokens 40k --evaluations 1 --quiet --batch auto --lr auto > auto.out 2> train.err
+grep -E "^(shape|lr|test_loss) " train.out > defaults.lines
+grep -E "^(shape|lr|test_loss) " auto.out > auto.lines
+check "--batch auto --lr auto are the defaults (same batch, lr and loss)" \
+    sh -c 'test -s defaults.lines && cmp -s defaults.lines auto.lines' 
+
 report "test_hostile"

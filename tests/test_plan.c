@@ -23,6 +23,7 @@
 #include "check.h"
 #include "model.h"
 #include "plan.h"
+#include "plan_internal.h"
 
 #define MAX_FILES 512
 
@@ -234,9 +235,10 @@ static int load(plan *p, const char *path, int check_environment)
     return 0;
 }
 
-static float kaplan_lr(const model_config *m)
+/* The lr that a rule gives a shape, as a run holds it. */
+static float rule_lr(train_lr_rule rule, const model_config *m)
 {
-    return (float)(0.003239 - 0.0001395 * log((double)model_count_nonembedding(m)));
+    return (float)train_lr_of_rule(rule, (double)model_count_nonembedding(m));
 }
 
 /* ---- the valid plans, one by one ----------------------------------------------------- */
@@ -262,9 +264,9 @@ static void test_grid(void)
                  c->model.n_head == want_shapes[shape][2] && c->model.n_ctx == 64 &&
                  c->tokens == want_tokens[tokens] && c->seed == (uint64_t)(seed + 1) &&
                  c->batch == 8 && c->eval_tokens == 1000 && c->unique_tokens == 0 &&
-                 c->lr == kaplan_lr(&c->model);
+                 c->lr == rule_lr(TRAIN_LR_AUTO, &c->model);
     }
-    check(order, "grid: runs in the order shapes x tokens x seeds, D rounded, lr = LR(N)");
+    check(order, "grid: runs in the order shapes x tokens x seeds, D rounded, lr auto");
     check(p.runs[0].line == 22 && p.runs[4].line == 22, "grid: runs know the tokens line (%d)",
           p.runs[0].line);
     check(plan_key_line(&p, "model", "shapes") == 15 && plan_key_line(&p, "train", "tokens") == 22 &&
@@ -338,15 +340,13 @@ static void test_params(void)
               m->n_layer, m->d_model, m->n_head, n);
         check(m->d_model % 32 == 0 && m->n_head == m->d_model / 32,
               "params: d_model a multiple of head_size 32, n_head = d_model / 32");
-        check(aspect >= 16.0 && aspect <= 64.0, "params: aspect %g within a factor 2 of 32",
-              aspect);
-        check(p.runs[i].config.lr == kaplan_lr(m), "params: lr = LR(N) for N = %.0f", n);
+        check(fabs(log(aspect / PLAN_ASPECT_DEFAULT)) <= log(PLAN_ASPECT_BAND) + 1e-12,
+              "params: aspect %g within a factor %g of %g", aspect, PLAN_ASPECT_BAND,
+              PLAN_ASPECT_DEFAULT);
+        check(p.runs[i].config.lr == rule_lr(TRAIN_LR_AUTO, m), "params: lr auto for N = %.0f", n);
     }
     check(p.runs[0].config.model.n_layer == 2 && p.runs[0].config.model.d_model == 64,
           "params: 1e5 is 2x64x2 (N = 100,096)");
-    /* Kaplan's LR(N) at N = 100,096 */
-    check(close_enough(p.runs[0].config.lr, 0.003239 - 0.0001395 * log(100096.0), 1e-9, 1e-6),
-          "params: lr auto at N = 100,096 is %g", (double)p.runs[0].config.lr);
     plan_free(&p);
 }
 
@@ -358,7 +358,7 @@ static void test_shape_generation(void)
     int failures = 0, bad_shape = 0;
     for (int setting = 0; setting < 4; setting++) {
         static const int heads[4] = {32, 16, 64, 32};
-        static const double aspects[4] = {32, 16, 64, 128};
+        static const double aspects[4] = {PLAN_ASPECT_DEFAULT, 16, 64, 128};
         for (double e = 5.0; e <= 10.0 + 1e-9; e += 0.02) {
             long long target = llround(pow(10.0, e));
             char text[512], err[2048];
@@ -377,7 +377,7 @@ static void test_shape_generation(void)
                          m->n_head != m->d_model / heads[setting];
             if (!p.notes)
                 bad_shape |= fabs(log((double)m->d_model / m->n_layer / aspects[setting])) >
-                             log(2.0) + 1e-9;
+                             log(PLAN_ASPECT_BAND) + 1e-9;
             if (setting == 0 && e < 6.0 && off > worst_small)
                 worst_small = off;
             if (setting == 0 && e >= 6.0 && off > worst_large)
@@ -388,10 +388,10 @@ static void test_shape_generation(void)
         }
     }
     check(failures == 0, "shape generation: %d targets from 1e5 refused", failures);
-    check(!bad_shape, "shape generation: head_size divides d_model, aspect within 2x");
+    check(!bad_shape, "shape generation: head_size divides d_model, aspect within the band");
     check(exp(worst_small) <= 1.25, "shape generation: 1e5..1e6 worst N ratio %.3f > 1.25",
           exp(worst_small));
-    check(exp(worst_large) <= 1.10, "shape generation: 1e6..1e10 worst N ratio %.3f > 1.10",
+    check(exp(worst_large) <= 1.15, "shape generation: 1e6..1e10 worst N ratio %.3f > 1.15",
           exp(worst_large));
     check(exp(worst_any) <= 1.5, "shape generation: worst N ratio %.3f > 1.5", exp(worst_any));
 }
@@ -411,7 +411,7 @@ static void test_list(void)
               p.runs[2].line == 19 && p.runs[4].line == 20,
           "list: runs on continuation lines know their lines (%d, %d)", p.runs[2].line,
           p.runs[4].line);
-    check(p.runs[0].lr_rule == PLAN_LR_FIXED && c->lr == 2e-3f && c->final_lr_ratio == 0.2f &&
+    check(p.runs[0].lr_rule == TRAIN_LR_FIXED && c->lr == 2e-3f && c->final_lr_ratio == 0.2f &&
               c->warmup_steps == 10 && c->weight_decay == 0.05f && c->beta1 == 0.8f &&
               c->beta2 == 0.99f && c->eps == 1e-6f && c->grad_clip == 0.5f &&
               c->eval_interval == 5 && c->patience == 2 && c->eval_tokens == 512 && c->batch == 4,
@@ -458,9 +458,10 @@ static void test_axes(void)
         check(r[0].config.tokens == 99840 && r[3].config.tokens == 99840 &&
                   r[0].config.batch == 8 && r[2].config.batch == 16,
               "axes: D in whole steps of both batches (%lld)", (long long)r[0].config.tokens);
-        check(r[0].config.lr == 1e-3f && r[4].lr_rule == PLAN_LR_AUTO &&
-                  fabsf(r[4].config.lr - (float)plan_lr_rule(PLAN_LR_AUTO, 100096.0)) < 1e-9f &&
-                  r[8].config.lr == 4e-3f && r[0].lr_rule == PLAN_LR_FIXED,
+        check(r[0].config.lr == 1e-3f && r[4].lr_rule == TRAIN_LR_AUTO &&
+                  fabsf(r[4].config.lr - (float)train_lr_of_rule(TRAIN_LR_AUTO, 100096.0)) <
+                      1e-9f &&
+                  r[8].config.lr == 4e-3f && r[0].lr_rule == TRAIN_LR_FIXED,
               "axes: lr 1e-3, then auto resolved for N, then 4e-3");
         int cells_ok = 1, configs_ok = 1;
         for (int i = 0; i < 24; i++)
@@ -474,6 +475,48 @@ static void test_axes(void)
         check(cells_ok, "axes: the runs of a shape share one cell id, other shapes another");
         check(configs_ok, "axes: a configuration's seeds share a config id, and nothing else");
     }
+    plan_free(&p);
+}
+
+/* The rules: lr = auto, kaplan and a number are three values of one axis, each run's lr
+ * what its rule gives its N (kaplan checked against eq. D.1's published numbers); batch =
+ * auto takes the largest of 16, 8, 4 that gives 1500 steps, else 4, per run. */
+static void test_rules(void)
+{
+    const char *text = "[sweep]\ntrainer = synthetic\n[model]\nshapes = 2x64x2, 4x128x4\n"
+                       "[train]\ntokens = 300k, 3M, 4M\nlr = auto, kaplan, 1e-3\n";
+    char err[2048];
+    plan p;
+    if (plan_parse(&p, "rules.ini", text, err, sizeof err) != 0) {
+        check(0, "rules: %s", err);
+        return;
+    }
+    check(p.n_runs == 2 * 3 * 3 && p.hyper_values[PLAN_HYPER_LR] == 3 &&
+              p.hyper_values[PLAN_HYPER_BATCH] == 1,
+          "rules: 2 shapes x 3 D x 3 lrs, batch no axis (%lld runs)", (long long)p.n_runs);
+    int lr_ok = 1, batch_ok = 1, seen[3] = {0};
+    for (int64_t i = 0; i < p.n_runs; i++) {
+        const plan_run *r = &p.runs[i];
+        const double n = (double)model_count_nonembedding(&r->config.model);
+        const float want = r->lr_rule == TRAIN_LR_FIXED ? 1e-3f
+                           : r->lr_rule == TRAIN_LR_KAPLAN
+                               ? (float)(0.003239 - 0.0001395 * log(n))
+                               : rule_lr(TRAIN_LR_AUTO, &r->config.model);
+        lr_ok &= r->config.lr == want && r->config.lr > 0.0f;
+        seen[r->lr_rule] = 1;
+        /* 300k: 146 steps of 16, 4 the fewest; 3M: 1464 of 16 (too few), 2929 of 8; 4M: 1953 */
+        const int64_t d = r->config.tokens;
+        const int want_batch = d < 1000000 ? 4 : d < 3500000 ? 8 : 16;
+        batch_ok &= r->batch_auto && r->config.batch == want_batch && d % (16 * 128) == 0 &&
+                    train_total_steps(&r->config) * want_batch * 128 == d;
+    }
+    check(lr_ok && seen[TRAIN_LR_FIXED] && seen[TRAIN_LR_AUTO] && seen[TRAIN_LR_KAPLAN],
+          "rules: every run's lr is its rule's for its N");
+    check(batch_ok, "rules: batch auto gives 4 at 300k, 8 at 3M, 16 at 4M, D in whole steps of 16");
+    check(train_batch_auto(1500LL * 16 * 128, 128) == 16 &&
+              train_batch_auto(1500LL * 16 * 128 - 1, 128) == 8 &&
+              train_batch_auto(1500LL * 4 * 128 - 1, 128) == 4 && train_batch_auto(1, 128) == 4,
+          "rules: train_batch_auto at its edges");
     plan_free(&p);
 }
 
@@ -577,10 +620,10 @@ static void test_defaults(void)
               !p.allow_epochs && p.n_seeds == 1 && p.seeds[0] == 1,
           "defaults: [sweep] and [data]");
     check(c->eval_tokens == 8192 && c->evaluations == 10 && c->eval_spacing == TRAIN_EVAL_AUTO &&
-              c->eval_budget == 0.1 && c->model.n_ctx == 128 && c->batch == 16 &&
-              p.runs[0].lr_rule == PLAN_LR_AUTO && c->final_lr_ratio == 0.1f &&
-              c->warmup_steps == -1 && c->weight_decay == 0.1f && c->beta1 == 0.9f &&
-              c->beta2 == 0.95f && c->eps == 1e-8f && c->grad_clip == 1.0f &&
+              c->eval_budget == 0.1 && c->model.n_ctx == 128 && c->batch == 4 &&
+              p.runs[0].batch_auto && p.runs[0].lr_rule == TRAIN_LR_AUTO &&
+              c->final_lr_ratio == 0.1f && c->warmup_steps == -1 && c->weight_decay == 0.1f &&
+              c->beta1 == 0.9f && c->beta2 == 0.95f && c->eps == 1e-8f && c->grad_clip == 1.0f &&
               c->eval_interval == 0 && c->patience == 0 && c->unique_tokens == 0 &&
               c->tokens == 2048,
           "defaults: [train]");
@@ -590,8 +633,19 @@ static void test_defaults(void)
     /* A run id is part of every results file: it must not drift between versions, or
      * resuming would retrain everything. Change this only with the canonical text (version 2
      * of it came with evaluation on spread windows, which changes every run's test loss). */
-    check(strcmp(p.runs[0].run_id, "19f2dacde13c95f7") == 0, "defaults: run id %s (golden value)",
-          p.runs[0].run_id);
+    /* The defaults of lr and batch are rules measured on Brown, which may be measured again:
+     * the golden value is of the run that the defaults gave before they were rules (batch 16,
+     * Kaplan's LR(N)), said explicitly, so that it pins the canonical text alone. */
+    const char *golden = "[model]\nshapes = 2x64x2\n[train]\ntokens = 2048\nbatch = 16\n"
+                         "lr = kaplan\n";
+    char golden_err[2048];
+    plan pinned;
+    if (plan_parse(&pinned, "golden.ini", golden, golden_err, sizeof golden_err) == 0) {
+        check(strcmp(pinned.runs[0].run_id, "19f2dacde13c95f7") == 0,
+              "defaults: run id %s (golden value)", pinned.runs[0].run_id);
+        plan_free(&pinned);
+    } else
+        check(0, "defaults: golden plan: %s", golden_err);
 
     /* formatting is not identity: a BOM, CRLF, comments and spacing change no id */
     const char *variant = "\xEF\xBB\xBF; the same plan\r\n[model]\r\n  shapes=2x64x2 ; c\r\n"
@@ -784,6 +838,7 @@ int main(int argc, char **argv)
     test_shape_generation();
     test_list();
     test_axes();
+    test_rules();
     test_unique();
     test_sources();
     test_defaults();

@@ -38,13 +38,6 @@ typedef enum {
 /* The most values one axis may take. */
 #define PLAN_MAX_AXIS_VALUES 32
 
-/* The rules [train] lr names instead of a number. */
-typedef enum {
-    PLAN_LR_FIXED, /* the number given */
-    PLAN_LR_AUTO,  /* scalesweep's lr_opt(N), measured on Brown (plan_lr_rule) */
-    PLAN_LR_KAPLAN /* Kaplan et al.'s LR(N) */
-} plan_lr;
-
 /* The laws [fit] can ask for, as bits of plan.laws; `scalesweep fit --laws` takes the same
  * names (src/fit/fit_results.h maps each to the laws it fits). */
 typedef enum {
@@ -99,7 +92,8 @@ typedef struct {
     char cell_id[17];    /* the same hash without the hyperparameter axes' keys either
                             (plan_hyper): equal for the runs the fit's envelope chooses
                             among */
-    plan_lr lr_rule;     /* how its lr was chosen */
+    train_lr_rule lr_rule; /* how its lr was chosen */
+    int batch_auto;        /* whether its batch came from batch = auto (train_batch_auto) */
     train_config config; /* the worker's configuration, fully resolved (lr = auto done) */
     double cost;         /* C = 6 N D in FLOPs, the scheduling weight */
     int mixture;         /* its mixture: an index of plan.mixtures */
@@ -190,11 +184,6 @@ const char *plan_trainer_name(plan_trainer trainer);
 const char *plan_hyper_name(plan_hyper h);
 /* A run's value of a plan_hyper key, as a number (warmup_steps: -1 for auto). */
 double plan_hyper_value(const train_config *c, plan_hyper h);
-/* The lr a rule gives a model of n_params non-embedding parameters (PLAN_LR_FIXED: 0). It may
- * be 0 or less where the rule does not reach. */
-double plan_lr_rule(plan_lr rule, double n_params);
-/* Whether two rules give every N the same lr (auto and kaplan do, for now). */
-int plan_lr_same_rule(plan_lr a, plan_lr b);
 /* The index of the source of that name, or -1. */
 int plan_find_source(const plan *p, const char *name);
 /* Whether a trainer trains on [data] corpus (the stand-in reads no text, so its plans run

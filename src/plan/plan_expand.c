@@ -13,27 +13,6 @@
 #include "plan_internal.h"
 #include "units.h"
 
-/* Kaplan et al. 2020, Appendix D.6, eq. (D.1): the learning rate that worked best for a
- * model of N non-embedding parameters (fitted at batch 512 x 1024 tokens, 3000 warmup
- * steps, cosine decay to zero). It reaches zero at N = exp(0.003239 / 0.0001395) ~ 1.2e10. */
-#define KAPLAN_LR_INTERCEPT 0.003239
-#define KAPLAN_LR_SLOPE 0.0001395
-
-int plan_lr_same_rule(plan_lr a, plan_lr b)
-{
-    return a == b || (a != PLAN_LR_FIXED && b != PLAN_LR_FIXED); /* auto is kaplan's, for now */
-}
-
-double plan_lr_rule(plan_lr rule, double n_params)
-{
-    switch (rule) {
-    case PLAN_LR_FIXED: return 0.0;
-    case PLAN_LR_AUTO:
-    case PLAN_LR_KAPLAN: return KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log(n_params);
-    }
-    return 0.0;
-}
-
 /* The lines of the canonical text that a cell leaves out: the plan_hyper keys. */
 static int is_hyper_line(const char *line)
 {
@@ -192,20 +171,22 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     run->config.unique_tokens = unique_tokens;
     run->config.seed = seed;
     run->line = line;
+    run->batch_auto = c->batch == TRAIN_BATCH_AUTO;
+    if (run->batch_auto)
+        c->batch = train_batch_auto(tokens, c->model.n_ctx);
     const int64_t n_params = model_count_nonembedding(&run->config.model);
-    if (run->lr_rule != PLAN_LR_FIXED) {
-        run->config.lr = (float)plan_lr_rule(run->lr_rule, (double)n_params);
+    if (run->lr_rule != TRAIN_LR_FIXED) {
+        run->config.lr = (float)train_lr_of_rule(run->lr_rule, (double)n_params);
         if (!(run->config.lr > 0.0f)) {
             char a[32];
             const int at = plan_is_set(s, KEY_TRAIN_LR)
                                ? s->axes[PLAN_HYPER_LR].line[hyper[PLAN_HYPER_LR]]
                                : shape_line;
             return plan_fail(s, at, KEY_TRAIN_LR,
-                             "%s (Kaplan's LR(N) = %g - %g ln N) is not positive for "
-                             "shape %dx%dx%d, N = %s; give lr a number",
-                             run->lr_rule == PLAN_LR_AUTO ? "auto" : "kaplan", KAPLAN_LR_INTERCEPT,
-                             KAPLAN_LR_SLOPE, shape->n_layer, shape->d_model, shape->n_head,
-                             units_group_digits(n_params, a));
+                             "%s is not positive for shape %dx%dx%d, N = %s (Kaplan's LR(N) "
+                             "reaches zero at N ~ 1.2e10); give lr a number or auto",
+                             train_lr_rule_name(run->lr_rule), shape->n_layer, shape->d_model,
+                             shape->n_head, units_group_digits(n_params, a));
         }
     }
     /* train_config_error's rule, said at the line of warmup_steps with the numbers */

@@ -10,9 +10,15 @@
 #include "plan.h"
 #include "train.h"
 
-/* Generated shapes keep d_model / n_layer within this factor of aspect_ratio. */
-#define PLAN_ASPECT_BAND 2.0
-/* A generated shape further than this factor from its target N is refused. */
+/* Generated shapes keep d_model / n_layer within a factor PLAN_ASPECT_BAND of aspect_ratio,
+ * PLAN_ASPECT_DEFAULT unless the plan sets it: 25 to 64. Measured on Brown (docs/brown.md):
+ * at one N and D, shapes of aspect 16 lost to those of 32 to 48 (4x64 against 2x96, 8x128
+ * against 5x160), so the band leaves them out. */
+#define PLAN_ASPECT_DEFAULT 40.0
+#define PLAN_ASPECT_BAND 1.6
+/* A generated shape comes within PLAN_PARAMS_NEAR of its target N, off the aspect band if it
+ * must; one further than PLAN_PARAMS_TOLERANCE is refused. */
+#define PLAN_PARAMS_NEAR 1.25
 #define PLAN_PARAMS_TOLERANCE 1.5
 /* Upper bounds that keep every product of counts far from int64 overflow. */
 #define PLAN_MAX_TOKENS 1000000000000000LL /* 1e15 */
@@ -127,7 +133,7 @@ typedef struct {
 typedef struct {
     int n;
     double value[PLAN_MAX_AXIS_VALUES];    /* as plan_hyper_value gives it; lr: 0 for a rule */
-    plan_lr lr_rule[PLAN_MAX_AXIS_VALUES]; /* lr only */
+    train_lr_rule lr_rule[PLAN_MAX_AXIS_VALUES]; /* lr only */
     int line[PLAN_MAX_AXIS_VALUES];
 } plan_axis;
 

@@ -243,29 +243,33 @@ static int check_applicability(plan_state *s)
 
 /* One item of a hyperparameter key, checked as the key's scalar always was. */
 static int read_hyper_item(plan_state *s, plan_hyper h, const plan_item *item, double *value,
-                           plan_lr *rule)
+                           train_lr_rule *rule)
 {
     const plan_key k = plan_hyper_keys[h];
     float f = 0.0f;
     int64_t count = 0;
-    *rule = PLAN_LR_FIXED;
+    *rule = TRAIN_LR_FIXED;
     switch (h) {
     case PLAN_HYPER_LR:
-        if (strcmp(item->text, "auto") == 0 || strcmp(item->text, "kaplan") == 0) {
-            *rule = item->text[0] == 'a' ? PLAN_LR_AUTO : PLAN_LR_KAPLAN;
+        if (train_lr_rule_named(item->text) >= 0) {
+            *rule = (train_lr_rule)train_lr_rule_named(item->text);
             *value = 0.0;
             return 0;
         }
         if (isalpha((unsigned char)item->text[0]))
             return plan_fail(s, item->line, k,
-                             "'%s' is not a number, auto (scalesweep's rule, for now Kaplan's "
-                             "LR(N)) or kaplan (Kaplan's LR(N))",
+                             "'%s' is not a number, auto (scalesweep's lr_opt(N), measured on "
+                             "Brown) or kaplan (Kaplan's LR(N))",
                              item->text);
         if (plan_float_text(s, k, item->line, item->text, 0.0, 1, INFINITY, 0, &f) != 0)
             return -1;
         *value = f;
         return 0;
     case PLAN_HYPER_BATCH:
+        if (strcmp(item->text, "auto") == 0) {
+            *value = TRAIN_BATCH_AUTO;
+            return 0;
+        }
         if (plan_count_text(s, k, item->line, item->text, 1, 65536, &count) != 0)
             return -1;
         *value = (double)count;
@@ -314,8 +318,11 @@ static int read_hyper_axes(plan_state *s)
         plan_axis *axis = &s->axes[h];
         axis->n = 1;
         axis->line[0] = 0;
-        axis->lr_rule[0] = h == PLAN_HYPER_LR ? PLAN_LR_AUTO : PLAN_LR_FIXED;
-        axis->value[0] = h == PLAN_HYPER_LR ? 0.0 : plan_hyper_value(c, (plan_hyper)h);
+        axis->lr_rule[0] = h == PLAN_HYPER_LR ? TRAIN_LR_AUTO : TRAIN_LR_FIXED;
+        /* lr and batch default to their rules (auto), the others to the worker's values */
+        axis->value[0] = h == PLAN_HYPER_LR      ? 0.0
+                         : h == PLAN_HYPER_BATCH ? TRAIN_BATCH_AUTO
+                                                 : plan_hyper_value(c, (plan_hyper)h);
         const plan_key k = plan_hyper_keys[h];
         if (plan_is_set(s, k)) {
             if (plan_get_items(s, k) != 0)
@@ -331,16 +338,9 @@ static int read_hyper_axes(plan_state *s)
                     return -1;
                 axis->line[i] = item->line;
                 for (int j = 0; j < i; j++)
-                    if (axis->value[j] == axis->value[i] &&
-                        plan_lr_same_rule(axis->lr_rule[j], axis->lr_rule[i]))
-                        return axis->lr_rule[j] == axis->lr_rule[i]
-                                   ? plan_fail(s, item->line, k,
-                                               "%s is listed twice (also line %d)", item->text,
-                                               axis->line[j])
-                                   : plan_fail(s, item->line, k,
-                                               "%s gives every N the lr that %s (line %d) gives: "
-                                               "auto is Kaplan's LR(N) for now",
-                                               item->text, s->items[j].text, axis->line[j]);
+                    if (axis->value[j] == axis->value[i] && axis->lr_rule[j] == axis->lr_rule[i])
+                        return plan_fail(s, item->line, k, "%s is listed twice (also line %d)",
+                                         item->text, axis->line[j]);
             }
         }
         p->hyper_values[h] = axis->n;
@@ -352,7 +352,9 @@ static int read_hyper_axes(plan_state *s)
     const plan_axis *batch = &s->axes[PLAN_HYPER_BATCH];
     s->step_batch = 1;
     for (int i = 0; i < batch->n; i++) {
-        const int64_t b = (int64_t)batch->value[i];
+        /* auto takes a divisor of TRAIN_BATCH_AUTO_MAX */
+        const int64_t b =
+            batch->value[i] == TRAIN_BATCH_AUTO ? TRAIN_BATCH_AUTO_MAX : (int64_t)batch->value[i];
         s->step_batch = s->step_batch / gcd64(s->step_batch, b) * b;
         if (s->step_batch > 65536)
             return plan_fail(s, batch->line[i], KEY_TRAIN_BATCH,
@@ -479,7 +481,7 @@ static int read_model(plan_state *s)
     if (s->p->mode == PLAN_LIST)
         return 0;
     int64_t head_size = 32;
-    double aspect = 32.0;
+    double aspect = PLAN_ASPECT_DEFAULT;
     if (plan_get_count(s, KEY_MODEL_HEAD_SIZE, 1, 65536, &head_size) != 0 ||
         plan_get_real(s, KEY_MODEL_ASPECT_RATIO, 0.0, 1, 65536.0, 0, &aspect) != 0)
         return -1;
@@ -519,7 +521,9 @@ static int read_model(plan_state *s)
                 plan_note(s,
                           "params %s (line %d): no shape with d_model / n_layer within a factor "
                           "%g of %g comes within a factor %g of N; took %dx%dx%d (aspect %.3g)",
-                          item->text, item->line, PLAN_ASPECT_BAND, aspect, PLAN_PARAMS_TOLERANCE,
+                          item->text, item->line, PLAN_ASPECT_BAND, aspect,
+                          fabs(log(ratio)) <= log(PLAN_PARAMS_NEAR) + 1e-12 ? PLAN_PARAMS_NEAR
+                                                                            : PLAN_PARAMS_TOLERANCE,
                           shape.n_layer, shape.d_model, shape.n_head,
                           (double)shape.d_model / shape.n_layer) != 0)
                 return -1;

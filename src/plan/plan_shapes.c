@@ -46,17 +46,19 @@ static double shape_count(int n_layer, int d_model)
 }
 
 /* A shape for a target N: d_model a multiple of head_size, n_head = d_model / head_size.
- * First choice: the N nearest the target (in ratio) among shapes whose d_model / n_layer
- * lies within a factor PLAN_ASPECT_BAND of aspect. When none of those comes within a factor
- * PLAN_PARAMS_TOLERANCE of the target (tiny targets, where one layer of the narrowest width is
- * already too big), the shape nearest in N and aspect together among those that do, and
- * *off_aspect is set. Returns N / target of the shape chosen, or of the nearest in the
- * band when no shape comes within the tolerance. */
+ * For each factor of N in turn, PLAN_PARAMS_NEAR then PLAN_PARAMS_TOLERANCE: the N nearest
+ * the target (in ratio) among shapes whose d_model / n_layer lies within a factor
+ * PLAN_ASPECT_BAND of aspect, when it comes within that factor; else the shape nearest in N
+ * and aspect together among all that do, with *off_aspect set (small targets, where the band
+ * holds few widths: with head_size 32 and aspect 40, nothing in it between 2x64 at 100k and
+ * 2x96 at 225k, so 150k takes 3x64). Returns N / target of the shape chosen, or of the
+ * nearest in the band when no shape comes within PLAN_PARAMS_TOLERANCE. */
 double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,
                            int *off_aspect)
 {
-    double band_error = INFINITY, any_score = INFINITY;
-    model_config band = {0}, any = {0};
+    static const double factors[2] = {PLAN_PARAMS_NEAR, PLAN_PARAMS_TOLERANCE};
+    double band_error = INFINITY, any_score[2] = {INFINITY, INFINITY};
+    model_config band = {0}, any[2] = {{0}, {0}};
     for (int n_layer = 1; n_layer <= 4096; n_layer++) {
         if (shape_count(n_layer, head_size) > 4.0 * (double)target)
             break;
@@ -76,22 +78,26 @@ double plan_generate_shape(int64_t target, double aspect, int head_size, model_c
                 band_error = band_score;
                 band = shape;
             }
-            if (size_error <= log(PLAN_PARAMS_TOLERANCE) && size_error + shape_error < any_score) {
-                any_score = size_error + shape_error;
-                any = shape;
-            }
+            for (int f = 0; f < 2; f++)
+                if (size_error <= log(factors[f]) && size_error + shape_error < any_score[f]) {
+                    any_score[f] = size_error + shape_error;
+                    any[f] = shape;
+                }
         }
     }
     if (band.n_layer == 0) /* no width in the band: even 1 x head_size is too wide */
         band = (model_config){1, head_size, 1, 0};
-    double band_ratio = shape_count(band.n_layer, band.d_model) / (double)target;
-    int band_fits = band_error < INFINITY && band_ratio <= PLAN_PARAMS_TOLERANCE &&
-                    band_ratio >= 1.0 / PLAN_PARAMS_TOLERANCE;
+    const double band_off = fabs(log(shape_count(band.n_layer, band.d_model) / (double)target));
     *off_aspect = 0;
     model_config chosen = band;
-    if (!band_fits && any.n_layer > 0) {
-        chosen = any;
-        *off_aspect = 1;
+    for (int f = 0; f < 2; f++) {
+        if (band_error < INFINITY && band_off <= log(factors[f]) + 1e-12)
+            break;
+        if (any[f].n_layer > 0) {
+            chosen = any[f];
+            *off_aspect = 1;
+            break;
+        }
     }
     out->n_layer = chosen.n_layer;
     out->d_model = chosen.d_model;

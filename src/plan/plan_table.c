@@ -23,16 +23,28 @@ void plan_print_runs(const plan *p, FILE *out)
             p->path, plan_mode_name(p->mode), plan_trainer_name(p->trainer), (long long)p->n_runs,
             (unsigned long long)p->hash);
     fprintf(out, "corpus %s, output %s", p->corpus, p->output);
-    static const char *const rules[] = {[PLAN_LR_FIXED] = "fixed",
-                                        [PLAN_LR_AUTO] = "auto (for now Kaplan's LR(N))",
-                                        [PLAN_LR_KAPLAN] = "kaplan (Kaplan's LR(N))"};
-    if (first && p->hyper_values[PLAN_HYPER_BATCH] == 1)
+    static const char *const rules[] = {[TRAIN_LR_FIXED] = "",
+                                        [TRAIN_LR_AUTO] = " (lr_opt(N) measured on Brown)",
+                                        [TRAIN_LR_KAPLAN] = " (Kaplan's LR(N))"};
+    /* one batch for every run: said here; batch = auto: a column, as an axis's is */
+    const int batch_column =
+        p->hyper_values[PLAN_HYPER_BATCH] > 1 || (first && p->runs[0].batch_auto);
+    if (first && !batch_column)
         fprintf(out, ", n_ctx %d, batch %d (%s tokens a step)", first->model.n_ctx, first->batch,
                 units_group_digits((int64_t)first->batch * first->model.n_ctx, a));
+    else if (first && p->hyper_values[PLAN_HYPER_BATCH] == 1)
+        fprintf(out, ", n_ctx %d, batch auto (the largest of %d, %d, %d giving %d steps, else %d)",
+                first->model.n_ctx, TRAIN_BATCH_AUTO_MAX, TRAIN_BATCH_AUTO_MAX / 2,
+                TRAIN_BATCH_AUTO_MAX / 4, TRAIN_BATCH_AUTO_STEPS, TRAIN_BATCH_AUTO_MAX / 4);
     else if (first)
         fprintf(out, ", n_ctx %d", first->model.n_ctx);
-    if (first && p->hyper_values[PLAN_HYPER_LR] == 1)
-        fprintf(out, ", lr %s", rules[p->runs[0].lr_rule]);
+    if (first && p->hyper_values[PLAN_HYPER_LR] == 1) {
+        if (p->runs[0].lr_rule == TRAIN_LR_FIXED)
+            fprintf(out, ", lr %g", first->lr);
+        else
+            fprintf(out, ", lr %s%s", train_lr_rule_name(p->runs[0].lr_rule),
+                    rules[p->runs[0].lr_rule]);
+    }
     fprintf(out, "\n");
     int axes = 0;
     for (int h = 0; h < PLAN_HYPER_COUNT; h++)
@@ -55,7 +67,7 @@ void plan_print_runs(const plan *p, FILE *out)
         fprintf(out, " %13s", "unique");
     fprintf(out, " %6s %10s", "seed", "lr");
     for (int h = 1; h < PLAN_HYPER_COUNT; h++)
-        if (p->hyper_values[h] > 1)
+        if (p->hyper_values[h] > 1 || (h == PLAN_HYPER_BATCH && batch_column))
             fprintf(out, " %12s", plan_hyper_name((plan_hyper)h));
     fprintf(out, " %11s %7s", "C (FLOPs)", "share");
     if (p->named_sources)
@@ -75,7 +87,7 @@ void plan_print_runs(const plan *p, FILE *out)
                                               : "-");
         fprintf(out, " %6llu %10.4g", (unsigned long long)run->config.seed, (double)run->config.lr);
         for (int h = 1; h < PLAN_HYPER_COUNT; h++)
-            if (p->hyper_values[h] > 1) {
+            if (p->hyper_values[h] > 1 || (h == PLAN_HYPER_BATCH && batch_column)) {
                 const double v = plan_hyper_value(&run->config, (plan_hyper)h);
                 if (h == PLAN_HYPER_WARMUP_STEPS && v < 0)
                     fprintf(out, " %12s", "auto");

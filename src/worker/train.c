@@ -190,6 +190,54 @@ int64_t train_warmup_steps(const train_config *c)
                                 : (int64_t)llround(0.05 * (double)train_total_steps(c));
 }
 
+/* lr = auto: lr_opt(N) = TRAIN_LR_AUTO_K (N / 1e5)^TRAIN_LR_AUTO_P, what `scalesweep fit`
+ * gave for jobs/lr_sweep.ini on Brown (n_ctx 128, D = 1M, batch 4: 1952 steps; peak lr 1e-3
+ * to 3.2e-2 in factors of two, two seeds; docs/brown.md): k N^p with p = -0.355 [-0.83,
+ * -0.11], 6.67e-3 at N = 1e5. Rates above the best fail abruptly (the loss stays on its
+ * bigram plateau), rates below it lose gently. Shorter runs do best at about half of it. */
+#define TRAIN_LR_AUTO_K 6.7e-3
+#define TRAIN_LR_AUTO_P (-0.35)
+
+/* Kaplan et al. 2020, eq. (D.1): LR(N) = 0.003239 - 0.0001395 ln N, fitted at batch
+ * 512 x 1024 tokens, 3000 warmup steps and cosine decay to zero. */
+#define KAPLAN_LR_INTERCEPT 0.003239
+#define KAPLAN_LR_SLOPE 0.0001395
+
+static const char *const lr_rule_names[] = {
+    [TRAIN_LR_FIXED] = "fixed", [TRAIN_LR_AUTO] = "auto", [TRAIN_LR_KAPLAN] = "kaplan"};
+
+const char *train_lr_rule_name(train_lr_rule rule)
+{
+    return rule >= TRAIN_LR_FIXED && rule <= TRAIN_LR_KAPLAN ? lr_rule_names[rule] : "unknown";
+}
+
+int train_lr_rule_named(const char *name)
+{
+    for (int r = TRAIN_LR_AUTO; r <= TRAIN_LR_KAPLAN; r++)
+        if (strcmp(name, lr_rule_names[r]) == 0)
+            return r;
+    return -1;
+}
+
+double train_lr_of_rule(train_lr_rule rule, double n_params)
+{
+    switch (rule) {
+    case TRAIN_LR_FIXED: return 0.0;
+    case TRAIN_LR_AUTO: return TRAIN_LR_AUTO_K * pow(n_params / 1e5, TRAIN_LR_AUTO_P);
+    case TRAIN_LR_KAPLAN: return KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log(n_params);
+    }
+    return 0.0;
+}
+
+int train_batch_auto(int64_t tokens, int n_ctx)
+{
+    int batch = TRAIN_BATCH_AUTO_MAX;
+    while (batch > TRAIN_BATCH_AUTO_MAX / 4 &&
+           (double)tokens / ((double)batch * n_ctx) < TRAIN_BATCH_AUTO_STEPS)
+        batch /= 2;
+    return batch;
+}
+
 int64_t train_total_steps(const train_config *c)
 {
     const int64_t per_step = (int64_t)c->batch * c->model.n_ctx;

@@ -223,6 +223,30 @@ int64_t train_source_pool(const train_config *c, int source, int64_t train_size)
  * of the lowest (-1). */
 void train_curve_source(const curve_point *points, int64_t n, int source, float *final, float *best,
                         int64_t *best_step);
+/* The peak learning rate: a number, or a rule of the model's N (non-embedding parameters),
+ * one owner for plans (lr = auto, kaplan) and `scalesweep train` (--lr auto, kaplan). */
+typedef enum {
+    TRAIN_LR_FIXED, /* a number */
+    TRAIN_LR_AUTO,  /* scalesweep's lr_opt(N), measured on Brown (docs/brown.md) */
+    TRAIN_LR_KAPLAN /* Kaplan et al. 2020, appendix D.6, eq. (D.1) */
+} train_lr_rule;
+/* As written in plans and on the command line: "fixed" (a number), "auto", "kaplan". */
+const char *train_lr_rule_name(train_lr_rule rule);
+/* The rule of that name (auto or kaplan), or -1. */
+int train_lr_rule_named(const char *name);
+/* The lr a rule gives a model of n_params non-embedding parameters (TRAIN_LR_FIXED: 0).
+ * Kaplan's is not positive from N ~ 1.2e10 on. */
+double train_lr_of_rule(train_lr_rule rule, double n_params);
+/* batch = auto: the batch that gives a run of `tokens` at n_ctx enough steps. Measured on
+ * Brown (docs/brown.md): below ~1,500 steps a smaller batch at the same D trains better, so
+ * the largest of TRAIN_BATCH_AUTO_MAX, /2, /4 that gives at least TRAIN_BATCH_AUTO_STEPS steps,
+ * or the smallest when none does. Every value divides TRAIN_BATCH_AUTO_MAX, so D rounded to
+ * whole steps of that batch is whole steps of each. train_config.batch is TRAIN_BATCH_AUTO
+ * until a plan or `scalesweep train` resolves it. */
+#define TRAIN_BATCH_AUTO 0
+#define TRAIN_BATCH_AUTO_MAX 16
+#define TRAIN_BATCH_AUTO_STEPS 1500
+int train_batch_auto(int64_t tokens, int n_ctx);
 /* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
 int64_t train_total_steps(const train_config *c);
 /* Its warmup: warmup_steps, or for -1 (auto) 5% of its steps, rounded. */

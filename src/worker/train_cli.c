@@ -13,6 +13,7 @@
 #include "exit_status.h"
 #include "paths.h"
 #include "train.h"
+#include "units.h"
 
 typedef struct {
     train_config config;
@@ -22,6 +23,7 @@ typedef struct {
     const char *resume_path;
     int64_t checkpoint_every;
     int64_t stop_after;
+    train_lr_rule lr_rule; /* auto or kaplan: the lr from N once the shape is known */
     int quiet;
 } train_options;
 
@@ -41,10 +43,10 @@ static const cli_option options[O_COUNT] = {
     [O_D_MODEL] = {"d-model", CLI_INT, "C", "model width (128)", 0},
     [O_N_HEAD] = {"n-head", CLI_INT, "H", "attention heads, must divide d-model (4)", 0},
     [O_N_CTX] = {"n-ctx", CLI_INT, "T", "context length in bytes (128)", 0},
-    [O_BATCH] = {"batch", CLI_INT, "B", "sequences per step (16); tokens per step = B * T", 0},
+    [O_BATCH] = {"batch", CLI_TEXT, "B", "sequences per step, or auto (16, 8 or 4: the largest giving 1500 steps) (auto); tokens per step = B * T", 0},
     [O_TOKENS] = {"tokens", CLI_COUNT, "D", "tokens to train on, rounded to whole steps (2M)", 0},
     [O_UNIQUE_TOKENS] = {"unique-tokens", CLI_COUNT, "U", "data-limited mode: train on only the first U bytes, repeated (0 = all)", 0},
-    [O_LR] = {"lr", CLI_REAL, "LR", "peak learning rate (1e-3)", 0},
+    [O_LR] = {"lr", CLI_TEXT, "LR", "peak learning rate: a number, auto (lr_opt(N) measured on Brown) or kaplan (Kaplan's LR(N)) (auto)", 0},
     [O_FINAL_LR_RATIO] = {"final-lr-ratio", CLI_REAL, "R", "cosine decay ends at R * lr (0.1)", 0},
     [O_WARMUP_STEPS] = {"warmup-steps", CLI_COUNT, "S", "linear warmup steps (default 5% of the run)", 0},
     [O_WEIGHT_DECAY] = {"weight-decay", CLI_REAL, "W", "AdamW decoupled weight decay on matrices (0.1)", 0},
@@ -91,10 +93,28 @@ static int set_option(void *user, int id, const cli_value *v)
     case O_D_MODEL: c->model.d_model = (int)count; break;
     case O_N_HEAD: c->model.n_head = (int)count; break;
     case O_N_CTX: c->model.n_ctx = (int)count; break;
-    case O_BATCH: c->batch = (int)count; break;
+    case O_BATCH: {
+        int64_t batch = TRAIN_BATCH_AUTO;
+        if (strcmp(v->text, "auto") != 0 &&
+            (units_parse_count(v->text, &batch) != 0 || batch < 1 || batch > 65536))
+            return cli_bad_value(TRAIN_PROGRAM, &options[id], v->text,
+                                 "a count from 1 to 65536, or auto");
+        c->batch = (int)batch;
+        break;
+    }
     case O_TOKENS: c->tokens = count; break;
     case O_UNIQUE_TOKENS: c->unique_tokens = count; break;
-    case O_LR: c->lr = (float)real; break;
+    case O_LR: {
+        double lr = 0.0;
+        o->lr_rule = TRAIN_LR_FIXED;
+        if (train_lr_rule_named(v->text) >= 0)
+            o->lr_rule = (train_lr_rule)train_lr_rule_named(v->text);
+        else if (units_parse_real(v->text, &lr) != 0 || !(lr > 0.0) || !isfinite(lr))
+            return cli_bad_value(TRAIN_PROGRAM, &options[id], v->text,
+                                 "a number above 0, auto or kaplan");
+        c->lr = (float)lr;
+        break;
+    }
     case O_FINAL_LR_RATIO: c->final_lr_ratio = (float)real; break;
     case O_WARMUP_STEPS: c->warmup_steps = count; break;
     case O_WEIGHT_DECAY: c->weight_decay = (float)real; break;
@@ -133,12 +153,28 @@ static int parse_options(train_options *o, int argc, char **argv)
     train_config_defaults(&o->config);
     o->corpus_path = "data/brown";
     o->test_fraction = 0.05;
+    o->lr_rule = TRAIN_LR_AUTO;
+    o->config.batch = TRAIN_BATCH_AUTO;
     int first_operand;
     int status = cli_parse(TRAIN_PROGRAM, usage, options, O_COUNT, argc, argv, set_option, o,
                            &first_operand);
     if (status == 0 && first_operand < argc) {
         fprintf(stderr, TRAIN_PROGRAM ": unexpected argument '%s'\n", argv[first_operand]);
         return -1;
+    }
+    if (status == 0 && o->config.batch == TRAIN_BATCH_AUTO)
+        o->config.batch = train_batch_auto(o->config.tokens, o->config.model.n_ctx);
+    if (status == 0 && o->lr_rule != TRAIN_LR_FIXED) {
+        const double n = (double)model_count_nonembedding(&o->config.model);
+        const double lr = train_lr_of_rule(o->lr_rule, n);
+        if (!(lr > 0.0)) {
+            fprintf(stderr,
+                    TRAIN_PROGRAM ": --lr kaplan is not positive at N = %.0f (Kaplan's "
+                                  "LR(N) reaches zero at N ~ 1.2e10); give --lr a number or auto\n",
+                    n);
+            return -1;
+        }
+        o->config.lr = (float)lr;
     }
     return status;
 }
@@ -167,6 +203,9 @@ static void print_summary(const train_run *run)
     printf("status            %s (%s)\n", run_status_name(r.status), r.reason);
     printf("shape             n_layer=%d d_model=%d n_head=%d n_ctx=%d batch=%d\n",
            m->n_layer, m->d_model, m->n_head, m->n_ctx, run->config.batch);
+    printf("lr                %.4g peak, %lld warmup steps, cosine decay to %g of it\n",
+           (double)run->config.lr, (long long)train_warmup_steps(&run->config),
+           (double)run->config.final_lr_ratio);
     printf("N                 %lld (non-embedding; 12 n_layer d_model^2 = %lld)\n",
            (long long)r.n_params, 12LL * m->n_layer * m->d_model * m->d_model);
     printf("N_total           %lld\n", (long long)r.n_params_total);
