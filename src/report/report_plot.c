@@ -191,10 +191,12 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
 {
     pladv(0);
     plcol0(PLOT_INK);
+    /* a panel of several keeps a wider left margin: its y label sits further out, clear of
+     * tick labels as wide as 0.00631 */
     if (legend_outside)
         plvpor(0.12, 0.63, 0.11, 0.91);
     else
-        plvpor(0.17, 0.95, 0.12, 0.90);
+        plvpor(0.24, 0.95, 0.12, 0.90);
     x_scale = x->scale;
     y_scale = y->scale;
     plwind(to_world(x->lo, x->scale), to_world(x->hi, x->scale), to_world(y->lo, y->scale),
@@ -223,7 +225,7 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
     plbox(xo, xt, xs, yo, yt, ys);
     /* the y label clear of tick labels as wide as 1e+10 */
     pllab(x->label, "", title ? title : "");
-    plmtex("l", 5.0, 0.5, 0.5, y->label);
+    plmtex("l", legend_outside ? 5.0 : 7.0, 0.5, 0.5, y->label);
 }
 
 void plot_line(long n, const double *x, const double *y, int colour, double width, int style)
