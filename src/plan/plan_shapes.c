@@ -51,7 +51,7 @@ static double shape_count(int n_layer, int d_model)
  * PLAN_ASPECT_BAND of aspect, when it comes within that factor; else the shape nearest in N
  * and aspect together among all that do, with *off_aspect set (small targets, where the band
  * holds few widths: with head_size 32 and aspect 40, nothing in it between 2x64 at 100k and
- * 2x96 at 225k, so 150k takes 3x64). Returns N / target of the shape chosen, or of the
+ * 2x96 at 224k, so 150k takes 3x64). Returns N / target of the shape chosen, or of the
  * nearest in the band when no shape comes within PLAN_PARAMS_TOLERANCE. */
 double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,
                            int *off_aspect)
