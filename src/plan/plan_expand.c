@@ -172,22 +172,12 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     run->config.seed = seed;
     run->line = line;
     run->batch_auto = c->batch == TRAIN_BATCH_AUTO;
-    if (run->batch_auto)
-        c->batch = train_batch_auto(tokens, c->model.n_ctx);
-    const int64_t n_params = model_count_nonembedding(&run->config.model);
-    if (run->lr_rule != TRAIN_LR_FIXED) {
-        run->config.lr = (float)train_lr_of_rule(run->lr_rule, (double)n_params);
-        if (!(run->config.lr > 0.0f)) {
-            char a[32];
-            const int at = plan_is_set(s, KEY_TRAIN_LR)
-                               ? s->axes[PLAN_HYPER_LR].line[hyper[PLAN_HYPER_LR]]
-                               : shape_line;
-            return plan_fail(s, at, KEY_TRAIN_LR,
-                             "%s is not positive for shape %dx%dx%d, N = %s (Kaplan's LR(N) "
-                             "reaches zero at N ~ 1.2e10); give lr a number or auto",
-                             train_lr_rule_name(run->lr_rule), shape->n_layer, shape->d_model,
-                             shape->n_head, units_group_digits(n_params, a));
-        }
+    char why[256];
+    if (train_resolve_rules(&run->config, run->lr_rule, why, sizeof why) != 0) {
+        const int at = plan_is_set(s, KEY_TRAIN_LR)
+                           ? s->axes[PLAN_HYPER_LR].line[hyper[PLAN_HYPER_LR]]
+                           : shape_line;
+        return plan_fail(s, at, KEY_TRAIN_LR, "%s; give lr a number or auto", why);
     }
     /* train_config_error's rule, said at the line of warmup_steps with the numbers */
     const int64_t steps = train_total_steps(&run->config);
@@ -218,7 +208,7 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     format_id(text, (size_t)configuration, run->config_id);
     format_id(text, cell_text(text, (size_t)configuration), run->cell_id);
     free(text);
-    run->cost = 6.0 * (double)n_params * (double)tokens;
+    run->cost = 6.0 * (double)model_count_nonembedding(&run->config.model) * (double)tokens;
     p->n_runs++;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "assertion.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "units.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order of each
  * source (source 0's are those of a run on one corpus), one for the mixture's sequence. */
@@ -236,6 +237,25 @@ int train_batch_auto(int64_t tokens, int n_ctx)
            (double)tokens / ((double)batch * n_ctx) < TRAIN_BATCH_AUTO_STEPS)
         batch /= 2;
     return batch;
+}
+
+int train_resolve_rules(train_config *c, train_lr_rule rule, char *err, size_t errlen)
+{
+    if (c->batch == TRAIN_BATCH_AUTO)
+        c->batch = train_batch_auto(c->tokens, c->model.n_ctx);
+    if (rule == TRAIN_LR_FIXED)
+        return 0;
+    const int64_t n_params = model_count_nonembedding(&c->model);
+    c->lr = (float)train_lr_of_rule(rule, (double)n_params);
+    if (c->lr > 0.0f)
+        return 0;
+    char n[32];
+    snprintf(err, errlen,
+             "%s is not positive for shape %dx%dx%d, N = %s (Kaplan's LR(N) reaches zero at "
+             "N ~ 1.2e10)",
+             train_lr_rule_name(rule), c->model.n_layer, c->model.d_model, c->model.n_head,
+             units_group_digits(n_params, n));
+    return -1;
 }
 
 int64_t train_total_steps(const train_config *c)

@@ -247,6 +247,11 @@ double train_lr_of_rule(train_lr_rule rule, double n_params);
 #define TRAIN_BATCH_AUTO_MAX 16
 #define TRAIN_BATCH_AUTO_STEPS 1500
 int train_batch_auto(int64_t tokens, int n_ctx);
+/* Resolves a configuration's rules, for plans and `scalesweep train` alike: batch =
+ * TRAIN_BATCH_AUTO by train_batch_auto from its tokens, then lr by rule from its N
+ * (TRAIN_LR_FIXED keeps c->lr). Returns 0, or -1 with why in err when the rule's lr is not
+ * positive for the shape (kaplan from N ~ 1.2e10). */
+int train_resolve_rules(train_config *c, train_lr_rule rule, char *err, size_t errlen);
 /* Whole steps of a run: D / (batch n_ctx) rounded to the nearest, at least one. */
 int64_t train_total_steps(const train_config *c);
 /* Its warmup: warmup_steps, or for -1 (auto) 5% of its steps, rounded. */

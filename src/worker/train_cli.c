@@ -162,19 +162,10 @@ static int parse_options(train_options *o, int argc, char **argv)
         fprintf(stderr, TRAIN_PROGRAM ": unexpected argument '%s'\n", argv[first_operand]);
         return -1;
     }
-    if (status == 0 && o->config.batch == TRAIN_BATCH_AUTO)
-        o->config.batch = train_batch_auto(o->config.tokens, o->config.model.n_ctx);
-    if (status == 0 && o->lr_rule != TRAIN_LR_FIXED) {
-        const double n = (double)model_count_nonembedding(&o->config.model);
-        const double lr = train_lr_of_rule(o->lr_rule, n);
-        if (!(lr > 0.0)) {
-            fprintf(stderr,
-                    TRAIN_PROGRAM ": --lr kaplan is not positive at N = %.0f (Kaplan's "
-                                  "LR(N) reaches zero at N ~ 1.2e10); give --lr a number or auto\n",
-                    n);
-            return -1;
-        }
-        o->config.lr = (float)lr;
+    char err[256];
+    if (status == 0 && train_resolve_rules(&o->config, o->lr_rule, err, sizeof err) != 0) {
+        fprintf(stderr, TRAIN_PROGRAM ": --lr %s; give --lr a number or auto\n", err);
+        return -1;
     }
     return status;
 }
