@@ -558,6 +558,74 @@ static void test_everything(void)
     free(rows);
 }
 
+/* Which runs L(D) takes. Data-limited runs at several unique-token counts (Kaplan's L(D):
+ * a large model on U unique tokens, several epochs, loss at early stopping) give L(U) from
+ * the largest model at each U; runs that only repeat one corpus past its end (a grid with
+ * allow_epochs) are taken at the tokens they saw, the best N at each D. */
+static void test_data_limited(void)
+{
+    random_state = 21;
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = 0;
+    options.grid_stride = 8;
+    fit_observation rows[24];
+    int n = 0;
+    static const double unique[] = {1e8, 3e8, 1e9, 3e9};
+    for (int u = 0; u < 4; u++)
+        for (int big = 0; big < 2; big++) {
+            const double n_params = big ? 1e10 : 1e7;
+            rows[n] = (fit_observation){
+                .n_params = n_params, .tokens = 4 * unique[u], .unique_tokens = unique[u],
+                .loss = kaplan_law(n_params, unique[u]) * exp(0.002 * normal()),
+                .config_id = (uint64_t)n, .run_index = n, .ok = 1};
+            n++;
+        }
+    for (int i = 0; i < 4; i++) { /* not data-limited: ignored by L(D) here */
+        rows[n] = (fit_observation){.n_params = 1e8 * (i + 1), .tokens = 2e10,
+                                    .loss = kaplan_law(1e8 * (i + 1), 2e10),
+                                    .config_id = (uint64_t)n, .run_index = n, .ok = 1};
+        n++;
+    }
+    fit_input input = {rows, n, NULL, 0};
+    fit_report r;
+    check(fit_run(&input, &options, &r) == 0, "data-limited: %s", r.message);
+    const fit_law *law = &r.law[FIT_LAW_D];
+    check(law->status == FIT_OK && strstr(law->message, "unique tokens") && law->n_points == 4,
+          "data-limited L(D): %s, %lld points: %s", fit_status_name(law->status),
+          (long long)law->n_points, law->message);
+    int at_unique = law->status == FIT_OK;
+    for (int64_t k = 0; k < law->n_points; k++)
+        at_unique &= fabs(law->x[k] / unique[k] - 1) < 1e-12 &&
+                     fabs(law->y[k] / kaplan_law(1e10, unique[k]) - 1) < 0.01;
+    check(at_unique, "data-limited L(D) is not the largest model at each unique count");
+    check(fabs(value(&r, FIT_LAW_D, "alpha") - kap_alpha_d) < 0.01,
+          "data-limited L(D): alpha %.4f, truth %.3f", value(&r, FIT_LAW_D, "alpha"), kap_alpha_d);
+    fit_report_free(&r);
+
+    /* a 3 N x 4 D grid whose two largest D pass the corpus's end: one unique count */
+    int64_t count;
+    fit_observation *grid_rows = grid(chinchilla_law, 1e7, 1e9, 3, 1e9, 8e9, 4, 2, 0.002, &count);
+    for (int64_t i = 0; i < count; i++)
+        if (grid_rows[i].tokens > 3e9)
+            grid_rows[i].unique_tokens = 3e9;
+    fit_input repeated = {grid_rows, count, NULL, 0};
+    check(fit_run(&repeated, &options, &r) == 0, "repeated: %s", r.message);
+    law = &r.law[FIT_LAW_D];
+    check(law->status == FIT_OK && strstr(law->message, "tokens seen") && law->n_points == 8,
+          "repeated L(D): %s, %lld points: %s", fit_status_name(law->status),
+          (long long)law->n_points, law->message);
+    int best_n = law->status == FIT_OK;
+    for (int64_t k = 0; k < law->n_points; k++) {
+        const double d = 1e9 * pow(8.0, (double)(k / 2) / 3);
+        best_n &= fabs(law->x[k] / d - 1) < 1e-12 &&
+                  fabs(law->y[k] / chinchilla_law(1e9, d) - 1) < 0.01;
+    }
+    check(best_n, "repeated L(D) is not the best N at each D, x = D");
+    fit_report_free(&r);
+    free(grid_rows);
+}
+
 /* Degenerate input: a status and a message for each law, never a crash. */
 static void test_degenerate(void)
 {
@@ -784,6 +852,7 @@ int main(int argc, char **argv)
     test_inference();
     test_csv();
     test_degenerate();
+    test_data_limited();
     test_chinchilla_recovery();
     test_kaplan_recovery();
     test_seeds();

@@ -876,8 +876,12 @@ void fit_analyse(fit_context *ctx, const fit_sample *all, fit_report *r, int ful
     int limited;
     count = fit_select_d(s, x, y, run, &limited);
     power_laws(ctx, r, FIT_LAW_D, FIT_LAW_D_E, "D", x, y, run, count < 0 ? 0 : count,
-               limited ? "data-limited runs (x = unique tokens), the largest N at each"
-                       : "the best N at each D (no data-limited runs)",
+               limited == FIT_D_LIMITED
+                   ? "data-limited runs (x = unique tokens), the largest N at each"
+               : limited == FIT_D_REPEATED
+                   ? "the best N at each D (x = tokens seen; runs that repeat data have fewer "
+                     "than 3 unique-token counts, too few for a data-limited L(D))"
+                   : "the best N at each D (no data-limited runs)",
                full);
     free(x);
     free(y);

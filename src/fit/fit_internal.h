@@ -108,6 +108,12 @@ fit_row *fit_sorted_rows(const fit_sample *s, int (*compare)(const void *, const
  * count, or -1 when out of memory. run (may be NULL) gets the run_index of each point's
  * run. */
 int64_t fit_select_n(const fit_sample *s, double *x, double *y, int64_t *run);
+/* Which points L(D) took (fit_select_d's *limited). Data-limited runs (unique tokens < D)
+ * measure L(U) only when they hold at least FIT_D_LIMITED_MIN_COUNTS distinct unique
+ * counts, as a plan's unique_tokens axis gives; runs that only repeat one corpus are
+ * taken at the tokens they saw. */
+enum { FIT_D_BEST_N, FIT_D_REPEATED, FIT_D_LIMITED };
+#define FIT_D_LIMITED_MIN_COUNTS 3
 int64_t fit_select_d(const fit_sample *s, double *x, double *y, int64_t *run, int *limited);
 int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double *c,
                             double *loss, double *n_params, double *tokens, int64_t *run,

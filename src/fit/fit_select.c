@@ -78,16 +78,37 @@ int64_t fit_select_n(const fit_sample *s, double *x, double *y, int64_t *run)
     return count;
 }
 
-/* L(D): data-limited runs when there are any (x = their unique tokens, the largest model
- * at each), else for each D the runs of the N with the lowest mean loss there.
- * *limited says which. Returns the count, or -1 when out of memory. */
+/* How many distinct unique-token counts the data-limited runs have (0 when none): one or
+ * two are repetition of one corpus (allow_epochs past its end), not a measurement of L(U). */
+static int distinct_unique_counts(const fit_sample *s)
+{
+    int distinct = 0;
+    double seen[FIT_D_LIMITED_MIN_COUNTS];
+    for (int64_t i = 0; i < s->n && distinct < FIT_D_LIMITED_MIN_COUNTS; i++) {
+        if (!is_data_limited(s->rows[i].o))
+            continue;
+        int k = 0;
+        while (k < distinct && !fit_same_value(seen[k], s->rows[i].o->unique_tokens))
+            k++;
+        if (k == distinct)
+            seen[distinct++] = s->rows[i].o->unique_tokens;
+    }
+    return distinct;
+}
+
+/* L(D): data-limited runs when they hold at least FIT_D_LIMITED_MIN_COUNTS distinct unique
+ * token counts (x = their unique tokens, the largest model at each), else for each D the
+ * runs of the N with the lowest mean loss there (x = tokens seen, repeated or not).
+ * *limited says which: FIT_D_BEST_N, FIT_D_REPEATED (best N, but some runs repeat
+ * data) or FIT_D_LIMITED. Returns the count, or -1 when out of memory. */
 int64_t fit_select_d(const fit_sample *s, double *x, double *y, int64_t *run, int *limited)
 {
-    *limited = 0;
-    for (int64_t i = 0; i < s->n; i++)
-        *limited |= is_data_limited(s->rows[i].o);
+    const int distinct = distinct_unique_counts(s);
+    *limited = distinct >= FIT_D_LIMITED_MIN_COUNTS ? FIT_D_LIMITED
+               : distinct > 0                       ? FIT_D_REPEATED
+                                                    : FIT_D_BEST_N;
     int64_t count = 0;
-    if (*limited) {
+    if (*limited == FIT_D_LIMITED) {
         fit_row *sorted = fit_sorted_rows(s, compare_unique_then_n);
         if (!sorted)
             return -1;
