@@ -575,16 +575,23 @@ static void test_data_limited(void)
     for (int u = 0; u < 4; u++)
         for (int big = 0; big < 2; big++) {
             const double n_params = big ? 1e10 : 1e7;
-            rows[n] = (fit_observation){
-                .n_params = n_params, .tokens = 4 * unique[u], .unique_tokens = unique[u],
-                .loss = kaplan_law(n_params, unique[u]) * exp(0.002 * normal()),
-                .config_id = (uint64_t)n, .run_index = n, .ok = 1};
+            rows[n] =
+                (fit_observation){.n_params = n_params,
+                                  .tokens = 4 * unique[u],
+                                  .unique_tokens = unique[u],
+                                  .loss = kaplan_law(n_params, unique[u]) * exp(0.002 * normal()),
+                                  .config_id = (uint64_t)n,
+                                  .run_index = n,
+                                  .ok = 1};
             n++;
         }
     for (int i = 0; i < 4; i++) { /* not data-limited: ignored by L(D) here */
-        rows[n] = (fit_observation){.n_params = 1e8 * (i + 1), .tokens = 2e10,
+        rows[n] = (fit_observation){.n_params = 1e8 * (i + 1),
+                                    .tokens = 2e10,
                                     .loss = kaplan_law(1e8 * (i + 1), 2e10),
-                                    .config_id = (uint64_t)n, .run_index = n, .ok = 1};
+                                    .config_id = (uint64_t)n,
+                                    .run_index = n,
+                                    .ok = 1};
         n++;
     }
     fit_input input = {rows, n, NULL, 0};
@@ -618,8 +625,8 @@ static void test_data_limited(void)
     int best_n = law->status == FIT_OK;
     for (int64_t k = 0; k < law->n_points; k++) {
         const double d = 1e9 * pow(8.0, (double)(k / 2) / 3);
-        best_n &= fabs(law->x[k] / d - 1) < 1e-12 &&
-                  fabs(law->y[k] / chinchilla_law(1e9, d) - 1) < 0.01;
+        best_n &=
+            fabs(law->x[k] / d - 1) < 1e-12 && fabs(law->y[k] / chinchilla_law(1e9, d) - 1) < 0.01;
     }
     check(best_n, "repeated L(D) is not the best N at each D, x = D");
     fit_report_free(&r);
