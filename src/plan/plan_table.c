@@ -33,9 +33,7 @@ void plan_print_runs(const plan *p, FILE *out)
         fprintf(out, ", n_ctx %d, batch %d (%s tokens a step)", first->model.n_ctx, first->batch,
                 units_group_digits((int64_t)first->batch * first->model.n_ctx, a));
     else if (first && p->hyper_values[PLAN_HYPER_BATCH] == 1)
-        fprintf(out, ", n_ctx %d, batch auto (the largest of %d, %d, %d giving %d steps, else %d)",
-                first->model.n_ctx, TRAIN_BATCH_AUTO_MAX, TRAIN_BATCH_AUTO_MAX / 2,
-                TRAIN_BATCH_AUTO_MAX / 4, TRAIN_BATCH_AUTO_STEPS, TRAIN_BATCH_AUTO_MAX / 4);
+        fprintf(out, ", n_ctx %d, batch auto (" TRAIN_BATCH_AUTO_RULE ")", first->model.n_ctx);
     else if (first)
         fprintf(out, ", n_ctx %d", first->model.n_ctx);
     if (first && p->hyper_values[PLAN_HYPER_LR] == 1) {

@@ -233,7 +233,7 @@ double train_lr_of_rule(train_lr_rule rule, double n_params)
 int train_batch_auto(int64_t tokens, int n_ctx)
 {
     int batch = TRAIN_BATCH_AUTO_MAX;
-    while (batch > TRAIN_BATCH_AUTO_MAX / 4 &&
+    while (batch > TRAIN_BATCH_AUTO_MIN &&
            (double)tokens / ((double)batch * n_ctx) < TRAIN_BATCH_AUTO_STEPS)
         batch /= 2;
     return batch;

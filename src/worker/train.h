@@ -239,13 +239,20 @@ int train_lr_rule_named(const char *name);
 double train_lr_of_rule(train_lr_rule rule, double n_params);
 /* batch = auto: the batch that gives a run of `tokens` at n_ctx enough steps. Measured on
  * Brown (docs/brown.md): below ~1,500 steps a smaller batch at the same D trains better, so
- * the largest of TRAIN_BATCH_AUTO_MAX, /2, /4 that gives at least TRAIN_BATCH_AUTO_STEPS steps,
- * or the smallest when none does. Every value divides TRAIN_BATCH_AUTO_MAX, so D rounded to
- * whole steps of that batch is whole steps of each. train_config.batch is TRAIN_BATCH_AUTO
- * until a plan or `scalesweep train` resolves it. */
+ * the largest of TRAIN_BATCH_AUTO_MAX halved down to TRAIN_BATCH_AUTO_MIN that gives at
+ * least TRAIN_BATCH_AUTO_STEPS steps, or the smallest when none does. Every value divides
+ * TRAIN_BATCH_AUTO_MAX, so D rounded to whole steps of that batch is whole steps of each.
+ * train_config.batch is TRAIN_BATCH_AUTO until a plan or `scalesweep train` resolves it.
+ * TRAIN_BATCH_AUTO_RULE says the rule in words, for help and the dry run. */
 #define TRAIN_BATCH_AUTO 0
 #define TRAIN_BATCH_AUTO_MAX 16
+#define TRAIN_BATCH_AUTO_MIN 4
 #define TRAIN_BATCH_AUTO_STEPS 1500
+#define TRAIN_BATCH_AUTO_RULE                                                                      \
+    "the largest of " TRAIN_STRING(TRAIN_BATCH_AUTO_MAX) " halved down to " TRAIN_STRING(          \
+        TRAIN_BATCH_AUTO_MIN) " giving " TRAIN_STRING(TRAIN_BATCH_AUTO_STEPS) " steps, "           \
+                                                                              "else"               \
+                                                                              " " TRAIN_STRING(TRAIN_BATCH_AUTO_MIN)
 int train_batch_auto(int64_t tokens, int n_ctx);
 /* Resolves a configuration's rules, for plans and `scalesweep train` alike: batch =
  * TRAIN_BATCH_AUTO by train_batch_auto from its tokens, then lr by rule from its N

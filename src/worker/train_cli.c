@@ -43,7 +43,7 @@ static const cli_option options[O_COUNT] = {
     [O_D_MODEL] = {"d-model", CLI_INT, "C", "model width (128)", 0},
     [O_N_HEAD] = {"n-head", CLI_INT, "H", "attention heads, must divide d-model (4)", 0},
     [O_N_CTX] = {"n-ctx", CLI_INT, "T", "context length in bytes (128)", 0},
-    [O_BATCH] = {"batch", CLI_TEXT, "B", "sequences per step, or auto (16, 8 or 4: the largest giving 1500 steps) (auto); tokens per step = B * T", 0},
+    [O_BATCH] = {"batch", CLI_TEXT, "B", "sequences per step, or auto (" TRAIN_BATCH_AUTO_RULE ") (auto); tokens per step = B * T", 0},
     [O_TOKENS] = {"tokens", CLI_COUNT, "D", "tokens to train on, rounded to whole steps (2M)", 0},
     [O_UNIQUE_TOKENS] = {"unique-tokens", CLI_COUNT, "U", "data-limited mode: train on only the first U bytes, repeated (0 = all)", 0},
     [O_LR] = {"lr", CLI_TEXT, "LR", "peak learning rate: a number, auto (lr_opt(N) measured on Brown) or kaplan (Kaplan's LR(N)) (auto)", 0},
