@@ -17,6 +17,26 @@ static plot_scale x_scale, y_scale;
 static double text_scale = 0.9;
 /* a page of one panel keeps its right part for the legend */
 static int legend_outside;
+/* the figure's grid of panels */
+static int page_columns = 1, page_rows = 1;
+/* The current panel's world window, and where its data were drawn (in [0, 1] of the
+ * panel; the marks of one line or one point share a group), so that a legend inside it
+ * goes to the corner that hides the fewest lines and points. */
+static double window[4];
+#define PLOT_MARKS 4096
+static double mark_u[PLOT_MARKS], mark_v[PLOT_MARKS];
+static int mark_group[PLOT_MARKS];
+static long n_marks;
+static int n_groups;
+
+static void mark(double wx, double wy)
+{
+    if (n_marks < PLOT_MARKS && window[1] != window[0] && window[3] != window[2]) {
+        mark_u[n_marks] = (wx - window[0]) / (window[1] - window[0]);
+        mark_v[n_marks] = (wy - window[2]) / (window[3] - window[2]);
+        mark_group[n_marks++] = n_groups;
+    }
+}
 
 static double to_world(double v, plot_scale scale)
 {
@@ -96,6 +116,8 @@ int plot_figure(const char *dir, const char *name, int columns, int rows, plot_d
         plfontld(1);
         text_scale = columns > 1 || rows > 1 ? 0.75 : 0.9;
         legend_outside = columns == 1 && rows == 1;
+        page_columns = columns;
+        page_rows = rows;
         plschr(0, text_scale);
         draw(arg);
         plend();
@@ -199,8 +221,13 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
         plvpor(0.24, 0.95, 0.12, 0.90);
     x_scale = x->scale;
     y_scale = y->scale;
-    plwind(to_world(x->lo, x->scale), to_world(x->hi, x->scale), to_world(y->lo, y->scale),
-           to_world(y->hi, y->scale));
+    window[0] = to_world(x->lo, x->scale);
+    window[1] = to_world(x->hi, x->scale);
+    window[2] = to_world(y->lo, y->scale);
+    window[3] = to_world(y->hi, y->scale);
+    n_marks = 0;
+    n_groups = 0;
+    plwind(window[0], window[1], window[2], window[3]);
     char xo[16], yo[16];
     double xt, yt;
     int xs, ys;
@@ -245,12 +272,17 @@ void plot_line(long n, const double *x, const double *y, int colour, double widt
         if (i < n && usable(x[i], x_scale) && usable(y[i], y_scale)) {
             wx[m] = to_world(x[i], x_scale);
             wy[m] = to_world(y[i], y_scale);
+            /* the vertex and points along the segment to it: a line hides what it crosses */
+            for (int k = m > 0 ? 1 : 4; k <= 4; k++)
+                mark(m > 0 ? wx[m - 1] + (wx[m] - wx[m - 1]) * k / 4.0 : wx[m],
+                     m > 0 ? wy[m - 1] + (wy[m] - wy[m - 1]) * k / 4.0 : wy[m]);
             m++;
             continue;
         }
         if (m >= 2)
             plline((PLINT)m, wx, wy);
         m = 0;
+        n_groups++;
     }
     pllsty(1);
     plwidth(1);
@@ -265,6 +297,8 @@ void plot_points(long n, const double *x, const double *y, int colour, const cha
         if (!usable(x[i], x_scale) || !usable(y[i], y_scale))
             continue;
         PLFLT wx = to_world(x[i], x_scale), wy = to_world(y[i], y_scale);
+        mark(wx, wy);
+        n_groups++;
         plstring(1, &wx, &wy, symbol);
     }
 }
@@ -305,6 +339,9 @@ void plot_error_bars(long n, const double *x, const double *lower, const double 
             continue;
         PLFLT wx = to_world(x[i], x_scale), lo = to_world(lower[i], y_scale),
               hi = to_world(upper[i], y_scale);
+        mark(wx, lo);
+        mark(wx, hi);
+        n_groups++;
         plerry(1, &wx, &lo, &hi);
     }
 }
@@ -337,6 +374,34 @@ void plot_text(double x, double y, const char *text, int colour)
     plptex(to_world(x, x_scale), to_world(y, y_scale), 1, 0, 0, text);
 }
 
+int plot_legend_corner(const double *u, const double *v, const int *group, long n, double width,
+                       double height, int preferred)
+{
+    /* the preferred corner first, then upper right, upper left, lower left, lower right */
+    int order[5] = {preferred, PLOT_UPPER_RIGHT, PLOT_UPPER_LEFT, PLOT_LOWER_LEFT,
+                    PLOT_LOWER_RIGHT};
+    int best = preferred;
+    long fewest = -1;
+    for (int c = 0; c < 5; c++) {
+        const int corner = order[c];
+        const int right = corner == PLOT_UPPER_RIGHT || corner == PLOT_LOWER_RIGHT;
+        const int upper = corner == PLOT_UPPER_RIGHT || corner == PLOT_UPPER_LEFT;
+        const double u0 = right ? 1 - width : 0, v0 = upper ? 1 - height : 0;
+        long hidden = 0, counted = -1; /* a group's marks are consecutive */
+        for (long i = 0; i < n; i++)
+            if (u[i] >= u0 && u[i] <= u0 + width && v[i] >= v0 && v[i] <= v0 + height &&
+                (!group || group[i] != counted)) {
+                hidden++;
+                counted = group ? group[i] : -1;
+            }
+        if (fewest < 0 || hidden < fewest) {
+            fewest = hidden;
+            best = corner;
+        }
+    }
+    return best;
+}
+
 void plot_legend(int n, const plot_key *keys, int lower_left)
 {
     if (n <= 0)
@@ -364,10 +429,31 @@ void plot_legend(int n, const plot_key *keys, int lower_left)
     }
     PLFLT width, height;
     plschr(0, 0.8 * text_scale);
-    const PLINT position =
-        legend_outside ? PL_POSITION_OUTSIDE | PL_POSITION_RIGHT
-                       : PL_POSITION_INSIDE | (lower_left ? PL_POSITION_BOTTOM | PL_POSITION_LEFT
-                                                          : PL_POSITION_TOP | PL_POSITION_RIGHT);
+    PLINT position = PL_POSITION_OUTSIDE | PL_POSITION_RIGHT;
+    if (!legend_outside) {
+        /* its size in the panel's units, from the text height and the longest text: as
+         * drawn by the cairo drivers a character is up to 1.15 of PLplot's height wide, an
+         * entry 1.8 heights tall; the key 5% of the panel, the margins, 2% from its edge */
+        PLFLT default_mm, height_mm, sub[4], vp[4];
+        plgchr(&default_mm, &height_mm);
+        plgspa(&sub[0], &sub[1], &sub[2], &sub[3]);
+        plgvpd(&vp[0], &vp[1], &vp[2], &vp[3]);
+        size_t longest = 0;
+        for (int i = 0; i < n; i++)
+            longest =
+                keys[i].text && strlen(keys[i].text) > longest ? strlen(keys[i].text) : longest;
+        const double panel_w = (sub[1] - sub[0]) * page_columns * (vp[1] - vp[0]),
+                     panel_h = (sub[3] - sub[2]) * page_rows * (vp[3] - vp[2]);
+        const double w = ((double)longest * 1.15 + 3) * height_mm / panel_w + 0.07,
+                     h = (n * 1.8 + 0.5) * height_mm / panel_h + 0.02;
+        const int corner = plot_legend_corner(mark_u, mark_v, mark_group, n_marks, w, h,
+                                              lower_left ? PLOT_LOWER_LEFT : PLOT_UPPER_RIGHT);
+        position = PL_POSITION_INSIDE |
+                   (corner == PLOT_UPPER_RIGHT || corner == PLOT_UPPER_LEFT ? PL_POSITION_TOP
+                                                                            : PL_POSITION_BOTTOM) |
+                   (corner == PLOT_UPPER_RIGHT || corner == PLOT_LOWER_RIGHT ? PL_POSITION_RIGHT
+                                                                             : PL_POSITION_LEFT);
+    }
     pllegend(&width, &height, legend_outside ? 0 : PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
              position, legend_outside ? 0.02 : 0.02, legend_outside ? 0.0 : 0.02, 0.05,
              PLOT_BACKGROUND, PLOT_GREY, 1, 0, 0, n, opt, 0.8, 0.9, 1.8, 0, text_colours, texts,

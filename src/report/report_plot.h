@@ -81,8 +81,10 @@ void plot_contours(int nx, const double *x, int ny, const double *y, const doubl
 /* A line of text at (x, y) in data units, left-aligned. */
 void plot_text(double x, double y, const char *text, int colour);
 
-/* A legend: right of the panel on a page of one panel, else inside its upper right (or
- * lower left with lower_left). A PLOT_KEY_TEXT is a line of text under the key before it. */
+/* A legend: right of the panel on a page of one panel, else inside it, in the corner that
+ * hides the fewest of the panel's points and lines (plot_legend_corner), upper right
+ * preferred (or lower left with lower_left). A PLOT_KEY_TEXT is a line of text under the
+ * key before it. */
 typedef enum { PLOT_KEY_LINE, PLOT_KEY_POINT, PLOT_KEY_BAND, PLOT_KEY_TEXT } plot_key_kind;
 typedef struct {
     const char *text;
@@ -91,6 +93,14 @@ typedef struct {
     const char *symbol; /* PLOT_KEY_POINT */
 } plot_key;
 void plot_legend(int n, const plot_key *keys, int lower_left);
+/* Where a legend of width x height (in [0, 1] of the panel) hides the fewest of the
+ * groups of marks (u[i], v[i]) drawn in the panel (a group: one line or one point, its
+ * marks consecutive; group NULL: each mark its own): the preferred corner unless another
+ * hides fewer (ties in the order preferred, upper right, upper left, lower left, lower
+ * right). */
+enum { PLOT_UPPER_RIGHT, PLOT_UPPER_LEFT, PLOT_LOWER_LEFT, PLOT_LOWER_RIGHT };
+int plot_legend_corner(const double *u, const double *v, const int *group, long n, double width,
+                       double height, int preferred);
 
 /* n points spaced evenly in the axis's scale between lo and hi (n >= 2). */
 void plot_spaced(double lo, double hi, plot_scale scale, int n, double *out);
