@@ -1,11 +1,14 @@
-/* The C model against a PyTorch reference (tests/fixtures/reference.bin, written by
- * tests/make_reference.py, which documents the format): the loss and every gradient
+/* A C model against a PyTorch reference: the transformer against
+ * tests/fixtures/reference.bin (written by tests/make_reference.py, which documents the
+ * format), the LSTM against tests/fixtures/lstm_reference.bin (tests/make_lstm_reference.py,
+ * nn.LSTM itself); the file's magic says which. The loss and every gradient
  * element of one forward and backward; clipping and one AdamW step from the reference's
  * own gradients, which isolates the optimiser; then K steps of forward, backward,
  * clipping and AdamW, comparing the loss, the gradient norm and every parameter after
  * each step.
  *
  *     test_reference tests/fixtures/reference.bin
+ *     test_reference tests/fixtures/lstm_reference.bin
  *
  * Ends with "N passed, M failed" and a non-zero status on any failure. */
 #include <math.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lstm.h"
 #include "model.h"
 #include "optim.h"
 
@@ -55,6 +59,7 @@
 #define KEY_BIAS_STEP_FRACTION 1e-2
 
 #define MAGIC "SSWPREF1"
+#define MAGIC_LSTM "SSWPLST1"
 #define MAX_STEPS 64
 
 static int checks_passed = 0;
@@ -79,7 +84,9 @@ static void check(int ok, const char *format, ...)
  * copies (aligned, unlike their offsets in the file). */
 typedef struct {
     unsigned char *data;
-    model_config config;
+    int is_lstm;
+    model_config config;     /* the transformer's */
+    lstm_config lstm_config; /* the LSTM's */
     int batch, steps;
     int64_t num_params;
     float lr[MAX_STEPS];
@@ -171,22 +178,32 @@ static const char *load_fixture(fixture *f, const char *path)
         return "cannot read the file";
     reader r = {f->data, size, 0, 0};
     const void *magic = take(&r, strlen(MAGIC));
-    if (!magic || memcmp(magic, MAGIC, strlen(MAGIC)) != 0)
+    f->is_lstm = magic && memcmp(magic, MAGIC_LSTM, strlen(MAGIC_LSTM)) == 0;
+    if (!magic || (!f->is_lstm && memcmp(magic, MAGIC, strlen(MAGIC)) != 0))
         return "bad magic";
-    f->config.n_layer = take_int(&r);
-    f->config.d_model = take_int(&r);
-    f->config.n_head = take_int(&r);
-    f->config.n_ctx = take_int(&r);
+    if (f->is_lstm) {
+        f->lstm_config.n_layer = take_int(&r);
+        f->lstm_config.d_model = take_int(&r);
+        f->lstm_config.n_ctx = take_int(&r);
+    } else {
+        f->config.n_layer = take_int(&r);
+        f->config.d_model = take_int(&r);
+        f->config.n_head = take_int(&r);
+        f->config.n_ctx = take_int(&r);
+    }
     f->batch = take_int(&r);
     f->steps = take_int(&r);
     f->num_params = take_int(&r);
     if (r.overrun)
         return "truncated header";
-    if (model_config_error(&f->config))
-        return model_config_error(&f->config);
+    const char *invalid =
+        f->is_lstm ? lstm_config_error(&f->lstm_config) : model_config_error(&f->config);
+    if (invalid)
+        return invalid;
     if (f->batch < 1 || f->steps < 1 || f->steps > MAX_STEPS)
         return "batch or step count out of range";
-    if (f->num_params != model_count_total(&f->config))
+    if (f->num_params !=
+        (f->is_lstm ? lstm_count_total(&f->lstm_config) : model_count_total(&f->config)))
         return "parameter count does not match the configuration";
     for (int k = 0; k < f->steps; k++)
         f->lr[k] = take_float(&r);
@@ -195,7 +212,8 @@ static const char *load_fixture(fixture *f, const char *path)
     f->eps = take_float(&r);
     f->weight_decay = take_float(&r);
     f->grad_clip = take_float(&r);
-    size_t tokens = (size_t)f->batch * (size_t)f->config.n_ctx;
+    const int n_ctx = f->is_lstm ? f->lstm_config.n_ctx : f->config.n_ctx;
+    size_t tokens = (size_t)f->batch * (size_t)n_ctx;
     f->inputs = take(&r, tokens);
     f->targets = take(&r, tokens);
     f->params = take_floats(&r, f->num_params);
@@ -266,11 +284,73 @@ static double max_abs(const float *x, size_t n)
     return m;
 }
 
-static size_t tensor_offset(const model *m, int tensor)
+/* The model under test, either architecture, as the comparisons see it: its buffers, its
+ * tensors' sizes and names, forward and backward. */
+typedef struct {
+    int is_lstm;
+    model transformer;
+    lstm recurrent;
+    float *params, *grads, *mom, *v;
+    int n_layer, num_tensors;
+    const size_t *sizes;
+} net;
+
+static int net_init(net *m, const fixture *f)
+{
+    memset(m, 0, sizeof *m);
+    m->is_lstm = f->is_lstm;
+    if (m->is_lstm ? lstm_init(&m->recurrent, &f->lstm_config, f->batch)
+                   : model_init(&m->transformer, &f->config, f->batch))
+        return -1;
+    const optim_params p =
+        m->is_lstm ? lstm_optim_params(&m->recurrent) : model_optim_params(&m->transformer);
+    m->params = p.params;
+    m->grads = p.grads;
+    m->mom = p.m;
+    m->v = p.v;
+    m->num_tensors = p.num_tensors;
+    m->sizes = p.sizes;
+    m->n_layer = m->is_lstm ? f->lstm_config.n_layer : f->config.n_layer;
+    return 0;
+}
+
+static void net_free(net *m)
+{
+    if (m->is_lstm)
+        lstm_free(&m->recurrent);
+    else
+        model_free(&m->transformer);
+}
+
+static optim_params net_params(net *m)
+{
+    return m->is_lstm ? lstm_optim_params(&m->recurrent) : model_optim_params(&m->transformer);
+}
+
+static const char *net_tensor_name(const net *m, int t)
+{
+    return m->is_lstm ? lstm_tensor_name(t) : model_tensor_name(t);
+}
+
+static double net_forward(net *m, const uint8_t *inputs, const uint8_t *targets, int B)
+{
+    return m->is_lstm ? lstm_forward(&m->recurrent, inputs, targets, B)
+                      : model_forward(&m->transformer, inputs, targets, B);
+}
+
+static void net_backward(net *m)
+{
+    if (m->is_lstm)
+        lstm_backward(&m->recurrent);
+    else
+        model_backward(&m->transformer);
+}
+
+static size_t tensor_offset(const net *m, int tensor)
 {
     size_t offset = 0;
     for (int t = 0; t < tensor; t++)
-        offset += m->param_sizes[t];
+        offset += m->sizes[t];
     return offset;
 }
 
@@ -282,9 +362,11 @@ enum { WTE = 0, WPE = 1, QKVW = 4, QKVB = 5, LNFW = 14, LNFB = 15 };
  * nearly uniform at GPT-2's init, so q and k get ~1e-3 of v's gradient). Tolerances
  * therefore scale with the largest |gradient| of a block, one layer's slice of a tensor,
  * or one layer's q, k or v part of qkvw and qkvb. Blocks are contiguous. */
-static size_t block_length(const model *m, int tensor)
+static size_t block_length(const net *m, int tensor)
 {
-    size_t n = m->param_sizes[tensor], L = (size_t)m->config.n_layer;
+    size_t n = m->sizes[tensor], L = (size_t)m->n_layer;
+    if (m->is_lstm) /* the embedding whole; the layers' weights and biases by layer and gate */
+        return tensor == 0 ? n : n / (4 * L);
     if (tensor == WTE || tensor == WPE || tensor == LNFW || tensor == LNFB)
         return n;
     if (tensor == QKVW || tensor == QKVB)
@@ -293,14 +375,14 @@ static size_t block_length(const model *m, int tensor)
 }
 
 /* Whether the block at start (counted from the tensor's first element) is a key bias. */
-static int is_key_bias(const model *m, int tensor, size_t start)
+static int is_key_bias(const net *m, int tensor, size_t start)
 {
-    return tensor == QKVB && (start / block_length(m, tensor)) % 3 == 1;
+    return !m->is_lstm && tensor == QKVB && (start / block_length(m, tensor)) % 3 == 1;
 }
 
 /* The largest |x| of a block; for a key bias, whose gradient is only rounding noise, that
  * of its layer's whole qkvb. */
-static double block_scale(const model *m, const float *x, int tensor, size_t start)
+static double block_scale(const net *m, const float *x, int tensor, size_t start)
 {
     size_t offset = tensor_offset(m, tensor), length = block_length(m, tensor);
     if (is_key_bias(m, tensor, start))
@@ -310,37 +392,37 @@ static double block_scale(const model *m, const float *x, int tensor, size_t sta
 
 /* One check per tensor (when counted), each printed with its worst errors when verbose.
  * Returns the number of mismatching elements over all tensors. */
-static int64_t compare_gradients(const model *m, const float *want, const char *what,
-                                 int verbose, int counted)
+static int64_t compare_gradients(const net *m, const float *want, const char *what, int verbose,
+                                 int counted)
 {
     int64_t total = 0;
-    for (int t = 0; t < MODEL_NUM_TENSORS; t++) {
-        size_t offset = tensor_offset(m, t), n = m->param_sizes[t];
+    for (int t = 0; t < m->num_tensors; t++) {
+        size_t offset = tensor_offset(m, t), n = m->sizes[t];
         size_t length = block_length(m, t);
         comparison c = {0};
         for (size_t start = 0; start < n; start += length) {
             double atol = GRAD_ATOL_OF_MAX * block_scale(m, want, t, start);
             for (size_t i = offset + start; i < offset + start + length; i++)
-                accumulate(&c, m->grads_memory[i], want[i], atol, GRAD_RTOL);
+                accumulate(&c, m->grads[i], want[i], atol, GRAD_RTOL);
         }
         if (verbose)
-            print_comparison(model_tensor_name(t), &c);
+            print_comparison(net_tensor_name(m, t), &c);
         if (counted)
-            check(c.mismatches == 0, "%s gradient %s: %lld of %lld elements out of tolerance",
-                  what, model_tensor_name(t), (long long)c.mismatches, (long long)c.count);
+            check(c.mismatches == 0, "%s gradient %s: %lld of %lld elements out of tolerance", what,
+                  net_tensor_name(m, t), (long long)c.mismatches, (long long)c.count);
         total += c.mismatches;
     }
     return total;
 }
 
 /* The key biases' gradient, against the largest of the whole qkvb tensor. */
-static void check_key_bias_gradient(const model *m)
+static void check_key_bias_gradient(const net *m)
 {
-    size_t offset = tensor_offset(m, QKVB), n = m->param_sizes[QKVB];
+    size_t offset = tensor_offset(m, QKVB), n = m->sizes[QKVB];
     size_t length = block_length(m, QKVB);
-    double largest = max_abs(m->grads_memory + offset, n), key = 0.0;
+    double largest = max_abs(m->grads + offset, n), key = 0.0;
     for (size_t start = 0; start < n; start += length) {
-        double block = max_abs(m->grads_memory + offset + start, length);
+        double block = max_abs(m->grads + offset + start, length);
         if (is_key_bias(m, QKVB, start) && block > key)
             key = block;
     }
@@ -351,41 +433,40 @@ static void check_key_bias_gradient(const model *m)
 
 /* One check per tensor. allowance (NULL for none) adds to each element's atol; the
  * elements for which it exceeds atol itself are counted as loosened. */
-static void compare_parameters(const model *m, const float *want, const char *what,
-                               double atol, double rtol, const double *allowance)
+static void compare_parameters(const net *m, const float *want, const char *what, double atol,
+                               double rtol, const double *allowance)
 {
-    for (int t = 0; t < MODEL_NUM_TENSORS; t++) {
-        size_t offset = tensor_offset(m, t), n = m->param_sizes[t];
+    for (int t = 0; t < m->num_tensors; t++) {
+        size_t offset = tensor_offset(m, t), n = m->sizes[t];
         comparison c = {0};
         int64_t loosened = 0;
         for (size_t i = offset; i < offset + n; i++) {
             double extra = allowance ? allowance[i] : 0.0;
             loosened += extra > atol;
-            accumulate(&c, m->params_memory[i], want[i], atol + extra, rtol);
+            accumulate(&c, m->params[i], want[i], atol + extra, rtol);
         }
-        print_comparison(model_tensor_name(t), &c);
+        print_comparison(net_tensor_name(m, t), &c);
         if (loosened)
             printf("            (atol loosened for %lld of %lld)\n", (long long)loosened,
                    (long long)c.count);
-        check(c.mismatches == 0, "%s parameters %s: %lld of %lld elements out of tolerance",
-              what, model_tensor_name(t), (long long)c.mismatches, (long long)c.count);
+        check(c.mismatches == 0, "%s parameters %s: %lld of %lld elements out of tolerance", what,
+              net_tensor_name(m, t), (long long)c.mismatches, (long long)c.count);
     }
 }
 
 /* After AdamW step t with learning rate lr: adds to each element's allowance what the step
  * can make of gradient noise (see GRAD_NOISE_OF_MAX). */
-static void grow_allowance(const model *m, double *allowance, const optim_config *c,
-                           float lr, int t)
+static void grow_allowance(const net *m, double *allowance, const optim_config *c, float lr, int t)
 {
     const double bias2 = 1.0 - pow(c->beta2, t);
-    for (int tensor = 0; tensor < MODEL_NUM_TENSORS; tensor++) {
-        size_t offset = tensor_offset(m, tensor), n = m->param_sizes[tensor];
+    for (int tensor = 0; tensor < m->num_tensors; tensor++) {
+        size_t offset = tensor_offset(m, tensor), n = m->sizes[tensor];
         size_t length = block_length(m, tensor);
         for (size_t start = 0; start < n; start += length) {
             int key_bias = is_key_bias(m, tensor, start);
-            double noise = GRAD_NOISE_OF_MAX * block_scale(m, m->grads_memory, tensor, start);
+            double noise = GRAD_NOISE_OF_MAX * block_scale(m, m->grads, tensor, start);
             for (size_t i = offset + start; i < offset + start + length; i++) {
-                double rms = sqrt(m->v_memory[i] / bias2);
+                double rms = sqrt(m->v[i] / bias2);
                 allowance[i] += key_bias ? KEY_BIAS_STEP_FRACTION * lr
                                          : 2.0 * lr * noise / (rms + c->eps);
             }
@@ -409,57 +490,65 @@ static optim_config optimiser_config(const fixture *f)
     return c;
 }
 
-static void reset(model *m, const fixture *f)
+static void reset(net *m, const fixture *f)
 {
     size_t bytes = (size_t)f->num_params * sizeof(float);
-    memcpy(m->params_memory, f->params, bytes);
-    memset(m->m_memory, 0, bytes);
-    memset(m->v_memory, 0, bytes);
+    memcpy(m->params, f->params, bytes);
+    memset(m->mom, 0, bytes);
+    memset(m->v, 0, bytes);
 }
 
-/* The test's teeth: with one parameter nudged by a thousandth of its value, the gradient
- * comparison must report mismatches. They are not counted as failures; a miss would be. */
-static void negative_self_check(model *m, const fixture *f)
+/* The test's teeth: with one parameter nudged by a thousandth (of its value in the
+ * transformer; 1e-3 added in the LSTM), the gradient comparison must report mismatches.
+ * They are not counted as failures; a miss would be. */
+static void negative_self_check(net *m, const fixture *f)
 {
-    /* layer 0's first attention gain: a change that every later activation sees */
-    const int tensor = 2;
+    /* layer 0's first attention gain, or the LSTM's first input-gate bias: a change that
+     * every later activation sees */
+    const int tensor = m->is_lstm ? 3 : 2;
     reset(m, f);
-    m->params_memory[tensor_offset(m, tensor)] *= 1.001f;
-    double loss = model_forward(m, f->inputs, f->targets, f->batch);
-    model_backward(m);
+    if (m->is_lstm)
+        m->params[tensor_offset(m, tensor)] += 1e-3f;
+    else
+        m->params[tensor_offset(m, tensor)] *= 1.001f;
+    double loss = net_forward(m, f->inputs, f->targets, f->batch);
+    net_backward(m);
     int64_t mismatches = compare_gradients(m, f->grads, "perturbed", 0, 0);
-    printf("negative self-check: %s[0] scaled by 1.001: loss %.2e off (%s), "
+    printf("negative self-check: %s[0] %s: loss %.2e off (%s), "
            "%lld gradient elements out of tolerance\n",
-           model_tensor_name(tensor), fabs(loss - f->loss),
-           loss_close(loss, f->loss) ? "within tolerance" : "mismatch", (long long)mismatches);
+           net_tensor_name(m, tensor), m->is_lstm ? "+ 1e-3" : "scaled by 1.001",
+           fabs(loss - f->loss), loss_close(loss, f->loss) ? "within tolerance" : "mismatch",
+           (long long)mismatches);
     check(mismatches > 0, "negative self-check: a perturbed parameter went unnoticed");
 }
 
 /* Forward and backward of the initial parameters. */
-static void test_gradients(model *m, const fixture *f)
+static void test_gradients(net *m, const fixture *f)
 {
     reset(m, f);
-    double loss = model_forward(m, f->inputs, f->targets, f->batch);
+    double loss = net_forward(m, f->inputs, f->targets, f->batch);
     printf("loss %.9g, reference %.9g, abs error %.2e\n", loss, f->loss, fabs(loss - f->loss));
     check(loss_close(loss, f->loss), "loss %.9g, reference %.9g", loss, f->loss);
-    model_backward(m);
+    net_backward(m);
     printf("gradients (rtol %.0e, atol %.0e of the block's max|g|):\n", GRAD_RTOL,
            GRAD_ATOL_OF_MAX);
     compare_gradients(m, f->grads, "initial", 1, 1);
-    check_key_bias_gradient(m);
+    if (!m->is_lstm)
+        check_key_bias_gradient(m);
 }
 
 /* Clipping and one AdamW step from the reference's gradients, which step 1 of the
  * reference used too: the optimiser alone, free of any gradient rounding. */
-static void test_optimiser(model *m, const fixture *f)
+static void test_optimiser(net *m, const fixture *f)
 {
     reset(m, f);
-    memcpy(m->grads_memory, f->grads, (size_t)f->num_params * sizeof(float));
+    memcpy(m->grads, f->grads, (size_t)f->num_params * sizeof(float));
     optim_config c = optimiser_config(f);
-    double norm = optim_clip_gradients(m, f->grad_clip);
+    const optim_params parameters = net_params(m);
+    double norm = optim_clip_gradients(&parameters, f->grad_clip);
     check(fabs(norm - f->step_grad_norm[0]) <= NORM_RTOL * f->step_grad_norm[0],
           "optimiser alone: gradient norm %.9g, reference %.9g", norm, f->step_grad_norm[0]);
-    optim_adamw_update(m, &c, f->lr[0], 1);
+    optim_adamw_update(&parameters, &c, f->lr[0], 1);
     printf("optimiser alone, step 1 from the reference gradients (rtol %.0e, atol %.0e):\n",
            OPTIMISER_RTOL, OPTIMISER_ATOL);
     compare_parameters(m, f->step_params[0], "optimiser alone", OPTIMISER_ATOL,
@@ -467,7 +556,7 @@ static void test_optimiser(model *m, const fixture *f)
 }
 
 /* K steps of forward, backward, clipping and AdamW on the batch, from fresh moments. */
-static void test_training(model *m, const fixture *f)
+static void test_training(net *m, const fixture *f)
 {
     reset(m, f);
     optim_config c = optimiser_config(f);
@@ -478,15 +567,16 @@ static void test_training(model *m, const fixture *f)
     for (int k = 0; k < f->steps; k++) {
         char what[32];
         snprintf(what, sizeof what, "step %d", k + 1);
-        double loss = model_forward(m, f->inputs, f->targets, f->batch);
+        double loss = net_forward(m, f->inputs, f->targets, f->batch);
         check(loss_close(loss, f->step_loss[k]), "%s loss %.9g, reference %.9g", what, loss,
               f->step_loss[k]);
-        model_backward(m);
-        double norm = optim_clip_gradients(m, f->grad_clip);
+        net_backward(m);
+        const optim_params parameters = net_params(m);
+        double norm = optim_clip_gradients(&parameters, f->grad_clip);
         double norm_error = fabs(norm - f->step_grad_norm[k]) / f->step_grad_norm[k];
         check(norm_error <= NORM_RTOL, "%s gradient norm %.9g, reference %.9g", what, norm,
               f->step_grad_norm[k]);
-        optim_adamw_update(m, &c, f->lr[k], k + 1);
+        optim_adamw_update(&parameters, &c, f->lr[k], k + 1);
         grow_allowance(m, allowance, &c, f->lr[k], k + 1);
         printf("%s (lr %g): loss abs error %.2e, gradient norm %.6f (rel error %.2e, %s),\n"
                "  parameters after (rtol %.0e, atol %.0e + gradient noise allowance):\n",
@@ -510,29 +600,34 @@ int main(int argc, char **argv)
         free_fixture(&f);
         return 2;
     }
-    model m;
-    if (model_init(&m, &f.config, f.batch) != 0) {
+    net m;
+    if (net_init(&m, &f) != 0) {
         fprintf(stderr, "out of memory\n");
         free_fixture(&f);
         return 2;
     }
-    check(strcmp(model_tensor_name(WTE), "wte") == 0 &&
-              strcmp(model_tensor_name(WPE), "wpe") == 0 &&
-              strcmp(model_tensor_name(QKVW), "qkvw") == 0 &&
-              strcmp(model_tensor_name(QKVB), "qkvb") == 0 &&
-              strcmp(model_tensor_name(LNFW), "lnfw") == 0 &&
-              strcmp(model_tensor_name(LNFB), "lnfb") == 0,
+    check(f.is_lstm || (strcmp(model_tensor_name(WTE), "wte") == 0 &&
+                        strcmp(model_tensor_name(WPE), "wpe") == 0 &&
+                        strcmp(model_tensor_name(QKVW), "qkvw") == 0 &&
+                        strcmp(model_tensor_name(QKVB), "qkvb") == 0 &&
+                        strcmp(model_tensor_name(LNFW), "lnfw") == 0 &&
+                        strcmp(model_tensor_name(LNFB), "lnfb") == 0),
           "the test's tensor indices match model_params");
-    printf("reference: L=%d C=%d NH=%d T=%d B=%d, %lld parameters, %d AdamW steps\n",
-           f.config.n_layer, f.config.d_model, f.config.n_head, f.config.n_ctx, f.batch,
-           (long long)f.num_params, f.steps);
+    if (f.is_lstm)
+        printf("LSTM reference: L=%d C=%d T=%d B=%d, %lld parameters, %d AdamW steps\n",
+               f.lstm_config.n_layer, f.lstm_config.d_model, f.lstm_config.n_ctx, f.batch,
+               (long long)f.num_params, f.steps);
+    else
+        printf("reference: L=%d C=%d NH=%d T=%d B=%d, %lld parameters, %d AdamW steps\n",
+               f.config.n_layer, f.config.d_model, f.config.n_head, f.config.n_ctx, f.batch,
+               (long long)f.num_params, f.steps);
 
     negative_self_check(&m, &f);
     test_gradients(&m, &f);
     test_optimiser(&m, &f);
     test_training(&m, &f);
 
-    model_free(&m);
+    net_free(&m);
     free_fixture(&f);
     printf("test_reference: %d passed, %d failed\n", checks_passed, checks_failed);
     return checks_failed == 0 ? 0 : 1;

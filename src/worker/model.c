@@ -347,6 +347,12 @@ void model_swap_grads(model *m, float **buffer)
     point_params(&m->grads, m->grads_memory, m->param_sizes);
 }
 
+optim_params model_optim_params(model *m)
+{
+    return (optim_params){m->params_memory, m->grads_memory,   m->m_memory,    m->v_memory,
+                          m->num_params,    MODEL_NUM_TENSORS, m->param_sizes, tensor_decays};
+}
+
 void model_backward(model *m)
 {
     const int L = m->config.n_layer, C = m->config.d_model, NH = m->config.n_head;

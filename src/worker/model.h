@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "optim.h"
 #include "rng.h"
 
 #define MODEL_VOCAB 256
@@ -150,6 +151,8 @@ void model_backward(model *m);
 /* Exchanges the model's gradient buffer with *buffer (num_params floats), so that a gradient
  * can be set aside without copying it. */
 void model_swap_grads(model *m, float **buffer);
+/* The buffers as the optimiser takes them (optim.h): after a swap of the gradients, anew. */
+optim_params model_optim_params(model *m);
 
 /* A lean forward pass for evaluation: nothing is kept for a backward pass, only one layer's
  * activations at a time, for several windows at once (larger matrix products than training's

@@ -19,33 +19,34 @@ float optim_lr(const optim_config *c, int64_t step)
     return (float)(c->lr * ratio);
 }
 
-SCALESWEEP_HOT double optim_clip_gradients(model *m, float grad_clip)
+SCALESWEEP_HOT double optim_clip_gradients(const optim_params *p, float grad_clip)
 {
-    const float *g = m->grads_memory;
+    float *g = p->grads;
     double sum = 0.0;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < m->num_params; i++)
+    for (int64_t i = 0; i < p->num_params; i++)
         sum += (double)g[i] * g[i];
     double norm = sqrt(sum);
     if (grad_clip > 0.0f && norm > grad_clip) {
         float coef = (float)(grad_clip / (norm + 1e-6));
-        for (int64_t i = 0; i < m->num_params; i++)
-            m->grads_memory[i] *= coef;
+        for (int64_t i = 0; i < p->num_params; i++)
+            g[i] *= coef;
     }
     return norm;
 }
 
-SCALESWEEP_HOT void optim_adamw_update(model *m, const optim_config *c, float lr, int64_t t)
+SCALESWEEP_HOT void optim_adamw_update(const optim_params *op, const optim_config *c, float lr,
+                                       int64_t t)
 {
     const float b1 = c->beta1, b2 = c->beta2;
     const float bias1 = 1.0f - powf(b1, (float)t);
     const float bias2_sqrt = sqrtf(1.0f - powf(b2, (float)t));
     const float step_size = lr / bias1;
-    float *p = m->params_memory, *g = m->grads_memory, *mo = m->m_memory, *v = m->v_memory;
+    float *p = op->params, *g = op->grads, *mo = op->m, *v = op->v;
     size_t offset = 0;
-    for (int tensor = 0; tensor < MODEL_NUM_TENSORS; tensor++) {
-        const float decay = model_tensor_decays(tensor) ? 1.0f - lr * c->weight_decay : 1.0f;
-        const size_t end = offset + m->param_sizes[tensor];
+    for (int tensor = 0; tensor < op->num_tensors; tensor++) {
+        const float decay = op->decays[tensor] ? 1.0f - lr * c->weight_decay : 1.0f;
+        const size_t end = offset + op->sizes[tensor];
         for (size_t i = offset; i < end; i++) {
             float gi = g[i];
             float mi = b1 * mo[i] + (1.0f - b1) * gi;

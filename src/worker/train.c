@@ -731,14 +731,15 @@ run_status train_run_step(train_run *run)
     const float inverse = 1.0f / (float)B;
     for (int64_t i = 0; i < m->num_params; i++)
         m->grads_memory[i] *= inverse;
-    double norm = optim_clip_gradients(m, run->optim.grad_clip);
+    const optim_params parameters = model_optim_params(m);
+    double norm = optim_clip_gradients(&parameters, run->optim.grad_clip);
     if (!isfinite(norm)) {
         run->last_train_loss = (float)loss;
         end_run(run, RUN_DIVERGED, "gradient norm is not finite");
         run->seconds += clock_seconds() - start;
         return run->status;
     }
-    optim_adamw_update(m, &run->optim, lr, run->step + 1);
+    optim_adamw_update(&parameters, &run->optim, lr, run->step + 1);
     run->step++;
     run->last_train_loss = (float)loss;
     run->train_loss_sum += loss;
