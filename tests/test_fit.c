@@ -466,6 +466,7 @@ static void test_everything(void)
     options.grid_stride = 4;
     options.target_loss = 2.3;
     options.inference_tokens = 1e12;
+    options.frontier_curves = 1; /* the frontier along the curves: test_frontier has the ends */
     fit_input input = {rows, n, curve, m};
     fit_report one, two;
     options.threads = 1;
@@ -631,6 +632,57 @@ static void test_data_limited(void)
     check(best_n, "repeated L(D) is not the best N at each D, x = D");
     fit_report_free(&r);
     free(grid_rows);
+}
+
+/* The L(C) frontier: by default the configurations' final (C, L), every seed of those that
+ * no configuration of less or equal compute beats on mean; along the curves when asked. */
+static void test_frontier(void)
+{
+    random_state = 5;
+    int64_t n;
+    fit_observation *rows = grid(chinchilla_law, 1e7, 1e9, 4, 2e9, 2e11, 4, 2, 0.003, &n);
+    /* curves that a cosine schedule would give: mid-run losses well above the law */
+    fit_curve_point *curve = calloc((size_t)n * 10, sizeof(*curve));
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int p = 1; p <= 10; p++) {
+            const double tokens = rows[i].tokens * p / 10.0;
+            curve[m++] = (fit_curve_point){rows[i].run_index, tokens, 6 * rows[i].n_params * tokens,
+                                           chinchilla_law(rows[i].n_params, tokens) *
+                                               (p == 10 ? 1.0 : 1.08)};
+        }
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = 0;
+    options.grid_stride = 8;
+    options.laws = 1u << FIT_LAW_C;
+    fit_input input = {rows, n, curve, m};
+    fit_report r;
+    check(fit_run(&input, &options, &r) == 0, "frontier: %s", r.message);
+    const fit_law *law = &r.law[FIT_LAW_C];
+    /* the ends: each point is a run's final (C, L), both seeds of a configuration together,
+       and no configuration of less or equal C has a lower mean */
+    int ends = law->status == FIT_OK && law->n_points >= 8 && law->n_points % 2 == 0 &&
+               strstr(law->message, "end of its schedule") != NULL;
+    for (int64_t k = 0; ends && k < law->n_points; k++) {
+        int found = 0;
+        for (int64_t i = 0; i < n; i++)
+            found |= fabs(6 * rows[i].n_params * rows[i].tokens / law->x[k] - 1) < 1e-12 &&
+                     law->y[k] == rows[i].loss;
+        ends &= found;
+    }
+    check(ends, "the default frontier is the runs' ends (%lld points): %s",
+          (long long)law->n_points, law->message);
+    fit_report_free(&r);
+    options.frontier_curves = 1;
+    check(fit_run(&input, &options, &r) == 0, "frontier along the curves: %s", r.message);
+    law = &r.law[FIT_LAW_C];
+    check(law->status == FIT_OK && law->n_points == options.frontier_points &&
+              strstr(law->message, "training curves"),
+          "frontier = curves: %lld points: %s", (long long)law->n_points, law->message);
+    fit_report_free(&r);
+    free(curve);
+    free(rows);
 }
 
 /* Degenerate input: a status and a message for each law, never a crash. */
@@ -860,6 +912,7 @@ int main(int argc, char **argv)
     test_csv();
     test_degenerate();
     test_data_limited();
+    test_frontier();
     test_chinchilla_recovery();
     test_kaplan_recovery();
     test_seeds();

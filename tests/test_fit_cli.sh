@@ -550,6 +550,14 @@ check "a bad option value: exit 2" test $? -eq 2
 "$bin" fit synthetic.h5 --laws n,everything 2> laws.err
 check "an unknown law: exit 2, names it" \
     sh -c "test $? -eq 2 && grep -q \"'everything' is not a law\" laws.err"
+"$bin" fit synthetic.h5 --frontier envelope 2> frontier.err
+check "an unknown frontier: exit 2, says which there are" \
+    sh -c "test $? -eq 2 && grep -q 'ends or curves' frontier.err"
+"$bin" fit synthetic.h5 --no-write --laws c > frontier_ends.txt
+"$bin" fit synthetic.h5 --no-write --laws c --frontier curves > frontier_curves.txt
+check "L(C) from the runs' ends by default, along the curves with --frontier curves" \
+    sh -c "grep -q 'end of its schedule' frontier_ends.txt &&
+           grep -q 'frontier of the training curves; 60 points' frontier_curves.txt"
 "$bin" fit 2> none.err
 check "no input: exit 2" test $? -eq 2
 check "--help exits 0 and lists --json" sh -c "'$bin' fit --help | grep -q -- '--json'"

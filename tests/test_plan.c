@@ -417,8 +417,9 @@ static void test_list(void)
               c->eval_interval == 5 && c->patience == 2 && c->eval_tokens == 512 && c->batch == 4,
           "list: every [train] setting reaches the runs");
     check(p.checkpoint_seconds == 60 && p.bootstrap == 250 && p.fit_seed == 42 &&
-              p.laws == (PLAN_LAW_N | PLAN_LAW_CHINCHILLA | PLAN_LAW_ISOFLOP),
-          "list: checkpoint_seconds, [fit] bootstrap, seed, laws");
+              p.laws == (PLAN_LAW_N | PLAN_LAW_CHINCHILLA | PLAN_LAW_ISOFLOP) &&
+              p.frontier == PLAN_FRONTIER_CURVES,
+          "list: checkpoint_seconds, [fit] bootstrap, seed, laws, frontier");
     check(strcmp(p.corpus, "tiny.txt") == 0 && p.test_fraction == 0.1, "list: corpus");
     plan_free(&p);
 }
@@ -628,7 +629,8 @@ static void test_defaults(void)
               c->tokens == 2048,
           "defaults: [train]");
     check(p.checkpoint_seconds == 300 && p.bootstrap == 1000 && p.fit_seed == 1 &&
-              p.laws == PLAN_LAWS_ALL && p.max_epochs == 10 && p.notes == NULL,
+              p.laws == PLAN_LAWS_ALL && p.frontier == PLAN_FRONTIER_ENDS && p.max_epochs == 10 &&
+              p.notes == NULL,
           "defaults: checkpoint_seconds, [fit]");
     /* A run id is part of every results file: it must not drift between versions, or
      * resuming would retrain everything. Change this only with the canonical text (version 2

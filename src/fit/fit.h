@@ -79,7 +79,9 @@ typedef struct {
                                  the measured one */
     double isoflop_tolerance; /* runs whose C differ by less than this fraction share an
                                  IsoFLOP budget when no budget is given (default 0.05) */
-    int frontier_points;      /* compute values on the L(C) frontier (default 60) */
+    int frontier_points;      /* compute values on the L(C) frontier from curves (default 60) */
+    int frontier_curves;      /* 1: the L(C) frontier along the training curves; 0 (default):
+                                 from the runs' final (C, L) (plan.h, plan_frontier) */
     int n_table;              /* budgets of the allocation table; 0: powers of ten from the
                                  smallest observed C to 1000x the largest */
     double table[FIT_MAX_TABLE];

@@ -230,8 +230,11 @@ static void frontier_law(fit_context *ctx, fit_report *r, const fit_sample *s, i
         law->status = r->law[FIT_LAW_C].status = r->law[FIT_LAW_C_E].status = FIT_FAILED;
         goto done;
     }
-    const char *selection = from_curves ? "the frontier of the training curves"
-                                        : "the final (C, L) frontier (no curves given)";
+    const char *selection =
+        from_curves ? "the frontier of the training curves"
+        : ctx->options.frontier_curves
+            ? "the final (C, L) frontier (no curves given)"
+            : "the final (C, L) frontier: each run at the end of its schedule (frontier = ends)";
     power_laws(ctx, r, FIT_LAW_C, FIT_LAW_C_E, "C", c, loss, run, count, selection, full);
 
     double a, log_n0, b, log_d0;

@@ -108,6 +108,8 @@ void fit_options_from_plan(const plan *p, unsigned keys, fit_options *options)
         options->bootstrap_seed = p->fit_seed;
     if (keys & FIT_PLAN_LAWS)
         options->laws = fit_laws_from_groups(p->laws);
+    if (keys & FIT_PLAN_FRONTIER)
+        options->frontier_curves = p->frontier == PLAN_FRONTIER_CURVES;
 }
 
 /* ---- fitting a file ---- */
@@ -335,7 +337,7 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 
 /* clang-format off */
 enum {
-    O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
+    O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_FRONTIER, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
     O_INFERENCE_TOKENS, O_EPSILON, O_MIXTURE, O_SOURCE, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP,
     O_COUNT
 };
@@ -346,6 +348,7 @@ static const cli_option options[O_COUNT] = {
     [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
     [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)", 0},
     [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)", 0},
+    [O_FRONTIER] = {"frontier", CLI_TEXT, "ends|curves", "the L(C) frontier from the runs' final (C, L), or along their training curves (the plan's [fit] frontier, else ends)", 0},
     [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)", 0},
     [O_CONFIDENCE] = {"confidence", CLI_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)", 0},
     [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)", 0},
@@ -410,6 +413,12 @@ static int set_option(void *user, int id, const cli_value *v)
             fprintf(stderr, FIT_PROGRAM ": --%s\n", err);
             return -1;
         }
+        break;
+    case O_FRONTIER:
+        if (strcmp(v->text, plan_frontier_names[PLAN_FRONTIER_ENDS]) != 0 &&
+            strcmp(v->text, plan_frontier_names[PLAN_FRONTIER_CURVES]) != 0)
+            return cli_bad_value(FIT_PROGRAM, o, v->text, "ends or curves");
+        c->fit.frontier_curves = strcmp(v->text, plan_frontier_names[PLAN_FRONTIER_CURVES]) == 0;
         break;
     case O_THREADS:
         if (count < 1 || count > 16)
@@ -496,7 +505,8 @@ int fit_main(int argc, char **argv)
         .quiet = c.quiet,
         /* the plan's [fit] for what the command line leaves open */
         .from_plan = (c.set[O_BOOTSTRAP] ? 0u : FIT_PLAN_BOOTSTRAP) |
-                     (c.set[O_SEED] ? 0u : FIT_PLAN_SEED) | (c.set[O_LAWS] ? 0u : FIT_PLAN_LAWS),
+                     (c.set[O_SEED] ? 0u : FIT_PLAN_SEED) | (c.set[O_LAWS] ? 0u : FIT_PLAN_LAWS) |
+                     (c.set[O_FRONTIER] ? 0u : FIT_PLAN_FRONTIER),
     };
     char err[2048];
     int status = c.csv_path

@@ -155,7 +155,8 @@ enum {
     FIT_PLAN_BOOTSTRAP = 1 << 0,
     FIT_PLAN_SEED = 1 << 1,
     FIT_PLAN_LAWS = 1 << 2,
-    FIT_PLAN_ALL = 7
+    FIT_PLAN_FRONTIER = 1 << 3,
+    FIT_PLAN_ALL = 15
 };
 /* Applies the plan's [fit] keys named by keys (bootstrap, seed, laws) to options. The
  * sweep's closing fit and `scalesweep fit` (the plan stored in the file, parsed by

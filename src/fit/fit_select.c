@@ -169,34 +169,77 @@ int64_t fit_select_d(const fit_sample *s, double *x, double *y, int64_t *run, in
     return count;
 }
 
-static int compare_flops(const void *x, const void *y)
+/* runs by configuration, then compute (its seeds together) */
+static int compare_config(const void *x, const void *y)
 {
     const fit_observation *a = ((const fit_row *)x)->o, *b = ((const fit_row *)y)->o;
+    if (a->config_id != b->config_id)
+        return (a->config_id > b->config_id) - (a->config_id < b->config_id);
     return (a->flops > b->flops) - (a->flops < b->flops);
 }
 
-/* The L(C) frontier. With curves: at frontier_points compute values spaced evenly in
- * ln C over the range the curves cover, the lowest loss over every run whose curve spans
- * that C (ln L and ln tokens interpolated linearly in ln C between evaluations), and that
- * run's N and tokens: Chinchilla's Approach 1. Without curves: the final (C, L) of the
- * runs that no run of smaller or equal C beats. Returns the count, or -1 when out of
+/* a configuration's mean compute and loss over its seeds, rows [begin, end) of the runs
+ * sorted by compare_config */
+typedef struct {
+    double flops, loss;
+    int64_t begin, end;
+} fit_config_mean;
+
+static int compare_config_mean(const void *x, const void *y)
+{
+    const fit_config_mean *a = x, *b = y;
+    if (a->flops != b->flops)
+        return (a->flops > b->flops) - (a->flops < b->flops);
+    return (a->loss > b->loss) - (a->loss < b->loss);
+}
+
+/* The L(C) frontier. With options.frontier_curves and curves: at frontier_points compute
+ * values spaced evenly in ln C over the range the curves cover, the lowest loss over every
+ * run whose curve spans that C (ln L and ln tokens interpolated linearly in ln C between
+ * evaluations), and that run's N and tokens (Kaplan's frontier). Otherwise (the default)
+ * the final (C, L) of the configurations that no configuration of smaller or equal C beats,
+ * by their means over seeds, each seed a point: under a cosine schedule only a run's end is
+ * what its compute can reach. Returns the count, or -1 when out of
  * memory; c, loss, n, d hold at least max(frontier_points, s->n) values. */
 int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double *c, double *loss,
                                double *n_params, double *tokens, int64_t *run,
                                int *from_curves)
 {
     *from_curves = 0;
-    for (int64_t i = 0; i < s->n; i++)
+    for (int64_t i = 0; i < s->n && ctx->options.frontier_curves; i++)
         *from_curves |= s->rows[i].curve_count > 0;
     if (!*from_curves) {
-        fit_row *sorted = fit_sorted_rows(s, compare_flops);
-        if (!sorted)
+        /* configurations (their seeds together) by mean C; one is on the frontier when its
+         * mean loss is below that of every configuration of less or equal mean C, and then
+         * every seed of it is a point */
+        fit_row *sorted = fit_sorted_rows(s, compare_config);
+        fit_config_mean *configs = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *configs);
+        if (!sorted || !configs) {
+            free(sorted);
+            free(configs);
             return -1;
+        }
+        int64_t n_configs = 0;
+        for (int64_t i = 0; i < s->n;) {
+            int64_t end = i;
+            double flops = 0.0, total = 0.0;
+            while (end < s->n && sorted[end].o->config_id == sorted[i].o->config_id) {
+                flops += sorted[end].o->flops;
+                total += sorted[end].o->loss;
+                end++;
+            }
+            configs[n_configs++] =
+                (fit_config_mean){flops / (double)(end - i), total / (double)(end - i), i, end};
+            i = end;
+        }
+        qsort(configs, (size_t)n_configs, sizeof *configs, compare_config_mean);
         int64_t count = 0;
         double lowest = INFINITY;
-        for (int64_t i = 0; i < s->n; i++)
-            if (sorted[i].o->loss < lowest) {
-                lowest = sorted[i].o->loss;
+        for (int64_t k = 0; k < n_configs; k++) {
+            if (!(configs[k].loss < lowest))
+                continue;
+            lowest = configs[k].loss;
+            for (int64_t i = configs[k].begin; i < configs[k].end; i++) {
                 if (run)
                     run[count] = sorted[i].o->run_index;
                 c[count] = sorted[i].o->flops;
@@ -204,6 +247,8 @@ int64_t fit_select_frontier(const fit_context *ctx, const fit_sample *s, double 
                 n_params[count] = sorted[i].o->n_params;
                 tokens[count++] = sorted[i].o->tokens;
             }
+        }
+        free(configs);
         free(sorted);
         return count;
     }

@@ -66,6 +66,8 @@ void plan_hyper_set(train_config *c, plan_hyper h, double value)
     }
 }
 
+const char *const plan_frontier_names[PLAN_FRONTIERS] = {"ends", "curves"};
+
 const char *plan_trainer_name(plan_trainer trainer)
 {
     switch (trainer) {

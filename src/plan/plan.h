@@ -140,6 +140,7 @@ typedef struct {
     int64_t bootstrap;
     uint64_t fit_seed;
     unsigned laws;        /* [fit] laws: PLAN_LAW_* bits */
+    int frontier;         /* [fit] frontier: a plan_frontier */
     plan_run *runs;       /* in the order of expansion */
     int64_t *by_run_id;   /* (n_runs) indices of runs in the order of their ids */
     int64_t n_runs;
@@ -180,6 +181,11 @@ int plan_key_line(const plan *p, const char *section, const char *key);
 /* Names as written in plans: "grid", "transformer", "kaplan", ... */
 const char *plan_mode_name(plan_mode mode);
 const char *plan_trainer_name(plan_trainer trainer);
+/* [fit] frontier: where the L(C) frontier is read (docs/fit.md). ends: the runs' final
+ * (C, L), each at the end of its schedule; curves: every evaluation along the training
+ * curves (Kaplan's frontier), which a cosine schedule's mid-run losses lie above. */
+typedef enum { PLAN_FRONTIER_ENDS, PLAN_FRONTIER_CURVES, PLAN_FRONTIERS } plan_frontier;
+extern const char *const plan_frontier_names[PLAN_FRONTIERS];
 /* The [train] key of a plan_hyper ("lr", "batch", ...). */
 const char *plan_hyper_name(plan_hyper h);
 /* A run's value of a plan_hyper key, as a number (warmup_steps: -1 for auto). */

@@ -76,6 +76,7 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_FIT_BOOTSTRAP] = {"fit", "bootstrap", 0},
     [KEY_FIT_SEED] = {"fit", "seed", 0},
     [KEY_FIT_LAWS] = {"fit", "laws", 1},
+    [KEY_FIT_FRONTIER] = {"fit", "frontier", 0},
     [KEY_SYNTHETIC_FLOPS_PER_SECOND] = {"synthetic", "flops_per_second", 0},
     [KEY_SYNTHETIC_STEP_SECONDS] = {"synthetic", "step_seconds", 0},
     [KEY_SYNTHETIC_WIDTH_EFFICIENCY] = {"synthetic", "width_efficiency", 0},

@@ -418,6 +418,10 @@ static int read_fit(plan_state *s)
         plan_get_count(s, KEY_FIT_SEED, 0, PLAN_MAX_SEED, &seed) != 0)
         return -1;
     p->fit_seed = (uint64_t)seed;
+    p->frontier = PLAN_FRONTIER_ENDS;
+    if (plan_get_choice(s, KEY_FIT_FRONTIER, plan_frontier_names, PLAN_FRONTIERS, &p->frontier) !=
+        0)
+        return -1;
     p->laws = PLAN_LAWS_ALL;
     if (!plan_is_set(s, KEY_FIT_LAWS))
         return 0;
