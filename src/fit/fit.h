@@ -162,6 +162,7 @@ typedef struct {
        or N_opt for allocation laws), predicted; NULL when the law uses none */
     int64_t n_points;
     double *x, *x2, *y, *predicted;
+    int x_unique; /* L_D, L_D_E: x is the unique tokens of data-limited runs */
     /* the fit_observation.run_index of the run each point came from (for a point of the
        L(C) frontier, the run whose curve holds the frontier there); NULL when the points
        are not runs (IsoFLOP minima) or the law uses none */

@@ -878,6 +878,7 @@ void fit_analyse(fit_context *ctx, const fit_sample *all, fit_report *r, int ful
                "the largest-D runs of each N", full);
     int limited;
     count = fit_select_d(s, x, y, run, &limited);
+    r->law[FIT_LAW_D].x_unique = r->law[FIT_LAW_D_E].x_unique = limited == FIT_D_LIMITED;
     power_laws(ctx, r, FIT_LAW_D, FIT_LAW_D_E, "D", x, y, run, count < 0 ? 0 : count,
                limited == FIT_D_LIMITED
                    ? "data-limited runs (x = unique tokens), the largest N at each"

@@ -74,6 +74,7 @@ static void data_free(report_data *d)
 {
     free(d->n_params);
     free(d->tokens);
+    free(d->data);
     free(d->flops);
     free(d->loss);
     free(d->row);
@@ -89,10 +90,11 @@ static int data_of(const fit_file_analysis *a, report_data *d)
     const size_t size = (size_t)(n > 0 ? n : 1);
     d->n_params = malloc(size * sizeof(double));
     d->tokens = malloc(size * sizeof(double));
+    d->data = malloc(size * sizeof(double));
     d->flops = malloc(size * sizeof(double));
     d->loss = malloc(size * sizeof(double));
     d->row = malloc(size * sizeof(int64_t));
-    if (!d->n_params || !d->tokens || !d->flops || !d->loss || !d->row) {
+    if (!d->n_params || !d->tokens || !d->data || !d->flops || !d->loss || !d->row) {
         data_free(d);
         return -1;
     }
@@ -104,6 +106,10 @@ static int data_of(const fit_file_analysis *a, report_data *d)
             continue;
         d->n_params[d->n] = o->n_params;
         d->tokens[d->n] = o->tokens;
+        d->data[d->n] =
+            d->fit->law[FIT_LAW_D].x_unique && o->unique_tokens > 0 && o->unique_tokens < o->tokens
+                ? o->unique_tokens
+                : o->tokens;
         d->flops[d->n] = c;
         d->loss[d->n] = o->loss;
         d->row[d->n++] = i;

@@ -142,7 +142,7 @@ static const double *x_n(const report_data *d)
 }
 static const double *x_d(const report_data *d)
 {
-    return d->tokens;
+    return d->data;
 }
 static const double *x_c(const report_data *d)
 {
@@ -159,7 +159,9 @@ static const loss_figure loss_figures[] = {
 static void draw_loss(report_data *d, const loss_figure *f)
 {
     const double *x = f->x(d);
-    plot_axis ax = plot_axis_of(x, d->n, PLOT_LOG, f->label);
+    const int unique = f->x == x_d && d->fit->law[FIT_LAW_D].x_unique;
+    plot_axis ax = plot_axis_of(x, d->n, PLOT_LOG,
+                                unique ? "U (unique tokens of the data-limited runs)" : f->label);
     plot_axis ay = plot_axis_of(d->loss, d->n, PLOT_LOG, "test loss (nats/token)");
     plot_panel(&ax, &ay, f->title);
     const double *by = f->colour_by_n ? d->values_n : d->values_d;

@@ -16,6 +16,9 @@ typedef struct {
     const fit_report *fit;
     int64_t n; /* runs that feed the fit (ok, finite): the arrays below */
     double *n_params, *tokens, *flops, *loss;
+    /* the data each run's loss measures: its unique tokens when L(D) was fitted to
+       data-limited runs (x = U) and it is one, else its tokens */
+    double *data;
     int64_t *row; /* each one's row of /runs */
     /* the distinct values of N and D, ascending, which colour the points */
     double values_n[REPORT_MAX_VALUES], values_d[REPORT_MAX_VALUES];
