@@ -371,6 +371,7 @@ static void draw_isoflop(void *arg)
     cx.hi *= 3;
     plot_axis cy = plot_axis_of(n_opt, m, PLOT_LOG, "N#dopt#u and D#dopt#u");
     plot_axis_include(&cy, d_opt, m);
+    cy.hi *= 4; /* room above D_opt for the legend */
     cy = plot_axis_of((double[]){cy.lo, cy.hi}, 2, PLOT_LOG, cy.label);
     plot_panel(&cx, &cy, "Compute-optimal N and D");
     plot_points(m, c, n_opt, PLOT_LAW, PLOT_DIAMOND);
