@@ -9,7 +9,11 @@
  * measured just before by bench/worker.sh; without it, PyTorch's speed is estimated from
  * its share of the sgemm peak that the issue reports.
  *
- * Each configuration runs in a forked child, so that its peak RSS is its own. */
+ * Each configuration runs in a forked child, so that its peak RSS is its own.
+ *
+ * Then the LSTM (lstm.h): its training step (forward, backward, clipping, AdamW on a batch)
+ * on three shapes against PyTorch's nn.LSTM at the same shapes ("lstm L,C,T,B tokens/s"
+ * lines of the same file). */
 #include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +25,8 @@
 #include <unistd.h>
 
 #include "blas_core.h"
+#include "lstm.h"
+#include "optim.h"
 #include "rng.h"
 #include "train.h"
 
@@ -90,7 +96,7 @@ typedef struct {
 } bench_result;
 
 /* Best rate of rounds of at least 0.25 s within `seconds` of f(run), which does `work` tokens. */
-static double best_rate(double seconds, double work, void (*f)(train_run *), train_run *run)
+static double best_rate(double seconds, double work, void (*f)(void *), void *run)
 {
     double best = 0.0, start = now();
     while (now() - start < seconds) {
@@ -107,15 +113,16 @@ static double best_rate(double seconds, double work, void (*f)(train_run *), tra
     return best;
 }
 
-static void lean_evaluation(train_run *run)
+static void lean_evaluation(void *run)
 {
     train_run_evaluate(run);
 }
 
 /* The evaluation before the lean forward: the training forward, one window at a time, on
  * the same windows (the held-out text's start; placement does not change the cost). */
-static void training_forward_evaluation(train_run *run)
+static void training_forward_evaluation(void *arg)
 {
+    train_run *run = arg;
     const int64_t T = run->config.model.n_ctx;
     for (int64_t w = 0; w < run->eval_windows; w++) {
         const uint8_t *start = run->data->test + w * T;
@@ -189,8 +196,10 @@ static const bench_config configs[] = {
     {6, 384, 6, 256, 8, 0.55, 0.0, 0.80},
 };
 
-/* PyTorch's measured tokens/s for a shape from a torch_step.py output file, or 0. */
-static double pytorch_measured(const char *path, const bench_config *b)
+/* PyTorch's measured tokens/s for a shape from a torch_step.py output file, or 0: lines
+ * "L,C,H,T,B tokens/s" for the transformer (lstm 0), "lstm L,C,T,B tokens/s" for nn.LSTM. */
+static double pytorch_measured(const char *path, int lstm, int n_layer, int d_model, int n_head,
+                               int n_ctx, int batch)
 {
     if (!path)
         return 0.0;
@@ -199,15 +208,81 @@ static double pytorch_measured(const char *path, const bench_config *b)
         fprintf(stderr, "bench: cannot read %s\n", path);
         exit(2);
     }
-    int l, c, h, t, batch;
-    double tps, found = 0.0;
-    while (fscanf(f, "%d,%d,%d,%d,%d %lf", &l, &c, &h, &t, &batch, &tps) == 6) {
-        if (l == b->n_layer && c == b->d_model && h == b->n_head && t == b->n_ctx &&
-            batch == b->batch)
+    char line[256];
+    double found = 0.0;
+    while (fgets(line, sizeof line, f)) {
+        int l, c, h = 0, t, b;
+        double tps;
+        const int match = lstm ? sscanf(line, "lstm %d,%d,%d,%d %lf", &l, &c, &t, &b, &tps) == 5
+                               : sscanf(line, "%d,%d,%d,%d,%d %lf", &l, &c, &h, &t, &b, &tps) == 6;
+        if (match && l == n_layer && c == d_model && (lstm || h == n_head) && t == n_ctx &&
+            b == batch)
             found = tps;
     }
     fclose(f);
     return found;
+}
+
+/* The LSTM's training step on one batch, as train_run_step takes one for the transformer:
+ * forward and backward over the batch, clipping, AdamW. */
+typedef struct {
+    lstm model;
+    optim_config optim;
+    uint8_t *tokens; /* (B T + 1) */
+    int batch;
+    int64_t step;
+} lstm_bench;
+
+static void lstm_step(void *arg)
+{
+    lstm_bench *b = arg;
+    lstm_forward(&b->model, b->tokens, b->tokens + 1, b->batch);
+    lstm_backward(&b->model);
+    const optim_params p = lstm_optim_params(&b->model);
+    optim_clip_gradients(&p, b->optim.grad_clip);
+    optim_adamw_update(&p, &b->optim, b->optim.lr, ++b->step);
+}
+
+/* The LSTM shapes (L, C, T, B), N from 66k to 1.05M, as an architecture sweep uses them. */
+static const int lstm_configs[][4] = {{2, 64, 128, 16}, {2, 128, 128, 16}, {2, 256, 128, 16}};
+
+static void lstm_table(double seconds, double peak, const char *pytorch_file)
+{
+    printf("\nThe LSTM (lstm.h), one training step (forward, backward, clipping, AdamW):\n");
+    printf("%-18s %9s %10s %8s %9s %11s\n", "config (L,C,T,B)", "N", "tokens/s", "GFLOP/s",
+           "of sgemm", "x PyTorch");
+    for (size_t i = 0; i < sizeof lstm_configs / sizeof lstm_configs[0]; i++) {
+        const int *k = lstm_configs[i];
+        lstm_bench b = {.batch = k[3]};
+        const lstm_config config = {k[0], k[1], k[2]};
+        b.tokens = malloc((size_t)k[3] * (size_t)k[2] + 1);
+        if (!b.tokens || lstm_init(&b.model, &config, k[3]) != 0) {
+            fprintf(stderr, "bench: out of memory\n");
+            exit(1);
+        }
+        rng_state rng;
+        rng_seed(&rng, 3, 0);
+        lstm_init_weights(&b.model, &rng);
+        for (int64_t j = 0; j <= (int64_t)k[3] * k[2]; j++)
+            b.tokens[j] = (uint8_t)(32 + rng_below(&rng, 90));
+        b.optim = (optim_config){1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1.0f, 0, 1, 1.0f};
+        lstm_step(&b); /* warm up */
+        lstm_step(&b);
+        const double tps = best_rate(seconds, (double)k[3] * k[2], lstm_step, &b);
+        const double n = (double)lstm_count_nonembedding(&config);
+        const double gflops = tps * 6.0 * n / 1e9;
+        const double pytorch = pytorch_measured(pytorch_file, 1, k[0], k[1], 0, k[2], k[3]);
+        char name[64], ratio[32] = "-";
+        snprintf(name, sizeof name, "(%d,%d,%d,%d)", k[0], k[1], k[2], k[3]);
+        if (pytorch > 0)
+            snprintf(ratio, sizeof ratio, "%.2fx", tps / pytorch);
+        printf("%-18s %9.0f %10.0f %8.1f %8.1f%% %11s\n", name, n, tps, gflops,
+               100.0 * gflops / peak, ratio);
+        lstm_free(&b.model);
+        free(b.tokens);
+    }
+    printf("LSTM FLOPs/token = 6N, N = L (8 C^2 + 8 C); x PyTorch against nn.LSTM at the same\n"
+           "shape and one thread (bench/torch_step.py), - when it was not measured.\n");
 }
 
 int main(int argc, char **argv)
@@ -271,7 +346,8 @@ int main(int argc, char **argv)
         model_config m = {b->n_layer, b->d_model, b->n_head, b->n_ctx};
         double flops_per_token = model_flops_per_token_attention(&m);
         double gflops = r.tokens_per_second * flops_per_token / 1e9;
-        double pytorch_tps = pytorch_measured(pytorch_file, b);
+        double pytorch_tps = pytorch_measured(pytorch_file, 0, b->n_layer, b->d_model, b->n_head,
+                                              b->n_ctx, b->batch);
         int estimated = pytorch_tps <= 0.0;
         if (estimated)
             pytorch_tps = b->pytorch_fraction * peak * 1e9 / flops_per_token;
@@ -314,5 +390,7 @@ int main(int argc, char **argv)
            "RSS/need = (peak RSS - RSS before the run) / bytes of parameters, gradients, AdamW\n"
            "moments, activations and scratch of one shard, the shard tree's sums and data by "
            "count.\n");
+    if (!only)
+        lstm_table(seconds, peak, pytorch_file);
     return 0;
 }

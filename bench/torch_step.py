@@ -7,7 +7,11 @@ would (nn.Linear, nn.LayerNorm), one thread, float32, AdamW with decay on the ma
 and gradient clipping. Prints one line per shape: "L,C,H,T,B tokens_per_second", the best
 of rounds of at least 0.25 s, as bench_worker measures its own steps.
 
-    /usr/bin/python3 bench/torch_step.py SECONDS L,C,H,T,B ...
+    /usr/bin/python3 bench/torch_step.py SECONDS L,C,H,T,B ... lstm:L,C,T,B ...
+
+An "lstm:L,C,T,B" shape times nn.LSTM (L layers of width C) between a byte embedding and a
+head tied to it, as scalesweep's LSTM (src/worker/lstm.h), and prints
+"lstm L,C,T,B tokens_per_second".
 """
 import math
 import os
@@ -60,10 +64,27 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
 
 
+class LSTM(nn.Module):
+    def __init__(self, L, C):
+        super().__init__()
+        self.wte = nn.Embedding(256, C)
+        self.lstm = nn.LSTM(C, C, num_layers=L, batch_first=True)
+
+    def forward(self, idx, targets):
+        B, T = idx.shape
+        out, _ = self.lstm(self.wte(idx))
+        logits = out @ self.wte.weight.T
+        return F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T))
+
+
 def measure(shape, seconds):
-    L, C, H, T, B = shape
     torch.manual_seed(0)
-    model = GPT(L, C, H, T)
+    if len(shape) == 4:
+        L, C, T, B = shape
+        model = LSTM(L, C)
+    else:
+        L, C, H, T, B = shape
+        model = GPT(L, C, H, T)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
@@ -94,8 +115,11 @@ def main():
     torch.set_num_threads(1)
     seconds = float(sys.argv[1])
     for spec in sys.argv[2:]:
-        shape = tuple(int(v) for v in spec.split(","))
-        print(f"{spec} {measure(shape, seconds):.1f}", flush=True)
+        lstm = spec.startswith("lstm:")
+        values = spec[5:] if lstm else spec
+        shape = tuple(int(v) for v in values.split(","))
+        label = f"lstm {values}" if lstm else spec
+        print(f"{label} {measure(shape, seconds):.1f}", flush=True)
 
 
 if __name__ == "__main__":
