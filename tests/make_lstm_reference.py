@@ -33,26 +33,17 @@ from pathlib import Path
 
 os.environ["OMP_NUM_THREADS"] = "1"
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+# the fixture's AdamW hyperparameters, rates and steps, and its helpers, are the
+# transformer's
+from make_reference import (BETA1, BETA2, EPS, K, LRS, V, WEIGHT_DECAY, adamw_steps, flat)
+
 L, C, T, B = 2, 16, 12, 3
-V = 256
-K = 3
-LRS = [1e-3, 2e-3, 3e-3]
-BETA1, BETA2, EPS, WEIGHT_DECAY = 0.9, 0.95, 1e-8, 0.1
 # chosen from the printed norms so that step 1 is clipped and steps 2 and 3 are not
 GRAD_CLIP = 0.1465
 SEED = 4321
-
-
-def f32(x):
-    return float(np.float32(x))
-
-
-def flat(tensors):
-    return torch.cat([t.detach().reshape(-1) for t in tensors]).numpy().astype("<f4").tobytes()
 
 
 def main():
@@ -95,23 +86,7 @@ def main():
 
     decay = [wte] + groups[0] + groups[1]
     no_decay = groups[2] + groups[3]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": f32(WEIGHT_DECAY)},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=f32(LRS[0]), betas=(f32(BETA1), f32(BETA2)), eps=f32(EPS), foreach=False)
-    for k in range(K):
-        optimizer.zero_grad(set_to_none=True)
-        loss = forward()
-        loss.backward()
-        assert k > 0 or flat(t.grad for t in order) == initial_grads
-        norm = torch.nn.utils.clip_grad_norm_(order, f32(GRAD_CLIP))
-        for group in optimizer.param_groups:
-            group["lr"] = f32(LRS[k])
-        optimizer.step()
-        clipped = "clipped" if norm.item() > f32(GRAD_CLIP) else "not clipped"
-        print(f"step {k + 1}: loss {loss.item():.6f}, grad norm {norm.item():.6f} ({clipped})")
-        out += struct.pack("<2f", loss.item(), norm.item())
-        out += flat(order)
+    out += adamw_steps(order, decay, no_decay, forward, initial_grads, LRS, GRAD_CLIP)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(bytes(out))

@@ -134,6 +134,34 @@ def flat(tensors):
     return torch.cat([t.detach().reshape(-1) for t in tensors]).numpy().astype("<f4").tobytes()
 
 
+def adamw_steps(order, decay, no_decay, forward, initial_grads, lrs, grad_clip):
+    """The fixture's K = len(lrs) steps, as bytes: each a forward and backward on the batch,
+    clipping to grad_clip, and torch's AdamW (decay on the tensors of `decay` only) at that
+    step's lr; then the loss, the norm before clipping, and the parameters after. Shared by
+    make_lstm_reference.py."""
+    out = bytearray()
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": f32(WEIGHT_DECAY)},
+         {"params": no_decay, "weight_decay": 0.0}],
+        lr=f32(lrs[0]), betas=(f32(BETA1), f32(BETA2)), eps=f32(EPS), foreach=False)
+    for k, lr in enumerate(lrs):
+        optimizer.zero_grad(set_to_none=True)
+        loss = forward()
+        loss.backward()
+        # the C test also steps the optimiser alone from the stored gradients, which
+        # relies on step 1 seeing exactly them
+        assert k > 0 or flat(t.grad for t in order) == initial_grads
+        norm = torch.nn.utils.clip_grad_norm_(order, f32(grad_clip))
+        for group in optimizer.param_groups:
+            group["lr"] = f32(lr)
+        optimizer.step()
+        clipped = "clipped" if norm.item() > f32(grad_clip) else "not clipped"
+        print(f"step {k + 1}: loss {loss.item():.6f}, grad norm {norm.item():.6f} ({clipped})")
+        out += struct.pack("<2f", loss.item(), norm.item())
+        out += flat(order)
+    return out
+
+
 def main():
     default = Path(__file__).parent / "fixtures" / "reference.bin"
     out_path = Path(sys.argv[1]) if len(sys.argv) > 1 else default
@@ -164,25 +192,8 @@ def main():
 
     decay = [params[name] for name, _, decays in LAYOUT if decays]
     no_decay = [params[name] for name, _, decays in LAYOUT if not decays]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": f32(WEIGHT_DECAY)},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=f32(LRS[0]), betas=(f32(BETA1), f32(BETA2)), eps=f32(EPS), foreach=False)
-    for k in range(K):
-        optimizer.zero_grad(set_to_none=True)
-        loss = forward(params, inputs_long, targets_long)
-        loss.backward()
-        # the C test also steps the optimiser alone from the stored gradients, which
-        # relies on step 1 seeing exactly them
-        assert k > 0 or flat(t.grad for t in order) == initial_grads
-        norm = torch.nn.utils.clip_grad_norm_(order, f32(GRAD_CLIP))
-        for group in optimizer.param_groups:
-            group["lr"] = f32(LRS[k])
-        optimizer.step()
-        clipped = "clipped" if norm.item() > f32(GRAD_CLIP) else "not clipped"
-        print(f"step {k + 1}: loss {loss.item():.6f}, grad norm {norm.item():.6f} ({clipped})")
-        out += struct.pack("<2f", loss.item(), norm.item())
-        out += flat(order)
+    out += adamw_steps(order, decay, no_decay, lambda: forward(params, inputs_long, targets_long),
+                       initial_grads, LRS, GRAD_CLIP)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(bytes(out))
