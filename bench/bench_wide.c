@@ -43,7 +43,7 @@ static double train_steps(train_run *run, const train_config *c, const corpus *d
     }
     wide_group g;
     if (comm != MPI_COMM_NULL) {
-        wide_group_open(&g, comm, run->model.num_params);
+        wide_group_open(&g, comm, run->net.num_params);
         train_run_join(run, &g.group);
     }
     double best = 1e30;
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     int steps = 4, rounds = 4;
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){4, 256, 4, 128};
+    c.model = (model_config){4, 256, 4, 128, MODEL_TRANSFORMER};
     c.batch = 16;
     const char *corpus_dir = NULL;
     for (int a = 1; a < argc; a++) {
@@ -116,9 +116,10 @@ int main(int argc, char **argv)
         quiet_barrier();
         double t_wide = train_steps(&b, &c, &data, MPI_COMM_WORLD, steps);
         if (rank == 0) {
-            size_t bytes = sizeof(float) * (size_t)a.model.num_params;
-            same = same && memcmp(a.model.params_memory, b.model.params_memory, bytes) == 0 &&
-                   memcmp(a.model.v_memory, b.model.v_memory, bytes) == 0;
+            const optim_params pa = net_optim_params(&a.net), pb = net_optim_params(&b.net);
+            size_t bytes = sizeof(float) * (size_t)pa.num_params;
+            same =
+                same && memcmp(pa.params, pb.params, bytes) == 0 && memcmp(pa.v, pb.v, bytes) == 0;
             alone = tokens / t_alone > alone ? tokens / t_alone : alone;
             pair = 2 * tokens / t_other > pair ? 2 * tokens / t_other : pair;
             wide = tokens / t_wide > wide ? tokens / t_wide : wide;

@@ -126,7 +126,7 @@ static void training_forward_evaluation(void *arg)
     const int64_t T = run->config.model.n_ctx;
     for (int64_t w = 0; w < run->eval_windows; w++) {
         const uint8_t *start = run->data->test + w * T;
-        model_forward(&run->model, start, start + 1, 1);
+        net_forward(&run->net, start, start + 1, 1);
     }
 }
 
@@ -146,7 +146,7 @@ static void run_config(const bench_config *b, double seconds, bench_result *out)
 
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){b->n_layer, b->d_model, b->n_head, b->n_ctx};
+    c.model = (model_config){b->n_layer, b->d_model, b->n_head, b->n_ctx, MODEL_TRANSFORMER};
     c.batch = b->batch;
     c.tokens = (int64_t)1e12; /* never reaches its end or an evaluation here */
     c.eval_interval = 1000000000;
@@ -343,8 +343,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench: config %zu failed\n", i);
             return 1;
         }
-        model_config m = {b->n_layer, b->d_model, b->n_head, b->n_ctx};
-        double flops_per_token = model_flops_per_token_attention(&m);
+        model_config m = {b->n_layer, b->d_model, b->n_head, b->n_ctx, MODEL_TRANSFORMER};
+        double flops_per_token = net_flops_per_token_attention(&m);
         double gflops = r.tokens_per_second * flops_per_token / 1e9;
         double pytorch_tps = pytorch_measured(pytorch_file, 0, b->n_layer, b->d_model, b->n_head,
                                               b->n_ctx, b->batch);
@@ -363,7 +363,7 @@ int main(int argc, char **argv)
             snprintf(target, sizeof target, "%.0f%% peak", 100 * b->target_peak);
         results[i] = r;
         printf("%-22s %9lld %10.0f %8.1f %8.1f%% %9.2fx%s %11s %5s %7.0fMB %9.2f\n", name,
-               (long long)model_count_nonembedding(&m), r.tokens_per_second, gflops,
+               (long long)net_count_nonembedding(&m), r.tokens_per_second, gflops,
                100.0 * gflops / peak, speedup, estimated ? "*" : " ", target, met ? "yes" : "NO",
                r.peak_rss / 1e6, (r.peak_rss - r.baseline_rss) / r.counted_bytes);
     }

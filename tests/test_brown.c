@@ -159,7 +159,7 @@ static void test_learning(const char *data_dir)
 
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){2, 64, 4, 64};
+    c.model = (model_config){2, 64, 4, 64, MODEL_TRANSFORMER};
     c.batch = 16;
     c.tokens = 400000;
     c.lr = 4e-3f;

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "net.h"
 #include "rng.h"
 
 static void randomise(model *m, rng_state *rng)
@@ -22,25 +23,26 @@ static void randomise(model *m, rng_state *rng)
 
 static void test_counts(void)
 {
-    model_config c = {3, 48, 4, 32};
+    model_config c = {3, 48, 4, 32, MODEL_TRANSFORMER};
     int64_t L = 3, C = 48;
     check(model_count_nonembedding(&c) == L * (12 * C * C + 13 * C) + 2 * C,
           "N = L (12 C^2 + 13 C) + 2C, got %lld", (long long)model_count_nonembedding(&c));
     check(model_count_total(&c) == model_count_nonembedding(&c) + 256 * C + 32 * C,
           "N_total = N + V C + n_ctx C");
-    check(model_flops_per_token(&c) == 6.0 * model_count_nonembedding(&c), "6N flops per token");
-    check(model_flops_per_token_attention(&c) == 6.0 * model_count_nonembedding(&c) + 6.0 * 3 * 32 * 48,
+    check(net_flops_per_token(&c) == 6.0 * model_count_nonembedding(&c), "6N flops per token");
+    check(net_flops_per_token_attention(&c) ==
+              6.0 * model_count_nonembedding(&c) + 6.0 * 3 * 32 * 48,
           "attention-inclusive flops per token");
     /* the inverse that shape generation uses gives back the width of the count */
     double worst = 0.0;
     for (int layers = 1; layers <= 64; layers *= 2)
         for (int width = 8; width <= 8192; width *= 2) {
-            model_config shape = {layers, width, 1, 64};
+            model_config shape = {layers, width, 1, 64, MODEL_TRANSFORMER};
             double n = (double)model_count_nonembedding(&shape);
             worst = fmax(worst, fabs(model_width_for_nonembedding(layers, n) / width - 1.0));
         }
     check(worst < 1e-9, "the width for N inverts the count (worst relative error %.2e)", worst);
-    model_config bad = {2, 30, 4, 16};
+    model_config bad = {2, 30, 4, 16, MODEL_TRANSFORMER};
     check(model_config_error(&bad) != NULL, "d_model not divisible by n_head is refused");
 }
 
@@ -48,7 +50,7 @@ int main(void)
 {
     test_counts();
 
-    model_config config = {2, 16, 2, 8};
+    model_config config = {2, 16, 2, 8, MODEL_TRANSFORMER};
     const int B = 2, T = config.n_ctx;
     model m;
     check(model_init(&m, &config, B) == 0, "model_init");

@@ -169,7 +169,7 @@ static void check_valid_plan(const plan *p, const char *what)
         const plan_run *r = &p->runs[i];
         const train_config *c = &r->config;
         ok_ids &= is_hex_id(r->run_id);
-        double want = 6.0 * (double)model_count_nonembedding(&c->model) * (double)c->tokens;
+        double want = 6.0 * (double)net_count_nonembedding(&c->model) * (double)c->tokens;
         ok_cost &= r->cost == want;
         int64_t step = (int64_t)c->batch * c->model.n_ctx;
         ok_steps &= c->tokens >= step && c->tokens % step == 0;
@@ -238,7 +238,7 @@ static int load(plan *p, const char *path, int check_environment)
 /* The lr that a rule gives a shape, as a run holds it. */
 static float rule_lr(train_lr_rule rule, const model_config *m)
 {
-    return (float)train_lr_of_rule(rule, (double)model_count_nonembedding(m));
+    return (float)train_lr_of_rule(rule, (double)net_count_nonembedding(m));
 }
 
 /* ---- the valid plans, one by one ----------------------------------------------------- */
@@ -307,7 +307,7 @@ static void test_isoflop(void)
     for (int64_t i = 0; i < p.n_runs; i++) {
         const train_config *c = &p.runs[i].config;
         double budget = i < 3 ? 1e12 : 1e13;
-        double n = (double)model_count_nonembedding(&c->model);
+        double n = (double)net_count_nonembedding(&c->model);
         int64_t want = llround(budget / (6.0 * n) / 2048.0) * 2048;
         rounded &= c->tokens == want && fabs(p.runs[i].cost - budget) <= 0.5 * 6.0 * n * 2048.0;
     }
@@ -333,7 +333,7 @@ static void test_params(void)
     check(p.n_runs == 5, "params: 5 runs, got %lld", (long long)p.n_runs);
     for (int64_t i = 0; i < p.n_runs && i < 5; i++) {
         const model_config *m = &p.runs[i].config.model;
-        double n = (double)model_count_nonembedding(m);
+        double n = (double)net_count_nonembedding(m);
         double aspect = (double)m->d_model / m->n_layer;
         check(fabs(log(n / targets[i])) <= log(1.25),
               "params: %g gave %dx%dx%d with N = %.0f, more than 25%% away", targets[i],
@@ -372,7 +372,7 @@ static void test_shape_generation(void)
                 continue;
             }
             const model_config *m = &p.runs[0].config.model;
-            double off = fabs(log((double)model_count_nonembedding(m) / (double)target));
+            double off = fabs(log((double)net_count_nonembedding(m) / (double)target));
             bad_shape |= m->d_model % heads[setting] != 0 ||
                          m->n_head != m->d_model / heads[setting];
             if (!p.notes)
@@ -498,7 +498,7 @@ static void test_rules(void)
     int lr_ok = 1, batch_ok = 1, seen[3] = {0};
     for (int64_t i = 0; i < p.n_runs; i++) {
         const plan_run *r = &p.runs[i];
-        const double n = (double)model_count_nonembedding(&r->config.model);
+        const double n = (double)net_count_nonembedding(&r->config.model);
         const float want = r->lr_rule == TRAIN_LR_FIXED ? 1e-3f
                            : r->lr_rule == TRAIN_LR_KAPLAN
                                ? (float)(0.003239 - 0.0001395 * log(n))
@@ -792,8 +792,8 @@ static void test_jobs(const char *jobs_dir)
             const int64_t total = train_total_steps(c);
             const int64_t eval_tokens = train_eval_tokens(c, NULL);
             const double share = (double)train_eval_count(c, total, eval_tokens) *
-                                 model_flops_per_token_forward(&c->model) * (double)eval_tokens /
-                                 (model_flops_per_token(&c->model) * (double)total *
+                                 net_flops_per_token_forward(&c->model) * (double)eval_tokens /
+                                 (net_flops_per_token(&c->model) * (double)total *
                                   (double)c->batch * (double)c->model.n_ctx);
             worst = share > worst ? share : worst;
         }

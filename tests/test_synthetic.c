@@ -10,7 +10,7 @@ int main(void)
 {
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){2, 64, 2, 64};
+    c.model = (model_config){2, 64, 2, 64, MODEL_TRANSFORMER};
     c.batch = 8;
     c.tokens = 1000 * 8 * 64;
     c.eval_interval = 100;
@@ -19,7 +19,7 @@ int main(void)
     train_result r, s;
     check(synthetic_run(&c, NULL, 42, &p, &n, &r) == 0, "synthetic run");
     check(n == 10 && p[n - 1].step == 1000 && r.steps == 1000, "ten points, 1000 steps");
-    double N = (double)model_count_nonembedding(&c.model);
+    double N = (double)net_count_nonembedding(&c.model);
     double worst = 0, mean = 0;
     for (int64_t i = 0; i < n; i++) {
         double law = synthetic_loss(N, (double)p[i].tokens);

@@ -6,16 +6,18 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "same_run.h"
 #include "optim.h"
 #include "rng.h"
 #include "toy_corpus.h"
 #include "train.h"
 
-static train_config small_config(void)
+/* A small run of either architecture: 2 x 32 (2 heads for the transformer). */
+static train_config small_config_of(int architecture)
 {
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){2, 32, 2, 32};
+    c.model = (model_config){2, 32, architecture == MODEL_LSTM ? 0 : 2, 32, architecture};
     c.batch = 4;
     c.tokens = 60 * 4 * 32; /* 60 steps */
     c.lr = 3e-3f;
@@ -25,66 +27,57 @@ static train_config small_config(void)
     return c;
 }
 
+static train_config small_config(void)
+{
+    return small_config_of(MODEL_TRANSFORMER);
+}
+
 static void run_to_end(train_run *run)
 {
     while (train_run_step(run) == RUN_RUNNING) {
     }
 }
 
-static int same_curves(const train_run *a, const train_run *b)
+static void test_determinism_and_learning(const corpus *data, int architecture)
 {
-    if (a->curve_len != b->curve_len)
-        return 0;
-    for (int64_t i = 0; i < a->curve_len; i++) {
-        const curve_point *p = &a->curve[i], *q = &b->curve[i];
-        if (p->step != q->step || p->tokens != q->tokens || p->flops != q->flops ||
-            memcmp(&p->train_loss, &q->train_loss, sizeof(float)) != 0 ||
-            memcmp(&p->test_loss, &q->test_loss, sizeof(float)) != 0 || p->lr != q->lr)
-            return 0;
-    }
-    return 1;
-}
-
-static int same_params(const train_run *a, const train_run *b)
-{
-    size_t bytes = sizeof(float) * (size_t)a->model.num_params;
-    return a->model.num_params == b->model.num_params &&
-           memcmp(a->model.params_memory, b->model.params_memory, bytes) == 0 &&
-           memcmp(a->model.m_memory, b->model.m_memory, bytes) == 0 &&
-           memcmp(a->model.v_memory, b->model.v_memory, bytes) == 0;
-}
-
-static void test_determinism_and_learning(const corpus *data)
-{
-    train_config config = small_config();
+    train_config config = small_config_of(architecture);
+    const char *name = net_architecture_names[architecture];
     char err[256];
     train_run a, b, c;
     check(train_run_init(&a, &config, data, err, sizeof err) == 0, "init: %s", err);
     check(train_run_init(&b, &config, data, err, sizeof err) == 0, "init: %s", err);
     run_to_end(&a);
     run_to_end(&b);
-    check(a.status == RUN_OK && a.step == 60, "run ends ok after 60 steps (%s, %lld)",
+    check(a.status == RUN_OK && a.step == 60, "%s: run ends ok after 60 steps (%s, %lld)", name,
           run_status_name(a.status), (long long)a.step);
-    check(same_params(&a, &b) && same_curves(&a, &b), "same seed twice gives identical bits");
+    check(same_run_params(&a, &b) && same_run_curves(&a, &b),
+          "%s: same seed twice gives identical bits", name);
 
     config.seed = 6;
     check(train_run_init(&c, &config, data, err, sizeof err) == 0, "init: %s", err);
     run_to_end(&c);
-    check(!same_params(&a, &c), "another seed gives other weights");
+    check(!same_run_params(&a, &c), "%s: another seed gives other weights", name);
 
     /* it learns: from ln 256 = 5.55 nats well down on this easy text */
     train_result r;
     train_run_result(&a, &r);
-    check(r.final_test_loss < 3.0f, "test loss falls from 5.55 to %.3f", r.final_test_loss);
+    check(r.final_test_loss < 3.0f, "%s: test loss falls from 5.55 to %.3f", name,
+          r.final_test_loss);
     check(a.curve_len == 6, "an evaluation every 10 steps: %lld points", (long long)a.curve_len);
     check(r.best_test_loss <= r.final_test_loss, "best <= final");
 
-    /* exact counts */
-    int64_t N = model_count_nonembedding(&config.model);
+    /* exact counts: N as the architecture counts it (8 L (C^2 + C) for the LSTM) */
+    int64_t N = net_count_nonembedding(&config.model);
+    check(architecture != MODEL_LSTM || N == 2 * (8 * 32 * 32 + 8 * 32), "LSTM N = %lld",
+          (long long)N);
+    check(r.n_params == N &&
+              r.n_params_total == N + 256 * 32 + (architecture == MODEL_LSTM ? 0 : 32 * 32),
+          "%s: N_total = N + the embeddings (%lld)", name, (long long)r.n_params_total);
     check(r.tokens == 60LL * 4 * 32, "D = steps * batch * n_ctx");
     check(r.flops == 6.0 * (double)N * (double)r.tokens, "C = 6ND");
-    check(r.flops_attention == (6.0 * N + 6.0 * 2 * 32 * 32) * (double)r.tokens,
-          "C with attention");
+    const double attention = architecture == MODEL_LSTM ? 0.0 : 6.0 * 2 * 32 * 32;
+    check(r.flops_attention == (6.0 * N + attention) * (double)r.tokens,
+          "%s: C with attention (none for the LSTM)", name);
     check(r.unique_tokens == r.tokens, "all tokens unique below one epoch");
     check(a.curve[2].tokens == 30LL * 4 * 32 && a.curve[2].flops == 6.0 * N * 30 * 4 * 32,
           "curve tokens and flops");
@@ -110,20 +103,20 @@ static void check_restore(const train_config *config, const corpus *data,
           (long long)stop);
     run.status = RUN_RUNNING;
     run_to_end(&run);
-    check(same_params(&run, reference) && same_curves(&run, reference) &&
+    check(same_run_params(&run, reference) && same_run_curves(&run, reference) &&
               run.best_test_loss == reference->best_test_loss,
           "stopped at step %lld and restored: identical bits to an uninterrupted run",
           (long long)stop);
     train_run_free(&run);
 }
 
-static void test_checkpoint(const corpus *data)
+static void test_checkpoint(const corpus *data, int architecture)
 {
     char path[] = "/tmp/scalesweep_test_ckpt_XXXXXX";
     int fd = mkstemp(path);
     close(fd);
     /* data-limited, so the run crosses several epochs (reshuffles) */
-    train_config config = small_config();
+    train_config config = small_config_of(architecture);
     config.unique_tokens = 2000; /* 62 windows of 32: 15 steps an epoch */
     char err[256];
     train_run reference;
@@ -168,14 +161,16 @@ static void test_checkpoint(const corpus *data)
     corpus_free(&other);
     /* a checkpoint of another run, whatever field differs (shape, seed, lr, D), is not
      * continued under this run's name; this run's own is */
-    train_config others[4];
-    for (int i = 0; i < 4; i++)
+    train_config others[5];
+    for (int i = 0; i < 5; i++)
         others[i] = config;
     others[0].model.d_model = 2 * config.model.d_model;
     others[1].seed = config.seed + 1;
     others[2].lr = 2.0f * config.lr;
     others[3].tokens = 2 * config.tokens;
-    for (int i = 0; i < 4; i++) {
+    /* the other architecture at the same n_layer x d_model */
+    others[4].model = small_config_of(1 - architecture).model;
+    for (int i = 0; i < 5; i++) {
         check(train_checkpoint_load(&run, path, data, &others[i], err, sizeof err) != 0 &&
                   strstr(err, "checkpoint of another run"),
               "checkpoint of another run refused (%d): %s", i, err);
@@ -195,7 +190,7 @@ static void test_divergence(const corpus *data)
     train_run_init(&run, &config, data, err, sizeof err);
     for (int i = 0; i < 12; i++)
         train_run_step(&run);
-    run.model.params.qkvw[3] = NAN; /* as a blown-up update would leave it */
+    run.net.transformer.params.qkvw[3] = NAN; /* as a blown-up update would leave it */
     run_status s = train_run_step(&run);
     train_result r;
     train_run_result(&run, &r);
@@ -290,7 +285,7 @@ static void test_eval_schedule(void)
 {
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){2, 64, 2, 64};
+    c.model = (model_config){2, 64, 2, 64, MODEL_TRANSFORMER};
     c.batch = 16;
     c.tokens = 195 * 1024;
     int64_t steps[4096];
@@ -348,8 +343,8 @@ static void test_eval_schedule(void)
         int64_t made = eval_steps(&c, total, eval_tokens, steps, 4096);
         counted &= made == train_eval_count(&c, total, eval_tokens) && made >= 1 &&
                    made <= c.evaluations && steps[made - 1] == total;
-        double eval_flops = (double)made * model_flops_per_token_forward(&c.model) * eval_tokens;
-        double train_flops = model_flops_per_token(&c.model) * (double)c.tokens;
+        double eval_flops = (double)made * net_flops_per_token_forward(&c.model) * eval_tokens;
+        double train_flops = net_flops_per_token(&c.model) * (double)c.tokens;
         within &= made == 1 || eval_flops <= c.eval_budget * train_flops * (1 + 1e-12);
     }
     check(counted, "train_eval_count is the number of steps train_eval_next visits");
@@ -366,9 +361,10 @@ static void test_eval_schedule(void)
 
 /* The lean forward of evaluation against the training forward, window by window, and the
  * held-out windows spread over the whole test text. */
-static void test_lean_evaluation(const corpus *data)
+static void test_lean_evaluation(const corpus *data, int architecture)
 {
-    train_config config = small_config();
+    train_config config = small_config_of(architecture);
+    const char *name = net_architecture_names[architecture];
     config.eval_interval = 0;
     config.eval_tokens = 40 * 32; /* 40 windows of 32: groups of 16, 16 and 8 */
     char err[256];
@@ -386,26 +382,38 @@ static void test_lean_evaluation(const corpus *data)
     const uint8_t **starts = malloc(sizeof *starts * (size_t)n);
     for (int64_t w = 0; w < n; w++) {
         starts[w] = data->test + (int64_t)floor((double)w * (double)span / (double)(n - 1));
-        double one = model_forward(&run.model, starts[w], starts[w] + 1, 1);
+        double one = net_forward(&run.net, starts[w], starts[w] + 1, 1);
         total += one;
         losses[w] = one;
     }
     double evaluated = train_run_evaluate(&run);
     check(n == 40 && close_enough(evaluated, total / (double)n, 1e-5, 0),
-          "held-out loss %.7f is the mean of the training forward over 40 spread windows (%.7f)",
-          evaluated, total / (double)n);
-    /* the lean forward in uneven groups: each window's loss as the training forward's */
-    model_eval e;
-    check(model_eval_init(&e, &config.model, 7) == 0, "lean forward of 7 windows allocated");
-    double lean[7];
+          "%s: held-out loss %.7f is the mean of the training forward over 40 spread windows "
+          "(%.7f)",
+          name, evaluated, total / (double)n);
+    /* the evaluation in uneven groups, on a network of the run's weights: each window's loss
+     * as the training forward's, and the losses per position summing to the same total */
+    net e;
+    check(net_init(&e, &config.model, 1, 7) == 0, "evaluation of 7 windows allocated");
+    memcpy(net_optim_params(&e).params, net_optim_params(&run.net).params,
+           sizeof(float) * (size_t)e.num_params);
+    double lean[7], *positions = calloc((size_t)T, sizeof(double));
     for (int64_t w = 0; w < n; w += 7) {
         int k = (int)(n - w < 7 ? n - w : 7);
-        model_evaluate(&run.model, &e, starts + w, k, lean);
+        net_evaluate(&e, starts + w, k, lean, positions);
         for (int i = 0; i < k; i++)
             worst = fmax(worst, fabs(lean[i] - losses[w + i]) / losses[w + i]);
     }
-    check(worst < 1e-5, "lean forward in groups of 7 within %.1e of the training forward", worst);
-    model_eval_free(&e);
+    check(worst < 1e-5, "%s: evaluation in groups of 7 within %.1e of the training forward", name,
+          worst);
+    double by_position = 0.0;
+    for (int64_t t = 0; t < T; t++)
+        by_position += positions[t];
+    check(close_enough(by_position / (double)(n * T), total / (double)n, 1e-5, 0),
+          "%s: the losses per position sum to the mean (%.6f, %.6f)", name,
+          by_position / (double)(n * T), total / (double)n);
+    free(positions);
+    net_free(&e);
     free(starts);
     free(losses);
     train_run_free(&run);
@@ -564,7 +572,7 @@ static void test_mixture_run(void)
         for (int64_t w = 0; w < n; w++) {
             const uint8_t *start =
                 data[i].test + (int64_t)floor((double)w * (double)span / (double)(n - 1));
-            total += model_forward(&run.model, start, start + 1, 1);
+            total += net_forward(&run.net, start, start + 1, 1);
         }
         check(n == 20 && close_enough(last->source_loss[i], total / (double)n, 1e-5, 0),
               "source %d: held-out loss %.6f is the mean over its 20 windows evaluated alone "
@@ -591,7 +599,7 @@ static void test_mixture_run(void)
     train_run again;
     train_run_init(&again, &config, data, err, sizeof err);
     run_to_end(&again);
-    check(same_params(&run, &again) && same_curves(&run, &again),
+    check(same_run_params(&run, &again) && same_run_curves(&run, &again),
           "a mixture run repeats bit for bit");
     train_run_free(&again);
     char path[] = "/tmp/scalesweep_test_mixture_XXXXXX";
@@ -611,8 +619,8 @@ static void test_mixture_run(void)
         alone.mixture[0] = 1.0;
         train_run single;
         check(train_run_init(&single, &alone, &data[i], err, sizeof err) == 0, "alone: %s", err);
-        memcpy(single.model.params_memory, saved.model.params_memory,
-               sizeof(float) * (size_t)saved.model.num_params);
+        memcpy(net_optim_params(&single.net).params, net_optim_params(&saved.net).params,
+               sizeof(float) * (size_t)saved.net.num_params);
         const double loss = train_run_evaluate(&single);
         check(close_enough(loss, last->source_loss[i], 1e-5, 0),
               "the checkpoint evaluated on source %d alone: %.6f, as the run recorded (%.6f)", i,
@@ -689,13 +697,15 @@ int main(void)
 {
     test_widths();
     corpus data = make_corpus(1);
-    test_determinism_and_learning(&data);
-    test_checkpoint(&data);
+    for (int a = 0; a < MODEL_ARCHITECTURES; a++) {
+        test_determinism_and_learning(&data, a);
+        test_checkpoint(&data, a);
+        test_lean_evaluation(&data, a);
+    }
     test_divergence(&data);
     test_early_stopping(&data);
     test_schedule();
     test_eval_schedule();
-    test_lean_evaluation(&data);
     test_validation(&data);
     test_mixture_sequence();
     test_mixture_run();

@@ -1,5 +1,5 @@
-/* Wide runs under real MPI (mpirun -n 4, oversubscribed): a transformer run trained by 1, 2,
- * 3 and 4 processes gives the same bits (every curve point, every parameter and both AdamW
+/* Wide runs under real MPI (mpirun -n 4, oversubscribed): a transformer run (and an LSTM
+ * run, through the same trainer) trained by 1, 2, 3 and 4 processes gives the same bits (every curve point, every parameter and both AdamW
  * moments), including a batch that is not a power of two and a member with fewer shards
  * than the others; a run checkpointed at width 4 resumes at width 2 and at width 1 and ends
  * with the bits of a run never stopped.
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "same_run.h"
 #include "toy_corpus.h"
 #include "train.h"
 #include "wide_group.h"
@@ -18,7 +19,7 @@ static train_config config_of(int batch)
 {
     train_config c;
     train_config_defaults(&c);
-    c.model = (model_config){2, 32, 2, 32};
+    c.model = (model_config){2, 32, 2, 32, MODEL_TRANSFORMER};
     c.batch = batch;
     c.tokens = 40 * batch * 32; /* 40 steps */
     c.lr = 3e-3f;
@@ -28,28 +29,11 @@ static train_config config_of(int batch)
     return c;
 }
 
-/* Whether two runs hold the same bits: curve, weights, moments, step and data position. */
-static int same_bits(const train_run *a, const train_run *b)
+static train_config lstm_config_of(int batch)
 {
-    if (a->step != b->step || a->curve_len != b->curve_len || a->status != b->status)
-        return 0;
-    for (int i = 0; i < a->config.n_sources; i++)
-        if (a->sources[i].epoch != b->sources[i].epoch ||
-            a->sources[i].window != b->sources[i].window)
-            return 0;
-    for (int64_t i = 0; i < a->curve_len; i++) {
-        const curve_point *p = &a->curve[i], *q = &b->curve[i];
-        if (p->step != q->step || memcmp(&p->train_loss, &q->train_loss, sizeof(float)) != 0 ||
-            memcmp(&p->test_loss, &q->test_loss, sizeof(float)) != 0 ||
-            memcmp(&p->lr, &q->lr, sizeof(float)) != 0 ||
-            memcmp(p->source_loss, q->source_loss, sizeof p->source_loss) != 0)
-            return 0;
-    }
-    size_t bytes = sizeof(float) * (size_t)a->model.num_params;
-    return memcmp(a->model.params_memory, b->model.params_memory, bytes) == 0 &&
-           memcmp(a->model.m_memory, b->model.m_memory, bytes) == 0 &&
-           memcmp(a->model.v_memory, b->model.v_memory, bytes) == 0 &&
-           memcmp(&a->last_train_loss, &b->last_train_loss, sizeof(float)) == 0;
+    train_config c = config_of(batch);
+    c.model = (model_config){2, 32, 0, 32, MODEL_LSTM};
+    return c;
 }
 
 /* Trains config on the members of comm (this process alone for MPI_COMM_SELF) up to step
@@ -66,7 +50,7 @@ static void train_on(train_run *run, const train_config *config, const corpus *d
     if (run->status == RUN_INTERRUPTED)
         run->status = RUN_RUNNING;
     wide_group g;
-    check(wide_group_open(&g, comm, run->model.num_params) == 0, "group");
+    check(wide_group_open(&g, comm, run->net.num_params) == 0, "group");
     train_run_join(run, &g.group);
     while ((until == 0 || run->step < until) && train_run_step(run) == RUN_RUNNING) {
     }
@@ -89,13 +73,14 @@ static void test_width(const corpus *data, int batch, int width, const train_run
         MPI_Comm_dup(MPI_COMM_SELF, &comm);
         members = 1;
     }
-    train_config c = config_of(batch);
+    const train_config c = alone->config;
+    const char *name = net_architecture_names[c.model.architecture];
     train_run run;
     train_on(&run, &c, data, comm, 0, NULL);
-    check(run.status == RUN_OK && run.step == 40, "batch %d width %d: trained 40 steps", batch,
-          members);
-    check(same_bits(&run, alone), "batch %d on %d ranks: the same bits as alone (rank %d)", batch,
-          members, rank);
+    check(run.status == RUN_OK && run.step == 40, "%s batch %d width %d: trained 40 steps", name,
+          batch, members);
+    check(same_run_bits(&run, alone), "%s batch %d on %d ranks: the same bits as alone (rank %d)",
+          name, batch, members, rank);
     train_run_free(&run);
     MPI_Comm_free(&comm);
 }
@@ -120,12 +105,12 @@ static void test_checkpoint_across_widths(const corpus *data, const char *dir,
     MPI_Comm pairs;
     MPI_Comm_split(MPI_COMM_WORLD, rank / 2, rank, &pairs);
     train_on(&run, &c, data, pairs, 0, path);
-    check(same_bits(&run, alone), "checkpointed at width 4, resumed at width 2: the same bits");
+    check(same_run_bits(&run, alone), "checkpointed at width 4, resumed at width 2: the same bits");
     train_run_free(&run);
     MPI_Comm_free(&pairs);
 
     train_on(&run, &c, data, MPI_COMM_SELF, 0, path);
-    check(same_bits(&run, alone), "checkpointed at width 4, resumed alone: the same bits");
+    check(same_run_bits(&run, alone), "checkpointed at width 4, resumed alone: the same bits");
     train_run_free(&run);
 }
 
@@ -149,11 +134,11 @@ static void test_mixture_widths(const corpus *one)
     MPI_Comm pairs;
     MPI_Comm_split(MPI_COMM_WORLD, rank / 2, rank, &pairs);
     train_on(&run, &c, data, pairs, 0, NULL);
-    check(same_bits(&run, &alone), "two sources on 2 ranks: the same bits as alone");
+    check(same_run_bits(&run, &alone), "two sources on 2 ranks: the same bits as alone");
     train_run_free(&run);
     MPI_Comm_free(&pairs);
     train_on(&run, &c, data, MPI_COMM_WORLD, 0, NULL);
-    check(same_bits(&run, &alone), "two sources on 4 ranks: the same bits as alone");
+    check(same_run_bits(&run, &alone), "two sources on 4 ranks: the same bits as alone");
     train_run_free(&run);
     train_run_free(&alone);
     corpus_free(&data[1]);
@@ -188,6 +173,16 @@ int main(int argc, char **argv)
     test_width(&data, 6, 3, &alone6); /* ranks 0-2 together, rank 3 alone */
     test_checkpoint_across_widths(&data, argv[1], &alone8);
     test_mixture_widths(&data);
+    /* the LSTM through the same trainer: its shards summed in the same tree */
+    train_config l8 = lstm_config_of(8);
+    train_run lstm8;
+    train_on(&lstm8, &l8, &data, MPI_COMM_SELF, 0, NULL);
+    check(lstm8.status == RUN_OK && lstm8.curve[3].test_loss < lstm8.curve[0].test_loss - 0.2f,
+          "the LSTM alone learns: %.3f -> %.3f", lstm8.curve[0].test_loss,
+          lstm8.curve[lstm8.curve_len - 1].test_loss);
+    test_width(&data, 8, 2, &lstm8);
+    test_width(&data, 8, 4, &lstm8);
+    train_run_free(&lstm8);
 
     train_run_free(&alone8);
     train_run_free(&alone6);

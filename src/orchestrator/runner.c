@@ -299,8 +299,8 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     row->d_model = c->model.d_model;
     row->n_head = c->model.n_head;
     row->n_ctx = c->model.n_ctx;
-    row->n_params = model_count_nonembedding(&c->model);
-    row->n_params_total = model_count_total(&c->model);
+    row->n_params = net_count_nonembedding(&c->model);
+    row->n_params_total = net_count_total(&c->model);
     row->tokens = result->tokens;
     row->unique_tokens = result->unique_tokens;
     row->seed = (int64_t)c->seed;

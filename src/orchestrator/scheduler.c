@@ -608,7 +608,7 @@ static int execute_wide(runner *r, const plan *p, MPI_Comm comm, int64_t index, 
     CHECK_MPI(MPI_Group_free(&group));
     CHECK_MPI(MPI_Group_free(&everyone));
     wide_group wide;
-    if (wide_group_open(&wide, sub, model_count_total(&p->runs[index].config.model)) != 0) {
+    if (wide_group_open(&wide, sub, net_count_total(&p->runs[index].config.model)) != 0) {
         fprintf(stderr, "scalesweep: out of memory for the group of %s\n", p->runs[index].run_id);
         mpi_abort_job();
     }

@@ -18,7 +18,7 @@ double synthetic_seconds(const synthetic_time *t, const train_config *c, int wid
     int doublings = 0;
     while ((1 << doublings) < width)
         doublings++;
-    return (double)steps * t->step_seconds + model_flops_per_token(&c->model) * tokens * share /
+    return (double)steps * t->step_seconds + net_flops_per_token(&c->model) * tokens * share /
                                                  t->flops_per_second /
                                                  pow(t->width_efficiency, doublings);
 }
@@ -70,7 +70,7 @@ double synthetic_tuning_factor(const synthetic_tuning *t, const train_config *c)
     if (!t)
         return 1.0;
     double penalty = 1.0;
-    const double n = (double)model_count_nonembedding(&c->model);
+    const double n = (double)net_count_nonembedding(&c->model);
     if (t->lr_optimum > 0.0) {
         const double optimum = t->lr_optimum * pow(n / 1e6, SYNTHETIC_LR_EXPONENT);
         const double x = log((double)c->lr / optimum);
@@ -97,8 +97,8 @@ int synthetic_run(const train_config *c, const synthetic_tuning *tuning, uint64_
     curve_point *p = calloc((size_t)capacity, sizeof *p); /* zeroed padding: curves compare bytewise */
     if (!p)
         return -1;
-    const double n = (double)model_count_nonembedding(&c->model);
-    const double flops_per_token = model_flops_per_token(&c->model);
+    const double n = (double)net_count_nonembedding(&c->model);
+    const double flops_per_token = net_flops_per_token(&c->model);
     const double factor = synthetic_tuning_factor(tuning, c);
     int64_t count = 0, step = 0;
     r->status = RUN_OK;
@@ -145,14 +145,14 @@ int synthetic_run(const train_config *c, const synthetic_tuning *tuning, uint64_
             r->best_step = step;
         }
     }
-    r->n_params = model_count_nonembedding(&c->model);
-    r->n_params_total = model_count_total(&c->model);
+    r->n_params = net_count_nonembedding(&c->model);
+    r->n_params_total = net_count_total(&c->model);
     r->steps = step;
     r->tokens = step * per_step;
     r->unique_tokens = c->unique_tokens > 0 && c->unique_tokens < r->tokens ? c->unique_tokens
                                                                             : r->tokens;
     r->flops = flops_per_token * (double)r->tokens;
-    r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
+    r->flops_attention = net_flops_per_token_attention(&c->model) * (double)r->tokens;
     r->final_test_loss = p[count - 1].test_loss;
     r->final_train_loss = p[count - 1].train_loss;
     *points = p;

@@ -208,7 +208,7 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     format_id(text, (size_t)configuration, run->config_id);
     format_id(text, cell_text(text, (size_t)configuration), run->cell_id);
     free(text);
-    run->cost = 6.0 * (double)model_count_nonembedding(&run->config.model) * (double)tokens;
+    run->cost = 6.0 * (double)net_count_nonembedding(&run->config.model) * (double)tokens;
     p->n_runs++;
     return 0;
 }
@@ -297,7 +297,7 @@ int plan_expand(plan_state *s)
             int64_t kept = 0;
             for (int i = 0; i < s->n_shapes; i++) {
                 const model_config *shape = &s->shapes[i].shape;
-                double n_params = (double)model_count_nonembedding(shape);
+                double n_params = (double)net_count_nonembedding(shape);
                 double tokens = s->budgets[b] / (6.0 * n_params);
                 if (tokens < (double)step) {
                     char a[32];

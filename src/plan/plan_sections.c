@@ -18,7 +18,7 @@ static int read_shape_item(plan_state *s, plan_key k, const plan_item *item, con
         return plan_fail(s, item->line, k,
                          "'%s' is not a shape; write n_layer x d_model x n_head, e.g. 4x128x4",
                          text);
-    const char *problem = model_config_error(shape);
+    const char *problem = net_config_error(shape);
     if (problem)
         return plan_fail(s, item->line, k, "shape %s: %s", text, problem);
     return 0;
@@ -515,9 +515,9 @@ static int read_model(plan_state *s)
                                  "or aspect_ratio",
                                  PLAN_PARAMS_TOLERANCE, item->text, (long long)head_size,
                                  shape.n_layer, shape.d_model, shape.n_head,
-                                 units_group_digits(model_count_nonembedding(&shape), a));
+                                 units_group_digits(net_count_nonembedding(&shape), a));
             }
-            const char *problem = model_config_error(&shape);
+            const char *problem = net_config_error(&shape);
             if (problem)
                 return plan_fail(s, item->line, k, "%s gives shape %dx%dx%d: %s", item->text,
                                  shape.n_layer, shape.d_model, shape.n_head, problem);

@@ -41,7 +41,7 @@ int plan_parse_shape(const char *text, model_config *shape, int n_ctx)
  * change it). */
 static double shape_count(int n_layer, int d_model)
 {
-    const model_config shape = {n_layer, d_model, 1, 2};
+    const model_config shape = {n_layer, d_model, 1, 2, MODEL_TRANSFORMER};
     return (double)model_count_nonembedding(&shape);
 }
 
@@ -69,7 +69,7 @@ double plan_generate_shape(int64_t target, double aspect, int head_size, model_c
             int64_t d_model = multiple * head_size;
             if (multiple < 1 || d_model > 65536)
                 continue;
-            model_config shape = {n_layer, (int)d_model, (int)multiple, 0};
+            model_config shape = {n_layer, (int)d_model, (int)multiple, 0, MODEL_TRANSFORMER};
             double size_error = fabs(log(shape_count(n_layer, (int)d_model) / (double)target));
             double shape_error = fabs(log((double)d_model / n_layer / aspect));
             /* ties in N go to the shape nearer the aspect ratio */
@@ -86,7 +86,7 @@ double plan_generate_shape(int64_t target, double aspect, int head_size, model_c
         }
     }
     if (band.n_layer == 0) /* no width in the band: even 1 x head_size is too wide */
-        band = (model_config){1, head_size, 1, 0};
+        band = (model_config){1, head_size, 1, 0, MODEL_TRANSFORMER};
     const double band_off = fabs(log(shape_count(band.n_layer, band.d_model) / (double)target));
     *off_aspect = 0;
     model_config chosen = band;

@@ -77,7 +77,7 @@ void plan_print_runs(const plan *p, FILE *out)
         char shape[48];
         snprintf(shape, sizeof shape, "%dx%dx%d", m->n_layer, m->d_model, m->n_head);
         fprintf(out, "%6lld  %-16s  %-12s %13s %15s", (long long)i + 1, run->run_id, shape,
-                units_group_digits(model_count_nonembedding(m), a),
+                units_group_digits(net_count_nonembedding(m), a),
                 units_group_digits(run->config.tokens, b));
         if (data_limited)
             fprintf(out, " %13s",

@@ -324,6 +324,16 @@ SCALESWEEP_HOT void crossentropy_losses(float *losses, const float *logits, cons
     }
 }
 
+void crossentropy_window_means(double *means, const float *losses, int W, int T)
+{
+    for (int w = 0; w < W; w++) {
+        double total = 0.0;
+        for (int t = 0; t < T; t++)
+            total += losses[(int64_t)w * T + t];
+        means[w] = total / T;
+    }
+}
+
 SCALESWEEP_HOT void crossentropy_backward(float *dlogits, const float *probs,
                                           const uint8_t *targets, float scale, int N, int V)
 {

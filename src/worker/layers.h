@@ -62,6 +62,9 @@ double crossentropy_forward(float *losses, float *probs, const float *logits,
 /* losses(N) as crossentropy_forward computes them, without the probabilities: for
  * evaluation, where nothing is kept for a backward pass. */
 void crossentropy_losses(float *losses, const float *logits, const uint8_t *targets, int N, int V);
+/* means(W) = each window's mean of losses(W, T), summed in double as crossentropy_forward
+ * means a batch: the loss of each held-out window an evaluation scores. */
+void crossentropy_window_means(double *means, const float *losses, int W, int T);
 /* dlogits(N,V) = scale * (probs - onehot(targets)), written (not accumulated) so that it may
  * alias probs. scale is dL/dloss_i, 1/N for a mean loss. */
 void crossentropy_backward(float *dlogits, const float *probs, const uint8_t *targets,

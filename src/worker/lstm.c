@@ -202,6 +202,14 @@ void lstm_init_weights(lstm *m, rng_state *rng)
             p->bih[(int64_t)l * 4 * C + C + j] = 1.0f; /* the forget gate */
 }
 
+void lstm_swap_grads(lstm *m, float **buffer)
+{
+    float *mine = m->grads_memory;
+    m->grads_memory = *buffer;
+    *buffer = mine;
+    point_params(&m->grads, m->grads_memory, m->param_sizes);
+}
+
 optim_params lstm_optim_params(lstm *m)
 {
     return (optim_params){m->params_memory, m->grads_memory,  m->m_memory,    m->v_memory,

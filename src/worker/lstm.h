@@ -110,7 +110,9 @@ const char *lstm_tensor_name(int i);
 double lstm_forward(lstm *m, const uint8_t *inputs, const uint8_t *targets, int B);
 /* Writes d(mean loss)/d(params) into m->grads (nothing needs clearing). */
 void lstm_backward(lstm *m);
-/* The buffers as the optimiser takes them (optim.h). */
+/* Exchanges the gradient buffer with *buffer (num_params floats), as model_swap_grads. */
+void lstm_swap_grads(lstm *m, float **buffer);
+/* The buffers as the optimiser takes them (optim.h): after a swap, anew. */
 optim_params lstm_optim_params(lstm *m);
 
 /* One cell step, for tests and for the forward: pre(B, 4C) holds the pre-activations

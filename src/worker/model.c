@@ -90,21 +90,6 @@ double model_width_for_nonembedding(int n_layer, double target)
     return (-b + sqrt(b * b + 48.0 * L * target)) / (24.0 * L);
 }
 
-double model_flops_per_token(const model_config *c)
-{
-    return 6.0 * (double)model_count_nonembedding(c);
-}
-
-double model_flops_per_token_forward(const model_config *c)
-{
-    return 2.0 * (double)model_count_nonembedding(c);
-}
-
-double model_flops_per_token_attention(const model_config *c)
-{
-    return model_flops_per_token(c) + 6.0 * c->n_layer * (double)c->n_ctx * c->d_model;
-}
-
 static void point_params(model_params *p, float *memory, const size_t sizes[MODEL_NUM_TENSORS])
 {
     float **fields[MODEL_NUM_TENSORS] = {
@@ -190,14 +175,6 @@ double model_floats_real(const model_config *c, int max_batch)
     for (int i = 0; i < NUM_SCRATCH; i++)
         per_sequence += (double)scratch[i];
     return 4.0 * (double)model_count_total(c) + (double)max_batch * per_sequence;
-}
-
-int64_t model_count_floats(const model_config *c, int max_batch)
-{
-    int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
-    act_sizes(c, max_batch, acts);
-    scratch_sizes(c, max_batch, scratch);
-    return 4 * model_count_total(c) + sum_sizes(acts, NUM_ACTS) + sum_sizes(scratch, NUM_SCRATCH);
 }
 
 int model_init(model *m, const model_config *config, int max_batch)
@@ -518,11 +495,5 @@ void model_evaluate(const model *m, model_eval *e, const uint8_t *const *starts,
     layernorm_forward(e->ln, e->mean, e->rstd, e->residual, p->lnfw, p->lnfb, R, C);
     matmul_forward(e->logits, e->ln, p->wte, NULL, NULL, R, C, V);
     crossentropy_losses(e->losses, e->logits, e->targets, R, V);
-    for (int w = 0; w < count; w++) {
-        /* as crossentropy_forward means a window's positions: summed in double */
-        double total = 0.0;
-        for (int t = 0; t < T; t++)
-            total += e->losses[(int64_t)w * T + t];
-        losses[w] = total / T;
-    }
+    crossentropy_window_means(losses, e->losses, count, T);
 }

@@ -20,11 +20,18 @@
 
 #define MODEL_VOCAB 256
 
+/* The architectures a configuration may name (net.h is the table of their functions). */
+enum { MODEL_TRANSFORMER = 0, MODEL_LSTM, MODEL_ARCHITECTURES };
+
+/* A network's configuration, whatever its architecture (net.h); this file's functions are
+ * the transformer's and read n_layer, d_model, n_head and n_ctx only. */
 typedef struct {
-    int n_layer; /* L */
-    int d_model; /* C */
-    int n_head;  /* NH, divides C */
-    int n_ctx;   /* T: context length, and the number of learned positions */
+    int n_layer;      /* L */
+    int d_model;      /* C */
+    int n_head;       /* NH, divides C; 0 for the LSTM */
+    int n_ctx;        /* T: context length, and the number of learned positions */
+    int architecture; /* MODEL_TRANSFORMER (0) or MODEL_LSTM: last, so that {L, C, NH, T}
+                         is a transformer */
 } model_config;
 
 #define MODEL_NUM_TENSORS 16
@@ -113,18 +120,10 @@ int64_t model_count_nonembedding(const model_config *config);
 double model_width_for_nonembedding(int n_layer, double target);
 /* N_total: all parameters. */
 int64_t model_count_total(const model_config *config);
-/* Training FLOPs per token: 6N (C = 6ND), and Kaplan's count with attention,
- * 6N + 6 n_layer n_ctx d_model. */
-double model_flops_per_token(const model_config *config);
-double model_flops_per_token_attention(const model_config *config);
-/* Forward-pass FLOPs per token, a third of training's: 2N (evaluation's cost). */
-double model_flops_per_token_forward(const model_config *config);
-/* Floats held by a model of max_batch sequences: params, grads, two moments, activations
- * and scratch. */
-int64_t model_count_floats(const model_config *config, int max_batch);
-/* The same in double, at most a little more (a batch's scratch counted per sequence), for
+/* Floats held by a model of max_batch sequences (params, grads, two moments, activations and
+ * scratch), in double, at most a little more (a batch's scratch counted per sequence), for
  * any dimensions whatever their products: how the limit below is checked before any size
- * is computed in 64-bit integers. */
+ * is computed in 64-bit integers. The FLOPs of a configuration are net.h's. */
 double model_floats_real(const model_config *config, int max_batch);
 /* The largest model and batch scalesweep sizes: 2^40 floats (4 TiB), far beyond what a
  * CPU holds, and far inside the 64-bit integers every size is computed in. */

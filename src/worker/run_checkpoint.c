@@ -1,8 +1,9 @@
 /* A run's checkpoint: the worker's file format (train.h's train_checkpoint_*); a sweep keeps
  * these in its checkpoint folder (src/orchestrator/checkpoint_folder.c).
  * The file (little-endian, this machine's float layout):
- *   magic "SSWCKPT3" (version 3: the sources, their mixture and each one's data position;
- *   version 2: the evaluation schedule and its time), then a sequence of
+ *   magic "SSWCKPT4" (version 4: the architecture; version 3: the sources, their mixture and
+ *   each one's data position; version 2: the evaluation schedule and its time; a version 3
+ *   file is read as a transformer's), then a sequence of
  *   64-bit integers and doubles (the fields below, in this order), the curve points, the
  *   parameters, both AdamW moments as float32, and last a 64-bit FNV-1a hash of every byte
  *   before it, which catches truncated files. The configuration it starts with (put_config)
@@ -17,7 +18,9 @@
 #include "hash.h"
 #include "train.h"
 
-static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '3'};
+/* Version 4 adds the architecture; a version 3 checkpoint is a transformer's. */
+static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '4'};
+static const char magic_3[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '3'};
 
 typedef struct {
     FILE *file;
@@ -94,6 +97,7 @@ static void put_config(stream *s, const train_config *c)
     put_i64(s, c->n_sources);
     for (int i = 0; i < c->n_sources && i < TRAIN_MAX_SOURCES; i++)
         put_f64(s, c->mixture[i]);
+    put_i64(s, c->model.architecture);
 }
 
 /* A digest of a resolved configuration, seed included: what says whose a checkpoint is. */
@@ -104,7 +108,15 @@ static uint64_t config_digest(const train_config *c)
     return s.hash;
 }
 
-static void get_config(stream *s, train_config *c)
+/* The checkpoint's version from its magic (3 or 4), or 0: not a checkpoint. */
+static int version_of(const char head[sizeof magic])
+{
+    if (memcmp(head, magic, sizeof magic) == 0)
+        return 4;
+    return memcmp(head, magic_3, sizeof magic) == 0 ? 3 : 0;
+}
+
+static void get_config(stream *s, train_config *c, int version)
 {
     c->model.n_layer = (int)get_i64(s);
     c->model.d_model = (int)get_i64(s);
@@ -135,6 +147,9 @@ static void get_config(stream *s, train_config *c)
     }
     for (int i = 0; i < c->n_sources; i++)
         c->mixture[i] = get_f64(s);
+    c->model.architecture = version >= 4 ? (int)get_i64(s) : MODEL_TRANSFORMER;
+    if (c->model.architecture < 0 || c->model.architecture >= MODEL_ARCHITECTURES)
+        s->failed = 1;
 }
 
 int train_checkpoint_save(const train_run *run, const char *path, char *err, size_t errlen)
@@ -168,11 +183,11 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
     put_f64(&s, run->eval_seconds);
     put_i64(&s, run->curve_len);
     put(&s, run->curve, sizeof(curve_point) * (size_t)run->curve_len);
-    const model *m = &run->model;
-    put_i64(&s, m->num_params);
-    put(&s, m->params_memory, sizeof(float) * (size_t)m->num_params);
-    put(&s, m->m_memory, sizeof(float) * (size_t)m->num_params);
-    put(&s, m->v_memory, sizeof(float) * (size_t)m->num_params);
+    const optim_params m = net_optim_params((net *)&run->net);
+    put_i64(&s, m.num_params);
+    put(&s, m.params, sizeof(float) * (size_t)m.num_params);
+    put(&s, m.m, sizeof(float) * (size_t)m.num_params);
+    put(&s, m.v, sizeof(float) * (size_t)m.num_params);
     uint64_t hash = s.hash;
     put(&s, &hash, sizeof hash);
     int failed = s.failed || fflush(s.file) != 0 || fsync(fileno(s.file)) != 0;
@@ -192,12 +207,13 @@ int train_checkpoint_step(const char *path, int64_t *step)
         return -1;
     char head[sizeof magic];
     get(&s, head, sizeof head);
+    const int version = version_of(head);
     train_config config;
-    get_config(&s, &config);
+    get_config(&s, &config, version);
     (void)get_i64(&s); /* corpus fingerprint */
     *step = get_i64(&s);
     fclose(s.file);
-    return s.failed || memcmp(head, magic, sizeof magic) != 0 ? -1 : 0;
+    return s.failed || version == 0 ? -1 : 0;
 }
 
 int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
@@ -211,14 +227,15 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     }
     char head[sizeof magic];
     get(&s, head, sizeof head);
-    if (s.failed || memcmp(head, magic, sizeof magic) != 0) {
-        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 3)", path);
+    const int version = s.failed ? 0 : version_of(head);
+    if (version == 0) {
+        snprintf(err, errlen, "%s: not a scalesweep checkpoint (version 3 or 4)", path);
         fclose(s.file);
         return -1;
     }
     train_config config;
     memset(&config, 0, sizeof config);
-    get_config(&s, &config);
+    get_config(&s, &config, version);
     uint64_t fingerprint = (uint64_t)get_i64(&s);
     if (s.failed) {
         snprintf(err, errlen, "%s: checkpoint is truncated", path);
@@ -247,11 +264,13 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     }
     if (expected && config_digest(&run->config) != config_digest(&config)) {
         const model_config *m = &config.model, *e = &run->config.model;
+        char mine[NET_SHAPE_SIZE], theirs[NET_SHAPE_SIZE];
         snprintf(err, errlen,
-                 "%s: checkpoint of another run (%dx%dx%d, n_ctx %d, D = %lld, seed %llu, ...; "
-                 "this run is %dx%dx%d, n_ctx %d, D = %lld, seed %llu), not continued",
-                 path, m->n_layer, m->d_model, m->n_head, m->n_ctx, (long long)config.tokens,
-                 (unsigned long long)config.seed, e->n_layer, e->d_model, e->n_head, e->n_ctx,
+                 "%s: checkpoint of another run (%s %s, n_ctx %d, D = %lld, seed %llu, ...; "
+                 "this run is %s %s, n_ctx %d, D = %lld, seed %llu), not continued",
+                 path, net_architecture_names[m->architecture], net_shape(m, theirs, sizeof theirs),
+                 m->n_ctx, (long long)config.tokens, (unsigned long long)config.seed,
+                 net_architecture_names[e->architecture], net_shape(e, mine, sizeof mine), e->n_ctx,
                  (long long)run->config.tokens, (unsigned long long)run->config.seed);
         fclose(s.file);
         train_run_free(run);
@@ -278,7 +297,7 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     run->seconds = get_f64(&s);
     run->eval_seconds = get_f64(&s);
     int64_t curve_len = get_i64(&s);
-    model *m = &run->model;
+    const optim_params m = net_optim_params(&run->net);
     if (s.failed || curve_len < 0 || curve_len > run->total_steps + 1 || run->step < 0 ||
         run->step > run->total_steps || !positions_ok) {
         snprintf(err, errlen, "%s: checkpoint is corrupt", path);
@@ -295,13 +314,13 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     }
     run->curve_len = curve_len;
     get(&s, run->curve, sizeof(curve_point) * (size_t)curve_len);
-    if (get_i64(&s) != m->num_params) {
+    if (get_i64(&s) != m.num_params) {
         snprintf(err, errlen, "%s: checkpoint holds a different number of parameters", path);
         goto fail;
     }
-    get(&s, m->params_memory, sizeof(float) * (size_t)m->num_params);
-    get(&s, m->m_memory, sizeof(float) * (size_t)m->num_params);
-    get(&s, m->v_memory, sizeof(float) * (size_t)m->num_params);
+    get(&s, m.params, sizeof(float) * (size_t)m.num_params);
+    get(&s, m.m, sizeof(float) * (size_t)m.num_params);
+    get(&s, m.v, sizeof(float) * (size_t)m.num_params);
     uint64_t sum = s.hash, stored = 0;
     if (!s.failed && fread(&stored, sizeof stored, 1, s.file) != 1)
         s.failed = 1;

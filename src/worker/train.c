@@ -9,6 +9,7 @@
 #include "assertion.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "net.h"
 #include "units.h"
 
 /* Stream numbers of the run's seed: one for the initial weights, one per epoch's order of each
@@ -64,7 +65,7 @@ void train_config_defaults(train_config *c)
 
 const char *train_config_error(const train_config *c, const corpus *data)
 {
-    const char *model_error = model_config_error(&c->model);
+    const char *model_error = net_config_error(&c->model);
     if (model_error)
         return model_error;
     if (c->batch < 1)
@@ -72,7 +73,7 @@ const char *train_config_error(const train_config *c, const corpus *data)
     /* the products' rows (tokens of a step) are a BLAS int */
     if ((int64_t)c->batch * c->model.n_ctx > INT32_MAX)
         return "batch x n_ctx (tokens a step) must be at most 2^31 - 1";
-    if (model_floats_real(&c->model, c->batch) > MODEL_MAX_FLOATS)
+    if (net_floats_real(&c->model, c->batch) > MODEL_MAX_FLOATS)
         return "a step of batch sequences needs more than 2^40 floats (4 TiB) of activations: "
                "lower batch or the model";
     if (c->tokens < 1)
@@ -245,15 +246,15 @@ int train_resolve_rules(train_config *c, train_lr_rule rule, char *err, size_t e
         c->batch = train_batch_auto(c->tokens, c->model.n_ctx);
     if (rule == TRAIN_LR_FIXED)
         return 0;
-    const int64_t n_params = model_count_nonembedding(&c->model);
+    const int64_t n_params = net_count_nonembedding(&c->model);
     c->lr = (float)train_lr_of_rule(rule, (double)n_params);
     if (c->lr > 0.0f)
         return 0;
-    char n[32];
+    char n[32], shape[NET_SHAPE_SIZE];
     snprintf(err, errlen,
-             "%s is not positive for shape %dx%dx%d, N = %s (Kaplan's LR(N) reaches zero at "
+             "%s is not positive for shape %s, N = %s (Kaplan's LR(N) reaches zero at "
              "N ~ 1.2e10)",
-             train_lr_rule_name(rule), c->model.n_layer, c->model.d_model, c->model.n_head,
+             train_lr_rule_name(rule), net_shape(&c->model, shape, sizeof shape),
              units_group_digits(n_params, n));
     return -1;
 }
@@ -289,8 +290,8 @@ static int64_t eval_step(const train_config *c, int64_t total_steps, int64_t cou
 static int64_t eval_slots(const train_config *c, int64_t total_steps, int64_t eval_tokens)
 {
     const double trained = (double)total_steps * (double)c->batch * (double)c->model.n_ctx;
-    const double allowed = c->eval_budget * model_flops_per_token(&c->model) * trained /
-                           (model_flops_per_token_forward(&c->model) * (double)eval_tokens);
+    const double allowed = c->eval_budget * net_flops_per_token(&c->model) * trained /
+                           (net_flops_per_token_forward(&c->model) * (double)eval_tokens);
     int64_t slots = c->evaluations;
     if (allowed < (double)slots)
         slots = allowed >= 1.0 ? (int64_t)allowed : 1;
@@ -378,8 +379,7 @@ static int tree_slots(int batch)
 
 int64_t train_count_floats(const train_config *c)
 {
-    return model_count_floats(&c->model, 1) + tree_slots(c->batch) * model_count_total(&c->model) +
-           model_eval_count_floats(&c->model, model_eval_windows(&c->model));
+    return net_count_floats(&c->model, 1) + tree_slots(c->batch) * net_count_total(&c->model);
 }
 
 /* Sets up everything but the weights and the progress state. */
@@ -421,8 +421,12 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->optim.total_steps = run->total_steps;
     run->optim.final_lr_ratio = config->final_lr_ratio;
 
-    /* the model holds one shard: one sequence */
-    if (!orders_ok || model_init(&run->model, &config->model, 1) != 0) {
+    /* the network trains one shard, one sequence, at a time, and evaluates its group of
+     * windows, no more than the run scores */
+    int windows = net_eval_windows(&config->model);
+    if (windows > run->eval_windows)
+        windows = (int)run->eval_windows;
+    if (!orders_ok || net_init(&run->net, &config->model, 1, windows) != 0) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the model");
         return -1;
@@ -437,19 +441,15 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
     run->eval_losses =
         malloc(sizeof(double) * (size_t)(run->eval_windows > 0 ? run->eval_windows : 1));
-    int windows = model_eval_windows(&config->model);
-    if (windows > run->eval_windows)
-        windows = (int)run->eval_windows;
-    int eval_ok = model_eval_init(&run->eval, &config->model, windows) == 0;
     run->eval_starts = malloc(sizeof *run->eval_starts * (size_t)windows);
     run->tree_slots = tree_slots(config->batch);
     run->tree = calloc((size_t)run->tree_slots, sizeof *run->tree);
     run->tree_level = calloc((size_t)run->tree_slots, sizeof *run->tree_level);
     int tree_ok = run->tree && run->tree_level;
     for (int i = 0; tree_ok && i < run->tree_slots; i++)
-        tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->model.num_params)) != NULL;
+        tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->net.num_params)) != NULL;
     if (!orders_ok || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
-        !run->eval_losses || !eval_ok || !run->eval_starts || !tree_ok) {
+        !run->eval_losses || !run->eval_starts || !tree_ok) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the run");
         return -1;
@@ -467,7 +467,7 @@ int train_run_init(train_run *run, const train_config *config, const corpus *dat
         return -1;
     rng_state rng;
     rng_seed(&rng, config->seed, STREAM_WEIGHTS);
-    model_init_weights(&run->model, &rng);
+    net_init_weights(&run->net, &rng);
     for (int i = 0; i < config->n_sources; i++)
         train_run_shuffle_epoch(run, i);
     return 0;
@@ -475,7 +475,7 @@ int train_run_init(train_run *run, const train_config *config, const corpus *dat
 
 void train_run_free(train_run *run)
 {
-    model_free(&run->model);
+    net_free(&run->net);
     for (int i = 0; i < TRAIN_MAX_SOURCES; i++)
         free(run->sources[i].order);
     free(run->inputs);
@@ -483,7 +483,6 @@ void train_run_free(train_run *run)
     free(run->curve);
     free(run->shard_losses);
     free(run->eval_losses);
-    model_eval_free(&run->eval);
     free(run->eval_starts);
     for (int i = 0; run->tree && i < run->tree_slots; i++)
         free(run->tree[i]);
@@ -559,10 +558,10 @@ SCALESWEEP_HOT void train_tree_add(float *restrict sum, const float *restrict x,
  * the partial sum of its left neighbour while their levels are equal. */
 static void tree_push(train_run *run, int *depth)
 {
-    const int64_t n = run->model.num_params;
+    const int64_t n = run->net.num_params;
     int d = *depth;
     if (d > 0 && run->tree_level[d - 1] == 0) {
-        train_tree_add(run->tree[d - 1], run->model.grads_memory, n);
+        train_tree_add(run->tree[d - 1], net_optim_params(&run->net).grads, n);
         run->tree_level[d - 1] = 1;
         while (d >= 2 && run->tree_level[d - 2] == run->tree_level[d - 1]) {
             train_tree_add(run->tree[d - 2], run->tree[d - 1], n);
@@ -571,7 +570,7 @@ static void tree_push(train_run *run, int *depth)
         }
     } else {
         SCALESWEEP_ASSERT(d < run->tree_slots);
-        model_swap_grads(&run->model, &run->tree[d]); /* set aside, not copied */
+        net_swap_grads(&run->net, &run->tree[d]); /* set aside, not copied */
         run->tree_level[d] = 0;
         d++;
     }
@@ -582,11 +581,11 @@ static void tree_push(train_run *run, int *depth)
  * carries an odd last one up. Leaves it in the model's grads. */
 static void tree_fold(train_run *run, int depth)
 {
-    const int64_t n = run->model.num_params;
+    const int64_t n = run->net.num_params;
     SCALESWEEP_ASSERT(depth >= 1);
     for (int d = depth - 1; d >= 1; d--)
         train_tree_add(run->tree[d - 1], run->tree[d], n);
-    model_swap_grads(&run->model, &run->tree[0]);
+    net_swap_grads(&run->net, &run->tree[0]);
 }
 
 /* Copies the next batch of windows into inputs and targets, each sequence from the source
@@ -633,7 +632,7 @@ double train_run_evaluate(train_run *run)
     const double start = clock_seconds();
     /* windows go through the lean forward in groups of G; each member takes whole groups,
      * so that a window's group, and so its bits, never depend on the width */
-    const int64_t n = run->eval_windows, G = run->eval.max_windows;
+    const int64_t n = run->eval_windows, G = run->net.eval_windows;
     const int64_t groups = (n + G - 1) / G;
     const int64_t chunk = (groups + member_count(run) - 1) / member_count(run) * G;
     int64_t first, count;
@@ -642,7 +641,7 @@ double train_run_evaluate(train_run *run)
         int k = (int)(first + count - w < G ? first + count - w : G);
         for (int i = 0; i < k; i++)
             run->eval_starts[i] = eval_window(run, w + i);
-        model_evaluate(&run->model, &run->eval, run->eval_starts, k, run->eval_losses + w);
+        net_evaluate(&run->net, run->eval_starts, k, run->eval_losses + w, NULL);
     }
     share_values(run, run->eval_losses, n, chunk);
     double mixture = 0.0;
@@ -681,7 +680,7 @@ static void add_curve_point(train_run *run, float test_loss, float lr)
     curve_point *p = &run->curve[run->curve_len++];
     p->step = run->step;
     p->tokens = run->step * run->tokens_per_step;
-    p->flops = model_flops_per_token(&run->config.model) * (double)p->tokens;
+    p->flops = net_flops_per_token(&run->config.model) * (double)p->tokens;
     p->train_loss = run->train_loss_count > 0
                         ? (float)(run->train_loss_sum / (double)run->train_loss_count)
                         : NAN;
@@ -698,7 +697,7 @@ run_status train_run_step(train_run *run)
     if (run->status != RUN_RUNNING)
         return run->status;
     double start = clock_seconds();
-    model *m = &run->model;
+    net *m = &run->net;
 
     next_batch(run);
     const int B = run->config.batch;
@@ -708,8 +707,8 @@ run_status train_run_step(train_run *run)
     member_slice(run, B, block, &first, &count);
     int depth = 0;
     for (int64_t s = first; s < first + count; s++) {
-        run->shard_losses[s] = model_forward(m, run->inputs + s * T, run->targets + s * T, 1);
-        model_backward(m);
+        run->shard_losses[s] = net_forward(m, run->inputs + s * T, run->targets + s * T, 1);
+        net_backward(m);
         tree_push(run, &depth);
     }
     share_values(run, run->shard_losses, B, block);
@@ -725,13 +724,13 @@ run_status train_run_step(train_run *run)
         return run->status;
     }
     tree_fold(run, depth);
+    const optim_params parameters = net_optim_params(m);
     if (run->group)
-        run->group->tree_sum(run->group, m->grads_memory, m->num_params);
+        run->group->tree_sum(run->group, parameters.grads, m->num_params);
     /* the sum of the shards' mean-loss gradients: the batch's mean is 1/B of it */
     const float inverse = 1.0f / (float)B;
     for (int64_t i = 0; i < m->num_params; i++)
-        m->grads_memory[i] *= inverse;
-    const optim_params parameters = model_optim_params(m);
+        parameters.grads[i] *= inverse;
     double norm = optim_clip_gradients(&parameters, run->optim.grad_clip);
     if (!isfinite(norm)) {
         run->last_train_loss = (float)loss;
@@ -786,8 +785,8 @@ void train_run_result(const train_run *run, train_result *r)
     r->status = run->status;
     r->reason = run->reason;
     r->stopped_early = run->stopped_early;
-    r->n_params = model_count_nonembedding(&c->model);
-    r->n_params_total = model_count_total(&c->model);
+    r->n_params = net_count_nonembedding(&c->model);
+    r->n_params_total = net_count_total(&c->model);
     r->steps = run->step;
     r->tokens = run->step * run->tokens_per_step;
     /* every window holds n_ctx distinct target positions of its source's pool */
@@ -801,8 +800,8 @@ void train_run_result(const train_run *run, train_result *r)
     /* a run that diverged drew the batch of the step it did not take */
     if (r->unique_tokens > r->tokens)
         r->unique_tokens = r->tokens;
-    r->flops = model_flops_per_token(&c->model) * (double)r->tokens;
-    r->flops_attention = model_flops_per_token_attention(&c->model) * (double)r->tokens;
+    r->flops = net_flops_per_token(&c->model) * (double)r->tokens;
+    r->flops_attention = net_flops_per_token_attention(&c->model) * (double)r->tokens;
     r->final_test_loss = run->curve_len > 0 ? run->curve[run->curve_len - 1].test_loss : NAN;
     r->best_test_loss = run->best_step >= 0 ? run->best_test_loss : NAN;
     r->best_step = run->best_step;

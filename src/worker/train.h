@@ -10,6 +10,7 @@
 
 #include "corpus.h"
 #include "model.h"
+#include "net.h"
 #include "optim.h"
 
 /* The most sources a run can train on and be scored on (docs/plan.md, [data] sources). */
@@ -136,7 +137,7 @@ typedef struct {
     train_config config;
     const corpus *data; /* (config.n_sources) */
     train_source sources[TRAIN_MAX_SOURCES];
-    model model;
+    net net; /* the network, through the trainer table (net.h) */
     optim_config optim;
     int64_t total_steps;
     int64_t tokens_per_step;
@@ -144,8 +145,7 @@ typedef struct {
     uint8_t *targets;       /* (B, T) */
     int64_t eval_windows;   /* held-out windows scored at each evaluation, every source's */
     int64_t next_eval;      /* the step of the next evaluation (train_run_next_eval) */
-    model_eval eval;        /* the lean forward's activations */
-    const uint8_t **eval_starts; /* (eval.max_windows) the windows of one lean forward */
+    const uint8_t **eval_starts; /* (net.eval_windows) the windows of one evaluation call */
     train_group *group;     /* the processes training this run together; NULL: alone */
     double *shard_losses;   /* (B) this step's loss of each shard */
     double *eval_losses;    /* (eval_windows) the loss of each held-out window */
@@ -272,8 +272,8 @@ const char *train_config_error(const train_config *c, const corpus *data);
 int train_run_init(train_run *run, const train_config *config, const corpus *data,
                    char *err, size_t errlen);
 void train_run_free(train_run *run);
-/* Floats a run of this configuration holds: the model of one shard (model_count_floats) and
- * the shard tree's partial sums. */
+/* Floats a run of this configuration holds: the network of one shard with its evaluation
+ * (net_count_floats) and the shard tree's partial sums. */
 int64_t train_count_floats(const train_config *config);
 /* From now on the run is trained by the members of group (NULL: by this process alone). The
  * group's size must be a width the batch allows (train_width_at_most). Every member must have

@@ -24,12 +24,13 @@ typedef struct {
     int64_t checkpoint_every;
     int64_t stop_after;
     train_lr_rule lr_rule; /* auto or kaplan: the lr from N once the shape is known */
+    int n_head_given;
     int quiet;
 } train_options;
 
 /* clang-format off */
 enum {
-    O_CORPUS, O_TEST_FRACTION, O_N_LAYER, O_D_MODEL, O_N_HEAD, O_N_CTX, O_BATCH, O_TOKENS,
+    O_CORPUS, O_TEST_FRACTION, O_ARCHITECTURE, O_N_LAYER, O_D_MODEL, O_N_HEAD, O_N_CTX, O_BATCH, O_TOKENS,
     O_UNIQUE_TOKENS, O_LR, O_FINAL_LR_RATIO, O_WARMUP_STEPS, O_WEIGHT_DECAY, O_BETA1, O_BETA2,
     O_EPS, O_GRAD_CLIP, O_EVALUATIONS, O_EVAL_SPACING, O_EVAL_BUDGET, O_EVAL_INTERVAL,
     O_EVAL_TOKENS, O_PATIENCE, O_SEED, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_RESUME, O_STOP_AFTER,
@@ -39,9 +40,10 @@ enum {
 static const cli_option options[O_COUNT] = {
     [O_CORPUS] = {"corpus", CLI_TEXT, "PATH", "a folder with train.txt and test.txt (default data/brown), or any UTF-8 text file", 0},
     [O_TEST_FRACTION] = {"test-fraction", CLI_REAL, "F", "for a single text file: the held-out fraction at its end (0.05)", 0},
-    [O_N_LAYER] = {"n-layer", CLI_INT, "L", "transformer blocks (2)", 0},
-    [O_D_MODEL] = {"d-model", CLI_INT, "C", "model width (128)", 0},
-    [O_N_HEAD] = {"n-head", CLI_INT, "H", "attention heads, must divide d-model (4)", 0},
+    [O_ARCHITECTURE] = {"architecture", CLI_TEXT, "A", "transformer or lstm (transformer)", 0},
+    [O_N_LAYER] = {"n-layer", CLI_INT, "L", "transformer blocks or LSTM layers (2)", 0},
+    [O_D_MODEL] = {"d-model", CLI_INT, "C", "model width: the residual stream, or the LSTM's hidden and cell state (128)", 0},
+    [O_N_HEAD] = {"n-head", CLI_INT, "H", "attention heads, must divide d-model (4; an LSTM has none)", 0},
     [O_N_CTX] = {"n-ctx", CLI_INT, "T", "context length in bytes (128)", 0},
     [O_BATCH] = {"batch", CLI_TEXT, "B", "sequences per step, or auto (" TRAIN_BATCH_AUTO_RULE ") (auto); tokens per step = B * T", 0},
     [O_TOKENS] = {"tokens", CLI_COUNT, "D", "tokens to train on, rounded to whole steps (2M)", 0},
@@ -74,7 +76,7 @@ static const cli_option options[O_COUNT] = {
 
 static const char usage[] =
     "usage: scalesweep train [options]\n"
-    "Trains one byte-level transformer on the corpus, printing the loss curve\n"
+    "Trains one byte-level transformer (or LSTM) on the corpus, printing the loss curve\n"
     "(step, tokens, FLOPs = 6ND, train loss, test loss in nats/token and bits/byte, lr)\n"
     "and a summary. SIGINT or SIGTERM stops at the next step (checkpointing if asked).\n"
     "Numbers accept 1e6, 2M, 3k. Exit status: 0 ok, 1 failure, 2 bad options, 3 diverged.\n";
@@ -91,7 +93,15 @@ static int set_option(void *user, int id, const cli_value *v)
     case O_TEST_FRACTION: o->test_fraction = real; break;
     case O_N_LAYER: c->model.n_layer = (int)count; break;
     case O_D_MODEL: c->model.d_model = (int)count; break;
-    case O_N_HEAD: c->model.n_head = (int)count; break;
+    case O_ARCHITECTURE:
+        c->model.architecture = net_architecture_named(v->text);
+        if (c->model.architecture < 0)
+            return cli_bad_value(TRAIN_PROGRAM, &options[id], v->text, "transformer or lstm");
+        break;
+    case O_N_HEAD:
+        c->model.n_head = (int)count;
+        o->n_head_given = 1;
+        break;
     case O_N_CTX: c->model.n_ctx = (int)count; break;
     case O_BATCH: {
         int64_t batch = TRAIN_BATCH_AUTO;
@@ -162,6 +172,9 @@ static int parse_options(train_options *o, int argc, char **argv)
         fprintf(stderr, TRAIN_PROGRAM ": unexpected argument '%s'\n", argv[first_operand]);
         return -1;
     }
+    /* an LSTM has no heads: the transformer's default does not apply to it */
+    if (o->config.model.architecture == MODEL_LSTM && !o->n_head_given)
+        o->config.model.n_head = 0;
     char err[256];
     if (status == 0 && train_resolve_rules(&o->config, o->lr_rule, err, sizeof err) != 0) {
         fprintf(stderr, TRAIN_PROGRAM ": --lr %s; give --lr a number or auto\n", err);
@@ -192,13 +205,14 @@ static void print_summary(const train_run *run)
     train_run_result(run, &r);
     const model_config *m = &run->config.model;
     printf("status            %s (%s)\n", run_status_name(r.status), r.reason);
-    printf("shape             n_layer=%d d_model=%d n_head=%d n_ctx=%d batch=%d\n",
-           m->n_layer, m->d_model, m->n_head, m->n_ctx, run->config.batch);
+    char shape[NET_SHAPE_SIZE];
+    printf("shape             %s %s (n_layer=%d d_model=%d n_head=%d) n_ctx=%d batch=%d\n",
+           net_architecture_names[m->architecture], net_shape(m, shape, sizeof shape), m->n_layer,
+           m->d_model, m->n_head, m->n_ctx, run->config.batch);
     printf("lr                %.4g peak, %lld warmup steps, cosine decay to %g of it\n",
            (double)run->config.lr, (long long)train_warmup_steps(&run->config),
            (double)run->config.final_lr_ratio);
-    printf("N                 %lld (non-embedding; 12 n_layer d_model^2 = %lld)\n",
-           (long long)r.n_params, 12LL * m->n_layer * m->d_model * m->d_model);
+    printf("N                 %lld (non-embedding)\n", (long long)r.n_params);
     printf("N_total           %lld\n", (long long)r.n_params_total);
     printf("steps             %lld of %lld\n", (long long)r.steps, (long long)run->total_steps);
     printf("D                 %lld tokens trained (%lld unique)\n", (long long)r.tokens,
@@ -255,10 +269,10 @@ int train_main(int argc, char **argv)
     if (!o.quiet) {
         printf("# N=%lld N_total=%lld steps=%lld tokens_per_step=%lld corpus=%s "
                "(train %lld bytes, test %lld bytes, eval %lld tokens)\n",
-               (long long)model_count_nonembedding(&run.config.model),
-               (long long)run.model.num_params, (long long)run.total_steps,
-               (long long)run.tokens_per_step, o.corpus_path, (long long)data.train_size,
-               (long long)data.test_size, (long long)(run.eval_windows * run.config.model.n_ctx));
+               (long long)net_count_nonembedding(&run.config.model), (long long)run.net.num_params,
+               (long long)run.total_steps, (long long)run.tokens_per_step, o.corpus_path,
+               (long long)data.train_size, (long long)data.test_size,
+               (long long)(run.eval_windows * run.config.model.n_ctx));
         printf("#   step       tokens       flops train_loss  test_loss  test_bpb         lr   seconds\n");
         for (int64_t i = 0; i < run.curve_len; i++)
             print_point(&run.curve[i], run.seconds);
