@@ -350,6 +350,83 @@ static void test_params(void)
     plan_free(&p);
 }
 
+/* [model] architecture: both architectures from one list of targets, the transformers' ids
+ * those of a plan without the key, an LSTM's its own; LSTM shapes LxC in shapes and runs. */
+static void test_architectures(void)
+{
+    plan p, alone;
+    if (load(&p, "good_architectures.ini", 1) != 0)
+        return;
+    check(p.n_runs == 8 && p.n_architectures == 2 &&
+              p.architectures == (1u << MODEL_TRANSFORMER | 1u << MODEL_LSTM),
+          "architectures: 2 targets x 2 architectures x 2 seeds, got %lld runs",
+          (long long)p.n_runs);
+    static const double targets[2] = {1e5, 1e6};
+    for (int64_t i = 4; i < p.n_runs && i < 8; i++) {
+        const model_config *m = &p.runs[i].config.model;
+        const double n = (double)net_count_nonembedding(m), target = targets[(i - 4) / 2];
+        check(m->architecture == MODEL_LSTM && m->n_layer == PLAN_LSTM_LAYERS && m->n_head == 0 &&
+                  m->d_model % PLAN_LSTM_WIDTH_MULTIPLE == 0 &&
+                  n == 2.0 * (8.0 * m->d_model * m->d_model + 8.0 * m->d_model),
+              "architectures: run %lld an LSTM of %d layers, width a multiple of %d, N = 2 (8 C^2 "
+              "+ 8 C)",
+              (long long)i + 1, PLAN_LSTM_LAYERS, PLAN_LSTM_WIDTH_MULTIPLE);
+        /* the nearest width: its neighbours are further from the target */
+        for (int step = -PLAN_LSTM_WIDTH_MULTIPLE; step <= PLAN_LSTM_WIDTH_MULTIPLE;
+             step += 2 * PLAN_LSTM_WIDTH_MULTIPLE) {
+            model_config other = *m;
+            other.d_model += step;
+            check(
+                fabs(log(n / target)) <= fabs(log((double)net_count_nonembedding(&other) / target)),
+                "architectures: LSTM width %d is the multiple nearest N = %g", m->d_model, target);
+        }
+        check(strcmp(p.runs[i].config_id, p.runs[i - 4].config_id) != 0,
+              "architectures: an LSTM's config id is not the transformer's of its target");
+    }
+    char err[512];
+    char *text = read_text("good_architectures.ini");
+    char *key = text ? strstr(text, "architecture = transformer, lstm") : NULL;
+    if (key) {
+        memcpy(key, "#", 1); /* the key commented out: transformers alone */
+        if (plan_parse(&alone, "good_architectures.ini", text, err, sizeof err) == 0) {
+            check(alone.n_runs == 4 && alone.architectures == 1u << MODEL_TRANSFORMER,
+                  "architectures: without the key, transformers");
+            for (int64_t i = 0; i < 4 && i < alone.n_runs; i++)
+                check(strcmp(alone.runs[i].run_id, p.runs[i].run_id) == 0,
+                      "architectures: a transformer keeps its run id (%s, %s)",
+                      alone.runs[i].run_id, p.runs[i].run_id);
+            check(alone.hash != p.hash, "architectures: the plan hash counts the LSTMs");
+            plan_free(&alone);
+        } else {
+            check(0, "architectures without the key: %s", err);
+        }
+    }
+    free(text);
+    plan_free(&p);
+    /* LSTM shapes as shapes and as runs; the architecture then the shapes' */
+    static const char shapes[] = "[sweep]\ntrainer = synthetic\noutput = /tmp/x.h5\n[model]\n"
+                                 "shapes = 2x64x2, 2x128\n[train]\ntokens = 1M\n";
+    if (plan_parse(&p, "shapes.ini", shapes, err, sizeof err) == 0) {
+        check(p.n_runs == 2 && p.runs[1].config.model.architecture == MODEL_LSTM &&
+                  p.runs[1].config.model.d_model == 128 && p.runs[1].config.model.n_head == 0 &&
+                  p.n_architectures == 2 && p.architecture_order[1] == MODEL_LSTM,
+              "architectures: shapes 2x64x2, 2x128 are a transformer and an LSTM");
+        plan_free(&p);
+    } else {
+        check(0, "shapes with an LSTM: %s", err);
+    }
+    static const char runs[] = "[sweep]\ntrainer = synthetic\noutput = /tmp/x.h5\nmode = list\n"
+                               "[train]\nruns = 3x96@2M\n";
+    if (plan_parse(&p, "runs.ini", runs, err, sizeof err) == 0) {
+        check(p.n_runs == 1 && p.runs[0].config.model.architecture == MODEL_LSTM &&
+                  p.runs[0].config.model.n_layer == 3 && p.architectures == 1u << MODEL_LSTM,
+              "architectures: run 3x96@2M is an LSTM's");
+        plan_free(&p);
+    } else {
+        check(0, "runs with an LSTM: %s", err);
+    }
+}
+
 /* Shape generation over six decades: within 25% of N from 1e5, 10% from 1e6 (defaults),
  * and within a factor 1.5 for any head_size and aspect_ratio, or an error. */
 static void test_shape_generation(void)
@@ -832,11 +909,12 @@ int main(int argc, char **argv)
     printf("test_plan: %d malformed plans refused\n", n);
 
     n = list_plans(".", "good_", names);
-    check(n == 8, "%d valid plans (good_*.ini); each needs its test here", n);
+    check(n == 9, "%d valid plans (good_*.ini); each needs its test here", n);
     free_names(names, n);
     test_grid();
     test_isoflop();
     test_params();
+    test_architectures();
     test_shape_generation();
     test_list();
     test_axes();

@@ -109,6 +109,11 @@ typedef struct {
     char output[4096];    /* [sweep] output, the HDF5 results file */
     plan_mode mode;
     plan_trainer trainer;
+    /* [model] architecture: the architectures its runs have, bits 1 << MODEL_TRANSFORMER and
+     * 1 << MODEL_LSTM (model.h), in the order the list gives them (architecture_order) */
+    unsigned architectures;
+    int architecture_order[MODEL_ARCHITECTURES];
+    int n_architectures;
     char corpus[4096];    /* [data] corpus */
     plan_source *sources; /* (n_sources) what every run is scored on, in order: [data]
                              sources, or the corpus alone (named after its file) */

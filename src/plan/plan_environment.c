@@ -141,20 +141,22 @@ static int check_training(const plan *p, int64_t r, int i, int64_t train_size, c
     const int64_t wanted = (int64_t)ceil(share * (double)c->tokens);
     if (c->unique_tokens > 0 || wanted <= train_size || p->allow_epochs)
         return 0;
+    char shape[NET_SHAPE_SIZE];
+    net_shape(&c->model, shape, sizeof shape);
     if (share < 1.0)
         return env_fail(p, err, errlen, plan_data_key(p, run), run->line,
-                        "run %lld (%dx%dx%d, mixture %s) trains on %s tokens of source %s, its "
+                        "run %lld (%s, mixture %s) trains on %s tokens of source %s, its "
                         "share %.3g of D = %s: more than the %s bytes of training text in %s; "
                         "set [data] allow_epochs = true to repeat it",
-                        (long long)r + 1, c->model.n_layer, c->model.d_model, c->model.n_head,
-                        p->mixtures[run->mixture].text, units_group_digits(wanted, a), source->name,
-                        share, units_group_digits(c->tokens, d), units_group_digits(train_size, b),
+                        (long long)r + 1, shape, p->mixtures[run->mixture].text,
+                        units_group_digits(wanted, a), source->name, share,
+                        units_group_digits(c->tokens, d), units_group_digits(train_size, b),
                         source->path);
     return env_fail(p, err, errlen, plan_data_key(p, run), run->line,
-                    "run %lld (%dx%dx%d) trains on D = %s tokens, more than the %s bytes of "
+                    "run %lld (%s) trains on D = %s tokens, more than the %s bytes of "
                     "training text in %s; set [data] allow_epochs = true to repeat it",
-                    (long long)r + 1, c->model.n_layer, c->model.d_model, c->model.n_head,
-                    units_group_digits(c->tokens, a), units_group_digits(train_size, b), title);
+                    (long long)r + 1, shape, units_group_digits(c->tokens, a),
+                    units_group_digits(train_size, b), title);
 }
 
 /* What each run asks of a source: its training text when it trains on it, and held-out text

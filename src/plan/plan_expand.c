@@ -51,7 +51,9 @@ static size_t cell_text(char *text, size_t length)
  * sources adds, after test_fraction, a line "source=NAME:PATH" for each source and one
  * "mixture=SHARE,SHARE,..." (each source's, %.17g); a plan without them has the text of
  * before, so its runs keep their ids. [synthetic] lr_optimum and batch_optimum, when either is
- * set, add their two lines after patience (the stand-in's losses depend on them). Returns the length of the configuration part and *total
+ * set, add their two lines after patience (the stand-in's losses depend on them); an
+ * architecture other than the transformer adds "architecture=NAME" after those, so that a
+ * transformer keeps the id of before. Returns the length of the configuration part and *total
  * that of the whole, or -1 when out does not hold it. */
 static int canonical_text(const plan *p, const train_config *c, char *out, size_t size, int *total)
 {
@@ -95,6 +97,15 @@ static int canonical_text(const plan *p, const train_config *c, char *out, size_
         const int more = snprintf(out + configuration, size - (size_t)configuration,
                                   "synthetic_lr_optimum=%.17g\nsynthetic_batch_optimum=%.17g\n",
                                   p->synthetic_lr_optimum, p->synthetic_batch_optimum);
+        if (more < 0 || (size_t)(configuration + more) >= size)
+            return -1;
+        configuration += more;
+    }
+    /* another architecture is another run; a transformer's text is that of before */
+    if (c->model.architecture != MODEL_TRANSFORMER) {
+        const int more =
+            snprintf(out + configuration, size - (size_t)configuration, "architecture=%s\n",
+                     net_architecture_names[c->model.architecture]);
         if (more < 0 || (size_t)(configuration + more) >= size)
             return -1;
         configuration += more;
@@ -167,6 +178,7 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     run->config.model.n_layer = shape->n_layer;
     run->config.model.d_model = shape->d_model;
     run->config.model.n_head = shape->n_head;
+    run->config.model.architecture = shape->architecture;
     run->config.tokens = tokens;
     run->config.unique_tokens = unique_tokens;
     run->config.seed = seed;
@@ -182,13 +194,13 @@ static int add_run(plan_state *s, const model_config *shape, int shape_line, int
     /* train_config_error's rule, said at the line of warmup_steps with the numbers */
     const int64_t steps = train_total_steps(&run->config);
     if (run->config.warmup_steps >= steps) {
-        char a[32];
+        char a[32], text[NET_SHAPE_SIZE];
         return plan_fail(s, s->axes[PLAN_HYPER_WARMUP_STEPS].line[hyper[PLAN_HYPER_WARMUP_STEPS]],
                          KEY_TRAIN_WARMUP_STEPS,
-                         "%lld steps are not fewer than the %lld steps of run %lld (%dx%dx%d, "
+                         "%lld steps are not fewer than the %lld steps of run %lld (%s, "
                          "D = %s, batch %d); use auto (5%% of each run) or fewer",
                          (long long)run->config.warmup_steps, (long long)steps,
-                         (long long)p->n_runs + 1, shape->n_layer, shape->d_model, shape->n_head,
+                         (long long)p->n_runs + 1, net_shape(shape, text, sizeof text),
                          units_group_digits(tokens, a), run->config.batch);
     }
     /* the worker's own checks, so that no rank is handed a run it refuses */
@@ -244,11 +256,11 @@ static int index_and_check_duplicates(plan_state *s)
     if (later < 0)
         return 0;
     const plan_run *run = &p->runs[later];
-    char a[32];
+    char a[32], text[NET_SHAPE_SIZE];
     return plan_fail(s, run->line, plan_data_key(p, run),
-                     "run %lld (%dx%dx%d, D = %s, seed %llu) is the same run as run %lld (line %d)",
-                     (long long)later + 1, run->config.model.n_layer, run->config.model.d_model,
-                     run->config.model.n_head, units_group_digits(run->config.tokens, a),
+                     "run %lld (%s, D = %s, seed %llu) is the same run as run %lld (line %d)",
+                     (long long)later + 1, net_shape(&run->config.model, text, sizeof text),
+                     units_group_digits(run->config.tokens, a),
                      (unsigned long long)run->config.seed, (long long)earlier + 1,
                      p->runs[earlier].line);
 }
@@ -299,22 +311,22 @@ int plan_expand(plan_state *s)
                 const model_config *shape = &s->shapes[i].shape;
                 double n_params = (double)net_count_nonembedding(shape);
                 double tokens = s->budgets[b] / (6.0 * n_params);
+                char text[NET_SHAPE_SIZE];
+                net_shape(shape, text, sizeof text);
                 if (tokens < (double)step) {
                     char a[32];
                     if (plan_note(s,
-                                  "compute %s (line %d): %dx%dx%d left out: C/(6N) = %.0f tokens "
+                                  "compute %s (line %d): %s left out: C/(6N) = %.0f tokens "
                                   "is less than one step of %s",
-                                  s->budget_sources[b], s->budget_lines[b], shape->n_layer,
-                                  shape->d_model, shape->n_head, tokens,
+                                  s->budget_sources[b], s->budget_lines[b], text, tokens,
                                   units_group_digits(step, a)) != 0)
                         return -1;
                     continue;
                 }
                 if (tokens > (double)PLAN_MAX_TOKENS)
                     return plan_fail(s, s->budget_lines[b], KEY_TRAIN_COMPUTE,
-                                     "%s gives shape %dx%dx%d more than 1e15 tokens",
-                                     s->budget_sources[b], shape->n_layer, shape->d_model,
-                                     shape->n_head);
+                                     "%s gives shape %s more than 1e15 tokens",
+                                     s->budget_sources[b], text);
                 int64_t rounded = llround(tokens / (double)step) * step;
                 kept++;
                 for (int m = 0; m < M; m++)

@@ -43,6 +43,7 @@ typedef enum {
     KEY_DATA_EVAL_TOKENS,
     KEY_DATA_SOURCES,
     KEY_DATA_MIXTURES,
+    KEY_MODEL_ARCHITECTURE,
     KEY_MODEL_SHAPES,
     KEY_MODEL_PARAMS,
     KEY_MODEL_ASPECT_RATIO,
@@ -159,6 +160,7 @@ typedef struct {
                            whole steps of the same D */
     plan_shape_entry *shapes;
     int n_shapes;
+    unsigned architectures_used; /* bits 1 << MODEL_*: of the shapes and runs read */
     plan_data_entry *data;
     int n_data;
     double *budgets;
@@ -223,9 +225,16 @@ int plan_get_items(plan_state *s, plan_key k);
 
 /* ---- shapes (plan_shapes.c) ---- */
 
-/* "2x64x2": n_layer x d_model x n_head, whole positive numbers; n_ctx is set as given.
- * 0, or -1 if text is not a shape. */
+/* "2x64x2": a transformer's n_layer x d_model x n_head; "2x256": an LSTM's n_layer x d_model
+ * (n_head 0); whole positive numbers; n_ctx is set as given. 0, or -1 if text is not a
+ * shape. */
 int plan_parse_shape(const char *text, model_config *shape, int n_ctx);
+/* The LSTM for a target N ([model] params with architecture lstm): PLAN_LSTM_LAYERS layers,
+ * d_model the multiple of PLAN_LSTM_WIDTH_MULTIPLE whose N comes nearest the target (in
+ * ratio). Returns N / target of the shape. */
+#define PLAN_LSTM_LAYERS 2
+#define PLAN_LSTM_WIDTH_MULTIPLE 8
+double plan_generate_lstm_shape(int64_t target, model_config *out);
 /* A shape for a target N (see plan_shapes.c); returns N / target of the shape chosen and
  * sets *off_aspect when it lies outside the aspect band. */
 double plan_generate_shape(int64_t target, double aspect, int head_size, model_config *out,

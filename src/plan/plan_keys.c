@@ -48,6 +48,7 @@ const plan_key_spec plan_keys[KEY_COUNT] = {
     [KEY_DATA_EVAL_TOKENS] = {"data", "eval_tokens", 0},
     [KEY_DATA_SOURCES] = {"data", "sources", 1},
     [KEY_DATA_MIXTURES] = {"data", "mixtures", 1},
+    [KEY_MODEL_ARCHITECTURE] = {"model", "architecture", 1},
     [KEY_MODEL_SHAPES] = {"model", "shapes", 1},
     [KEY_MODEL_PARAMS] = {"model", "params", 1},
     [KEY_MODEL_ASPECT_RATIO] = {"model", "aspect_ratio", 0},

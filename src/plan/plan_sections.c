@@ -16,17 +16,81 @@ static int read_shape_item(plan_state *s, plan_key k, const plan_item *item, con
     const int n_ctx = s->base.model.n_ctx;
     if (plan_parse_shape(text, shape, n_ctx) != 0)
         return plan_fail(s, item->line, k,
-                         "'%s' is not a shape; write n_layer x d_model x n_head, e.g. 4x128x4",
+                         "'%s' is not a shape; write n_layer x d_model x n_head for a "
+                         "transformer, e.g. 4x128x4, or n_layer x d_model for an LSTM, e.g. "
+                         "2x256",
                          text);
     const char *problem = net_config_error(shape);
     if (problem)
         return plan_fail(s, item->line, k, "shape %s: %s", text, problem);
+    /* with [model] architecture set, its list says which architectures the plan has */
+    const plan *p = s->p;
+    if (plan_is_set(s, KEY_MODEL_ARCHITECTURE) && !(p->architectures & (1u << shape->architecture)))
+        return plan_fail(s, item->line, k,
+                         "shape %s is a%s %s's, and [model] architecture (line %d) does not "
+                         "list %s",
+                         text, shape->architecture == MODEL_LSTM ? "n" : "",
+                         net_architecture_names[shape->architecture],
+                         plan_line_of(s, KEY_MODEL_ARCHITECTURE),
+                         net_architecture_names[shape->architecture]);
     return 0;
 }
 
 static int same_shape(const model_config *a, const model_config *b)
 {
-    return a->n_layer == b->n_layer && a->d_model == b->d_model && a->n_head == b->n_head;
+    return a->n_layer == b->n_layer && a->d_model == b->d_model && a->n_head == b->n_head &&
+           a->architecture == b->architecture;
+}
+
+/* [model] architecture: a list of transformer and lstm, transformer when not set. */
+static int read_architectures(plan_state *s)
+{
+    plan *p = s->p;
+    if (!plan_is_set(s, KEY_MODEL_ARCHITECTURE))
+        return 0; /* the shapes' (use_architecture), or a transformer for params */
+    if (plan_get_items(s, KEY_MODEL_ARCHITECTURE) != 0)
+        return -1;
+    for (int i = 0; i < s->n_items; i++) {
+        const plan_item *item = &s->items[i];
+        const int a = net_architecture_named(item->text);
+        if (a < 0)
+            return plan_fail(s, item->line, KEY_MODEL_ARCHITECTURE,
+                             "'%s' is not an architecture: transformer or lstm", item->text);
+        if (p->architectures & (1u << a))
+            return plan_fail(s, item->line, KEY_MODEL_ARCHITECTURE, "'%s' is listed twice",
+                             item->text);
+        p->architectures |= 1u << a;
+        p->architecture_order[p->n_architectures++] = a;
+    }
+    return 0;
+}
+
+/* A shape (or a run's) of this architecture is in the plan: without [model] architecture,
+ * the plan's architectures are those its shapes have, in the order they first appear. */
+static void use_architecture(plan_state *s, int architecture)
+{
+    plan *p = s->p;
+    s->architectures_used |= 1u << architecture;
+    if (!plan_is_set(s, KEY_MODEL_ARCHITECTURE) && !(p->architectures & (1u << architecture))) {
+        p->architectures |= 1u << architecture;
+        p->architecture_order[p->n_architectures++] = architecture;
+    }
+}
+
+/* With [model] architecture set, every architecture it lists has a shape (or a run) of the
+ * items of key k. */
+static int check_architectures_used(plan_state *s, plan_key k)
+{
+    const plan *p = s->p;
+    for (int i = 0; i < p->n_architectures; i++) {
+        const int a = p->architecture_order[i];
+        if (!(s->architectures_used & (1u << a)))
+            return plan_fail(s, plan_line_of(s, KEY_MODEL_ARCHITECTURE), KEY_MODEL_ARCHITECTURE,
+                             "lists %s, but no item of [%s] %s is a%s %s's shape",
+                             net_architecture_names[a], plan_keys[k].section, plan_keys[k].name,
+                             a == MODEL_LSTM ? "n" : "", net_architecture_names[a]);
+    }
+    return 0;
 }
 
 #define MODE_BIT(mode) (1u << (mode))
@@ -449,16 +513,19 @@ static int add_shape(plan_state *s, plan_key k, const model_config *shape, int l
 {
     for (int i = 0; i < s->n_shapes; i++) {
         if (same_shape(&s->shapes[i].shape, shape)) {
+            char text[NET_SHAPE_SIZE];
             if (k == KEY_MODEL_PARAMS)
                 return plan_fail(s, line, k,
-                                 "%s gives shape %dx%dx%d, as %s does (line %d); a sweep trains "
+                                 "%s gives %s shape %s, as %s does (line %d); a sweep trains "
                                  "each shape once",
-                                 source, shape->n_layer, shape->d_model, shape->n_head,
-                                 s->shapes[i].source, s->shapes[i].line);
+                                 source, net_architecture_names[shape->architecture],
+                                 net_shape(shape, text, sizeof text), s->shapes[i].source,
+                                 s->shapes[i].line);
             return plan_fail(s, line, k, "shape %s is listed twice (also line %d)", source,
                              s->shapes[i].line);
         }
     }
+    use_architecture(s, shape->architecture);
     s->shapes[s->n_shapes].shape = *shape;
     s->shapes[s->n_shapes].line = line;
     s->shapes[s->n_shapes].source = source;
@@ -482,6 +549,8 @@ static int read_model(plan_state *s)
                          "eval_tokens to one n_ctx window or more",
                          m->n_ctx, (long long)s->base.eval_tokens);
     }
+    if (read_architectures(s) != 0)
+        return -1;
     if (s->p->mode == PLAN_LIST)
         return 0;
     int64_t head_size = 32;
@@ -490,17 +559,40 @@ static int read_model(plan_state *s)
         plan_get_real(s, KEY_MODEL_ASPECT_RATIO, 0.0, 1, 65536.0, 0, &aspect) != 0)
         return -1;
     plan_key k = plan_is_set(s, KEY_MODEL_SHAPES) ? KEY_MODEL_SHAPES : KEY_MODEL_PARAMS;
+    plan *p = s->p;
+    if (k == KEY_MODEL_PARAMS && p->n_architectures == 0) { /* params alone: transformers */
+        p->architectures = 1u << MODEL_TRANSFORMER;
+        p->architecture_order[p->n_architectures++] = MODEL_TRANSFORMER;
+    }
     if (plan_get_items(s, k) != 0)
         return -1;
-    s->shapes = malloc(sizeof *s->shapes * (size_t)s->n_items);
+    /* params: each target once for each architecture, the architectures in their order */
+    const int per_item = k == KEY_MODEL_PARAMS ? p->n_architectures : 1;
+    s->shapes = malloc(sizeof *s->shapes * (size_t)s->n_items * (size_t)per_item);
     if (!s->shapes)
         return plan_fail(s, 0, -1, "out of memory");
-    for (int i = 0; i < s->n_items; i++) {
-        const plan_item *item = &s->items[i];
+    for (int n = 0; n < s->n_items * per_item; n++) {
+        const plan_item *item = &s->items[n % s->n_items];
         model_config shape = *m;
+        shape.architecture = p->architecture_order[n / s->n_items];
         if (k == KEY_MODEL_SHAPES) {
             if (read_shape_item(s, k, item, item->text, &shape) != 0)
                 return -1;
+        } else if (shape.architecture == MODEL_LSTM) {
+            int64_t target;
+            if (plan_count_text(s, k, item->line, item->text, 1, 1000000000000LL, &target) != 0)
+                return -1;
+            const double ratio = plan_generate_lstm_shape(target, &shape);
+            const char *problem =
+                ratio > PLAN_PARAMS_TOLERANCE || ratio < 1.0 / PLAN_PARAMS_TOLERANCE
+                    ? "no LSTM of " TRAIN_STRING(
+                          PLAN_LSTM_LAYERS) " layers comes within a factor 1.5 of it"
+                    : net_config_error(&shape);
+            if (problem) {
+                char text[NET_SHAPE_SIZE];
+                return plan_fail(s, item->line, k, "%s gives LSTM shape %s: %s", item->text,
+                                 net_shape(&shape, text, sizeof text), problem);
+            }
         } else {
             int64_t target;
             if (plan_count_text(s, k, item->line, item->text, 1, 1000000000000LL, &target) != 0)
@@ -535,7 +627,7 @@ static int read_model(plan_state *s)
         if (add_shape(s, k, &shape, item->line, item->text) != 0)
             return -1;
     }
-    return 0;
+    return check_architectures_used(s, k);
 }
 
 /* tokens -> whole steps of batch x n_ctx tokens; a value under one step is an error. */
@@ -672,11 +764,12 @@ static int read_data_sizes(plan_state *s)
                 plan_count_text(s, k, item->line, tokens_text, 1, PLAN_MAX_TOKENS, &tokens) != 0 ||
                 round_tokens(s, k, item->line, item->text, tokens, &entry.tokens) != 0)
                 return -1;
+            use_architecture(s, entry.shape.architecture);
         }
         if (add_data(s, k, &entry) != 0)
             return -1;
     }
-    return 0;
+    return k == KEY_TRAIN_RUNS ? check_architectures_used(s, k) : 0;
 }
 
 int plan_read_sections(plan_state *s)

@@ -1,18 +1,22 @@
-/* Shapes: the n_layer x d_model x n_head of a shapes item, and a shape generated for a
- * target N ([model] params) within a band of aspect ratios. N is model.c's count. */
+/* Shapes: the n_layer x d_model x n_head (or an LSTM's n_layer x d_model) of a shapes item,
+ * and a shape generated for a target N ([model] params): a transformer within a band of
+ * aspect ratios, an LSTM of PLAN_LSTM_LAYERS layers. N is the architecture's count (net.h). */
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 
 #include "model.h"
+#include "net.h"
 #include "plan_internal.h"
 
 int plan_parse_shape(const char *text, model_config *shape, int n_ctx)
 {
-    int values[3];
+    int values[3] = {0, 0, 0}, count = 0;
     const char *c = text;
     for (int i = 0; i < 3; i++) {
         if (i > 0) {
+            if (i == 2 && *c == '\0')
+                break; /* two numbers: an LSTM's */
             if (*c != 'x' && *c != 'X')
                 return -1;
             c++;
@@ -27,6 +31,7 @@ int plan_parse_shape(const char *text, model_config *shape, int n_ctx)
             c++;
         }
         values[i] = (int)v;
+        count++;
     }
     if (*c)
         return -1;
@@ -34,7 +39,29 @@ int plan_parse_shape(const char *text, model_config *shape, int n_ctx)
     shape->d_model = values[1];
     shape->n_head = values[2];
     shape->n_ctx = n_ctx;
+    shape->architecture = count == 2 ? MODEL_LSTM : MODEL_TRANSFORMER;
     return 0;
+}
+
+double plan_generate_lstm_shape(int64_t target, model_config *out)
+{
+    const int L = PLAN_LSTM_LAYERS, step = PLAN_LSTM_WIDTH_MULTIPLE;
+    const double exact = net_width_for_nonembedding(MODEL_LSTM, L, (double)target);
+    const int64_t low = (int64_t)floor(exact / step);
+    double best_error = INFINITY, best_ratio = 0.0;
+    for (int64_t multiple = low; multiple <= low + 1; multiple++) {
+        const int64_t d_model = (multiple < 1 ? 1 : multiple) * step;
+        if (d_model > 65536)
+            continue;
+        const model_config shape = {L, (int)d_model, 0, out->n_ctx, MODEL_LSTM};
+        const double ratio = (double)net_count_nonembedding(&shape) / (double)target;
+        if (fabs(log(ratio)) < best_error) {
+            best_error = fabs(log(ratio));
+            best_ratio = ratio;
+            *out = shape;
+        }
+    }
+    return best_ratio;
 }
 
 /* N of n_layer blocks of width d_model, as model.c counts it (n_head and n_ctx do not

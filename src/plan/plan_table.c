@@ -60,7 +60,12 @@ void plan_print_runs(const plan *p, FILE *out)
     }
     fprintf(out, "\n");
 
-    fprintf(out, "%6s  %-16s  %-12s %13s %15s", "#", "run_id", "shape", "N", "D");
+    /* an architecture column when the plan has any but the transformer */
+    const int architecture_column = p->architectures != (1u << MODEL_TRANSFORMER);
+    fprintf(out, "%6s  %-16s", "#", "run_id");
+    if (architecture_column)
+        fprintf(out, "  %-12s", "architecture");
+    fprintf(out, "  %-12s %13s %15s", "shape", "N", "D");
     if (data_limited)
         fprintf(out, " %13s", "unique");
     fprintf(out, " %6s %10s", "seed", "lr");
@@ -74,10 +79,12 @@ void plan_print_runs(const plan *p, FILE *out)
     for (int64_t i = 0; i < p->n_runs; i++) {
         const plan_run *run = &p->runs[i];
         const model_config *m = &run->config.model;
-        char shape[48];
-        snprintf(shape, sizeof shape, "%dx%dx%d", m->n_layer, m->d_model, m->n_head);
-        fprintf(out, "%6lld  %-16s  %-12s %13s %15s", (long long)i + 1, run->run_id, shape,
-                units_group_digits(net_count_nonembedding(m), a),
+        char shape[NET_SHAPE_SIZE];
+        net_shape(m, shape, sizeof shape);
+        fprintf(out, "%6lld  %-16s", (long long)i + 1, run->run_id);
+        if (architecture_column)
+            fprintf(out, "  %-12s", net_architecture_names[m->architecture]);
+        fprintf(out, "  %-12s %13s %15s", shape, units_group_digits(net_count_nonembedding(m), a),
                 units_group_digits(run->config.tokens, b));
         if (data_limited)
             fprintf(out, " %13s",
