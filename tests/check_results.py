@@ -21,11 +21,13 @@ import sys
 import h5py
 import numpy as np
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+ARCHITECTURES = {b"transformer", b"lstm"}
 STATUSES = {b"ok", b"diverged", b"failed", b"interrupted"}
 
 RUN_COLUMNS = [
-    ("run_id", "S17"), ("config_id", "S17"), ("cell_id", "S17"), ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
+    ("run_id", "S17"), ("config_id", "S17"), ("cell_id", "S17"), ("architecture", "S16"),
+    ("n_layer", "<i4"), ("d_model", "<i4"), ("n_head", "<i4"),
     ("n_ctx", "<i4"), ("n_params", "<i8"), ("n_params_total", "<i8"), ("tokens", "<i8"),
     ("unique_tokens", "<i8"), ("seed", "<i8"), ("lr", "<f4"), ("batch", "<i4"),
     ("warmup_steps", "<i8"), ("weight_decay", "<f4"), ("beta2", "<f4"), ("grad_clip", "<f4"),
@@ -147,7 +149,8 @@ def check_file(c, path, expected_runs):
     by_cell = {}
     for i, cell_id in enumerate(cells.tolist()):
         by_cell.setdefault(cell_id, []).append(i)
-    cell_settings = ("n_layer", "d_model", "n_head", "n_ctx", "mixture", "unique_tokens")
+    cell_settings = ("architecture", "n_layer", "d_model", "n_head", "n_ctx", "mixture",
+                     "unique_tokens")
     # (and D, but for runs that stopped early or diverged before it)
     for cell_id, rows in by_cell.items():
         same = all(len(set(runs[column][rows].tolist())) == 1 for column in cell_settings)
@@ -155,6 +158,17 @@ def check_file(c, path, expected_runs):
             break
     status = set(runs["status"].tolist())
     c.check(status <= STATUSES, f"unknown status {sorted(status - STATUSES)}")
+    # each architecture's exact N (README, What is trained, and how it is counted)
+    architecture = set(runs["architecture"].tolist())
+    c.check(architecture <= ARCHITECTURES, f"unknown architecture {sorted(architecture - ARCHITECTURES)}")
+    L = runs["n_layer"].astype(np.int64)
+    d = runs["d_model"].astype(np.int64)
+    lstm = runs["architecture"] == b"lstm"
+    counted = np.where(lstm, L * (8 * d * d + 8 * d), L * (12 * d * d + 13 * d) + 2 * d)
+    bad = np.flatnonzero(counted != runs["n_params"])
+    c.check(bad.size == 0, f"{bad.size} rows whose N is not their architecture's count, first "
+            f"row {bad[:1]}")
+    c.check(bool(np.all(runs["n_head"][lstm] == 0)), "an LSTM's n_head is 0")
 
     # D and C of each row
     tokens = runs["steps"] * runs["batch"].astype(np.int64) * runs["n_ctx"].astype(np.int64)

@@ -117,6 +117,7 @@ static void make_run(test_run *t, uint64_t family, int64_t i)
         p->source_loss[1] = p->test_loss + (i % 2 ? -0.25f / 3.0f : 0.5f);
     }
     snprintf(r->mixture, sizeof r->mixture, "%s", i % 2 ? "alpha:0.25 + beta:0.75" : "alpha");
+    snprintf(r->architecture, sizeof r->architecture, "transformer");
 }
 
 /* ---- reading a file with the plain HDF5 API ---- */

@@ -338,7 +338,7 @@ static int fit_csv(const char *path, const fit_options *options, const fit_outpu
 /* clang-format off */
 enum {
     O_CSV, O_JSON, O_BOOTSTRAP, O_SEED, O_LAWS, O_FRONTIER, O_THREADS, O_CONFIDENCE, O_TARGET_LOSS,
-    O_INFERENCE_TOKENS, O_EPSILON, O_MIXTURE, O_SOURCE, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP,
+    O_INFERENCE_TOKENS, O_EPSILON, O_ARCHITECTURE, O_MIXTURE, O_SOURCE, O_NO_WRITE, O_QUIET, O_VERBOSE, O_HELP,
     O_COUNT
 };
 
@@ -354,6 +354,7 @@ static const cli_option options[O_COUNT] = {
     [O_TARGET_LOSS] = {"target-loss", CLI_REAL, "L", "inference-aware choice: the loss the model must reach (off)", 0},
     [O_INFERENCE_TOKENS] = {"inference-tokens", CLI_REAL, "D", "... and the tokens it will serve over its life (0)", 0},
     [O_EPSILON] = {"epsilon", CLI_REAL, "E", "seed spread for the overfitting bound instead of the measured one", 0},
+    [O_ARCHITECTURE] = {"architecture", CLI_TEXT, "A", "the runs of one architecture, transformer or lstm (/runs architecture); needed when a file holds both", 0},
     [O_MIXTURE] = {"mixture", CLI_TEXT, "M", "the runs of one mixture, as /runs mixture writes it (\"press\", \"press:0.5 + fiction:0.5\"); needed when a file holds several", 0},
     [O_SOURCE] = {"source", CLI_TEXT, "NAME", "fit the laws on one source's held-out loss (a /sources name) instead of the mixture's own", 0},
     [O_NO_WRITE] = {"no-write", CLI_FLAG, NULL, "do not write /fits into the results file", 0},
@@ -445,6 +446,7 @@ static int set_option(void *user, int id, const cli_value *v)
             return cli_bad_value(FIT_PROGRAM, o, v->text, "a relative spread above 0, such as 0.02");
         c->fit.epsilon = real;
         break;
+    case O_ARCHITECTURE: c->select.architecture = v->text; break;
     case O_MIXTURE: c->select.mixture = v->text; break;
     case O_SOURCE: c->select.source = v->text; break;
     case O_NO_WRITE: c->no_write = 1; break;
@@ -478,9 +480,11 @@ static int parse_options(fit_command *c, int argc, char **argv)
                         FIT_PROGRAM " --help)\n", c->results_path ? ", not both" : "");
         return -1;
     }
-    if (c->csv_path && (c->set[O_MIXTURE] || c->set[O_SOURCE])) {
+    if (c->csv_path && (c->set[O_MIXTURE] || c->set[O_SOURCE] || c->set[O_ARCHITECTURE])) {
         fprintf(stderr, FIT_PROGRAM ": --%s chooses among a results file's runs, not a CSV's\n",
-                c->set[O_MIXTURE] ? "mixture" : "source");
+                c->set[O_MIXTURE]  ? "mixture"
+                : c->set[O_SOURCE] ? "source"
+                                   : "architecture");
         return -1;
     }
     if (c->set[O_INFERENCE_TOKENS] && !c->set[O_TARGET_LOSS]) {

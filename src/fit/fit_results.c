@@ -139,6 +139,10 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         /* the strings are NUL-terminated by the conversion; be sure anyway */
         r->run_id[sizeof(r->run_id) - 1] = r->config_id[sizeof(r->config_id) - 1] = '\0';
         r->status[sizeof(r->status) - 1] = '\0';
+        r->architecture[sizeof(r->architecture) - 1] = '\0';
+        if (r->architecture[0] == '\0') /* schema 7 or older: transformers */
+            snprintf(r->architecture, sizeof r->architecture, "%s",
+                     net_architecture_names[MODEL_TRANSFORMER]);
         if (r->run_id[0] == '\0') {
             message_format(err, errlen, "%s: row %" PRId64 " of /runs has no run id", path, i);
             results_damage_advice(err, errlen, path);
@@ -201,18 +205,30 @@ void fit_results_free(fit_results *results)
     memset(results, 0, sizeof(*results));
 }
 
-int fit_results_mixtures(const fit_results *r, const char **names, int max)
+/* The distinct values of a string column of /runs (at offset in each row), in the order they
+ * first appear: their count, at most max of them in names. */
+static int distinct_values(const fit_results *r, size_t offset, const char **names, int max)
 {
     int count = 0;
     for (int64_t i = 0; i < r->n_runs; i++) {
-        const char *mixture = r->runs[i].mixture;
+        const char *value = (const char *)&r->runs[i] + offset;
         int seen = 0;
         for (int64_t k = 0; k < i && !seen; k++)
-            seen = strcmp(r->runs[k].mixture, mixture) == 0;
+            seen = strcmp((const char *)&r->runs[k] + offset, value) == 0;
         if (!seen && count++ < max)
-            names[count - 1] = mixture;
+            names[count - 1] = value;
     }
     return count;
+}
+
+int fit_results_mixtures(const fit_results *r, const char **names, int max)
+{
+    return distinct_values(r, offsetof(results_run, mixture), names, max);
+}
+
+int fit_results_architectures(const fit_results *r, const char **names, int max)
+{
+    return distinct_values(r, offsetof(results_run, architecture), names, max);
 }
 
 /* "a, b and c" of at most 8 names, for messages. */
@@ -225,6 +241,13 @@ static void name_list(const char *const *names, int count, char *out, size_t siz
     }
 }
 
+/* Whether a run is of the mixture and architecture chosen (NULL: any). */
+static int selected(const results_run *run, const char *mixture, const char *architecture)
+{
+    return (!mixture || strcmp(run->mixture, mixture) == 0) &&
+           (!architecture || strcmp(run->architecture, architecture) == 0);
+}
+
 int fit_results_select(fit_results *r, const fit_selection *sel, const char *path, char *err,
                        size_t errlen)
 {
@@ -233,6 +256,27 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     char list[1024];
     name_list(mixtures, n_mixtures, list, sizeof list); /* the first 8 of them */
     const char *mixture = sel ? sel->mixture : NULL, *source = sel ? sel->source : NULL;
+    const char *architecture = sel ? sel->architecture : NULL;
+    const char *architectures[MODEL_ARCHITECTURES + 8] = {NULL};
+    const int n_architectures =
+        fit_results_architectures(r, architectures, MODEL_ARCHITECTURES + 8);
+    char names[256];
+    name_list(architectures, n_architectures, names, sizeof names);
+    if (!architecture && n_architectures > 1) {
+        message_format(err, errlen,
+                       "%s holds runs of %d architectures (%s); each has its own laws: fit one "
+                       "with --architecture",
+                       path, n_architectures, names);
+        return -1;
+    }
+    int has_architecture = !architecture;
+    for (int k = 0; k < n_architectures && !has_architecture; k++)
+        has_architecture = strcmp(architectures[k], architecture) == 0;
+    if (!has_architecture) {
+        message_format(err, errlen, "%s: no run of architecture '%s'; its runs are %s", path,
+                       architecture, names);
+        return -1;
+    }
     if (!mixture && n_mixtures > 1) {
         message_format(err, errlen,
                        "%s holds runs of %d mixtures (%s); a law holds for one training "
@@ -283,7 +327,7 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     const int64_t S = r->n_sources;
     int64_t kept = 0, points = 0;
     for (int64_t i = 0; i < r->n_runs; i++)
-        if (!mixture || strcmp(r->runs[i].mixture, mixture) == 0)
+        if (selected(&r->runs[i], mixture, architecture))
             points += r->runs[i].curve_length;
     results_point *new_points = calloc((size_t)(points > 0 ? points : 1), sizeof *new_points);
     results_source_point *new_source_points =
@@ -298,7 +342,7 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     points = 0;
     for (int64_t i = 0; i < r->n_runs; i++) {
         results_run run = r->runs[i];
-        if (mixture && strcmp(run.mixture, mixture) != 0)
+        if (!selected(&run, mixture, architecture))
             continue;
         const int64_t from = run.curve_offset;
         for (int64_t k = 0; k < run.curve_length; k++) {
@@ -329,7 +373,9 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     r->n_runs = kept;
     r->n_points = points;
     snprintf(r->selection_source, sizeof r->selection_source, "%s", source ? source : "");
-    snprintf(r->selection, sizeof r->selection, "%s%.256s%s%s%.64s", mixture ? "mixture " : "",
+    snprintf(r->selection, sizeof r->selection, "%s%.16s%s%s%.256s%s%s%.64s",
+             architecture ? "architecture " : "", architecture ? architecture : "",
+             architecture && (mixture || source) ? "; " : "", mixture ? "mixture " : "",
              mixture ? mixture : "", mixture && source ? "; " : "", source ? "loss on " : "",
              source ? source : "");
     return 0;

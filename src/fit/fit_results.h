@@ -56,16 +56,21 @@ typedef struct {
 typedef struct {
     const char *mixture;
     const char *source;
+    const char *architecture; /* the runs of one architecture (/runs architecture); NULL: every
+                                 run, which must then be of one */
 } fit_selection;
 
 /* The distinct mixtures of the runs, in the order they first appear (pointers into runs):
  * their count, at most max of them in names. */
 int fit_results_mixtures(const fit_results *results, const char **names, int max);
+/* The same of their architectures (an older file's runs are transformers). */
+int fit_results_architectures(const fit_results *results, const char **names, int max);
 /* Keeps the runs of sel's mixture, with the losses (final, best, and the curve's) on sel's
  * source in place of their own, and records the choice in results->selection. Refused with
  * err (the names there are to choose from): a mixture no run has, a source the file does not
  * have (or a file of schema 5 or older, which has none), and with no mixture given, runs of
- * several mixtures (a law holds for one training distribution). Returns 0 or -1. */
+ * several mixtures (a law holds for one training distribution), and with no architecture
+ * given, runs of several architectures. Returns 0 or -1. */
 int fit_results_select(fit_results *results, const fit_selection *sel, const char *path, char *err,
                        size_t errlen);
 

@@ -295,6 +295,8 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     memcpy(row->run_id, run->run_id, sizeof row->run_id);
     memcpy(row->config_id, run->config_id, sizeof row->config_id);
     memcpy(row->cell_id, run->cell_id, sizeof row->cell_id);
+    snprintf(row->architecture, sizeof row->architecture, "%s",
+             net_architecture_names[c->model.architecture]);
     row->n_layer = c->model.n_layer;
     row->d_model = c->model.d_model;
     row->n_head = c->model.n_head;

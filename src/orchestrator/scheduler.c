@@ -679,16 +679,21 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
  * stays in `scalesweep fit` and the report), and the report beside the file unless the plan
  * turns it off. A fit or report that cannot be written makes the sweep's status
  * EXIT_FAILED; laws the data cannot determine do not. */
-static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const char *mixture)
+static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const char *mixture,
+                                   const char *architecture)
 {
     fit_options options;
     fit_options_defaults(&options);
     fit_options_from_plan(p, FIT_PLAN_ALL, &options);
     char err[2048];
-    const fit_selection select = {mixture, NULL};
+    const fit_selection select = {mixture, NULL, architecture};
     if (o->verbosity >= SCHED_NORMAL)
-        fprintf(stderr, "scalesweep: fitting the laws%s%s (%lld bootstrap resamples)\n",
-                mixture ? " of the runs on " : "", mixture ? mixture : "", (long long)p->bootstrap);
+        fprintf(stderr, "scalesweep: fitting the laws%s%s%s%s (%lld bootstrap resamples)\n",
+                architecture ? " of the " : "", architecture ? architecture : "",
+                mixture        ? " runs on "
+                : architecture ? " runs"
+                               : "",
+                mixture ? mixture : "", (long long)p->bootstrap);
     fit_file_analysis a;
     int status =
         fit_file_analyse(p->output, &options, &select, 0, FIT_FILE_WRITABLE, &a, err, sizeof err);
@@ -697,8 +702,9 @@ static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const 
         return status == EXIT_FAILED ? EXIT_FAILED : EXIT_OK;
     }
     /* written even when nothing could be fitted: /fits then says why; with several
-       mixtures /fits holds none of them (each is `scalesweep fit --mixture`'s) */
-    if (!mixture &&
+       mixtures or architectures /fits holds none of them (each is `scalesweep fit
+       --mixture`'s or `--architecture`'s) */
+    if (!mixture && !architecture &&
         fit_results_write(p->output, &a.report, &a.results, &a.options, err, sizeof err) != 0) {
         fprintf(stderr, "scalesweep: %s\n", err);
         fit_file_analysis_free(&a);
@@ -710,8 +716,12 @@ static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const 
         return EXIT_OK;
     }
     if (o->verbosity >= SCHED_NORMAL) {
-        if (mixture)
-            printf("Trained on %s:\n", mixture);
+        if (architecture || mixture)
+            printf("%s%s%s%s:\n", architecture ? "The " : "", architecture ? architecture : "",
+                   architecture && mixture ? " runs, trained on "
+                   : mixture               ? "Trained on "
+                                           : " runs",
+                   mixture ? mixture : "");
         report_summary(stdout, &a);
         fit_print_transfer(stdout, &a.report);
         fflush(stdout);
@@ -725,28 +735,34 @@ static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const 
             status = EXIT_FAILED;
         } else if (o->verbosity >= SCHED_NORMAL) {
             fprintf(stderr,
-                    "scalesweep: the laws in full: scalesweep fit %s%s%s%s; the report (%d "
+                    "scalesweep: the laws in full: scalesweep fit %s%s%s%s%s%s; the report (%d "
                     "figures, %d left out): %s/index.html\n",
-                    p->output, mixture ? " --mixture '" : "", mixture ? mixture : "",
-                    mixture ? "'" : "", figures, left_out, dir);
+                    p->output, architecture ? " --architecture " : "",
+                    architecture ? architecture : "", mixture ? " --mixture '" : "",
+                    mixture ? mixture : "", mixture ? "'" : "", figures, left_out, dir);
         }
     }
     fit_file_analysis_free(&a);
     return status;
 }
 
-/* The laws of the finished sweep: of its one mixture (into /fits), or of each of its
- * mixtures in turn (a law holds for one training distribution). */
+/* The laws of the finished sweep: of its one mixture and architecture (into /fits), or of
+ * each of its architectures and mixtures in turn (a law holds for one architecture and one
+ * training distribution). */
 static int fit_after_sweep(const plan *p, const sched_options *o)
 {
-    if (p->n_mixtures == 1)
-        return fit_mixture_after_sweep(p, o, NULL);
+    if (p->n_mixtures == 1 && p->n_architectures <= 1)
+        return fit_mixture_after_sweep(p, o, NULL, NULL);
     int status = EXIT_OK;
-    for (int m = 0; m < p->n_mixtures; m++) {
-        const int one = fit_mixture_after_sweep(p, o, p->mixtures[m].text);
-        if (one != EXIT_OK)
-            status = one;
-    }
+    for (int a = 0; a < (p->n_architectures > 1 ? p->n_architectures : 1); a++)
+        for (int m = 0; m < p->n_mixtures; m++) {
+            const char *architecture =
+                p->n_architectures > 1 ? net_architecture_names[p->architecture_order[a]] : NULL;
+            const char *mixture = p->n_mixtures > 1 ? p->mixtures[m].text : NULL;
+            const int one = fit_mixture_after_sweep(p, o, mixture, architecture);
+            if (one != EXIT_OK)
+                status = one;
+        }
     return status;
 }
 

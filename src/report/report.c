@@ -22,11 +22,13 @@
 void report_default_dir(const char *path, const fit_selection *select, char *out, size_t size)
 {
     const char *mixture = select ? select->mixture : NULL, *source = select ? select->source : NULL;
+    const char *architecture = select ? select->architecture : NULL;
     char what[400] = "";
-    snprintf(what, sizeof what, "%.200s%s%.64s", mixture ? mixture : "",
-             mixture && source ? "-on-"
-             : source          ? "on-"
-                               : "",
+    snprintf(what, sizeof what, "%.16s%s%.200s%s%.64s", architecture ? architecture : "",
+             architecture && mixture ? "-" : "", mixture ? mixture : "",
+             (architecture || mixture) && source ? "-on-"
+             : source                            ? "on-"
+                                                 : "",
              source ? source : "");
     /* "press:0.5 + fiction:0.5" -> "press_0.5_fiction_0.5": one run of '_' per gap */
     char slug[400];

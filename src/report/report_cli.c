@@ -11,12 +11,13 @@
 
 /* clang-format off */
 enum {
-    O_OUTPUT, O_MIXTURE, O_SOURCE, O_BOOTSTRAP, O_SEED, O_THREADS, O_SUMMARY, O_QUIET, O_VERBOSE,
+    O_OUTPUT, O_ARCHITECTURE, O_MIXTURE, O_SOURCE, O_BOOTSTRAP, O_SEED, O_THREADS, O_SUMMARY, O_QUIET, O_VERBOSE,
     O_HELP, O_COUNT
 };
 
 static const cli_option options[O_COUNT] = {
     [O_OUTPUT] = {"output", CLI_TEXT, "DIR", "the report's folder (RESULTS.h5.report)", 'o'},
+    [O_ARCHITECTURE] = {"architecture", CLI_TEXT, "A", "the runs of one architecture, transformer or lstm; needed when a file holds both (then the folder is RESULTS.h5.report-A)", 0},
     [O_MIXTURE] = {"mixture", CLI_TEXT, "M", "the runs of one mixture, as /runs mixture writes it; needed when a file holds several (then the folder is RESULTS.h5.report-M)", 0},
     [O_SOURCE] = {"source", CLI_TEXT, "NAME", "the laws on one source's held-out loss instead of the mixture's own", 0},
     [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals and bands, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
@@ -53,6 +54,7 @@ static int set_option(void *user, int id, const cli_value *v)
     const cli_option *o = &options[id];
     switch (id) {
     case O_OUTPUT: c->dir = v->text; break;
+    case O_ARCHITECTURE: c->select.architecture = v->text; break;
     case O_MIXTURE: c->select.mixture = v->text; break;
     case O_SOURCE: c->select.source = v->text; break;
     case O_BOOTSTRAP:

@@ -212,11 +212,15 @@ static void put_runs(FILE *f, const fit_results *results)
             (long long)results->n_runs);
     for (int64_t i = 0; i < results->n_runs; i++) {
         const results_run *r = &results->runs[i];
+        const int architecture = net_architecture_named(r->architecture);
+        const model_config m = {r->n_layer, r->d_model, r->n_head, r->n_ctx,
+                                architecture >= 0 ? architecture : MODEL_TRANSFORMER};
+        char shape[NET_SHAPE_SIZE];
         fprintf(f,
-                "<tr><td><code>%s</code></td><td>%dx%dx%d</td><td class=\"n\">%.4g</td>"
+                "<tr><td><code>%s</code></td><td>%s</td><td class=\"n\">%.4g</td>"
                 "<td class=\"n\">%.4g</td><td class=\"n\">%lld</td><td class=\"n\">%.3g</td><td "
                 "class=\"n\">",
-                r->run_id, r->n_layer, r->d_model, r->n_head, (double)r->n_params,
+                r->run_id, net_shape(&m, shape, sizeof shape), (double)r->n_params,
                 (double)r->tokens, (long long)r->seed, r->lr);
         put_number(f, r->final_test_loss);
         fputs("</td><td class=\"n\">", f);

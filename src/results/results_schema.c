@@ -19,9 +19,11 @@ const results_column results_run_columns[] = {
     COLUMN(results_run, cell_id, RESULTS_STRING, "",
            "16 hex digits: the same without lr, batch, warmup_steps, weight_decay, beta2 and "
            "grad_clip; the fit takes the best configuration of each cell"),
-    COLUMN(results_run, n_layer, RESULTS_INT32, "layers", "transformer blocks"),
-    COLUMN(results_run, d_model, RESULTS_INT32, "channels", "width"),
-    COLUMN(results_run, n_head, RESULTS_INT32, "heads", "attention heads"),
+    COLUMN(results_run, architecture, RESULTS_STRING, "", "transformer or lstm"),
+    COLUMN(results_run, n_layer, RESULTS_INT32, "layers", "transformer blocks or LSTM layers"),
+    COLUMN(results_run, d_model, RESULTS_INT32, "channels",
+           "width: the residual stream, or the LSTM's hidden and cell state"),
+    COLUMN(results_run, n_head, RESULTS_INT32, "heads", "attention heads; 0 for an LSTM"),
     COLUMN(results_run, n_ctx, RESULTS_INT32, "tokens", "context length"),
     COLUMN(results_run, n_params, RESULTS_INT64, "parameters", "N, non-embedding parameters"),
     COLUMN(results_run, n_params_total, RESULTS_INT64, "parameters",
@@ -39,7 +41,7 @@ const results_column results_run_columns[] = {
     COLUMN(results_run, steps, RESULTS_INT64, "steps", "optimiser steps taken"),
     COLUMN(results_run, flops, RESULTS_FLOAT64, "FLOP", "C = 6 N D"),
     COLUMN(results_run, flops_attention, RESULTS_FLOAT64, "FLOP",
-           "C with attention: (6 N + 6 n_layer n_ctx d_model) D"),
+           "C with attention: (6 N + 6 n_layer n_ctx d_model) D; an LSTM's is its C"),
     COLUMN(results_run, final_test_loss, RESULTS_FLOAT32, "nats/token",
            "held-out loss at the last evaluation"),
     COLUMN(results_run, best_test_loss, RESULTS_FLOAT32, "nats/token",
@@ -137,9 +139,9 @@ const char results_source_curves_description[] =
 static const struct {
     const char *column;
     int version;
-} added_in[] = {{"config_id", 2}, {"ranks", 3},    {"blas_core", 4},    {"eval_seconds", 5},
-                {"mixture", 6},   {"cell_id", 7},  {"warmup_steps", 7}, {"weight_decay", 7},
-                {"beta2", 7},     {"grad_clip", 7}};
+} added_in[] = {{"config_id", 2}, {"ranks", 3},     {"blas_core", 4},    {"eval_seconds", 5},
+                {"mixture", 6},   {"cell_id", 7},   {"warmup_steps", 7}, {"weight_decay", 7},
+                {"beta2", 7},     {"grad_clip", 7}, {"architecture", 8}};
 
 int results_version_has(int version, const char *column)
 {

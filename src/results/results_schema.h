@@ -37,9 +37,10 @@
  * /source_curves, when runs began to train on mixtures of sources and to be scored on each
  * (a file of version 5 or older has one source, its corpus, and no such tables); version 7
  * /runs cell_id, warmup_steps, weight_decay, beta2 and grad_clip, when hyperparameters became
- * axes of a sweep (an older file's runs are each their own cell). Older files are read (for version 1 the fit takes each run's configuration from
+ * axes of a sweep (an older file's runs are each their own cell); version 8 /runs architecture, when a sweep
+ * could train LSTMs beside transformers (an older file's runs are transformers). Older files are read (for version 1 the fit takes each run's configuration from
  * the stored plan) but never appended to. */
-#define RESULTS_SCHEMA_VERSION 7
+#define RESULTS_SCHEMA_VERSION 8
 #define RESULTS_OLDEST_READABLE_VERSION 1
 
 /* Run ids and config ids: 16 lowercase hex digits and the terminator. */
@@ -75,6 +76,7 @@ typedef struct {
     char cell_id[RESULTS_ID_SIZE];   /* the same without the hyperparameter axes' keys
                                         either: the runs the fit's envelope chooses among
                                         (schema 7) */
+    char architecture[16];           /* transformer or lstm (schema 8) */
     int32_t n_layer, d_model, n_head, n_ctx;
     int64_t n_params;       /* N, non-embedding */
     int64_t n_params_total; /* N_total */
