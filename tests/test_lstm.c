@@ -205,6 +205,16 @@ static void test_same_bits(void)
     for (size_t i = 0; i < one.param_sizes[1]; i++)
         bounded &= fabsf(one.params.wih[i]) <= 0.25f && fabsf(one.params.whh[i]) <= 0.25f;
     check(biases && bounded, "init: forget bias 1, others 0, weights within 1/sqrt(16)");
+    double sum = 0.0, squares = 0.0;
+    for (size_t i = 0; i < one.param_sizes[0]; i++) {
+        sum += one.params.wte[i];
+        squares += (double)one.params.wte[i] * one.params.wte[i];
+    }
+    const double n = (double)one.param_sizes[0], mean = sum / n;
+    const double std = sqrt(squares / n - mean * mean);
+    check(fabs(mean) < 0.05 && fabs(std - LSTM_EMBEDDING_STD) < 0.05,
+          "init: the embedding is N(0, %g^2) (mean %.3f, std %.3f over %.0f)",
+          (double)LSTM_EMBEDDING_STD, mean, std, n);
     lstm_free(&one);
     lstm_free(&two);
 }

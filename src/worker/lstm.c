@@ -190,7 +190,7 @@ void lstm_init_weights(lstm *m, rng_state *rng)
     lstm_params *p = &m->params;
     const size_t *s = m->param_sizes;
     for (size_t i = 0; i < s[0]; i++)
-        p->wte[i] = 0.02f * rng_normal(rng);
+        p->wte[i] = LSTM_EMBEDDING_STD * rng_normal(rng);
     for (size_t i = 0; i < s[1]; i++)
         p->wih[i] = bound * (2.0f * rng_uniform(rng) - 1.0f);
     for (size_t i = 0; i < s[2]; i++)
