@@ -175,8 +175,10 @@ static void value_label(PLINT axis, PLFLT value, char *label, PLINT length, PLPo
     snprintf(label, (size_t)length, "%.3g", pow(10.0, value));
 }
 
-/* Box options and tick spacing of one axis. */
-static void axis_options(const plot_axis *a, char *options, size_t size, double *tick, int *sub)
+/* Box options and tick spacing of one axis; a log axis narrower than two decades takes at
+ * most max_labels labels (values as wide as 3.98e+05: the x axis has room for four). */
+static void axis_options(const plot_axis *a, int max_labels, char *options, size_t size,
+                         double *tick, int *sub)
 {
     *tick = 0;
     *sub = 0;
@@ -197,11 +199,11 @@ static void axis_options(const plot_axis *a, char *options, size_t size, double 
         *tick = 1;
         return;
     }
-    /* about five labelled ticks, at a round step of log10 */
+    /* up to max_labels labelled ticks, at a round step of log10 */
     static const double steps[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5};
     *tick = steps[5];
     for (int i = 0; i < 6; i++)
-        if (span / steps[i] <= 6) {
+        if (span / steps[i] <= max_labels) {
             *tick = steps[i];
             break;
         }
@@ -231,8 +233,8 @@ void plot_panel(const plot_axis *x, const plot_axis *y, const char *title)
     char xo[16], yo[16];
     double xt, yt;
     int xs, ys;
-    axis_options(x, xo, sizeof xo, &xt, &xs);
-    axis_options(y, yo, sizeof yo, &yt, &ys);
+    axis_options(x, 4, xo, sizeof xo, &xt, &xs);
+    axis_options(y, 6, yo, sizeof yo, &yt, &ys);
     size_t n = strlen(yo);
     snprintf(yo + n, sizeof yo - n, "v"); /* labels upright */
     plslabelfunc(value_label, NULL);
