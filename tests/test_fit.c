@@ -638,6 +638,80 @@ static void test_data_limited(void)
 
 /* The L(C) frontier: by default the configurations' final (C, L), every seed of those that
  * no configuration of less or equal compute beats on mean; along the curves when asked. */
+/* Runs of L = (N_c/N)^alpha at 8 sizes from 1e5 to 1e8, two seeds, 0.3% noise; a
+ * configuration of its own per (N, seed pair). */
+static void power_law_runs(fit_observation *rows, double n_c, double alpha)
+{
+    for (int i = 0; i < 16; i++) {
+        const double n = 1e5 * pow(1e3, (double)(i / 2) / 7.0);
+        rows[i] = (fit_observation){.n_params = n,
+                                    .tokens = 1e9,
+                                    .loss = pow(n_c / n, alpha) * exp(0.003 * normal()),
+                                    .config_id = (uint64_t)(i / 2 + 1),
+                                    .seed = i % 2,
+                                    .run_index = i,
+                                    .ok = 1};
+    }
+}
+
+/* fit_compare: two known L(N) that cross at N = 1e6, the ratio along them and the
+ * crossing recovered with intervals that bracket them; laws that do not cross say so. */
+static void test_compare(void)
+{
+    random_state = 31;
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = 200;
+    options.grid_stride = 8;
+    options.laws = 1u << FIT_LAW_N;
+    const double alpha_a = 0.076, n_c_a = 1e13, alpha_b = 0.05, crossing = 1e6;
+    /* (n_c_a / crossing)^alpha_a = (n_c_b / crossing)^alpha_b */
+    const double n_c_b = crossing * exp(alpha_a / alpha_b * log(n_c_a / crossing));
+    fit_observation a_rows[16], b_rows[16];
+    power_law_runs(a_rows, n_c_a, alpha_a);
+    power_law_runs(b_rows, n_c_b, alpha_b);
+    fit_input a_input = {a_rows, 16, NULL, 0}, b_input = {b_rows, 16, NULL, 0};
+    fit_report a, b;
+    check(fit_run(&a_input, &options, &a) == 0 && fit_run(&b_input, &options, &b) == 0,
+          "compare: both fitted");
+    fit_comparison c;
+    check(fit_compare(&a, &b, FIT_LAW_N, &c) == 0 && c.n_points == FIT_COMPARE_POINTS &&
+              c.overlap && c.x_min == 1e5 && fabs(c.x_max / 1e8 - 1.0) < 1e-12,
+          "compare: L_N over the range both measured (%g to %g): %s", c.x_min, c.x_max,
+          c.message);
+    int ratios = 1;
+    for (int k = 0; k < c.n_points; k++) {
+        const double want = pow(n_c_b / c.x[k], alpha_b) / pow(n_c_a / c.x[k], alpha_a);
+        ratios &= fabs(c.ratio[k] / want - 1.0) < 0.01 && c.ratio_lower[k] <= want &&
+                  want <= c.ratio_upper[k];
+        if (!ratios)
+            check(0, "compare: ratio at N = %g is %.5f [%.5f, %.5f], the laws' %.5f", c.x[k],
+                  c.ratio[k], c.ratio_lower[k], c.ratio_upper[k], want);
+    }
+    check(ratios && c.ratio[0] < 1.0 && c.ratio[c.n_points - 1] > 1.0,
+          "compare: the ratio along the laws, B better below the crossing and worse above");
+    check(fabs(log(c.crossing / crossing)) < log(1.3) && c.crossing_lower <= crossing &&
+              crossing <= c.crossing_upper && c.crossing_resamples > 190,
+          "compare: the laws cross at %.4g [%.4g, %.4g] (%d of %d resamples), truly at 1e6",
+          c.crossing, c.crossing_lower, c.crossing_upper, c.crossing_resamples, c.resamples);
+    /* parallel laws, B 5% worse everywhere: no crossing */
+    fit_observation p_rows[16];
+    power_law_runs(p_rows, n_c_a * pow(1.05, 1.0 / alpha_a), alpha_a);
+    fit_input p_input = {p_rows, 16, NULL, 0};
+    fit_report p;
+    check(fit_run(&p_input, &options, &p) == 0, "compare: parallel fitted");
+    fit_comparison q;
+    check(fit_compare(&a, &p, FIT_LAW_N, &q) == 0 && !isfinite(q.crossing) &&
+              fabs(q.ratio[2] / 1.05 - 1.0) < 0.01,
+          "compare: parallel laws 5%% apart do not cross (ratio %.4f, crossing %g)", q.ratio[2],
+          q.crossing);
+    check(fit_compare(&a, &b, FIT_LAW_CHINCHILLA, &q) != 0 && q.n_points == 0,
+          "compare: a joint law is not compared");
+    fit_report_free(&a);
+    fit_report_free(&b);
+    fit_report_free(&p);
+}
+
 static void test_frontier(void)
 {
     random_state = 5;
@@ -914,6 +988,7 @@ int main(int argc, char **argv)
     test_csv();
     test_degenerate();
     test_data_limited();
+    test_compare();
     test_frontier();
     test_chinchilla_recovery();
     test_kaplan_recovery();

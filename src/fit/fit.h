@@ -260,6 +260,33 @@ double fit_law_value(fit_law_id id, int output, const double *q, double x, doubl
 int fit_law_band(const fit_report *report, fit_law_id id, int output, double x, double x2,
                  double *lower, double *upper);
 
+/* Two fits of one law compared (runs of two architectures, say): the loss ratio L_b / L_a
+ * along the law at FIT_COMPARE_POINTS values of its variable evenly spaced in ln x over the
+ * range both measured (both ranges, when they do not overlap), with bootstrap intervals
+ * (resample r of b paired with resample r of a), and the first x where the laws cross
+ * within 3 decades beyond that range, with the interval of the crossings of the resamples
+ * that have one. For the single-variable laws (L_N, L_D, L_C and their forms with E). */
+#define FIT_COMPARE_POINTS 5
+typedef struct {
+    fit_law_id law;
+    double x_min, x_max; /* the range compared over */
+    int overlap;         /* 0: the two ranges do not overlap (x_min, x_max span both) */
+    int n_points;        /* 0: not compared (message says why) */
+    double x[FIT_COMPARE_POINTS], ratio[FIT_COMPARE_POINTS];
+    double ratio_lower[FIT_COMPARE_POINTS], ratio_upper[FIT_COMPARE_POINTS]; /* NaN: none */
+    double search_min, search_max;   /* where a crossing was looked for */
+    double crossing;                 /* NaN: none there */
+    double crossing_lower, crossing_upper;
+    int crossing_resamples;          /* resamples whose laws cross there */
+    int resamples;                   /* resamples with both laws fitted */
+    char message[160];
+} fit_comparison;
+/* 0, or -1 (message says why: a law not fitted in either, or not single-variable). */
+int fit_compare(const fit_report *a, const fit_report *b, fit_law_id law, fit_comparison *out);
+/* Two lines: the ratios with their intervals, and the crossing or its absence. */
+void fit_print_comparison(FILE *out, const char *name_a, const char *name_b,
+                          const fit_comparison *comparison);
+
 /* A readable table of every law: parameters with intervals, fit quality, points used. */
 void fit_print(FILE *out, const fit_report *report);
 /* The transfer laws' table (nothing when there are none); fit_print ends with it. */

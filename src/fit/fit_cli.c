@@ -278,9 +278,54 @@ void fit_file_analysis_free(fit_file_analysis *a)
 }
 
 /* Reads a results file, fits, reports and writes /fits. */
+/* A file of several architectures and no --architecture: each one's laws in turn, then how
+ * they compare; /fits is left to `fit --architecture A` (it holds one fit). */
+static int fit_architectures(const char *path, const fit_options *given,
+                             const fit_selection *select, const fit_outputs *outputs,
+                             char names[][16], int n, char *err, size_t errlen)
+{
+    fit_file_analysis analyses[FIT_MAX_ARCHITECTURES];
+    const char *labels[FIT_MAX_ARCHITECTURES];
+    int done = 0, status = EXIT_OK;
+    for (; done < n && status == EXIT_OK; done++) {
+        fit_selection one = *select;
+        one.architecture = labels[done] = names[done];
+        fit_file_analysis *a = &analyses[done];
+        status = fit_file_analyse(path, given, &one, outputs->from_plan,
+                                  outputs->quiet ? FIT_FILE_QUIET : 0, a, err, errlen);
+        if (status != EXIT_OK)
+            break;
+        if (outputs->out && !outputs->json)
+            fprintf(outputs->out, "%sThe %s runs:\n", done > 0 ? "\n" : "", names[done]);
+        if (emit(path, &a->options, &a->report, a->run_ids, a->results.n_runs, outputs, err,
+                 errlen) != 0)
+            status = EXIT_FAILED;
+    }
+    if (status == EXIT_OK && outputs->out && !outputs->json) {
+        fprintf(outputs->out, "\n");
+        fit_print_architectures(outputs->out, analyses, labels, n);
+    }
+    if (outputs->out)
+        fflush(outputs->out);
+    if (status == EXIT_OK && outputs->write && !outputs->quiet)
+        fprintf(stderr,
+                FIT_PROGRAM ": %s holds %d architectures: /fits holds one fit, so it is left to "
+                            "`" FIT_PROGRAM " %s --architecture A`\n",
+                path, n, path);
+    for (int i = 0; i < done; i++)
+        fit_file_analysis_free(&analyses[i]);
+    return status;
+}
+
 static int fit_file(const char *path, const fit_options *given, const fit_selection *select,
                     const fit_outputs *outputs, char *err, size_t errlen)
 {
+    if (!select->architecture) {
+        char names[FIT_MAX_ARCHITECTURES][16];
+        const int n = fit_file_architectures(path, names, FIT_MAX_ARCHITECTURES, err, errlen);
+        if (n > 1)
+            return fit_architectures(path, given, select, outputs, names, n, err, errlen);
+    }
     fit_file_analysis a;
     int status = fit_file_analyse(path, given, select, outputs->from_plan,
                                   (outputs->quiet ? FIT_FILE_QUIET : 0) |

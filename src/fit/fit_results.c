@@ -381,6 +381,35 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
     return 0;
 }
 
+int fit_file_architectures(const char *path, char names[][16], int max, char *err, size_t errlen)
+{
+    fit_results r;
+    if (fit_results_read(path, &r, err, errlen) != 0)
+        return -1;
+    const char *found[FIT_MAX_ARCHITECTURES + 1];
+    int n = fit_results_architectures(&r, found, FIT_MAX_ARCHITECTURES + 1);
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++)
+        snprintf(names[i], 16, "%s", found[i]);
+    fit_results_free(&r);
+    return n;
+}
+
+void fit_print_architectures(FILE *out, const fit_file_analysis *analyses,
+                             const char *const *names, int n)
+{
+    static const fit_law_id laws[] = {FIT_LAW_N, FIT_LAW_C, FIT_LAW_D};
+    for (int i = 1; i < n; i++) {
+        fprintf(out, "Architectures compared, %s against %s (95%% intervals):\n", names[i],
+                names[0]);
+        for (size_t k = 0; k < sizeof laws / sizeof *laws; k++) {
+            fit_comparison c;
+            if (fit_compare(&analyses[0].report, &analyses[i].report, laws[k], &c) == 0)
+                fit_print_comparison(out, names[0], names[i], &c);
+        }
+    }
+}
+
 /* ---- writing ---- */
 
 /* Attributes: variable-length UTF-8 strings (h5py reads str), 64-bit numbers. */

@@ -128,6 +128,16 @@ int fit_file_analyse(const char *path, const fit_options *given, const fit_selec
                      size_t errlen);
 void fit_file_analysis_free(fit_file_analysis *analysis);
 
+/* The architectures of PATH's runs (/runs architecture), in the order they first appear: 0 to
+ * max into names (each up to 15 characters), or -1 with err when the file cannot be read. */
+#define FIT_MAX_ARCHITECTURES 4
+int fit_file_architectures(const char *path, char names[][16], int max, char *err, size_t errlen);
+/* The comparison of n analyses, one of each architecture (names[i] of analyses[i]): every
+ * later one against the first, along L(N), L(C) and L(D) where both fitted them
+ * (fit_compare): a heading and two lines a law. */
+void fit_print_architectures(FILE *out, const fit_file_analysis *analyses,
+                             const char *const *names, int n);
+
 /* Fits the transfer law (fit.h's fit_transfer) of every source of an analysed file into
  * analysis->report.transfer, with the analysis's bootstrap and confidence: none when the runs
  * are scored on fewer than two sources or the analysis took one source's loss. fit_file_analyse

@@ -680,7 +680,7 @@ static int worker_loop(const plan *p, MPI_Comm comm, int rank, int size)
  * turns it off. A fit or report that cannot be written makes the sweep's status
  * EXIT_FAILED; laws the data cannot determine do not. */
 static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const char *mixture,
-                                   const char *architecture)
+                                   const char *architecture, fit_file_analysis *keep)
 {
     fit_options options;
     fit_options_defaults(&options);
@@ -742,7 +742,10 @@ static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const 
                     mixture ? mixture : "", mixture ? "'" : "", figures, left_out, dir);
         }
     }
-    fit_file_analysis_free(&a);
+    if (keep && a.fitted == 0)
+        *keep = a; /* the caller compares it with the other architectures' and frees it */
+    else
+        fit_file_analysis_free(&a);
     return status;
 }
 
@@ -752,17 +755,34 @@ static int fit_mixture_after_sweep(const plan *p, const sched_options *o, const 
 static int fit_after_sweep(const plan *p, const sched_options *o)
 {
     if (p->n_mixtures == 1 && p->n_architectures <= 1)
-        return fit_mixture_after_sweep(p, o, NULL, NULL);
+        return fit_mixture_after_sweep(p, o, NULL, NULL, NULL);
     int status = EXIT_OK;
+    /* one mixture of several architectures: their laws compared at the end */
+    const int compare = p->n_mixtures == 1 && p->n_architectures > 1;
+    fit_file_analysis kept[MODEL_ARCHITECTURES];
+    const char *names[MODEL_ARCHITECTURES];
+    int n_kept = 0;
     for (int a = 0; a < (p->n_architectures > 1 ? p->n_architectures : 1); a++)
         for (int m = 0; m < p->n_mixtures; m++) {
             const char *architecture =
                 p->n_architectures > 1 ? net_architecture_names[p->architecture_order[a]] : NULL;
             const char *mixture = p->n_mixtures > 1 ? p->mixtures[m].text : NULL;
-            const int one = fit_mixture_after_sweep(p, o, mixture, architecture);
+            memset(&kept[n_kept], 0, sizeof kept[n_kept]);
+            kept[n_kept].fitted = -1;
+            const int one = fit_mixture_after_sweep(p, o, mixture, architecture,
+                                                    compare ? &kept[n_kept] : NULL);
             if (one != EXIT_OK)
                 status = one;
+            if (compare && kept[n_kept].fitted == 0)
+                names[n_kept++] = architecture;
         }
+    if (compare && n_kept > 1 && o->verbosity >= SCHED_NORMAL) {
+        printf("\n");
+        fit_print_architectures(stdout, kept, names, n_kept);
+        fflush(stdout);
+    }
+    for (int i = 0; i < n_kept; i++)
+        fit_file_analysis_free(&kept[i]);
     return status;
 }
 
