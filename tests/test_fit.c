@@ -654,6 +654,80 @@ static void power_law_runs(fit_observation *rows, double n_c, double alpha)
     }
 }
 
+/* FIT_SHAPE: configurations of two N (each within 2%), four depths each, two seeds, whose
+ * loss is L(N) (1 + 0.04 |ln(aspect / 40)|): the groups, each shape's loss relative to L(N)
+ * and the spread within a group come back; without two depths at one N it is skipped. */
+static void test_shape(void)
+{
+    random_state = 41;
+    fit_options options;
+    fit_options_defaults(&options);
+    options.bootstrap = 50;
+    options.laws = (1u << FIT_SHAPE) | (1u << FIT_LAW_N) | (1u << FIT_SEEDS);
+    static const int layers[4] = {1, 2, 4, 8};
+    fit_observation rows[32];
+    int n = 0;
+    for (int g = 0; g < 2; g++)
+        for (int k = 0; k < 4; k++)
+            for (int seed = 0; seed < 2; seed++) {
+                const double n_params = (g ? 1e7 : 1e6) * (1.0 + 0.005 * k);
+                const int L = layers[k];
+                const int d = (int)lround(sqrt(n_params / (12.0 * L)));
+                const double aspect = (double)d / L;
+                const double penalty = 1.0 + 0.04 * fabs(log(aspect / 40.0));
+                rows[n] = (fit_observation){.n_params = n_params,
+                                            .tokens = 1e9,
+                                            .loss = pow(1e13 / n_params, 0.076) * penalty *
+                                                    exp(0.001 * normal()),
+                                            .config_id = (uint64_t)(g * 4 + k + 1),
+                                            .seed = seed,
+                                            .n_layer = L,
+                                            .d_model = d,
+                                            .run_index = n,
+                                            .ok = 1};
+                n++;
+            }
+    fit_input input = {rows, n, NULL, 0};
+    fit_report r;
+    check(fit_run(&input, &options, &r) == 0, "shape: %s", r.message);
+    const fit_law *law = &r.law[FIT_SHAPE];
+    check(law->status == FIT_OK && value(&r, FIT_SHAPE, "groups") == 2 &&
+              value(&r, FIT_SHAPE, "shapes") == 8 && law->n_points == 8,
+          "shape: 2 groups of 4 shapes (%s): %s", fit_status_name(law->status), law->message);
+    /* within a group the ratios differ as the penalties do (L(N) scales them alike) */
+    int ordered = 1;
+    for (int64_t i = 0; i + 1 < law->n_points && law->n_points == 8; i++) {
+        if (law->x2[i] > 2e6 || law->x2[i + 1] > 2e6)
+            continue;
+        const double want = (1.0 + 0.04 * fabs(log(law->x[i] / 40.0))) /
+                            (1.0 + 0.04 * fabs(log(law->x[i + 1] / 40.0)));
+        ordered &= fabs(law->y[i] / law->y[i + 1] / want - 1.0) < 0.005;
+    }
+    /* the designed spread: the wider of the two groups' */
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {0.0, 0.0};
+    for (int64_t i = 0; i < law->n_points; i++) {
+        const int g = law->x2[i] > 2e6;
+        const double p = 1.0 + 0.04 * fabs(log(law->x[i] / 40.0));
+        lo[g] = fmin(lo[g], p);
+        hi[g] = fmax(hi[g], p);
+    }
+    const double designed = fmax(hi[0] - lo[0], hi[1] - lo[1]);
+    check(ordered, "shape: each shape's loss relative to L(N) as its penalty says");
+    const double spread = value(&r, FIT_SHAPE, "spread");
+    check(spread > 0.8 * designed && spread < 1.25 * designed &&
+              value(&r, FIT_SHAPE, "epsilon") < 0.01 && strstr(law->message, "beyond twice"),
+          "shape: the spread %.4f (designed about %.4f) is beyond the seed spread: %s", spread,
+          designed, law->message);
+    fit_report_free(&r);
+    /* one depth at each N: nothing to compare */
+    for (int i = 0; i < n; i++)
+        rows[i].n_layer = 2;
+    check(fit_run(&input, &options, &r) == 0 && r.law[FIT_SHAPE].status == FIT_SKIPPED &&
+              strstr(r.law[FIT_SHAPE].message, "two or more depths"),
+          "shape: one depth a size is skipped: %s", r.law[FIT_SHAPE].message);
+    fit_report_free(&r);
+}
+
 /* fit_compare: two known L(N) that cross at N = 1e6, the ratio along them and the
  * crossing recovered with intervals that bracket them; laws that do not cross say so. */
 static void test_compare(void)
@@ -988,6 +1062,7 @@ int main(int argc, char **argv)
     test_csv();
     test_degenerate();
     test_data_limited();
+    test_shape();
     test_compare();
     test_frontier();
     test_chinchilla_recovery();

@@ -122,7 +122,7 @@ with h5py.File(path, "r") as f:
     check("/fits has a UTC creation time", str(attrs["created"]).endswith("Z"),
           str(attrs["created"]))
     keys = list(attrs["laws"])
-    check("/fits lists the 17 laws, each a group", len(keys) == 17 and
+    check("/fits lists the 18 laws, each a group", len(keys) == 18 and
           all(k in fits for k in keys), str(keys))
     check("/fits counts the runs", attrs["observations"] == len(runs) == 270 and
           attrs["used"] == 270, str(attrs))

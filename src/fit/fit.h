@@ -42,6 +42,7 @@ typedef struct {
                                  warmup_steps, weight_decay, beta2, grad_clip); 0 or NaN:
                                  unknown */
     int64_t seed;
+    int n_layer, d_model;  /* its shape (depth against width, FIT_SHAPE); 0: unknown */
     int64_t run_index;     /* links fit_curve_point rows to this run; -1: no curve */
     int ok;                /* 1: finished and not diverged; other runs feed no fit */
     int partial;           /* set by the fit: another run of its configuration feeds no fit
@@ -145,6 +146,7 @@ typedef enum {
     FIT_INFERENCE,      /* inference-aware choice of N and D */
     FIT_LR_OPT,         /* lr_opt(N) = k N^p through each cell's best lr (an lr axis) */
     FIT_BATCH_OPT,      /* batch_opt(C) = k C^p through each cell's best batch */
+    FIT_SHAPE,          /* L / L(N) against d_model / n_layer at equal N and D */
     FIT_NUM_LAWS
 } fit_law_id;
 

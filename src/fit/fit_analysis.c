@@ -68,7 +68,8 @@ static const char *const law_keys[FIT_NUM_LAWS] = {[FIT_LAW_N] = "L_N",
                                                    [FIT_CONTRADICTION] = "contradiction",
                                                    [FIT_INFERENCE] = "inference",
                                                    [FIT_LR_OPT] = "lr_opt",
-                                                   [FIT_BATCH_OPT] = "batch_opt"};
+                                                   [FIT_BATCH_OPT] = "batch_opt",
+                                                   [FIT_SHAPE] = "shape"};
 
 const char *fit_law_key(fit_law_id id)
 {
@@ -818,6 +819,9 @@ static void begin_all(const fit_context *ctx, fit_report *r)
     static const char *const optimum[] = {"k", "p"};
     law_begin(r, FIT_LR_OPT, "lr_opt(N) = k N^p", optimum, 2);
     law_begin(r, FIT_BATCH_OPT, "batch_opt(C) = k C^p", optimum, 2);
+    static const char *const shape[] = {"groups", "shapes", "spread", "epsilon"};
+    law_begin(r, FIT_SHAPE, "L / L(N) against d_model / n_layer, runs of equal N (5%) and D", shape,
+              4);
     for (int t = 0; t < ctx->n_table; t++) {
         char name[FIT_NAME_LENGTH];
         snprintf(name, sizeof(name), "N_opt@%.3g", ctx->table[t]);
@@ -897,6 +901,8 @@ void fit_analyse(fit_context *ctx, const fit_sample *all, fit_report *r, int ful
         isoflop(ctx, r, s, full);
     if (wanted(ctx, FIT_SEEDS))
         seeds(r, s, full);
+    if (wanted(ctx, FIT_SHAPE))
+        fit_shape_law(r, s, full);
     derived(ctx, r, full);
     free(chosen);
     for (int l = 0; l < FIT_NUM_LAWS; l++)

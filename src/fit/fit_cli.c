@@ -40,6 +40,9 @@ unsigned fit_laws_from_groups(unsigned groups)
         laws |= LAW_BIT(FIT_LAW_CHINCHILLA) | LAW_BIT(FIT_ALLOCATION) | LAW_BIT(FIT_INFERENCE);
     if (groups & PLAN_LAW_ISOFLOP)
         laws |= LAW_BIT(FIT_LAW_ISOFLOP);
+    /* the loss of each shape is read against L(N) */
+    if (groups & PLAN_LAW_SHAPE)
+        laws |= LAW_BIT(FIT_SHAPE) | LAW_BIT(FIT_LAW_N);
     /* the contradiction needs L(C) and L(D) */
     if ((groups & PLAN_LAW_C) && (groups & PLAN_LAW_D))
         laws |= LAW_BIT(FIT_CONTRADICTION);
@@ -392,7 +395,7 @@ static const cli_option options[O_COUNT] = {
     [O_JSON] = {"json", CLI_OPTIONAL_TEXT, "[=FILE]", "the report as JSON on stdout instead of the table; --json=FILE writes it to FILE and keeps the table", 0},
     [O_BOOTSTRAP] = {"bootstrap", CLI_COUNT, "N", "bootstrap resamples for the intervals, 0 = none (the plan's [fit] bootstrap, else 1000)", 0},
     [O_SEED] = {"seed", CLI_COUNT, "S", "seed of the bootstrap (the plan's [fit] seed, else 1)", 0},
-    [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, all, or law keys such as L_N_E (the plan's [fit] laws, else all)", 0},
+    [O_LAWS] = {"laws", CLI_TEXT, "LIST", "n, d, c, kaplan, chinchilla, isoflop, shape, all, or law keys such as L_N_E (the plan's [fit] laws, else all)", 0},
     [O_FRONTIER] = {"frontier", CLI_TEXT, "ends|curves", "the L(C) frontier from the runs' final (C, L), or along their training curves (the plan's [fit] frontier, else ends)", 0},
     [O_THREADS] = {"threads", CLI_COUNT, "T", "threads for the Chinchilla grid and the bootstrap, 1 to 16 (2)", 0},
     [O_CONFIDENCE] = {"confidence", CLI_REAL, "P", "level of the percentile intervals, in (0, 1) (0.95)", 0},

@@ -104,6 +104,8 @@ typedef struct {
 int fit_same_value(double a, double b);
 /* A copy of the sample's rows sorted by compare (NULL when out of memory). */
 fit_row *fit_sorted_rows(const fit_sample *s, int (*compare)(const void *, const void *));
+/* FIT_SHAPE (fit_shape.c), after L(N) and the seed spread of the same sample. */
+void fit_shape_law(fit_report *r, const fit_sample *s, int full);
 /* The points of L(N), L(D) and the L(C) frontier (see fit_select.c); each returns the
  * count, or -1 when out of memory. run (may be NULL) gets the run_index of each point's
  * run. */

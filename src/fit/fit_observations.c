@@ -67,6 +67,8 @@ int fit_observations_from_results(const fit_results *results, const plan *stored
         const results_run *r = &results->runs[i];
         const double loss = fit_run_uses_best(r) ? r->best_test_loss : r->final_test_loss;
         o[i].n_params = (double)r->n_params;
+        o[i].n_layer = r->n_layer;
+        o[i].d_model = r->d_model;
         o[i].tokens = (double)r->tokens;
         o[i].unique_tokens = (double)r->unique_tokens;
         o[i].flops = r->flops;

@@ -15,8 +15,8 @@
 /* A plan is a short text; a larger file is something else given by mistake. */
 #define PLAN_MAX_FILE_BYTES (1 << 20)
 
-static const char *const law_names[PLAN_LAW_COUNT] = {"n",      "d",          "c",
-                                                      "kaplan", "chinchilla", "isoflop"};
+static const char *const law_names[PLAN_LAW_COUNT] = {"n",          "d",       "c",    "kaplan",
+                                                      "chinchilla", "isoflop", "shape"};
 
 const char *plan_mode_name(plan_mode mode)
 {

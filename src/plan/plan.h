@@ -46,10 +46,11 @@ typedef enum {
     PLAN_LAW_C = 1 << 2,          /* L(C), the frontier of the training curves */
     PLAN_LAW_KAPLAN = 1 << 3,     /* Kaplan's joint L(N, D) */
     PLAN_LAW_CHINCHILLA = 1 << 4, /* Chinchilla's E + A/N^alpha + B/D^beta */
-    PLAN_LAW_ISOFLOP = 1 << 5     /* IsoFLOP parabolas and their minima */
+    PLAN_LAW_ISOFLOP = 1 << 5,    /* IsoFLOP parabolas and their minima */
+    PLAN_LAW_SHAPE = 1 << 6       /* depth against width at equal N (with L(N)) */
 } plan_law;
-#define PLAN_LAWS_ALL 0x3f
-#define PLAN_LAW_COUNT 6
+#define PLAN_LAWS_ALL 0x7f
+#define PLAN_LAW_COUNT 7
 
 /* Room for the line of every key of the plan (plan.key_lines); plan_keys.c has the keys. */
 #define PLAN_MAX_KEYS 64
