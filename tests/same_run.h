@@ -36,8 +36,8 @@ static inline int same_run_params(const train_run *a, const train_run *b)
            memcmp(p.m, q.m, bytes) == 0 && memcmp(p.v, q.v, bytes) == 0;
 }
 
-/* All of it: step, status, each source's data position, curve, weights, moments and the last
- * training loss. */
+/* All of it: step, status, each source's data position, curve, weights, moments, the last
+ * training loss and the last evaluation's losses by position. */
 static inline int same_run_bits(const train_run *a, const train_run *b)
 {
     if (a->step != b->step || a->status != b->status || a->config.n_sources != b->config.n_sources)
@@ -47,7 +47,9 @@ static inline int same_run_bits(const train_run *a, const train_run *b)
             a->sources[i].window != b->sources[i].window)
             return 0;
     return same_run_curves(a, b) && same_run_params(a, b) &&
-           memcmp(&a->last_train_loss, &b->last_train_loss, sizeof(float)) == 0;
+           memcmp(&a->last_train_loss, &b->last_train_loss, sizeof(float)) == 0 &&
+           memcmp(a->position_loss, b->position_loss,
+                  sizeof(float) * (size_t)a->config.model.n_ctx) == 0;
 }
 
 #endif

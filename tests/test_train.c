@@ -103,8 +103,7 @@ static void check_restore(const train_config *config, const corpus *data,
           (long long)stop);
     run.status = RUN_RUNNING;
     run_to_end(&run);
-    check(same_run_params(&run, reference) && same_run_curves(&run, reference) &&
-              run.best_test_loss == reference->best_test_loss,
+    check(same_run_bits(&run, reference) && run.best_test_loss == reference->best_test_loss,
           "stopped at step %lld and restored: identical bits to an uninterrupted run",
           (long long)stop);
     train_run_free(&run);
@@ -398,12 +397,16 @@ static void test_lean_evaluation(const corpus *data, int architecture)
     memcpy(net_optim_params(&e).params, net_optim_params(&run.net).params,
            sizeof(float) * (size_t)e.num_params);
     double lean[7], *positions = calloc((size_t)T, sizeof(double));
+    double *each = malloc(sizeof(double) * 7 * (size_t)T);
     for (int64_t w = 0; w < n; w += 7) {
         int k = (int)(n - w < 7 ? n - w : 7);
-        net_evaluate(&e, starts + w, k, lean, positions);
+        net_evaluate(&e, starts + w, k, lean, each);
         for (int i = 0; i < k; i++)
             worst = fmax(worst, fabs(lean[i] - losses[w + i]) / losses[w + i]);
+        for (int64_t i = 0; i < k * T; i++)
+            positions[i % T] += each[i];
     }
+    free(each);
     check(worst < 1e-5, "%s: evaluation in groups of 7 within %.1e of the training forward", name,
           worst);
     double by_position = 0.0;
@@ -412,6 +415,16 @@ static void test_lean_evaluation(const corpus *data, int architecture)
     check(close_enough(by_position / (double)(n * T), total / (double)n, 1e-5, 0),
           "%s: the losses per position sum to the mean (%.6f, %.6f)", name,
           by_position / (double)(n * T), total / (double)n);
+    /* the run's own: each position's mean over the windows, as the groups of 7 gave them */
+    double worst_position = 0.0, run_mean = 0.0;
+    for (int64_t t = 0; t < T; t++) {
+        worst_position = fmax(worst_position, fabs(run.position_loss[t] - positions[t] / n));
+        run_mean += run.position_loss[t] / (double)T;
+    }
+    check(worst_position < 1e-4 && close_enough(run_mean, evaluated, 1e-5, 0),
+          "%s: the run's loss at each position is the windows' mean there (within %.1e), and "
+          "their mean its test loss (%.6f, %.6f)",
+          name, worst_position, run_mean, evaluated);
     free(positions);
     net_free(&e);
     free(starts);

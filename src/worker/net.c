@@ -321,8 +321,7 @@ void net_evaluate(net *n, const uint8_t *const *starts, int count, double *losse
 {
     SCALESWEEP_ASSERT(count >= 1 && count <= n->eval_windows);
     const float *each = ops(&n->config)->evaluate(n, starts, count, losses);
-    const int T = n->config.n_ctx;
-    for (int w = 0; position_losses && w < count; w++)
-        for (int t = 0; t < T; t++)
-            position_losses[t] += each[(int64_t)w * T + t];
+    const int64_t T = n->config.n_ctx;
+    for (int64_t i = 0; position_losses && i < count * T; i++)
+        position_losses[i] = each[i];
 }

@@ -78,8 +78,8 @@ void net_swap_grads(net *n, float **buffer);
 /* The four buffers as the optimiser (and a checkpoint) takes them: after a swap, anew. */
 optim_params net_optim_params(net *n);
 /* The mean loss of each of count <= eval_windows windows, window i reading starts[i][0, T)
- * as inputs and starts[i][1, T] as targets; with position_losses (T) not NULL, each
- * position's loss is added to it, summed over the windows. */
+ * as inputs and starts[i][1, T] as targets; with position_losses (count x T) not NULL, the
+ * loss at each position of each window too. */
 void net_evaluate(net *n, const uint8_t *const *starts, int count, double *losses,
                   double *position_losses);
 

@@ -18,7 +18,8 @@
 #include "hash.h"
 #include "train.h"
 
-/* Version 4 adds the architecture; a version 3 checkpoint is a transformer's. */
+/* Version 4 adds the architecture and the losses per position of the last evaluation; a
+ * version 3 checkpoint is a transformer's, without them. */
 static const char magic[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '4'};
 static const char magic_3[8] = {'S', 'S', 'W', 'C', 'K', 'P', 'T', '3'};
 
@@ -183,6 +184,7 @@ int train_checkpoint_save(const train_run *run, const char *path, char *err, siz
     put_f64(&s, run->eval_seconds);
     put_i64(&s, run->curve_len);
     put(&s, run->curve, sizeof(curve_point) * (size_t)run->curve_len);
+    put(&s, run->position_loss, sizeof(float) * (size_t)run->config.model.n_ctx);
     const optim_params m = net_optim_params((net *)&run->net);
     put_i64(&s, m.num_params);
     put(&s, m.params, sizeof(float) * (size_t)m.num_params);
@@ -314,6 +316,8 @@ int train_checkpoint_load(train_run *run, const char *path, const corpus *data,
     }
     run->curve_len = curve_len;
     get(&s, run->curve, sizeof(curve_point) * (size_t)curve_len);
+    if (version >= 4)
+        get(&s, run->position_loss, sizeof(float) * (size_t)run->config.model.n_ctx);
     if (get_i64(&s) != m.num_params) {
         snprintf(err, errlen, "%s: checkpoint holds a different number of parameters", path);
         goto fail;

@@ -441,6 +441,11 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     run->shard_losses = malloc(sizeof(double) * (size_t)config->batch);
     run->eval_losses =
         malloc(sizeof(double) * (size_t)(run->eval_windows > 0 ? run->eval_windows : 1));
+    run->eval_positions = malloc(
+        sizeof(double) * (size_t)(run->eval_windows > 0 ? run->eval_windows : 1) * (size_t)T);
+    run->position_loss = malloc(sizeof(float) * (size_t)T);
+    for (int64_t t = 0; run->position_loss && t < T; t++)
+        run->position_loss[t] = NAN;
     run->eval_starts = malloc(sizeof *run->eval_starts * (size_t)windows);
     run->tree_slots = tree_slots(config->batch);
     run->tree = calloc((size_t)run->tree_slots, sizeof *run->tree);
@@ -449,7 +454,8 @@ static int run_setup(train_run *run, const train_config *config, const corpus *d
     for (int i = 0; tree_ok && i < run->tree_slots; i++)
         tree_ok = (run->tree[i] = malloc(sizeof(float) * (size_t)run->net.num_params)) != NULL;
     if (!orders_ok || !run->inputs || !run->targets || !run->curve || !run->shard_losses ||
-        !run->eval_losses || !run->eval_starts || !tree_ok) {
+        !run->eval_losses || !run->eval_positions || !run->position_loss || !run->eval_starts ||
+        !tree_ok) {
         train_run_free(run);
         snprintf(err, errlen, "out of memory for the run");
         return -1;
@@ -483,6 +489,8 @@ void train_run_free(train_run *run)
     free(run->curve);
     free(run->shard_losses);
     free(run->eval_losses);
+    free(run->eval_positions);
+    free(run->position_loss);
     free(run->eval_starts);
     for (int i = 0; run->tree && i < run->tree_slots; i++)
         free(run->tree[i]);
@@ -632,7 +640,7 @@ double train_run_evaluate(train_run *run)
     const double start = clock_seconds();
     /* windows go through the lean forward in groups of G; each member takes whole groups,
      * so that a window's group, and so its bits, never depend on the width */
-    const int64_t n = run->eval_windows, G = run->net.eval_windows;
+    const int64_t n = run->eval_windows, G = run->net.eval_windows, T = run->config.model.n_ctx;
     const int64_t groups = (n + G - 1) / G;
     const int64_t chunk = (groups + member_count(run) - 1) / member_count(run) * G;
     int64_t first, count;
@@ -641,10 +649,14 @@ double train_run_evaluate(train_run *run)
         int k = (int)(first + count - w < G ? first + count - w : G);
         for (int i = 0; i < k; i++)
             run->eval_starts[i] = eval_window(run, w + i);
-        net_evaluate(&run->net, run->eval_starts, k, run->eval_losses + w, NULL);
+        net_evaluate(&run->net, run->eval_starts, k, run->eval_losses + w,
+                     run->eval_positions + w * T);
     }
     share_values(run, run->eval_losses, n, chunk);
+    share_values(run, run->eval_positions, n * T, chunk * T);
     double mixture = 0.0;
+    for (int64_t t = 0; t < T; t++)
+        run->position_loss[t] = 0.0f;
     for (int i = 0; i < run->config.n_sources; i++) {
         const train_source *src = &run->sources[i];
         double total = 0.0;
@@ -652,8 +664,17 @@ double train_run_evaluate(train_run *run)
             total += run->eval_losses[w];
         const double loss = total / (double)src->eval_windows;
         run->source_losses[i] = (float)loss;
-        if (run->config.mixture[i] > 0.0)
-            mixture += run->config.mixture[i] * loss;
+        if (!(run->config.mixture[i] > 0.0))
+            continue;
+        mixture += run->config.mixture[i] * loss;
+        /* each position's mean over the source's windows, in its share */
+        for (int64_t t = 0; t < T; t++) {
+            double at = 0.0;
+            for (int64_t w = src->eval_first; w < src->eval_first + src->eval_windows; w++)
+                at += run->eval_positions[w * T + t];
+            run->position_loss[t] +=
+                (float)(run->config.mixture[i] * at / (double)src->eval_windows);
+        }
     }
     run->eval_seconds += clock_seconds() - start;
     return mixture;
@@ -809,4 +830,6 @@ void train_run_result(const train_run *run, train_result *r)
     r->seconds = run->seconds;
     r->eval_seconds = run->eval_seconds;
     r->tokens_per_second = run->seconds > 0.0 ? (double)r->tokens / run->seconds : 0.0;
+    r->position_loss = run->position_loss;
+    r->n_positions = c->model.n_ctx;
 }

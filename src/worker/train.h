@@ -149,6 +149,10 @@ typedef struct {
     train_group *group;     /* the processes training this run together; NULL: alone */
     double *shard_losses;   /* (B) this step's loss of each shard */
     double *eval_losses;    /* (eval_windows) the loss of each held-out window */
+    double *eval_positions; /* (eval_windows x n_ctx) the loss at each position of each */
+    float *position_loss;   /* (n_ctx) at the last evaluation, the mixture's mean loss at each
+                               position of a window (as test_loss is the mean over them);
+                               NaN before any; a checkpoint keeps it */
     float source_losses[TRAIN_MAX_SOURCES]; /* each source's, at the last evaluation */
     float **tree;           /* partial sums of shard gradients waiting for their pair */
     int *tree_level;        /* the tree level of each */
@@ -190,6 +194,8 @@ typedef struct {
     double seconds;
     double eval_seconds; /* the part of seconds spent evaluating */
     double tokens_per_second;
+    const float *position_loss; /* (n_positions) the run's position_loss (NULL: none) */
+    int n_positions;
 } train_result;
 
 void train_config_defaults(train_config *c);

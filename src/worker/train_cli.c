@@ -222,6 +222,13 @@ static void print_summary(const train_run *run)
     printf("test_loss         %.5f nats/token (%.5f bits/byte)\n", r.final_test_loss,
            train_run_bits_per_byte(r.final_test_loss));
     printf("best_test_loss    %.5f at step %lld\n", r.best_test_loss, (long long)r.best_step);
+    /* at positions 0, 1, 3, 7, ... and the last: how the loss falls with context */
+    printf("by position       ");
+    for (int64_t t = 0; r.position_loss && t < r.n_positions - 1; t = 2 * t + 1)
+        printf("%lld: %.4f, ", (long long)t, r.position_loss[t]);
+    if (r.position_loss)
+        printf("%d: %.4f (the last evaluation's mean test loss at each token index)\n",
+               r.n_positions - 1, r.position_loss[r.n_positions - 1]);
     printf("train_loss        %.5f\n", r.final_train_loss);
     printf("seconds           %.2f (%.0f tokens/s); evaluation %.2f s, %.1f%% of it, %lld "
            "evaluations of %lld tokens\n",
