@@ -42,6 +42,7 @@ CURVE_COLUMNS = [
     ("run_id", "S17"), ("step", "<i8"), ("tokens", "<i8"), ("flops", "<f8"),
     ("train_loss", "<f4"), ("test_loss", "<f4"), ("lr", "<f4"),
 ]
+POSITION_COLUMNS = [("run_id", "S17"), ("loss", ("<f4", (256,)))]
 SOURCE_COLUMNS = [("name", "S64"), ("path", "S1024"), ("train_bytes", "<i8"), ("test_bytes", "<i8")]
 SOURCE_LOSS_COLUMNS = [("run_id", "S17"), ("source", "S64"), ("final_loss", "<f4"),
                        ("best_loss", "<f4"), ("best_step", "<i8")]
@@ -89,6 +90,29 @@ def check_columns(c, dataset, columns):
                 f"{name} attribute {attribute} has one entry per column")
 
 
+def check_positions(c, runs, positions):
+    """/position_losses: row k is the run of row k of /runs, NaN past its n_ctx, and where it
+    has losses (n_ctx <= 256) their mean is its final test loss."""
+    if not c.check(len(positions) == len(runs) and
+                   bool(np.all(positions["run_id"] == runs["run_id"])),
+                   f"/position_losses has {len(positions)} rows, not one per row of /runs in "
+                   "order"):
+        return
+    for i, row in enumerate(runs):
+        T = int(row["n_ctx"])
+        loss = positions["loss"][i]
+        if T < 256 and not c.check(bool(np.all(np.isnan(loss[T:]))),
+                                   f"row {i}: position losses past n_ctx {T} are not NaN"):
+            return
+        have = loss[:min(T, 256)]
+        if T <= 256 and np.all(np.isfinite(have)) and np.isfinite(row["final_test_loss"]):
+            mean = float(np.mean(have.astype(np.float64)))
+            if not c.check(abs(mean - float(row["final_test_loss"])) <= 1e-4 * abs(mean),
+                           f"row {i}: the mean of its position losses {mean:.6f} is not its "
+                           f"final test loss {row['final_test_loss']:.6f}"):
+                return
+
+
 def check_file(c, path, expected_runs):
     with h5py.File(path, "r", libver="latest", swmr=True) as f:
         c.check(int(f.attrs.get("schema_version", -1)) == SCHEMA_VERSION,
@@ -106,7 +130,8 @@ def check_file(c, path, expected_runs):
         check_columns(c, f["runs"], RUN_COLUMNS)
         check_columns(c, f["curves"], CURVE_COLUMNS)
         for name, columns in (("sources", SOURCE_COLUMNS), ("source_losses", SOURCE_LOSS_COLUMNS),
-                              ("source_curves", SOURCE_POINT_COLUMNS)):
+                              ("source_curves", SOURCE_POINT_COLUMNS),
+                              ("position_losses", POSITION_COLUMNS)):
             if c.check(name in f, f"no /{name}"):
                 check_columns(c, f[name], columns)
         if c.failed:
@@ -116,7 +141,9 @@ def check_file(c, path, expected_runs):
         sources = f["sources"][:]
         source_losses = f["source_losses"][:]
         source_curves = f["source_curves"][:]
+        positions = f["position_losses"][:]
     check_sources(c, runs, curves, sources, source_losses, source_curves)
+    check_positions(c, runs, positions)
 
     n = len(runs)
     if expected_runs is not None:

@@ -48,6 +48,19 @@ assert len(lstm) == 6 and all(lstm["n_head"] == 0), lstm["n_head"]
 assert all(lstm["status"] == b"ok"), lstm["status"]
 assert max(lstm["final_test_loss"]) < 2.8, lstm["final_test_loss"]
 PY
+check "/position_losses: each run's loss by token index, an LSTM's falling with context" "$python" - <<'PY'
+import h5py, numpy as np
+with h5py.File("both.h5", "r") as f:
+    runs, positions = f["runs"][:], f["position_losses"][:]
+assert list(positions["run_id"]) == list(runs["run_id"])
+loss = positions["loss"]
+assert loss.shape == (12, 256) and np.all(np.isnan(loss[:, 32:])), loss.shape
+assert np.all(np.isfinite(loss[:, :32]))
+# an LSTM starts every window from h = c = 0: its first byte, without context, is far worse
+# than the window's second half (these short transformer runs barely use the context yet)
+lstm = loss[runs["architecture"] == b"lstm"][:, :32]
+assert lstm[:, 0].mean() > lstm[:, 16:].mean() + 0.5, (lstm[:, 0], lstm[:, 16:].mean())
+PY
 "$bin" fit both.h5 > mixed.txt 2> mixed.err
 check "a fit of both architectures without --architecture fits each" \
     grep -q "^The lstm runs:" mixed.txt

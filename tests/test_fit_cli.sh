@@ -269,7 +269,7 @@ with h5py.File(sys.argv[1], "r") as f:
              and fits["chinchilla"].attrs["status"] == "ok"),
             ("second fit: the old points are gone", "points" not in fits["L_D"]),
             ("second fit: no half-built group left", "fits_new" not in f),
-            ("second fit: the root holds what it did", sorted(f) == ["curves", "fits", "runs", "source_curves", "source_losses", "sources"])):
+            ("second fit: the root holds what it did", sorted(f) == ["curves", "fits", "position_losses", "runs", "source_curves", "source_losses", "sources"])):
         print(("PASS " if ok else "FAIL ") + what)
 PY
 pycheck second.py synthetic.h5

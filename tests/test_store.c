@@ -118,6 +118,11 @@ static void make_run(test_run *t, uint64_t family, int64_t i)
     }
     snprintf(r->mixture, sizeof r->mixture, "%s", i % 2 ? "alpha:0.25 + beta:0.75" : "alpha");
     snprintf(r->architecture, sizeof r->architecture, "transformer");
+    /* losses by position whose mean is the final test loss (every other run has none) */
+    float positions[64];
+    for (int t = 0; t < 64; t++)
+        positions[t] = r->final_test_loss + 0.01f * (float)(r->n_ctx - 1 - 2 * t) / (float)r->n_ctx;
+    results_set_positions(r->position_loss, i % 2 && r->n_ctx <= 64 ? positions : NULL, r->n_ctx);
 }
 
 /* ---- reading a file with the plain HDF5 API ---- */

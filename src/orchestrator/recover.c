@@ -170,6 +170,7 @@ static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc, int
     for (int64_t i = 0; i < n_rows; i++) {
         results_run row;
         memset(&row, 0, sizeof row);
+        results_set_positions(row.position_loss, NULL, 0); /* not recovered: NaN */
         if (i >= intact_rows) {
             /* rows are committed one after another: past an empty row, none was */
             if (i == 0 || last_held_run)

@@ -332,6 +332,8 @@ static void result_row(const plan *p, int64_t index, const train_result *result,
     row->host[sizeof row->host - 1] = '\0';
     snprintf(row->blas_core, sizeof row->blas_core, "%s", blas_core_name());
     snprintf(row->mixture, sizeof row->mixture, "%s", p->mixtures[run->mixture].text);
+    results_set_positions(row->position_loss, result->position_loss,
+                          result->position_loss ? result->n_positions : 0);
 }
 
 void runner_sources(const plan *p, results_source *rows)

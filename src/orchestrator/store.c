@@ -71,6 +71,7 @@ struct store {
     int n_sources;
     store_table source_losses; /* n_sources rows per run */
     store_table source_curves; /* n_sources rows per curve point */
+    store_table position_losses; /* one row per run */
     /* run ids present, open addressing on their 64-bit values */
     uint64_t *set_keys;
     unsigned char *set_used;
@@ -295,6 +296,10 @@ static int store_create(store *s, const char *plan_text, uint64_t plan_hash,
                     store_create_table(s->file, RESULTS_SOURCE_CURVES, results_source_point_columns,
                                        results_source_point_column_count, STORE_CURVES_CHUNK,
                                        results_source_curves_description, path, err, errlen));
+    STORE_CHECK(s->position_losses.dataset =
+                    store_create_table(s->file, RESULTS_POSITION_LOSSES, results_position_columns,
+                                       results_position_column_count, STORE_RUNS_CHUNK,
+                                       results_position_losses_description, path, err, errlen));
     return 0;
 fail:
     results_release(&type);
@@ -309,7 +314,7 @@ fail:
 static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
 {
     const char *path = s->path;
-    hid_t losses = H5I_INVALID_HID, curves = H5I_INVALID_HID;
+    hid_t losses = H5I_INVALID_HID, curves = H5I_INVALID_HID, positions = H5I_INVALID_HID;
     results_source *stored = NULL;
     int n = 0;
     if (results_read_sources(file, &stored, &n, STORE_PROGRAM, path, err, errlen) < 0)
@@ -333,7 +338,20 @@ static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
                        path, held, wanted);
         goto fail;
     }
-    int64_t loss_rows = 0, curve_rows = 0;
+    int64_t loss_rows = 0, curve_rows = 0, position_rows = 0;
+    if ((positions = results_open_table(file, RESULTS_POSITION_LOSSES, H5P_DEFAULT,
+                                        results_position_columns, results_position_column_count,
+                                        STORE_PROGRAM, path, err, errlen)) < 0 ||
+        results_table_rows(positions, &position_rows, STORE_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    if (position_rows < s->n_runs) {
+        message_format(err, errlen,
+                       "%s: /position_losses has %" PRId64 " rows, fewer than its %" PRId64 " runs",
+                       path, position_rows, s->n_runs);
+        results_damage_advice(err, errlen, path);
+        goto fail;
+    }
+    s->position_losses.extent = position_rows;
     if ((losses = results_open_table(file, RESULTS_SOURCE_LOSSES, H5P_DEFAULT,
                                      results_source_loss_columns, results_source_loss_column_count,
                                      STORE_PROGRAM, path, err, errlen)) < 0 ||
@@ -358,11 +376,13 @@ static int store_inspect_sources(store *s, hid_t file, char *err, size_t errlen)
     free(stored);
     STORE_CHECK(H5Dclose(curves));
     STORE_CHECK(H5Dclose(losses));
+    STORE_CHECK(H5Dclose(positions));
     return 0;
 fail:
     free(stored);
     results_release(&curves);
     results_release(&losses);
+    results_release(&positions);
     return -1;
 }
 
@@ -578,6 +598,7 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
     STORE_CHECK(s->curves = H5Dopen2(s->file, RESULTS_CURVES, dapl));
     STORE_CHECK(s->source_losses.dataset = H5Dopen2(s->file, RESULTS_SOURCE_LOSSES, dapl));
     STORE_CHECK(s->source_curves.dataset = H5Dopen2(s->file, RESULTS_SOURCE_CURVES, dapl));
+    STORE_CHECK(s->position_losses.dataset = H5Dopen2(s->file, RESULTS_POSITION_LOSSES, dapl));
     STORE_CHECK(H5Pclose(dapl));
     /* Drop what was never committed: rows extended but not written, and the curve of a
      * run whose row never came. Shrinking is allowed only before SWMR writing starts. */
@@ -587,6 +608,8 @@ static int store_reopen(store *s, int plan_differs, const char *plan_text, uint6
         store_trim(s->source_losses.dataset, &s->source_losses.extent, s->n_runs * S, path, err,
                    errlen) < 0 ||
         store_trim(s->source_curves.dataset, &s->source_curves.extent, s->curve_end * S, path, err,
+                   errlen) < 0 ||
+        store_trim(s->position_losses.dataset, &s->position_losses.extent, s->n_runs, path, err,
                    errlen) < 0)
         goto fail;
     return 0;
@@ -609,8 +632,8 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
     s->runs_memory_type = s->curves_memory_type = H5I_INVALID_HID;
     s->runs_file_space = s->curves_file_space = H5I_INVALID_HID;
     s->runs_memory_space = s->curves_memory_space = H5I_INVALID_HID;
-    store_table *tables[2] = {&s->source_losses, &s->source_curves};
-    for (int t = 0; t < 2; t++)
+    store_table *tables[3] = {&s->source_losses, &s->source_curves, &s->position_losses};
+    for (int t = 0; t < 3; t++)
         tables[t]->dataset = tables[t]->memory_type = tables[t]->file_space =
             tables[t]->memory_space = H5I_INVALID_HID;
     s->path = strdup(path);
@@ -685,7 +708,9 @@ store *store_open(const char *path, const char *plan_text, uint64_t plan_hash,
     STORE_CHECK(s->source_curves.memory_type =
                     results_table_type(results_source_point_columns,
                                        results_source_point_column_count, 0, RESULTS_PACKED));
-    for (int t = 0; t < 2; t++) {
+    STORE_CHECK(s->position_losses.memory_type = results_table_type(
+                    results_position_columns, results_position_column_count, 0, RESULTS_PACKED));
+    for (int t = 0; t < 3; t++) {
         STORE_CHECK(tables[t]->file_space = H5Dget_space(tables[t]->dataset));
         STORE_CHECK(tables[t]->memory_space = H5Screate_simple(1, &one, NULL));
     }
@@ -756,10 +781,11 @@ fail:
 }
 
 /* Each source's curve at the place of the run's curve, and its final and lowest loss at the
- * place of the run's row, flushed: like the curve, rows that no committed row accounts for
- * until the run's row is written. */
+ * place of the run's row, and its losses by position at the same place of /position_losses,
+ * flushed: like the curve, rows that no committed row accounts for until the run's row is
+ * written. */
 static int store_append_sources(store *s, const char *run_id, const curve_point *points,
-                                int64_t n_points, char *err, size_t errlen)
+                                int64_t n_points, const float *positions, char *err, size_t errlen)
 {
     const char *path = s->path;
     const int S = s->n_sources;
@@ -767,8 +793,13 @@ static int store_append_sources(store *s, const char *run_id, const curve_point 
         results_row_size(results_source_point_columns, results_source_point_column_count);
     const size_t loss_size =
         results_row_size(results_source_loss_columns, results_source_loss_column_count);
-    if (store_reserve_buffer(s, (size_t)(n_points > 0 ? n_points : 1) * (size_t)S *
-                                    (row_size > loss_size ? row_size : loss_size)) < 0) {
+    const size_t position_size =
+        results_row_size(results_position_columns, results_position_column_count);
+    size_t room = (size_t)(n_points > 0 ? n_points : 1) * (size_t)S *
+                  (row_size > loss_size ? row_size : loss_size);
+    if (room < position_size)
+        room = position_size;
+    if (store_reserve_buffer(s, room) < 0) {
         message_format(err, errlen, "%s: out of memory for the sources' curves", path);
         return -1;
     }
@@ -808,6 +839,18 @@ static int store_append_sources(store *s, const char *run_id, const curve_point 
                          errlen) < 0)
         return -1;
     STORE_CHECK(H5Dflush(s->source_losses.dataset));
+    /* the losses by position, at the place of the run's row */
+    results_position_row p;
+    memset(&p, 0, sizeof p);
+    memcpy(p.run_id, run_id, sizeof p.run_id);
+    memcpy(p.loss, positions, sizeof p.loss);
+    store_pack(s->buffer, &p, sizeof p, 1, results_position_columns, results_position_column_count);
+    if (store_write_rows(s->position_losses.dataset, s->position_losses.file_space,
+                         s->position_losses.memory_space, s->position_losses.memory_type,
+                         &s->position_losses.extent, s->n_runs, 1, s->buffer, path, err,
+                         errlen) < 0)
+        return -1;
+    STORE_CHECK(H5Dflush(s->position_losses.dataset));
     return 0;
 fail:
     return -1;
@@ -876,7 +919,7 @@ int store_append(store *s, results_run *row, const curve_point *points, int64_t 
             return -1;
         STORE_CHECK(H5Dflush(s->curves));
     }
-    if (store_append_sources(s, run_id, points, n_points, err, errlen) < 0)
+    if (store_append_sources(s, run_id, points, n_points, row->position_loss, err, errlen) < 0)
         return -1;
 
     /* Then the row, flushed: the commit. */
@@ -926,8 +969,8 @@ void store_close(store *s)
     results_release(&s->curves_memory_type);
     results_release(&s->runs);
     results_release(&s->curves);
-    store_table *tables[2] = {&s->source_losses, &s->source_curves};
-    for (int t = 0; t < 2; t++) {
+    store_table *tables[3] = {&s->source_losses, &s->source_curves, &s->position_losses};
+    for (int t = 0; t < 3; t++) {
         results_release(&tables[t]->memory_space);
         results_release(&tables[t]->file_space);
         results_release(&tables[t]->memory_type);

@@ -561,6 +561,12 @@ hid_t results_table_type(const results_column *columns, size_t n_columns, size_t
             member = results_string_type(c->size);
             owned = 1;
             break;
+        case RESULTS_FLOAT32_ARRAY: {
+            const hsize_t length = c->size / sizeof(float);
+            member = H5Tarray_create2(in_file ? H5T_IEEE_F32LE : H5T_NATIVE_FLOAT, 1, &length);
+            owned = 1;
+            break;
+        }
         }
         herr_t status = member < 0 ? -1
                                    : H5Tinsert(compound, c->name, in_struct ? c->offset : offset,
@@ -590,9 +596,11 @@ int results_columns_match(hid_t type, const results_column *columns, size_t n_co
             snprintf(what, whatlen, "no column %s", c->name);
             return 0;
         }
-        H5T_class_t want = c->kind == RESULTS_STRING ? H5T_STRING
-                         : (c->kind == RESULTS_FLOAT32 || c->kind == RESULTS_FLOAT64) ? H5T_FLOAT
-                                                                                      : H5T_INTEGER;
+        H5T_class_t want = c->kind == RESULTS_STRING          ? H5T_STRING
+                           : c->kind == RESULTS_FLOAT32_ARRAY ? H5T_ARRAY
+                           : (c->kind == RESULTS_FLOAT32 || c->kind == RESULTS_FLOAT64)
+                               ? H5T_FLOAT
+                               : H5T_INTEGER;
         if (H5Tget_member_class(type, (unsigned)index) != want) {
             snprintf(what, whatlen, "column %s has the wrong type", c->name);
             return 0;

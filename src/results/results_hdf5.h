@@ -159,7 +159,8 @@ typedef enum {
     RESULTS_INT64,
     RESULTS_FLOAT32,
     RESULTS_FLOAT64,
-    RESULTS_STRING   /* fixed size, NUL-terminated, ASCII */
+    RESULTS_STRING,       /* fixed size, NUL-terminated, ASCII */
+    RESULTS_FLOAT32_ARRAY /* size / 4 float32s: one array member, a 2-D column in h5py */
 } results_kind;
 
 /* One column of a table: its name in the file, where it is in the C struct, its type, and

@@ -1,5 +1,6 @@
 #include "results_schema.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,18 @@ const char results_sources_description[] =
     "the sources every run is scored on at each evaluation, in order (S rows)";
 const char results_source_losses_description[] =
     "S rows per run, in /sources order: row k*S + j is source j of the run in row k of /runs";
+const results_column results_position_columns[] = {
+    COLUMN(results_position_row, run_id, RESULTS_STRING, "", "the run"),
+    COLUMN(results_position_row, loss, RESULTS_FLOAT32_ARRAY, "nats/token",
+           "mean test loss at each token index of a window, at the run's last evaluation; "
+           "with n_ctx above 256, the mean over equal bins of indexes; NaN past n_ctx"),
+};
+const size_t results_position_column_count =
+    sizeof results_position_columns / sizeof *results_position_columns;
+
+const char results_position_losses_description[] =
+    "one row per run, row k the run of row k of /runs: its mean test loss at each token index "
+    "(256 entries)";
 const char results_source_curves_description[] =
     "S rows per curve point, in /sources order: row r*S + j is source j at the point in row r "
     "of /curves";
@@ -142,6 +155,24 @@ static const struct {
 } added_in[] = {{"config_id", 2}, {"ranks", 3},     {"blas_core", 4},    {"eval_seconds", 5},
                 {"mixture", 6},   {"cell_id", 7},   {"warmup_steps", 7}, {"weight_decay", 7},
                 {"beta2", 7},     {"grad_clip", 7}, {"architecture", 8}};
+
+int results_position_bin(int64_t t, int64_t n_ctx)
+{
+    return n_ctx <= RESULTS_POSITIONS ? (int)t : (int)(t * RESULTS_POSITIONS / n_ctx);
+}
+
+void results_set_positions(float out[RESULTS_POSITIONS], const float *loss, int64_t n_ctx)
+{
+    double sum[RESULTS_POSITIONS] = {0};
+    int64_t count[RESULTS_POSITIONS] = {0};
+    for (int64_t t = 0; loss && t < n_ctx; t++) {
+        const int b = results_position_bin(t, n_ctx);
+        sum[b] += loss[t];
+        count[b]++;
+    }
+    for (int b = 0; b < RESULTS_POSITIONS; b++)
+        out[b] = count[b] > 0 ? (float)(sum[b] / (double)count[b]) : NAN;
+}
 
 int results_version_has(int version, const char *column)
 {

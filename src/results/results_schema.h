@@ -15,6 +15,8 @@
  *            source j of the run in row k of /runs
  *   /source_curves  S results_source_point rows per curve point: row r S + j is source j
  *            at the point in row r of /curves
+ *   /position_losses  one results_position_row per run (schema 8): row k is the run of row k
+ *            of /runs, its mean test loss at each token index of a window
  * The last two are appended before their run's row, so a run's rows stand where its row's
  * place in /runs and its curve's in /curves put them.
  *
@@ -52,6 +54,7 @@
 #define RESULTS_SOURCES "sources"
 #define RESULTS_SOURCE_LOSSES "source_losses"
 #define RESULTS_SOURCE_CURVES "source_curves"
+#define RESULTS_POSITION_LOSSES "position_losses"
 /* The most sources a file has (train.h's TRAIN_MAX_SOURCES). */
 #define RESULTS_MAX_SOURCES 32
 /* Room for a source's name and a mixture's text, terminator included (plan.h's sizes). */
@@ -68,6 +71,14 @@
 #define RESULTS_ATTR_BLAS_CORE "blas_core"
 #define RESULTS_ATTR_BLAS_CONFIG "blas_config"
 #define RESULTS_ATTR_SGEMM_GFLOPS "sgemm_gflops"
+
+/* Entries of a run's losses by position, and the entry of position t of n_ctx: t itself up to
+ * RESULTS_POSITIONS positions, else floor(t RESULTS_POSITIONS / n_ctx) (equal bins). */
+#define RESULTS_POSITIONS 256
+int results_position_bin(int64_t t, int64_t n_ctx);
+/* A run's n_ctx losses by position (NULL: none) into its entries, each the mean of its bin's;
+ * NaN where there is none. */
+void results_set_positions(float out[RESULTS_POSITIONS], const float *loss, int64_t n_ctx);
 
 /* A row of /runs. */
 typedef struct {
@@ -110,7 +121,18 @@ typedef struct {
                                            a source alone by its name (schema 6) */
     int64_t curve_offset; /* first row of this run in /curves */
     int64_t curve_length;
+    /* Not a column of /runs: carried with the row from the worker to the store, which
+       writes it into the run's row of /position_losses (results_set_positions) */
+    float position_loss[RESULTS_POSITIONS];
 } results_run;
+
+/* A row of /position_losses (schema 8). */
+typedef struct {
+    char run_id[RESULTS_ID_SIZE];
+    float loss[RESULTS_POSITIONS]; /* the mean test loss at each token index at the run's
+                                      last evaluation (results_position_bin); NaN past n_ctx,
+                                      and for a run that has none */
+} results_position_row;
 
 /* A row of /curves: a run's curve point and the run it belongs to. */
 typedef struct {
@@ -161,12 +183,15 @@ extern const results_column results_source_loss_columns[];
 extern const size_t results_source_loss_column_count;
 extern const results_column results_source_point_columns[];
 extern const size_t results_source_point_column_count;
+extern const results_column results_position_columns[];
+extern const size_t results_position_column_count;
 /* What each table holds (its description attribute). */
 extern const char results_runs_description[];
 extern const char results_curves_description[];
 extern const char results_sources_description[];
 extern const char results_source_losses_description[];
 extern const char results_source_curves_description[];
+extern const char results_position_losses_description[];
 
 /* Room for every column of a table. */
 #define RESULTS_MAX_COLUMNS 40
