@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "assertion.h"
+#include "buffers.h"
 #include "dispatch.h"
 #include "fastmath.h"
 #include "layers.h"
@@ -114,19 +115,11 @@ const char *lstm_config_error(const lstm_config *c)
 
 static void point_params(lstm_params *p, float *memory, const size_t sizes[LSTM_NUM_TENSORS])
 {
-    float **fields[LSTM_NUM_TENSORS] = {&p->wte, &p->wih, &p->whh, &p->bih, &p->bhh};
-    for (int i = 0; i < LSTM_NUM_TENSORS; i++) {
-        *fields[i] = memory;
-        memory += sizes[i];
-    }
-}
-
-static int64_t sum_sizes(const int64_t *sizes, int n)
-{
-    int64_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += sizes[i];
-    return total;
+    float **const fields[LSTM_NUM_TENSORS] = {&p->wte, &p->wih, &p->whh, &p->bih, &p->bhh};
+    int64_t lengths[LSTM_NUM_TENSORS];
+    for (int i = 0; i < LSTM_NUM_TENSORS; i++)
+        lengths[i] = (int64_t)sizes[i];
+    buffers_point(memory, fields, lengths, LSTM_NUM_TENSORS);
 }
 
 int lstm_init(lstm *m, const lstm_config *config, int max_batch)
@@ -139,47 +132,25 @@ int lstm_init(lstm *m, const lstm_config *config, int max_batch)
     int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
     act_sizes(config, max_batch, acts);
     scratch_sizes(config, max_batch, scratch);
-    const size_t np = (size_t)m->num_params;
-    m->params_memory = calloc(np, sizeof(float));
-    m->grads_memory = calloc(np, sizeof(float));
-    m->m_memory = calloc(np, sizeof(float));
-    m->v_memory = calloc(np, sizeof(float));
-    /* written before read, as the transformer's: malloc keeps untouched pages out */
-    m->acts_memory = malloc((size_t)sum_sizes(acts, NUM_ACTS) * sizeof(float));
-    m->scratch_memory = malloc((size_t)sum_sizes(scratch, NUM_SCRATCH) * sizeof(float));
-    if (!m->params_memory || !m->grads_memory || !m->m_memory || !m->v_memory || !m->acts_memory ||
-        !m->scratch_memory) {
-        lstm_free(m);
+    if (buffers_alloc(&(net_buffers){BUFFERS_OF(m)}, (size_t)m->num_params,
+                      (size_t)buffers_sum(acts, NUM_ACTS),
+                      (size_t)buffers_sum(scratch, NUM_SCRATCH)) != 0)
         return -1;
-    }
     point_params(&m->params, m->params_memory, m->param_sizes);
     point_params(&m->grads, m->grads_memory, m->param_sizes);
-    float *a = m->acts_memory;
-    float **act_fields[NUM_ACTS] = {&m->acts.encoded, &m->acts.gates, &m->acts.c,
-                                    &m->acts.tanh_c,  &m->acts.h,     &m->acts.logits,
-                                    &m->acts.probs,   &m->acts.losses};
-    for (int i = 0; i < NUM_ACTS; i++) {
-        *act_fields[i] = a;
-        a += acts[i];
-    }
-    float *s = m->scratch_memory;
-    float **scratch_fields[NUM_SCRATCH] = {&m->scratch.dh, &m->scratch.dx, &m->scratch.dgates,
-                                           &m->scratch.dh_next, &m->scratch.dc};
-    for (int i = 0; i < NUM_SCRATCH; i++) {
-        *scratch_fields[i] = s;
-        s += scratch[i];
-    }
+    float **const act_fields[NUM_ACTS] = {&m->acts.encoded, &m->acts.gates, &m->acts.c,
+                                          &m->acts.tanh_c,  &m->acts.h,     &m->acts.logits,
+                                          &m->acts.probs,   &m->acts.losses};
+    buffers_point(m->acts_memory, act_fields, acts, NUM_ACTS);
+    float **const scratch_fields[NUM_SCRATCH] = {&m->scratch.dh, &m->scratch.dx, &m->scratch.dgates,
+                                                 &m->scratch.dh_next, &m->scratch.dc};
+    buffers_point(m->scratch_memory, scratch_fields, scratch, NUM_SCRATCH);
     return 0;
 }
 
 void lstm_free(lstm *m)
 {
-    free(m->params_memory);
-    free(m->grads_memory);
-    free(m->m_memory);
-    free(m->v_memory);
-    free(m->acts_memory);
-    free(m->scratch_memory);
+    buffers_free(&(net_buffers){BUFFERS_OF(m)});
     memset(m, 0, sizeof *m);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "assertion.h"
+#include "buffers.h"
 #include "layers.h"
 
 static const char *const tensor_names[MODEL_NUM_TENSORS] = {
@@ -92,13 +93,14 @@ double model_width_for_nonembedding(int n_layer, double target)
 
 static void point_params(model_params *p, float *memory, const size_t sizes[MODEL_NUM_TENSORS])
 {
-    float **fields[MODEL_NUM_TENSORS] = {
-        &p->wte, &p->wpe, &p->ln1w, &p->ln1b, &p->qkvw, &p->qkvb, &p->attprojw, &p->attprojb,
-        &p->ln2w, &p->ln2b, &p->fcw, &p->fcb, &p->fcprojw, &p->fcprojb, &p->lnfw, &p->lnfb};
-    for (int i = 0; i < MODEL_NUM_TENSORS; i++) {
-        *fields[i] = memory;
-        memory += sizes[i];
-    }
+    float **const fields[MODEL_NUM_TENSORS] = {&p->wte,     &p->wpe,     &p->ln1w,     &p->ln1b,
+                                               &p->qkvw,    &p->qkvb,    &p->attprojw, &p->attprojb,
+                                               &p->ln2w,    &p->ln2b,    &p->fcw,      &p->fcb,
+                                               &p->fcprojw, &p->fcprojb, &p->lnfw,     &p->lnfb};
+    int64_t lengths[MODEL_NUM_TENSORS];
+    for (int i = 0; i < MODEL_NUM_TENSORS; i++)
+        lengths[i] = (int64_t)sizes[i];
+    buffers_point(memory, fields, lengths, MODEL_NUM_TENSORS);
 }
 
 #define NUM_ACTS 20
@@ -131,14 +133,12 @@ static void act_sizes(const model_config *c, int B, int64_t sizes[NUM_ACTS])
 
 static void point_acts(model_acts *a, float *memory, const int64_t sizes[NUM_ACTS])
 {
-    float **fields[NUM_ACTS] = {
-        &a->encoded, &a->ln1, &a->ln1_mean, &a->ln1_rstd, &a->qkv, &a->atty, &a->att,
-        &a->residual2, &a->ln2, &a->ln2_mean, &a->ln2_rstd, &a->fch, &a->fch_gelu,
-        &a->residual3, &a->lnf, &a->lnf_mean, &a->lnf_rstd, &a->logits, &a->probs, &a->losses};
-    for (int i = 0; i < NUM_ACTS; i++) {
-        *fields[i] = memory;
-        memory += sizes[i];
-    }
+    float **const fields[NUM_ACTS] = {&a->encoded,  &a->ln1,       &a->ln1_mean, &a->ln1_rstd,
+                                      &a->qkv,      &a->atty,      &a->att,      &a->residual2,
+                                      &a->ln2,      &a->ln2_mean,  &a->ln2_rstd, &a->fch,
+                                      &a->fch_gelu, &a->residual3, &a->lnf,      &a->lnf_mean,
+                                      &a->lnf_rstd, &a->logits,    &a->probs,    &a->losses};
+    buffers_point(memory, fields, sizes, NUM_ACTS);
 }
 
 #define NUM_SCRATCH 5
@@ -151,14 +151,6 @@ static void scratch_sizes(const model_config *c, int B, int64_t sizes[NUM_SCRATC
     sizes[2] = BT * 3 * C; /* dqkv */
     sizes[3] = BT * 4 * C; /* dfch */
     sizes[4] = T * T;      /* datt */
-}
-
-static int64_t sum_sizes(const int64_t *sizes, int n)
-{
-    int64_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += sizes[i];
-    return total;
 }
 
 double model_floats_real(const model_config *c, int max_batch)
@@ -187,44 +179,24 @@ int model_init(model *m, const model_config *config, int max_batch)
     int64_t acts[NUM_ACTS], scratch[NUM_SCRATCH];
     act_sizes(config, max_batch, acts);
     scratch_sizes(config, max_batch, scratch);
-    m->num_acts = sum_sizes(acts, NUM_ACTS);
-    m->num_scratch = sum_sizes(scratch, NUM_SCRATCH);
+    m->num_acts = buffers_sum(acts, NUM_ACTS);
+    m->num_scratch = buffers_sum(scratch, NUM_SCRATCH);
 
-    size_t np = (size_t)m->num_params;
-    m->params_memory = calloc(np, sizeof(float));
-    m->grads_memory = calloc(np, sizeof(float));
-    m->m_memory = calloc(np, sizeof(float));
-    m->v_memory = calloc(np, sizeof(float));
-    /* Activations and scratch are fully written before they are read: malloc, not calloc,
-     * so that pages a smaller batch never touches stay out of the resident set. */
-    m->acts_memory = malloc((size_t)m->num_acts * sizeof(float));
-    m->scratch_memory = malloc((size_t)m->num_scratch * sizeof(float));
-    if (!m->params_memory || !m->grads_memory || !m->m_memory || !m->v_memory ||
-        !m->acts_memory || !m->scratch_memory) {
-        model_free(m);
+    if (buffers_alloc(&(net_buffers){BUFFERS_OF(m)}, (size_t)m->num_params, (size_t)m->num_acts,
+                      (size_t)m->num_scratch) != 0)
         return -1;
-    }
     point_params(&m->params, m->params_memory, m->param_sizes);
     point_params(&m->grads, m->grads_memory, m->param_sizes);
     point_acts(&m->acts, m->acts_memory, acts);
-    float *s = m->scratch_memory;
-    float **fields[NUM_SCRATCH] = {&m->scratch.dresidual, &m->scratch.dchannels,
-                                   &m->scratch.dqkv, &m->scratch.dfch, &m->scratch.datt};
-    for (int i = 0; i < NUM_SCRATCH; i++) {
-        *fields[i] = s;
-        s += scratch[i];
-    }
+    float **const fields[NUM_SCRATCH] = {&m->scratch.dresidual, &m->scratch.dchannels,
+                                         &m->scratch.dqkv, &m->scratch.dfch, &m->scratch.datt};
+    buffers_point(m->scratch_memory, fields, scratch, NUM_SCRATCH);
     return 0;
 }
 
 void model_free(model *m)
 {
-    free(m->params_memory);
-    free(m->grads_memory);
-    free(m->m_memory);
-    free(m->v_memory);
-    free(m->acts_memory);
-    free(m->scratch_memory);
+    buffers_free(&(net_buffers){BUFFERS_OF(m)});
     memset(m, 0, sizeof *m);
 }
 
@@ -416,7 +388,7 @@ int model_eval_windows(const model_config *c)
     int64_t one[NUM_EVAL];
     eval_sizes(c, 1, one);
     int64_t by_positions = EVAL_POSITIONS / c->n_ctx;
-    int64_t by_memory = EVAL_MAX_FLOATS / (sum_sizes(one, NUM_EVAL) - one[NUM_EVAL - 1]);
+    int64_t by_memory = EVAL_MAX_FLOATS / (buffers_sum(one, NUM_EVAL) - one[NUM_EVAL - 1]);
     int64_t w = by_positions < by_memory ? by_positions : by_memory;
     return w < 1 ? 1 : (int)w;
 }
@@ -426,7 +398,7 @@ int64_t model_eval_count_floats(const model_config *c, int windows)
     int64_t sizes[NUM_EVAL];
     eval_sizes(c, windows, sizes);
     /* and the inputs and targets, in bytes, rounded up to floats */
-    return sum_sizes(sizes, NUM_EVAL) + ((int64_t)windows * c->n_ctx * 2 + 3) / 4;
+    return buffers_sum(sizes, NUM_EVAL) + ((int64_t)windows * c->n_ctx * 2 + 3) / 4;
 }
 
 int model_eval_init(model_eval *e, const model_config *c, int windows)
@@ -436,20 +408,16 @@ int model_eval_init(model_eval *e, const model_config *c, int windows)
     int64_t sizes[NUM_EVAL];
     eval_sizes(c, windows, sizes);
     e->max_windows = windows;
-    e->memory = malloc(sizeof(float) * (size_t)sum_sizes(sizes, NUM_EVAL));
+    e->memory = malloc(sizeof(float) * (size_t)buffers_sum(sizes, NUM_EVAL));
     e->inputs = malloc((size_t)R);
     e->targets = malloc((size_t)R);
     if (!e->memory || !e->inputs || !e->targets) {
         model_eval_free(e);
         return -1;
     }
-    float **fields[NUM_EVAL] = {&e->residual, &e->ln,     &e->qkv,  &e->atty, &e->fch,
-                                &e->logits,   &e->losses, &e->mean, &e->rstd, &e->att};
-    float *next = e->memory;
-    for (int i = 0; i < NUM_EVAL; i++) {
-        *fields[i] = next;
-        next += sizes[i];
-    }
+    float **const fields[NUM_EVAL] = {&e->residual, &e->ln,     &e->qkv,  &e->atty, &e->fch,
+                                      &e->logits,   &e->losses, &e->mean, &e->rstd, &e->att};
+    buffers_point(e->memory, fields, sizes, NUM_EVAL);
     return 0;
 }
 
