@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "net_check.h"
 #include "lstm.h"
 #include "model.h"
 #include "optim.h"
@@ -95,63 +96,26 @@ static void test_cell(void)
 static void test_model(void)
 {
     enum { B = 2, T = 6 };
-    const lstm_config config = {2, 8, T};
-    lstm m;
-    check(lstm_init(&m, &config, B) == 0, "lstm_init");
+    const model_config config = {2, 8, 0, T, MODEL_LSTM};
+    net n;
+    check(net_init(&n, &config, B, 1) == 0, "net_init");
+    lstm *m = &n.lstm;
     rng_state rng;
     rng_seed(&rng, 11, 0);
     /* larger than the init, biases off zero, so every gradient is well above the noise */
-    for (int64_t i = 0; i < m.num_params; i++)
-        m.params_memory[i] = 0.3f * rng_normal(&rng);
+    for (int64_t i = 0; i < m->num_params; i++)
+        m->params_memory[i] = 0.3f * rng_normal(&rng);
     uint8_t inputs[B * T], targets[B * T];
     for (int i = 0; i < B * T; i++) {
         inputs[i] = (uint8_t)rng_below(&rng, 256);
         targets[i] = (uint8_t)rng_below(&rng, 256);
     }
     inputs[3] = inputs[8]; /* an embedding row used twice */
-
-    const double both = lstm_forward(&m, inputs, targets, B);
-    const double first = lstm_forward(&m, inputs, targets, 1);
-    const double second = lstm_forward(&m, inputs + T, targets + T, 1);
-    check(close_enough(both, 0.5 * (first + second), 1e-6, 1e-6),
-          "batch independence: %.9g vs %.9g", both, 0.5 * (first + second));
-    check(lstm_forward(&m, inputs, targets, B) == both, "forward is deterministic");
-
-    lstm_forward(&m, inputs, targets, B);
-    for (int64_t i = 0; i < m.num_params; i++)
-        m.grads_memory[i] = NAN;
-    lstm_backward(&m);
-    float *analytic = malloc(sizeof(float) * m.num_params);
-    float *numeric = malloc(sizeof(float) * m.num_params);
-    memcpy(analytic, m.grads_memory, sizeof(float) * m.num_params);
-    lstm_backward(&m);
-    check(memcmp(analytic, m.grads_memory, sizeof(float) * m.num_params) == 0,
-          "backward writes the gradient: a second call gives the same bits, over NaN the first");
-    const float h = 1e-2f;
-    for (int64_t i = 0; i < m.num_params; i++) {
-        const float saved = m.params_memory[i];
-        m.params_memory[i] = saved + h;
-        const float up = m.params_memory[i];
-        const double f_up = lstm_forward(&m, inputs, targets, B);
-        m.params_memory[i] = saved - h;
-        const float down = m.params_memory[i];
-        const double f_down = lstm_forward(&m, inputs, targets, B);
-        m.params_memory[i] = saved;
-        numeric[i] = (float)((f_up - f_down) / ((double)up - (double)down));
-    }
-    size_t offset = 0;
-    for (int t = 0; t < LSTM_NUM_TENSORS; t++) {
-        char what[64];
-        snprintf(what, sizeof what, "lstm d(%s) vs finite differences", lstm_tensor_name(t));
-        check_arrays(what, analytic + offset, numeric + offset, (long)m.param_sizes[t], 5e-5, 5e-3);
-        offset += m.param_sizes[t];
-    }
+    check_net_gradients(&n, inputs, targets, B, "lstm", lstm_tensor_name);
     /* b_hh enters as b_ih does */
-    check(memcmp(m.grads.bih, m.grads.bhh, sizeof(float) * m.param_sizes[3]) == 0,
+    check(memcmp(m->grads.bih, m->grads.bhh, sizeof(float) * m->param_sizes[3]) == 0,
           "d(b_hh) = d(b_ih)");
-    free(analytic);
-    free(numeric);
-    lstm_free(&m);
+    net_free(&n);
 }
 
 /* Three steps of forward, backward, clipping and AdamW from lstm_init_weights. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "net_check.h"
 #include "model.h"
 #include "net.h"
 #include "rng.h"
@@ -52,57 +53,17 @@ int main(void)
 
     model_config config = {2, 16, 2, 8, MODEL_TRANSFORMER};
     const int B = 2, T = config.n_ctx;
-    model m;
-    check(model_init(&m, &config, B) == 0, "model_init");
+    net n;
+    check(net_init(&n, &config, B, 1) == 0, "net_init");
     rng_state rng;
     rng_seed(&rng, 99, 0);
-    randomise(&m, &rng);
+    randomise(&n.transformer, &rng);
     uint8_t inputs[16], targets[16];
     for (int i = 0; i < B * T; i++) {
         inputs[i] = (uint8_t)rng_below(&rng, 256);
         targets[i] = (uint8_t)rng_below(&rng, 256);
     }
-
-    /* a batch's mean loss is the mean of its sequences' losses */
-    double both = model_forward(&m, inputs, targets, B);
-    double first = model_forward(&m, inputs, targets, 1);
-    double second = model_forward(&m, inputs + T, targets + T, 1);
-    check(close_enough(both, 0.5 * (first + second), 1e-6, 1e-6),
-          "batch independence: %.9g vs %.9g", both, 0.5 * (first + second));
-    check(model_forward(&m, inputs, targets, B) == both, "forward is deterministic");
-
-    model_forward(&m, inputs, targets, B);
-    /* backward writes every gradient: whatever the buffer held (here NaN) is gone */
-    for (int64_t i = 0; i < m.num_params; i++)
-        m.grads_memory[i] = NAN;
-    model_backward(&m);
-    float *analytic = malloc(sizeof(float) * m.num_params);
-    float *numeric = malloc(sizeof(float) * m.num_params);
-    memcpy(analytic, m.grads_memory, sizeof(float) * m.num_params);
-    model_backward(&m);
-    check(memcmp(analytic, m.grads_memory, sizeof(float) * m.num_params) == 0,
-          "backward writes the gradient: a second call gives the same bits, over NaN the first");
-    const float h = 1e-2f;
-    for (int64_t i = 0; i < m.num_params; i++) {
-        float saved = m.params_memory[i];
-        m.params_memory[i] = saved + h;
-        float up = m.params_memory[i];
-        double f_up = model_forward(&m, inputs, targets, B);
-        m.params_memory[i] = saved - h;
-        float down = m.params_memory[i];
-        double f_down = model_forward(&m, inputs, targets, B);
-        m.params_memory[i] = saved;
-        numeric[i] = (float)((f_up - f_down) / ((double)up - (double)down));
-    }
-    size_t offset = 0;
-    for (int t = 0; t < MODEL_NUM_TENSORS; t++) {
-        char what[64];
-        snprintf(what, sizeof what, "model d(%s) vs finite differences", model_tensor_name(t));
-        check_arrays(what, analytic + offset, numeric + offset, (long)m.param_sizes[t], 5e-5, 5e-3);
-        offset += m.param_sizes[t];
-    }
-    free(analytic);
-    free(numeric);
-    model_free(&m);
+    check_net_gradients(&n, inputs, targets, B, "model", model_tensor_name);
+    net_free(&n);
     return test_report("test_model");
 }
