@@ -103,6 +103,7 @@ fail:
 
 typedef struct {
     int64_t copied, unreadable, curve_cut, duplicates;
+    int64_t no_positions;  /* copied without their losses by position (NaN in the new file) */
     int64_t rows_cut_from; /* the first row of /runs lost past the end of the file, or -1 */
 } recover_counts;
 
@@ -156,9 +157,38 @@ static int recover_source_losses(recover_source_curves *sc, const results_run *r
     return 0;
 }
 
+/* The damaged file's /position_losses: one row per row of /runs, intact up to `intact`. */
+typedef struct {
+    hid_t table;
+    int64_t intact;
+} recover_positions;
+
+/* Row i's losses by position into position_loss when that row is intact, reads and names the
+ * run; 0, else -1 (position_loss is then NaN). */
+static int recover_position_losses(const recover_positions *rp, int64_t i, results_run *row,
+                                   const char *path)
+{
+    results_set_positions(row->position_loss, NULL, 0);
+    if (i >= rp->intact)
+        return -1;
+    results_position_row p;
+    char err[512];
+    if (results_read_rows(rp->table, results_position_columns, results_position_column_count,
+                          sizeof p, i, 1, &p, RECOVER_PROGRAM, path, err, sizeof err) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    p.run_id[sizeof p.run_id - 1] = '\0';
+    if (strcmp(p.run_id, row->run_id) != 0)
+        return -1;
+    memcpy(row->position_loss, p.loss, sizeof p.loss);
+    return 0;
+}
+
 /* Copies the intact runs of the open damaged file into the store. */
-static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc, int64_t n_rows,
-                        int64_t n_points, int64_t intact_rows, int64_t intact_points, store *to,
+static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc,
+                        const recover_positions *rp, int64_t n_rows, int64_t n_points,
+                        int64_t intact_rows, int64_t intact_points, store *to,
                         recover_counts *counts, const char *path, const char *new_path, char *err,
                         size_t errlen)
 {
@@ -170,7 +200,6 @@ static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc, int
     for (int64_t i = 0; i < n_rows; i++) {
         results_run row;
         memset(&row, 0, sizeof row);
-        results_set_positions(row.position_loss, NULL, 0); /* not recovered: NaN */
         if (i >= intact_rows) {
             /* rows are committed one after another: past an empty row, none was */
             if (i == 0 || last_held_run)
@@ -247,6 +276,8 @@ static int recover_rows(hid_t runs, hid_t curves, recover_source_curves *sc, int
                 counts->unreadable++;
             continue;
         }
+        if (recover_position_losses(rp, i, &row, path) != 0)
+            counts->no_positions++; /* the run itself is intact: copied with NaN there */
         if (store_append(to, &row, points, row.curve_length, err, errlen) < 0) {
             free(rows);
             free(points);
@@ -278,6 +309,7 @@ int recover_main(int argc, char **argv)
     size_t errlen = sizeof err;
     hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
     recover_source_curves sc = {H5I_INVALID_HID, 0, NULL, 0, NULL};
+    recover_positions rp = {H5I_INVALID_HID, 0};
     results_source *sources = NULL;
     recover_origin origin = {0};
     store *to = NULL;
@@ -344,6 +376,13 @@ int recover_main(int argc, char **argv)
     sc.n_sources = n_sources;
     sc.sources = sources;
     sc.intact = recover_intact(sc.table, source_rows, state.size, path);
+    int64_t position_rows = 0;
+    if ((rp.table = results_open_table(file, RESULTS_POSITION_LOSSES, H5P_DEFAULT,
+                                       results_position_columns, results_position_column_count,
+                                       RECOVER_PROGRAM, path, err, errlen)) < 0 ||
+        results_table_rows(rp.table, &position_rows, RECOVER_PROGRAM, path, err, errlen) < 0)
+        goto fail;
+    rp.intact = recover_intact(rp.table, position_rows, state.size, path);
 
     const store_blas blas = {origin.blas_core, origin.blas_config, origin.sgemm_gflops};
     code = EXIT_FAILED;
@@ -351,9 +390,9 @@ int recover_main(int argc, char **argv)
                     origin.has_blas ? &blas : NULL, sources, n_sources, 0, err, errlen);
     if (!to)
         goto fail;
-    recover_counts counts = {0, 0, 0, 0, -1};
-    if (recover_rows(runs, curves, &sc, n_rows, n_points, intact_rows, intact_points, to, &counts,
-                     path, new_path, err, errlen) < 0) {
+    recover_counts counts = {0, 0, 0, 0, 0, -1};
+    if (recover_rows(runs, curves, &sc, &rp, n_rows, n_points, intact_rows, intact_points, to,
+                     &counts, path, new_path, err, errlen) < 0) {
         /* half a copy is no recovery: the next attempt starts from nothing */
         store_close(to);
         to = NULL;
@@ -374,6 +413,10 @@ int recover_main(int argc, char **argv)
     if (counts.unreadable > 0)
         printf("lost: %" PRId64 " rows that could not be read or made no sense\n",
                counts.unreadable);
+    if (counts.no_positions > 0)
+        printf("lost: the losses by position of %" PRId64 " runs (NaN in /position_losses; the "
+               "runs are copied)\n",
+               counts.no_positions);
     if (counts.duplicates > 0)
         printf("left out: %" PRId64 " rows that repeat a run already copied\n", counts.duplicates);
     printf("next: keep %s aside, move %s to the plan's output, and run the sweep again: it "
@@ -388,6 +431,7 @@ fail:
     results_release(&curves);
     results_release(&runs);
     results_release(&sc.table);
+    results_release(&rp.table);
     free(sc.rows);
     free(sources);
     results_release(&file);
