@@ -53,6 +53,37 @@ static int read_sources(hid_t file, fit_results *r, const char *path, char *err,
     return 0;
 }
 
+/* Schema 8's /position_losses into each committed run's position_loss (row k the run of row
+ * k of /runs); an older file's runs have NaN there. */
+static int read_positions(hid_t file, fit_results *r, const char *path, char *err, size_t errlen)
+{
+    for (int64_t i = 0; i < r->n_runs; i++)
+        results_set_positions(r->runs[i].position_loss, NULL, 0);
+    if (r->schema < 8 || r->n_runs == 0)
+        return 0;
+    void *read;
+    if (results_read_table(file, RESULTS_POSITION_LOSSES, results_position_columns,
+                           results_position_column_count, sizeof(results_position_row), r->n_runs,
+                           &read, FIT_PROGRAM, path, err, errlen) < 0)
+        return -1;
+    results_position_row *rows = read;
+    for (int64_t i = 0; i < r->n_runs; i++) {
+        rows[i].run_id[sizeof rows[i].run_id - 1] = '\0';
+        if (strcmp(rows[i].run_id, r->runs[i].run_id) != 0) {
+            message_format(err, errlen,
+                           "%s: row %" PRId64 " of /position_losses is of run '%s', not of "
+                           "run %s of that row of /runs",
+                           path, i, rows[i].run_id, r->runs[i].run_id);
+            results_damage_advice(err, errlen, path);
+            free(rows);
+            return -1;
+        }
+        memcpy(r->runs[i].position_loss, rows[i].loss, sizeof rows[i].loss);
+    }
+    free(rows);
+    return 0;
+}
+
 int fit_results_read(const char *path, fit_results *results, char *err, size_t errlen)
 {
     hid_t file = H5I_INVALID_HID, runs = H5I_INVALID_HID, curves = H5I_INVALID_HID;
@@ -172,6 +203,8 @@ int fit_results_read(const char *path, fit_results *results, char *err, size_t e
         goto fail;
     results->n_points = needed;
     if (results->schema >= 6 && read_sources(file, results, path, err, errlen) < 0)
+        goto fail;
+    if (read_positions(file, results, path, err, errlen) < 0)
         goto fail;
 
     RESULTS_CHECK(H5Dclose(curves));
