@@ -694,6 +694,11 @@ static void test_shape(void)
     check(law->status == FIT_OK && value(&r, FIT_SHAPE, "groups") == 2 &&
               value(&r, FIT_SHAPE, "shapes") == 8 && law->n_points == 8,
           "shape: 2 groups of 4 shapes (%s): %s", fit_status_name(law->status), law->message);
+    /* x2 is each point's group's N (the report draws a group as one line) */
+    int group_values = 0;
+    for (int64_t i = 0; i < law->n_points; i++)
+        group_values += i == 0 || law->x2[i] != law->x2[i - 1];
+    check(group_values == 2, "shape: x2 is the group's N, %d values over 8 points", group_values);
     /* within a group the ratios differ as the penalties do (L(N) scales them alike) */
     int ordered = 1;
     for (int64_t i = 0; i + 1 < law->n_points && law->n_points == 8; i++) {

@@ -28,8 +28,8 @@ check "the stand-in sweep exits 0" test $? -eq 0
 "$bin" report grid.h5 > grid.log 2>&1
 check "report exits 0" test $? -eq 0
 check "it says where the page is" grep -q "grid.h5.report/index.html" grid.log
-check "every figure of one source, valid, and the page in a browser; the transfer law left out" \
-    "$python" "$tests/check_report.py" grid.h5.report "$all" --left transfer
+check "every figure of one source, valid, and the page in a browser; the transfer law, the shape and the losses by position (the synthetic trainer has none) left out" \
+    "$python" "$tests/check_report.py" grid.h5.report "$all" --left transfer,shape,positions
 check "the headline gives Chinchilla's exponents with intervals" \
     grep -qE "Chinchilla L\(N, D\)</b>: alpha = 0\.3[0-9]* \[[0-9.]+, [0-9.]+\], beta = 0\.2" grid.h5.report/index.html
 check "the provenance names the BLAS core and the command line" \
@@ -78,7 +78,7 @@ sweep 2 thin.ini
 check "report of a thin sweep exits 0" test $? -eq 0
 check "it draws L(D), L(C) and the curves, and leaves out the rest with reasons" \
     "$python" "$tests/check_report.py" thin.h5.report loss_d,loss_c,curves \
-    --left loss_n,isoflop,contours,residuals,seeds,overfitting --no-browser
+    --left loss_n,isoflop,contours,residuals,seeds,overfitting,shape --no-browser
 check "the summary says what to run for L(N)" \
     grep -qE "L\(N\).*not determined: needs three or more model sizes \(now 1\)" thin.txt
 check "... and for the seed spread" grep -qE "seed spread.*needs seeds = 2 or more" thin.txt
@@ -92,6 +92,25 @@ mkdir mine && echo notes > mine/notes.txt
 check "a folder of other files is refused with exit 1" test $? -eq 1
 check "... saying why, and its files are left alone" \
     sh -c 'grep -q "not a scalesweep report" mine.log && test "$(ls mine)" = notes.txt'
+
+# ---- depth against width: shapes of two N, three depths each ----
+cat > shape.ini <<PLAN
+[sweep]
+trainer = synthetic
+output = shape.h5
+seeds = 2
+[model]
+shapes = 1x128x4, 2x91x7, 4x64x2, 1x256x8, 2x180x6, 4x128x4
+[train]
+tokens = 3M
+[fit]
+laws = n, shape
+bootstrap = 40
+PLAN
+sweep 2 shape.ini
+"$bin" report shape.h5 -q
+check "shapes of equal N at several depths: the shape figure, valid" \
+    "$python" "$tests/check_report.py" shape.h5.report loss_n,seeds,shape --no-browser
 
 # ---- a tiny real sweep: transformers on Brown ----
 cat > tiny.ini <<PLAN
@@ -116,7 +135,7 @@ check "the tiny transformer sweep exits 0" test $? -eq 0
 "$bin" report tiny.h5 -o tiny > tiny.log 2>&1
 check "its report exits 0" test $? -eq 0
 check "its figures are valid and the page loads in a browser" \
-    "$python" "$tests/check_report.py" tiny loss_n,loss_d,loss_c,curves,seeds
+    "$python" "$tests/check_report.py" tiny loss_n,loss_d,loss_c,curves,seeds,positions
 check "the runs table lists its 18 runs" test "$(grep -c '<tr><td><code>' tiny/index.html)" -eq 18
 
 # ---- bad arguments ----

@@ -108,7 +108,7 @@ void fit_shape_law(fit_report *r, const fit_sample *s, int full)
                 const double expected = fit_law_value(FIT_LAW_N, 0, q, configs[k].n_params, 0.0);
                 const double ratio = configs[k].loss / expected;
                 x[points] = (double)configs[k].d_model / configs[k].n_layer;
-                x2[points] = configs[k].n_params;
+                x2[points] = configs[i].n_params; /* the group's N: its smallest */
                 y[points] = ratio;
                 predicted[points] = 1.0;
                 run[points++] = configs[k].run_index;

@@ -50,7 +50,7 @@ void report_default_dir(const char *path, const fit_selection *select, char *out
 
 /* ---- the runs ---- */
 
-static int compare_double(const void *x, const void *y)
+int report_compare_double(const void *x, const void *y)
 {
     const double a = *(const double *)x, b = *(const double *)y;
     return (a > b) - (a < b);
@@ -63,7 +63,7 @@ static int distinct(const double *v, int64_t n, double *out)
     if (!sorted)
         return 0;
     memcpy(sorted, v, sizeof *sorted * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
+    qsort(sorted, (size_t)n, sizeof *sorted, report_compare_double);
     int count = 0;
     for (int64_t i = 0; i < n && count < REPORT_MAX_VALUES; i++)
         if (count == 0 || fabs(sorted[i] / out[count - 1] - 1) > 1e-9)

@@ -812,6 +812,149 @@ static void draw_lr(void *arg)
     free(loss);
 }
 
+/* ---- (12) the loss by position in the context ---- */
+
+/* Octaves of token index: index 0, then bin k >= 1 the indexes t in [2^(k-1), 2^k) (1, 2-3,
+ * 4-7, ..., 64-127 at n_ctx 128), so that a bin of late positions averages many of them. */
+#define POSITION_OCTAVES 13 /* up to index 4095 */
+
+/* The losses by position of the runs of N = n at their largest D, averaged over those runs
+ * (seeds) and over each octave's positions: x = the octave's mean index + 1, y its loss.
+ * Returns the octaves that have a finite loss. */
+static int position_octaves(const report_data *d, double n, double *x, double *y)
+{
+    double largest = 0.0;
+    for (int64_t i = 0; i < d->n; i++)
+        if (d->n_params[i] == n && d->tokens[i] > largest)
+            largest = d->tokens[i];
+    double sum[POSITION_OCTAVES] = {0}, index[POSITION_OCTAVES] = {0};
+    int64_t count[POSITION_OCTAVES] = {0};
+    for (int64_t i = 0; i < d->n; i++) {
+        if (d->n_params[i] != n || d->tokens[i] != largest)
+            continue;
+        const results_run *run = &d->a->results.runs[d->row[i]];
+        const int64_t n_ctx = run->n_ctx;
+        for (int b = 0; b < RESULTS_POSITIONS; b++) {
+            const double loss = run->position_loss[b];
+            if (!isfinite(loss))
+                continue;
+            /* the bin's first token index (bins are equal past RESULTS_POSITIONS) */
+            const int64_t t =
+                n_ctx <= RESULTS_POSITIONS ? b : (int64_t)b * n_ctx / RESULTS_POSITIONS;
+            int k = 0;
+            while (k + 1 < POSITION_OCTAVES && t >= (1 << k))
+                k++;
+            sum[k] += loss;
+            index[k] += (double)(t + 1);
+            count[k]++;
+        }
+    }
+    int m = 0;
+    for (int k = 0; k < POSITION_OCTAVES; k++)
+        if (count[k] > 0) {
+            x[m] = index[k] / (double)count[k];
+            y[m++] = sum[k] / (double)count[k];
+        }
+    return m;
+}
+
+static const char *check_positions(report_data *d, char *why, size_t size)
+{
+    for (int64_t i = 0; i < d->n; i++)
+        if (isfinite(d->a->results.runs[d->row[i]].position_loss[0]))
+            return NULL;
+    message_format(why, size,
+                   "no run has losses by position (/position_losses: a file of schema 8, "
+                   "scalesweep 0.8 or later)");
+    return why;
+}
+
+static void draw_positions(void *arg)
+{
+    report_data *d = arg;
+    double x[REPORT_MAX_VALUES][POSITION_OCTAVES], y[REPORT_MAX_VALUES][POSITION_OCTAVES];
+    int m[REPORT_MAX_VALUES];
+    double all_x[REPORT_MAX_VALUES * POSITION_OCTAVES], all_y[REPORT_MAX_VALUES * POSITION_OCTAVES];
+    long total = 0;
+    for (int v = 0; v < d->n_values_n; v++) {
+        m[v] = position_octaves(d, d->values_n[v], x[v], y[v]);
+        memcpy(all_x + total, x[v], sizeof(double) * (size_t)m[v]);
+        memcpy(all_y + total, y[v], sizeof(double) * (size_t)m[v]);
+        total += m[v];
+    }
+    plot_axis ax = plot_axis_of(all_x, total, PLOT_LOG, "token index in the context + 1");
+    plot_axis ay = plot_axis_of(all_y, total, PLOT_LOG, "test loss at that index (nats/token)");
+    plot_panel(&ax, &ay, "The loss by position in the context, largest D of each N");
+    for (int v = 0; v < d->n_values_n; v++) {
+        const int colour = report_value_colour(d->values_n[v], d->values_n, d->n_values_n);
+        plot_line(m[v], x[v], y[v], colour, 1.5, 1);
+        plot_points(m[v], x[v], y[v], colour, PLOT_DOT);
+    }
+    plot_key keys[8];
+    char texts[8][48];
+    const int k = value_keys(d->values_n, d->n_values_n, "N", keys, texts);
+    plot_legend(k, keys, 1);
+}
+
+/* ---- (13) depth against width at equal N ---- */
+
+static const char *check_shape(report_data *d, char *why, size_t size)
+{
+    return law_missing(d, FIT_SHAPE, "depth against width was not measured", why, size);
+}
+
+static void draw_shape(void *arg)
+{
+    report_data *d = arg;
+    const fit_law *law = law_of(d, FIT_SHAPE);
+    const double epsilon = law->quantity[3].value;
+    plot_axis ax = plot_axis_of(law->x, law->n_points, PLOT_LOG, "aspect ratio d_model / n_layer");
+    ax.lo /= 1.3;
+    ax.hi *= 1.3;
+    plot_axis ay = plot_axis_of(law->y, law->n_points, PLOT_LINEAR, "L / L(N) at its N");
+    if (isfinite(epsilon))
+        plot_axis_include(&ay, (double[]){1 - 2 * epsilon, 1 + 2 * epsilon}, 2);
+    plot_panel(&ax, &ay, "Depth against width at equal N and D");
+    plot_key keys[10];
+    char eps[96], texts[8][48];
+    int k = 0;
+    if (isfinite(epsilon)) {
+        plot_band(2, (double[]){ax.lo, ax.hi}, (double[]){1 - epsilon, 1 - epsilon},
+                  (double[]){1 + epsilon, 1 + epsilon}, PLOT_BAND);
+        snprintf(eps, sizeof eps, "1 ± #ge, the seed spread %.2g%%", 100 * epsilon);
+        keys[k++] = (plot_key){eps, PLOT_BAND, PLOT_KEY_BAND, NULL};
+    }
+    plot_line(2, (double[]){ax.lo, ax.hi}, (double[]){1, 1}, PLOT_GREY, 1, 2);
+    /* the groups of equal N (x2: each group's N), each a line through its shapes by aspect */
+    double groups[REPORT_MAX_VALUES];
+    int n_groups = 0;
+    for (int64_t i = 0; i < law->n_points; i++) {
+        int seen = 0;
+        for (int g = 0; g < n_groups && !seen; g++)
+            seen = groups[g] == law->x2[i];
+        if (!seen && n_groups < REPORT_MAX_VALUES)
+            groups[n_groups++] = law->x2[i];
+    }
+    qsort(groups, (size_t)n_groups, sizeof *groups, report_compare_double);
+    for (int g = 0; g < n_groups; g++) {
+        double gx[law->n_points], gy[law->n_points];
+        int m = 0;
+        for (int64_t i = 0; i < law->n_points; i++)
+            if (law->x2[i] == groups[g])
+                gx[m++] = law->x[i];
+        qsort(gx, (size_t)m, sizeof *gx, report_compare_double);
+        for (int j = 0; j < m; j++)
+            for (int64_t i = 0; i < law->n_points; i++)
+                if (law->x2[i] == groups[g] && law->x[i] == gx[j])
+                    gy[j] = law->y[i];
+        const int colour = report_value_colour(groups[g], groups, n_groups);
+        plot_line(m, gx, gy, colour, 1.5, 1);
+        plot_points(m, gx, gy, colour, PLOT_DOT);
+    }
+    k += value_keys(groups, n_groups, "N", keys + k, texts);
+    plot_legend(k, keys, 0);
+}
+
 const report_figure report_figures[] = {
     {"loss_n",
      "The test loss against N, the points coloured by D; L(N) fitted to the largest-D run of each "
@@ -860,5 +1003,16 @@ const report_figure report_figures[] = {
      "other hyperparameters at each lr), coloured by N; right, each cell's best lr (the vertex of "
      "a parabola in ln lr) and lr<sub>opt</sub>(N) fitted through them, with its band.",
      2, 1, check_lr, draw_lr},
+    {"positions",
+     "The test loss by position in the context (Kaplan et al. 2020, Figures 7 and 20): at each "
+     "N, the runs of its largest D at their last evaluation, averaged over seeds and over "
+     "octaves of the token index (0, 1, 2-3, 4-7, ...); a model that uses its context predicts "
+     "later tokens better.",
+     1, 1, check_positions, draw_positions},
+    {"shape",
+     "Depth against width (Kaplan et al. 2020, Figure 5): each shape's loss over the fitted L(N) "
+     "at its N, against d_model / n_layer, for configurations of equal N (within 5%) and D; the "
+     "band is the seed spread &epsilon;, the noise floor.",
+     1, 1, check_shape, draw_shape},
 };
 const int report_figure_count = (int)(sizeof report_figures / sizeof report_figures[0]);

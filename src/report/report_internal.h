@@ -26,6 +26,8 @@ typedef struct {
     int rows; /* panels down, for a figure whose layout depends on the data */
 } report_data;
 
+/* qsort's comparison of doubles, ascending. */
+int report_compare_double(const void *x, const void *y);
 /* The colour (report_plot.h's palette) of value among values (ascending, count of them). */
 int report_value_colour(double value, const double *values, int count);
 
