@@ -32,7 +32,7 @@ check "a fit of runs of two mixtures without --mixture exits 2" test $? -eq 2
 check "... and names them" grep -q "holds runs of 2 mixtures (a and a:0.5 + b:0.5); a law holds for one training distribution: fit one with --mixture" several.err
 "$bin" fit synth.h5 --no-write --mixture q > /dev/null 2> mixture.err
 check "an unknown mixture exits 2 and lists the mixtures" \
-    grep -q "no run trained on the mixture 'q'; its mixtures are a and a:0.5 + b:0.5" mixture.err
+    grep -q "no run of mixture 'q'; its mixtures are a and a:0.5 + b:0.5" mixture.err
 "$bin" fit synth.h5 --no-write --mixture a --source zzz > /dev/null 2> source.err
 check "an unknown source exits 2 and lists the sources" \
     grep -q "no source 'zzz'; its sources are a, b and c" source.err

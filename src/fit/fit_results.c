@@ -281,42 +281,49 @@ static int selected(const results_run *run, const char *mixture, const char *arc
            (!architecture || strcmp(run->architecture, architecture) == 0);
 }
 
+/* A choice among the distinct values of a column of /runs (values, n of them): refused with
+ * err when there are several and none is chosen (why: the reason to choose, option: how),
+ * or when no run has the chosen one (both errors list the values). 0 or -1. */
+static int check_choice(const char *const *values, int n, const char *chosen, const char *plural,
+                        const char *singular, const char *why, const char *option, const char *path,
+                        char *err, size_t errlen)
+{
+    char list[1024];
+    name_list(values, n, list, sizeof list); /* the first 8 of them */
+    if (!chosen && n > 1) {
+        message_format(err, errlen, "%s holds runs of %d %s (%s); %s: fit one with %s", path, n,
+                       plural, list, why, option);
+        return -1;
+    }
+    for (int k = 0; chosen && k < n; k++)
+        if (strcmp(values[k], chosen) == 0)
+            return 0;
+    if (chosen) {
+        message_format(err, errlen, "%s: no run of %s '%s'; its %s are %s", path, singular, chosen,
+                       plural, list);
+        return -1;
+    }
+    return 0;
+}
+
 int fit_results_select(fit_results *r, const fit_selection *sel, const char *path, char *err,
                        size_t errlen)
 {
     const char *mixtures[64] = {NULL};
     const int n_mixtures = fit_results_mixtures(r, mixtures, 64);
     char list[1024];
-    name_list(mixtures, n_mixtures, list, sizeof list); /* the first 8 of them */
     const char *mixture = sel ? sel->mixture : NULL, *source = sel ? sel->source : NULL;
     const char *architecture = sel ? sel->architecture : NULL;
     const char *architectures[MODEL_ARCHITECTURES + 8] = {NULL};
     const int n_architectures =
         fit_results_architectures(r, architectures, MODEL_ARCHITECTURES + 8);
-    char names[256];
-    name_list(architectures, n_architectures, names, sizeof names);
-    if (!architecture && n_architectures > 1) {
-        message_format(err, errlen,
-                       "%s holds runs of %d architectures (%s); each has its own laws: fit one "
-                       "with --architecture",
-                       path, n_architectures, names);
+    if (check_choice(architectures, n_architectures, architecture, "architectures", "architecture",
+                     "each has its own laws", "--architecture", path, err, errlen) != 0)
         return -1;
-    }
-    int has_architecture = !architecture;
-    for (int k = 0; k < n_architectures && !has_architecture; k++)
-        has_architecture = strcmp(architectures[k], architecture) == 0;
-    if (!has_architecture) {
-        message_format(err, errlen, "%s: no run of architecture '%s'; its runs are %s", path,
-                       architecture, names);
-        return -1;
-    }
-    if (!mixture && n_mixtures > 1) {
-        message_format(err, errlen,
-                       "%s holds runs of %d mixtures (%s); a law holds for one training "
-                       "distribution: fit one with --mixture",
-                       path, n_mixtures, list);
-        return -1;
-    }
+    if (!mixture && n_mixtures > 1) /* (a mixture no run has: below, for old schemas first) */
+        return check_choice(mixtures, n_mixtures, NULL, "mixtures", "mixture",
+                            "a law holds for one training distribution", "--mixture", path, err,
+                            errlen);
     if (mixture && !results_version_has(r->schema, "mixture")) {
         message_format(err, errlen,
                        "%s has no mixtures: it is of schema %d, from before runs trained on "
@@ -324,14 +331,9 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
                        path, r->schema);
         return -1;
     }
-    int found = !mixture;
-    for (int64_t i = 0; !found && i < r->n_runs; i++)
-        found = strcmp(r->runs[i].mixture, mixture) == 0;
-    if (!found) {
-        message_format(err, errlen, "%s: no run trained on the mixture '%s'; its mixtures are %s",
-                       path, mixture, list);
+    if (check_choice(mixtures, n_mixtures, mixture, "mixtures", "mixture", NULL, "--mixture", path,
+                     err, errlen) != 0)
         return -1;
-    }
     int j = -1;
     if (source) {
         if (r->n_sources == 0) {
