@@ -238,7 +238,7 @@ static int load(plan *p, const char *path, int check_environment)
 /* The lr that a rule gives a shape, as a run holds it. */
 static float rule_lr(train_lr_rule rule, const model_config *m)
 {
-    return (float)train_lr_of_rule(rule, (double)net_count_nonembedding(m));
+    return (float)train_lr_of_rule(rule, m);
 }
 
 /* ---- the valid plans, one by one ----------------------------------------------------- */
@@ -382,6 +382,13 @@ static void test_architectures(void)
         }
         check(strcmp(p.runs[i].config_id, p.runs[i - 4].config_id) != 0,
               "architectures: an LSTM's config id is not the transformer's of its target");
+        /* lr = auto is each architecture's measured lr_opt(N) (docs/plan.md) */
+        const double n_t = (double)net_count_nonembedding(&p.runs[i - 4].config.model);
+        const double lr_t = 6.7e-3 * pow(n_t / 1e5, -0.35), lr_l = 2.2e-2 * pow(n / 1e5, -0.30);
+        check(fabs(p.runs[i - 4].config.lr / lr_t - 1) < 1e-6 &&
+                  fabs(p.runs[i].config.lr / lr_l - 1) < 1e-6,
+              "architectures: lr auto %g for the transformer of N = %.0f, %g for the LSTM of %.0f",
+              p.runs[i - 4].config.lr, n_t, p.runs[i].config.lr, n);
     }
     char err[512];
     char *text = read_text("good_architectures.ini");
@@ -537,8 +544,8 @@ static void test_axes(void)
                   r[0].config.batch == 8 && r[2].config.batch == 16,
               "axes: D in whole steps of both batches (%lld)", (long long)r[0].config.tokens);
         check(r[0].config.lr == 1e-3f && r[4].lr_rule == TRAIN_LR_AUTO &&
-                  fabsf(r[4].config.lr - (float)train_lr_of_rule(TRAIN_LR_AUTO, 100096.0)) <
-                      1e-9f &&
+                  fabsf(r[4].config.lr -
+                        (float)train_lr_of_rule(TRAIN_LR_AUTO, &r[4].config.model)) < 1e-9f &&
                   r[8].config.lr == 4e-3f && r[0].lr_rule == TRAIN_LR_FIXED,
               "axes: lr 1e-3, then auto resolved for N, then 4e-3");
         int cells_ok = 1, configs_ok = 1;

@@ -24,7 +24,8 @@ void plan_print_runs(const plan *p, FILE *out)
             (unsigned long long)p->hash);
     fprintf(out, "corpus %s, output %s", p->corpus, p->output);
     static const char *const rules[] = {[TRAIN_LR_FIXED] = "",
-                                        [TRAIN_LR_AUTO] = " (lr_opt(N) measured on Brown)",
+                                        [TRAIN_LR_AUTO] =
+                                            " (each architecture's lr_opt(N) measured on Brown)",
                                         [TRAIN_LR_KAPLAN] = " (Kaplan's LR(N))"};
     /* one batch for every run: said here; batch = auto: a column, as an axis's is */
     const int batch_column =

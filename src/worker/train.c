@@ -192,13 +192,21 @@ int64_t train_warmup_steps(const train_config *c)
                                 : (int64_t)llround(0.05 * (double)train_total_steps(c));
 }
 
-/* lr = auto: lr_opt(N) = TRAIN_LR_AUTO_K (N / 1e5)^TRAIN_LR_AUTO_P, what `scalesweep fit`
- * gave for jobs/lr_sweep.ini on Brown (n_ctx 128, D = 1M, batch 4: 1952 steps; peak lr 1e-3
- * to 3.2e-2 in factors of two, two seeds; docs/brown.md): k N^p with p = -0.355 [-0.83,
- * -0.11], 6.67e-3 at N = 1e5. Rates above the best fail abruptly (the loss stays on its
- * bigram plateau), rates below it lose gently. Shorter runs do best at about half of it. */
-#define TRAIN_LR_AUTO_K 6.7e-3
-#define TRAIN_LR_AUTO_P (-0.35)
+/* lr = auto: lr_opt(N) = k (N / 1e5)^p, k and p of the architecture.
+ * The transformer's is what `scalesweep fit` gave for jobs/lr_sweep.ini on Brown (n_ctx 128,
+ * D = 1M, batch 4: 1952 steps; peak lr 1e-3 to 3.2e-2 in factors of two, two seeds;
+ * docs/brown.md): k N^p with p = -0.355 [-0.83, -0.11], 6.67e-3 at N = 1e5. Rates above
+ * the best fail abruptly (the loss stays on its bigram plateau), rates below it lose gently.
+ * Shorter runs do best at about half of it.
+ * The LSTM's, measured the same way with `scalesweep train` (n_ctx 128, D = 1M, batch 4; one
+ * seed; 2x40, 2x80, 2x160 and 2x304 at rates in factors of two; docs/brown.md,
+ * "Architectures"): the parabolas' vertices 3.4e-2, 1.9e-2, 1.4e-2 and 9.7e-3, k N^p with
+ * p = -0.305 (R^2 0.98), 2.15e-2 at N = 1e5: three to four times the transformer's, where
+ * a transformer's loss stays on the plateau. */
+static const struct {
+    double k, p;
+} lr_auto[MODEL_ARCHITECTURES] = {
+    [MODEL_TRANSFORMER] = {6.7e-3, -0.35}, [MODEL_LSTM] = {2.2e-2, -0.30}};
 
 /* Kaplan et al. 2020, eq. (D.1): LR(N) = 0.003239 - 0.0001395 ln N, fitted at batch
  * 512 x 1024 tokens, 3000 warmup steps and cosine decay to zero. */
@@ -221,11 +229,13 @@ int train_lr_rule_named(const char *name)
     return -1;
 }
 
-double train_lr_of_rule(train_lr_rule rule, double n_params)
+double train_lr_of_rule(train_lr_rule rule, const model_config *m)
 {
+    const double n_params = (double)net_count_nonembedding(m);
     switch (rule) {
     case TRAIN_LR_FIXED: return 0.0;
-    case TRAIN_LR_AUTO: return TRAIN_LR_AUTO_K * pow(n_params / 1e5, TRAIN_LR_AUTO_P);
+    case TRAIN_LR_AUTO:
+        return lr_auto[m->architecture].k * pow(n_params / 1e5, lr_auto[m->architecture].p);
     case TRAIN_LR_KAPLAN: return KAPLAN_LR_INTERCEPT - KAPLAN_LR_SLOPE * log(n_params);
     }
     return 0.0;
@@ -247,7 +257,7 @@ int train_resolve_rules(train_config *c, train_lr_rule rule, char *err, size_t e
     if (rule == TRAIN_LR_FIXED)
         return 0;
     const int64_t n_params = net_count_nonembedding(&c->model);
-    c->lr = (float)train_lr_of_rule(rule, (double)n_params);
+    c->lr = (float)train_lr_of_rule(rule, &c->model);
     if (c->lr > 0.0f)
         return 0;
     char n[32], shape[NET_SHAPE_SIZE];

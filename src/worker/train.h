@@ -233,16 +233,17 @@ void train_curve_source(const curve_point *points, int64_t n, int source, float 
  * one owner for plans (lr = auto, kaplan) and `scalesweep train` (--lr auto, kaplan). */
 typedef enum {
     TRAIN_LR_FIXED, /* a number */
-    TRAIN_LR_AUTO,  /* scalesweep's lr_opt(N), measured on Brown (docs/brown.md) */
+    TRAIN_LR_AUTO,  /* scalesweep's lr_opt(N) of each architecture, measured on Brown */
     TRAIN_LR_KAPLAN /* Kaplan et al. 2020, appendix D.6, eq. (D.1) */
 } train_lr_rule;
 /* As written in plans and on the command line: "fixed" (a number), "auto", "kaplan". */
 const char *train_lr_rule_name(train_lr_rule rule);
 /* The rule of that name (auto or kaplan), or -1. */
 int train_lr_rule_named(const char *name);
-/* The lr a rule gives a model of n_params non-embedding parameters (TRAIN_LR_FIXED: 0).
- * Kaplan's is not positive from N ~ 1.2e10 on. */
-double train_lr_of_rule(train_lr_rule rule, double n_params);
+/* The lr a rule gives a model, from its N (non-embedding parameters) and, for auto, its
+ * architecture (each has its measured lr_opt(N)); TRAIN_LR_FIXED: 0. Kaplan's (fitted to
+ * transformers) is not positive from N ~ 1.2e10 on. */
+double train_lr_of_rule(train_lr_rule rule, const model_config *m);
 /* batch = auto: the batch that gives a run of `tokens` at n_ctx enough steps. Measured on
  * Brown (docs/brown.md): below ~1,500 steps a smaller batch at the same D trains better, so
  * the largest of TRAIN_BATCH_AUTO_MAX halved down to TRAIN_BATCH_AUTO_MIN that gives at

@@ -48,7 +48,7 @@ static const cli_option options[O_COUNT] = {
     [O_BATCH] = {"batch", CLI_TEXT, "B", "sequences per step, or auto (" TRAIN_BATCH_AUTO_RULE ") (auto); tokens per step = B * T", 0},
     [O_TOKENS] = {"tokens", CLI_COUNT, "D", "tokens to train on, rounded to whole steps (2M)", 0},
     [O_UNIQUE_TOKENS] = {"unique-tokens", CLI_COUNT, "U", "data-limited mode: train on only the first U bytes, repeated (0 = all)", 0},
-    [O_LR] = {"lr", CLI_TEXT, "LR", "peak learning rate: a number, auto (lr_opt(N) measured on Brown) or kaplan (Kaplan's LR(N)) (auto)", 0},
+    [O_LR] = {"lr", CLI_TEXT, "LR", "peak learning rate: a number, auto (the architecture's lr_opt(N) measured on Brown) or kaplan (Kaplan's LR(N)) (auto)", 0},
     [O_FINAL_LR_RATIO] = {"final-lr-ratio", CLI_REAL, "R", "cosine decay ends at R * lr (0.1)", 0},
     [O_WARMUP_STEPS] = {"warmup-steps", CLI_COUNT, "S", "linear warmup steps (default 5% of the run)", 0},
     [O_WEIGHT_DECAY] = {"weight-decay", CLI_REAL, "W", "AdamW decoupled weight decay on matrices (0.1)", 0},
