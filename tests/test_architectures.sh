@@ -71,7 +71,7 @@ check "a report of both without --architecture exits 2 and names them" \
     grep -q "holds runs of 2 architectures (transformer and lstm); each has its own laws: fit one with --architecture" report.err
 "$bin" fit both.h5 --no-write --architecture rnn > /dev/null 2> rnn.err
 check "an unknown architecture exits 2 and lists the file's" \
-    grep -q "no run of architecture 'rnn'; its runs are transformer and lstm" rnn.err
+    grep -q "no run of architecture 'rnn'; its architectures are transformer and lstm" rnn.err
 "$bin" fit both.h5 --no-write --architecture lstm --laws n > lstm.txt 2>&1
 check "fit --architecture lstm fits its 6 runs" grep -q "6 runs, 6 used" lstm.txt
 

@@ -160,6 +160,7 @@ with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "w", libver="lates
     b.create_dataset("sources", data=a["sources"][:], maxshape=(None,), chunks=True)
     b.create_dataset("source_losses", data=a["source_losses"][:5 * S], maxshape=(None,), chunks=True)
     b.create_dataset("source_curves", data=a["source_curves"][:end * S], maxshape=(None,), chunks=True)
+    b.create_dataset("position_losses", data=a["position_losses"][:5], maxshape=(None,), chunks=True)
 PY
 "$bin" status partial.h5 > status_partial.txt 2>&1
 check "status of a file its sweep left unfinished exits 0" test $? -eq 0
