@@ -84,6 +84,8 @@ check "it says that it wrote /fits" grep -q "wrote /fits" fit.err
 "$bin" fit synthetic.h5 --no-write --bootstrap 0 > table.txt
 check "the table run exits 0" test $? -eq 0
 check "the table names Chinchilla's law" grep -q "Chinchilla's joint law (Approach 3) \[ok\]" table.txt
+check "every law of the table has its title (depth against width too)" \
+    sh -c '! grep -q "(null)" table.txt && grep -q "^== depth against width at equal N \[" table.txt'
 check "h5dump reads the whole /fits" h5dump -g /fits synthetic.h5
 check "h5dump -H reads the file" h5dump -H synthetic.h5
 

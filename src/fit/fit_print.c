@@ -6,7 +6,7 @@
 #include "fit_internal.h"
 #include "plan.h"
 
-static const char *const law_title[FIT_NUM_LAWS] = {
+static const char *const law_title[] = {
     "L(N)",
     "L(N) with E",
     "L(D)",
@@ -23,7 +23,10 @@ static const char *const law_title[FIT_NUM_LAWS] = {
     "Kaplan's contradiction point",
     "inference-aware choice",
     "the optimal learning rate against N",
-    "the optimal batch against C"};
+    "the optimal batch against C",
+    "depth against width at equal N"};
+/* one title a law: a law added without one would print as "(null)" */
+_Static_assert(sizeof law_title / sizeof law_title[0] == FIT_NUM_LAWS, "a title for every law");
 
 static void print_value(FILE *out, double v)
 {
