@@ -8,7 +8,7 @@ seconds=${1:-6}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 shapes="2,64,2,64,16 4,128,4,128,16 4,256,4,128,16 6,384,6,256,8"
 # and the LSTM's (bench_worker.c, lstm_configs)
-lstm_shapes="lstm:2,64,128,16 lstm:2,128,128,16 lstm:2,256,128,16 lstm:2,128,128,1 lstm:2,256,128,1"
+lstm_shapes="lstm:2,64,128,16 lstm:2,128,128,16 lstm:2,256,128,16 lstm:2,304,128,16 lstm:2,128,128,1 lstm:2,256,128,1 lstm:2,304,128,1"
 torch_file=$(mktemp)
 trap 'rm -f "$torch_file"' EXIT
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
