@@ -1,6 +1,7 @@
 #!/bin/sh
 # The worker benchmark, side by side in one run: PyTorch's training step on the four
-# reference shapes and nn.LSTM's on three (if Debian's python3-torch is installed), then
+# reference shapes and nn.LSTM's on seven (four batched, three one sequence at a time as the
+# trainer steps them; if Debian's python3-torch is installed), then
 # ours and the sgemm peak.
 #   bench/worker.sh [seconds per shape]        (from the repository root, after a build)
 set -eu
