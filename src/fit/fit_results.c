@@ -281,13 +281,15 @@ static int selected(const results_run *run, const char *mixture, const char *arc
            (!architecture || strcmp(run->architecture, architecture) == 0);
 }
 
-/* A choice among the distinct values of a column of /runs (values, n of them): refused with
- * err when there are several and none is chosen (why: the reason to choose, option: how),
- * or when no run has the chosen one (both errors list the values). 0 or -1. */
-static int check_choice(const char *const *values, int n, const char *chosen, const char *plural,
+/* A choice among the distinct values of a text column of /runs (at offset in results_run):
+ * refused with err when there are several and none is chosen (why: the reason to choose,
+ * option: how), or when no run has the chosen one; both errors list the values. 0 or -1. */
+static int check_choice(const fit_results *r, size_t offset, const char *chosen, const char *plural,
                         const char *singular, const char *why, const char *option, const char *path,
                         char *err, size_t errlen)
 {
+    const char *values[8] = {NULL};
+    const int n = distinct_values(r, offset, values, 8);
     char list[1024];
     name_list(values, n, list, sizeof list); /* the first 8 of them */
     if (!chosen && n > 1) {
@@ -295,8 +297,8 @@ static int check_choice(const char *const *values, int n, const char *chosen, co
                        plural, list, why, option);
         return -1;
     }
-    for (int k = 0; chosen && k < n; k++)
-        if (strcmp(values[k], chosen) == 0)
+    for (int64_t i = 0; chosen && i < r->n_runs; i++)
+        if (strcmp((const char *)&r->runs[i] + offset, chosen) == 0)
             return 0;
     if (chosen) {
         message_format(err, errlen, "%s: no run of %s '%s'; its %s are %s", path, singular, chosen,
@@ -309,21 +311,19 @@ static int check_choice(const char *const *values, int n, const char *chosen, co
 int fit_results_select(fit_results *r, const fit_selection *sel, const char *path, char *err,
                        size_t errlen)
 {
-    const char *mixtures[64] = {NULL};
-    const int n_mixtures = fit_results_mixtures(r, mixtures, 64);
     char list[1024];
     const char *mixture = sel ? sel->mixture : NULL, *source = sel ? sel->source : NULL;
     const char *architecture = sel ? sel->architecture : NULL;
-    const char *architectures[MODEL_ARCHITECTURES + 8] = {NULL};
-    const int n_architectures =
-        fit_results_architectures(r, architectures, MODEL_ARCHITECTURES + 8);
-    if (check_choice(architectures, n_architectures, architecture, "architectures", "architecture",
+    const size_t of_architecture = offsetof(results_run, architecture),
+                 of_mixture = offsetof(results_run, mixture);
+    if (check_choice(r, of_architecture, architecture, "architectures", "architecture",
                      "each has its own laws", "--architecture", path, err, errlen) != 0)
         return -1;
-    if (!mixture && n_mixtures > 1) /* (a mixture no run has: below, for old schemas first) */
-        return check_choice(mixtures, n_mixtures, NULL, "mixtures", "mixture",
-                            "a law holds for one training distribution", "--mixture", path, err,
-                            errlen);
+    /* several mixtures and none chosen (a mixture no run has: below, old schemas first) */
+    if (!mixture && check_choice(r, of_mixture, NULL, "mixtures", "mixture",
+                                 "a law holds for one training distribution", "--mixture", path,
+                                 err, errlen) != 0)
+        return -1;
     if (mixture && !results_version_has(r->schema, "mixture")) {
         message_format(err, errlen,
                        "%s has no mixtures: it is of schema %d, from before runs trained on "
@@ -331,8 +331,8 @@ int fit_results_select(fit_results *r, const fit_selection *sel, const char *pat
                        path, r->schema);
         return -1;
     }
-    if (check_choice(mixtures, n_mixtures, mixture, "mixtures", "mixture", NULL, "--mixture", path,
-                     err, errlen) != 0)
+    if (check_choice(r, of_mixture, mixture, "mixtures", "mixture", NULL, "--mixture", path, err,
+                     errlen) != 0)
         return -1;
     int j = -1;
     if (source) {
