@@ -864,8 +864,8 @@ static const char *check_positions(report_data *d, char *why, size_t size)
         if (isfinite(d->a->results.runs[d->row[i]].position_loss[0]))
             return NULL;
     message_format(why, size,
-                   "no run has losses by position (/position_losses: a file of schema 8, "
-                   "scalesweep 0.8 or later)");
+                   "no run has losses by position (/position_losses, from results schema 8 "
+                   "on; the synthetic trainer has none)");
     return why;
 }
 
